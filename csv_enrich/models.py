@@ -1,0 +1,262 @@
+"""Frozen records every layer shares. No I/O here.
+
+The pipeline speaks in these:
+
+    read -> Table            (text cells, source row numbers)
+    mapping -> ColumnMap     (which header became which identifier field)
+    rules -> Identity | Invalid   (one per data row)
+    plan -> Plan             (what will be sent, what is cached, what it may cost)
+    engine -> Outcome        (one per identity key; rows and bulk strategies return the same records)
+    write -> Report          (the cost report, schema csv-enrich/report@1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["person", "company"]
+EnrichmentType = Literal["partial", "phone_only", "full"]
+Mode = Literal["rows", "bulk", "sync"]
+RowStatus = Literal["enriched", "not_found", "invalid", "failed", "skipped"]
+
+KINDS: tuple[Kind, ...] = ("person", "company")
+ENRICHMENT_TYPES: tuple[EnrichmentType, ...] = ("partial", "phone_only", "full")
+ROW_STATUSES: tuple[RowStatus, ...] = ("enriched", "not_found", "invalid", "failed", "skipped")
+
+# Identifier fields a column can be mapped to (the --map vocabulary).
+PERSON_FIELDS: tuple[str, ...] = (
+    "email",
+    "linkedin_url",
+    "person_id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "company_name",
+    "domain",
+    "website",
+    "phone",
+)
+COMPANY_FIELDS: tuple[str, ...] = (
+    "domain",
+    "website",
+    "company_name",
+    "company_ticker",
+    "company_id",
+)
+FIELDS: tuple[str, ...] = tuple(dict.fromkeys(PERSON_FIELDS + COMPANY_FIELDS))
+
+# Appended columns, in order (the interface of issue 2).
+PERSON_COLUMNS: tuple[str, ...] = (
+    "enriched_email",
+    "enriched_email_status",
+    "enriched_phone",
+    "enriched_linkedin_url",
+    "enriched_full_name",
+    "enriched_title",
+    "enriched_company",
+    "enrichment_status",
+    "enrichment_note",
+    "enrichment_credits",
+)
+COMPANY_COLUMNS: tuple[str, ...] = (
+    "enriched_company_name",
+    "enriched_domain",
+    "enriched_industry",
+    "enriched_employee_count",
+    "enriched_employee_count_range",
+    "enriched_revenue_range",
+    "enriched_hq_location",
+    "enriched_funding_stage",
+    "enriched_tech_stack",
+    "enriched_linkedin_url",
+    "enrichment_status",
+    "enrichment_note",
+    "enrichment_credits",
+)
+
+# Credits per lead (maximum) by enrichment type; a company lookup costs 1.
+PERSON_PRICE: Mapping[EnrichmentType, int] = {"partial": 1, "phone_only": 10, "full": 11}
+EMAIL_PRICE = 1
+PHONE_PRICE = 10
+COMPANY_PRICE = 1
+
+
+def columns_for(kind: Kind) -> tuple[str, ...]:
+    """The appended output columns for a kind of file."""
+    return PERSON_COLUMNS if kind == "person" else COMPANY_COLUMNS
+
+
+def price(kind: Kind, enrichment_type: EnrichmentType) -> int:
+    """The most one identity can cost."""
+    return PERSON_PRICE[enrichment_type] if kind == "person" else COMPANY_PRICE
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A normalised, valid identifier set for one person or company.
+
+    `key` is the normalised identity used for de-duplication, the result cache and joining bulk
+    results back onto rows, e.g. ``li:jane-doe``, ``email:jane@acme.io``, ``pid:p_123``,
+    ``name:jane|doe|acme.io`` (person) or ``domain:acme.io``, ``name:acme``, ``ticker:acme``,
+    ``cid:c_1`` (company). Two rows with the same key are the same person and are paid for once.
+    """
+
+    kind: Kind
+    key: str
+    email: str | None = None
+    linkedin_url: str | None = None
+    person_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    domain: str | None = None
+    company_ticker: str | None = None
+    company_id: str | None = None
+    phone: str | None = None
+
+    def fields(self) -> dict[str, str]:
+        """The identifier fields that are set, by field name."""
+        names = (
+            "email",
+            "linkedin_url",
+            "person_id",
+            "first_name",
+            "last_name",
+            "company_name",
+            "domain",
+            "company_ticker",
+            "company_id",
+            "phone",
+        )
+        return {n: v for n in names if (v := getattr(self, n)) is not None}
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A row that cannot be sent, with a reason a person understands."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one identity: the same record from the rows and bulk strategies.
+
+    `data` holds the enriched values keyed by the output column without its ``enriched_``
+    prefix (``email``, ``email_status``, ``phone``, ... or ``industry``, ``tech_stack``, ...).
+    `credits` is what the API settled for this identity (0 for cache hits and not-found).
+    """
+
+    key: str
+    status: RowStatus
+    note: str = ""
+    credits: int = 0
+    data: Mapping[str, str] = field(default_factory=dict)
+    workflow_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    """One async workflow (or sync call batch) as the API settled it."""
+
+    workflow_id: str
+    status: str
+    credits_reserved: int = 0
+    credits_charged: int = 0
+    credits_refunded: int = 0
+    refund_status: str | None = None
+    refund_message: str | None = None
+
+
+ModeChoice = Literal["auto", "rows", "bulk"]
+KindChoice = Literal["auto", "person", "company"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do, decided before anything is spent.
+
+    `row_keys` has one entry per data row in row order: the identity key the row shares with
+    every duplicate of it, or the row's `Invalid` verdict. `identities` are the unique identities
+    that will be sent (first-seen order, cache hits excluded); `cached` holds the cache hits.
+    `mode` is what was asked; the engine resolves ``auto`` (and reports what it did).
+    `run_id` identifies the run in the journal: the input's content plus the options that change
+    what is bought, so the same command after a crash resumes the same run.
+    """
+
+    kind: Kind
+    enrichment_type: EnrichmentType
+    mode: Literal["auto", "rows", "bulk", "sync"]
+    row_keys: tuple[str | Invalid, ...]
+    identities: tuple[Identity, ...]
+    cached: Mapping[str, Outcome]
+    duplicates: int
+    estimated_max: int
+    run_id: str
+
+    @property
+    def invalid_count(self) -> int:
+        return sum(isinstance(k, Invalid) for k in self.row_keys)
+
+    @property
+    def valid_count(self) -> int:
+        return len(self.row_keys) - self.invalid_count
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress tick from the engine to whoever shows it (the CLI)."""
+
+    done: int
+    total: int
+    credits: int
+    requests: int
+    waiting_on_rate_limit: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the engine did: one Outcome per identity sent, and the money and requests it took."""
+
+    mode: Mode
+    outcomes: Mapping[str, Outcome]
+    workflows: tuple[WorkflowRecord, ...] = ()
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    credits_reserved: int = 0
+    balance_before: int | None = None
+    balance_after: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnrichOptions:
+    """Everything a run needs, built by the CLI (or a library caller) and passed down.
+
+    The API key is kept out of `repr` so it can never leak into a log or a traceback.
+    """
+
+    input: Path
+    output: Path | None = None
+    report: Path | None = None
+    kind: KindChoice = "auto"
+    enrichment_type: EnrichmentType = "partial"
+    mode: ModeChoice = "auto"
+    mapping_overrides: Mapping[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    limit: int | None = None
+    max_credits: int | None = None
+    yes: bool = False
+    concurrency: int = 8
+    use_cache: bool = True
+    max_age_days: float = 30.0
+    rate_limit_per_min: int = 30
+    state_dir: Path | None = None
+    base_url: str = "https://api.cleanlist.ai/api/v2"
+    api_key: str = field(default="", repr=False)
+    bom: bool = False
