@@ -1,0 +1,5 @@
+"""python -m csv_enrich"""
+
+from .cli import main
+
+main()

@@ -1,0 +1,369 @@
+"""The command line: parse options, call the library, render, exit. The only module that prints.
+
+Exit codes (errors.ExitStatus): 0 done; 1 done but some rows failed; 2 bad usage or unreadable
+input; 3 credits (over --max-credits or the balance); 4 authentication or permission; 5 API
+unavailable after retries; 130 interrupted (run the same command again to resume).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .errors import AuthError, CsvEnrichError, ExitStatus, Interrupted, UsageError
+from .models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
+
+if TYPE_CHECKING:
+    from .models import Plan
+    from .report import Report
+
+DEFAULT_BASE_URL = "https://api.cleanlist.ai/api/v2"
+SANDBOX_CREDITS = 10_000
+KEY_HELP = (
+    "No API key. Set CLEANLIST_API_KEY (export CLEANLIST_API_KEY=clapi_...), "
+    "pass --api-key-file FILE, or try it on the local sandbox with --sandbox."
+)
+
+
+class DefaultGroup(click.Group):
+    """A group that runs `enrich` when the first argument is not a command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["enrich", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="csv-enrich")
+def main() -> None:
+    """Enrich a lead spreadsheet (CSV or Excel) with verified emails, phones and company data
+    from Cleanlist, and get back the same spreadsheet with new columns plus a cost report.
+
+    \b
+    Example (no key needed, runs on the built-in sandbox):
+      csv-enrich samples/leads.xlsx -o enriched.xlsx --sandbox
+    """
+
+
+def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command that talks to the API shares."""
+    options = [
+        click.option("--sandbox", is_flag=True,
+                     help="Run against a local Cleanlist sandbox (no key, no real credits)."),
+        click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Read the API key from this file (else env CLEANLIST_API_KEY)."),
+        click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=DEFAULT_BASE_URL,
+                     show_default=True, help="API base URL (env CLEANLIST_BASE_URL)."),
+        click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Where the run journal and result cache live "
+                          "(env CSV_ENRICH_STATE_DIR; default: your user state directory)."),
+        click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000), default=30,
+                     show_default=True, help="Requests per minute your API plan allows."),
+        click.option("--debug", is_flag=True, help="Show tracebacks on errors."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that decide how the input is read, mapped and priced."""
+    options = [
+        click.argument("input", type=click.Path(path_type=Path)),
+        click.option("--kind", type=click.Choice(["auto", "person", "company"]), default="auto",
+                     show_default=True, help="What the rows are."),
+        click.option("--type", "enrichment_type", type=click.Choice(ENRICHMENT_TYPES),
+                     default="partial", show_default=True,
+                     help="partial = email (1 credit), phone_only = phone (10), full = both (11)."),
+        click.option("--mode", type=click.Choice(["auto", "rows", "bulk"]), default="auto",
+                     show_default=True, help="One request per person, or the bulk list path."),
+        click.option("--map", "maps", multiple=True, metavar="'HEADER=field'",
+                     help=f"Map a column by hand (repeatable). Fields: {', '.join(FIELDS)}, "
+                          "ignore."),
+        click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
+        click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
+        click.option("--no-cache", is_flag=True, help="Pay again even for recently enriched."),
+        click.option("--max-age", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                     help="Reuse results enriched within this many days."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@main.command()
+@reading_options
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Where to write the enriched file (.xlsx, .csv, .tsv).")
+@click.option("--max-credits", type=click.IntRange(min=0), help="Never spend more than this.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before spending.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests in flight at once.")
+@click.option("--report", type=click.Path(path_type=Path),
+              help="Cost report path (default: OUTPUT without suffix + .report.json).")
+@click.option("--bom", is_flag=True, help="Start CSV output with a BOM (for Excel).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent and its cost; spend nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
+@connection_options
+def enrich(**kw: Any) -> None:
+    """Enrich INPUT into OUTPUT and write a cost report next to it.
+
+    \b
+    Example:
+      csv-enrich enrich leads.xlsx -o leads-enriched.xlsx --max-credits 500
+    """
+    with _errors(kw["debug"]):
+        if kw["dry_run"]:
+            _print_estimate(_options(kw), as_json=kw["as_json"])
+            return
+        with _connection(kw) as conn:
+            options = _options(kw, **conn)
+            report = _run_enrich(options, kw)
+        _finish(report, kw)
+
+
+@main.command()
+@reading_options
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+@click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Where the result cache lives (for cache hits).")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+def estimate(**kw: Any) -> None:
+    """Show how INPUT is understood and the most it can cost. Spends nothing, sends nothing.
+
+    \b
+    Example:
+      csv-enrich estimate leads.csv --type full
+    """
+    with _errors(kw["debug"]):
+        _print_estimate(_options(kw), as_json=kw["as_json"])
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@connection_options
+def balance(**kw: Any) -> None:
+    """Show the organisation's credit balance.
+
+    \b
+    Example:
+      csv-enrich balance
+    """
+    from .runner import fetch_balance
+
+    with _errors(kw["debug"]), _connection(kw) as conn:
+        credits = fetch_balance(_options({**kw, "input": Path()}, **conn))
+        if kw["as_json"]:
+            click.echo(_json({"credits": credits}))
+        else:
+            click.echo(f"{credits:,} credits")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--credits", type=click.IntRange(min=0), default=100_000, show_default=True)
+@click.option("--rate-limit-per-min", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="0.01 makes workflows finish 100x faster.")
+@click.option("--no-csv-import", is_flag=True, help="Answer csv-import with 503 (kill switch).")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep lists, leads, balance and workflows in this file across restarts.")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append every charge and request to this JSON-lines file.")
+def sandbox(**kw: Any) -> None:
+    """Run the local Cleanlist sandbox (the same HTTP API, fake data, no real credits).
+
+    \b
+    Example:
+      csv-enrich sandbox --port 8787 --time-scale 0.1
+    """
+    from .sandbox import SandboxConfig, serve
+
+    config = SandboxConfig(
+        credits=kw["credits"], rate_limit_per_min=kw["rate_limit_per_min"],
+        latency_ms=kw["latency_ms"], fault_rate=kw["fault_rate"], seed=kw["seed"],
+        time_scale=kw["time_scale"], csv_import=not kw["no_csv_import"],
+        state_file=kw["state"], ledger_file=kw["ledger"],
+    )
+
+    def ready(base_url: str, api_key: str) -> None:
+        click.echo(f"Cleanlist sandbox listening on {base_url}")
+        click.echo(f"Use it with:  CLEANLIST_BASE_URL={base_url} CLEANLIST_API_KEY={api_key}")
+        click.echo("Press Ctrl-C to stop.")
+
+    serve(config, host=kw["host"], port=kw["port"], on_ready=ready)
+    click.echo("Sandbox stopped.")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _options(kw: dict[str, Any], **conn: Any) -> EnrichOptions:
+    """Build EnrichOptions from parsed CLI values (and the connection, when there is one)."""
+    return EnrichOptions(
+        input=kw["input"],
+        output=kw.get("output"),
+        report=kw.get("report"),
+        kind=kw.get("kind", "auto"),
+        enrichment_type=kw.get("enrichment_type", "partial"),
+        mode=kw.get("mode", "auto"),
+        mapping_overrides=_parse_maps(kw.get("maps", ())),
+        sheet=kw.get("sheet"),
+        limit=kw.get("limit"),
+        max_credits=kw.get("max_credits"),
+        yes=kw.get("yes", False),
+        concurrency=kw.get("concurrency", 8),
+        use_cache=not kw.get("no_cache", False),
+        max_age_days=kw.get("max_age", 30.0),
+        rate_limit_per_min=kw.get("rate_limit", 30),
+        state_dir=conn.get("state_dir", kw.get("state_dir")),
+        base_url=conn.get("base_url", DEFAULT_BASE_URL),
+        api_key=conn.get("api_key", ""),
+        bom=kw.get("bom", False),
+    )
+
+
+def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
+    """'Work Email=email' -> {'Work Email': 'email'}; the field is checked against FIELDS."""
+    parsed: dict[str, str] = {}
+    for item in maps:
+        header, sep, field = item.rpartition("=")
+        field = field.strip().lower()
+        if not sep or not header.strip() or field not in (*FIELDS, "ignore"):
+            raise UsageError(
+                f"--map {item!r} is not HEADER=field. Fields: {', '.join(FIELDS)}, ignore. "
+                f"Example: --map 'Work Email=email'"
+            )
+        parsed[header.strip()] = field
+    return parsed
+
+
+@contextlib.contextmanager
+def _connection(kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The base URL, key and state dir to use: a sandbox started here, or the real API."""
+    if kw["sandbox"]:
+        from .sandbox import SandboxConfig, SandboxServer
+
+        with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
+            state = kw["state_dir"] or _default_state_dir()
+            yield {"base_url": server.base_url, "api_key": server.api_key,
+                   "state_dir": state / "sandbox"}
+        return
+    yield {"base_url": kw["base_url"], "api_key": _api_key(kw["api_key_file"]),
+           "state_dir": kw["state_dir"]}
+
+
+def _default_state_dir() -> Path:
+    from .journal import default_state_dir
+
+    return default_state_dir()
+
+
+def _api_key(key_file: Path | None) -> str:
+    """The key from --api-key-file or CLEANLIST_API_KEY; never printed."""
+    if key_file is not None:
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AuthError(f"Cannot read --api-key-file {key_file}: {exc.strerror}.") from None
+    else:
+        key = os.environ.get("CLEANLIST_API_KEY", "").strip()
+    if not key:
+        raise AuthError(KEY_HELP)
+    return key
+
+
+def _run_enrich(options: EnrichOptions, kw: dict[str, Any]) -> Report:
+    from .progress import ProgressPrinter
+    from .runner import enrich_file
+
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    if not (kw["yes"] or kw["sandbox"] or options.max_credits is not None or interactive):
+        from .errors import CreditsError
+
+        raise CreditsError(
+            "Not on a terminal, so csv-enrich cannot ask before spending. "
+            "Pass --max-credits N to cap the spend, or --yes to accept the estimate."
+        )
+    confirm = None if (kw["yes"] or kw["sandbox"]) else _confirm
+    with ProgressPrinter(quiet=kw["quiet"]) as printer:
+        try:
+            return enrich_file(options, confirm=confirm, progress=printer.update)
+        except Interrupted as exc:
+            if "before spending" not in exc.message:
+                exc.message += f" Resume with: {_resume_command()}"
+            raise
+
+
+def _confirm(plan: Plan, balance: int) -> bool:
+    click.echo(
+        f"{len(plan.identities):,} to enrich ({plan.enrichment_type}); "
+        f"up to {plan.estimated_max:,} credits of your {balance:,}.",
+        err=True,
+    )
+    return click.confirm("Spend up to that?", default=False, err=True)
+
+
+def _resume_command() -> str:
+    return "csv-enrich " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _finish(report: Report, kw: dict[str, Any]) -> NoReturn:
+    from .report import report_dict, summary_lines
+
+    if kw["as_json"]:
+        click.echo(_json(report_dict(report)))
+    elif not kw["quiet"]:
+        for line in summary_lines(report):
+            click.echo(line, err=True)
+    failed = report_dict(report)["rows"]["failed"]
+    sys.exit(ExitStatus.ROWS_FAILED if failed else ExitStatus.OK)
+
+
+def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
+    from .render import estimate_dict, estimate_lines
+    from .runner import estimate_file
+
+    est = estimate_file(options)
+    if as_json:
+        click.echo(_json(estimate_dict(est)))
+    else:
+        for line in estimate_lines(est):
+            click.echo(line)
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@contextlib.contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    """One clear line and the documented exit code for anything a person must fix."""
+    try:
+        yield
+    except CsvEnrichError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"csv-enrich: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"\ncsv-enrich: interrupted. Resume with: {_resume_command()}", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)

@@ -1,0 +1,91 @@
+"""Text and JSON views of an estimate (what csv-enrich understood before it spends anything)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from .models import Invalid
+
+if TYPE_CHECKING:
+    from .runner import Estimate
+
+SHOW_INVALID = 10
+
+
+def invalid_rows(est: Estimate) -> list[dict[str, Any]]:
+    """Every invalid row: its 1-based data row number and the reason."""
+    return [
+        {"row": i + 1, "reason": key.reason}
+        for i, key in enumerate(est.plan.row_keys)
+        if isinstance(key, Invalid)
+    ]
+
+
+def estimate_dict(est: Estimate) -> dict[str, Any]:
+    """The `estimate --json` document (keys fixed by the reading issue)."""
+    plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
+    return {
+        "kind": plan.kind,
+        "enrichment_type": plan.enrichment_type,
+        "mode": plan.mode,
+        "sheet": table.sheet,
+        "header_row": table.header_row,
+        "mapping": dict(columns.fields),
+        "ignored": list(columns.ignored),
+        "rows": {
+            "total": len(plan.row_keys),
+            "valid": plan.valid_count,
+            "invalid": plan.invalid_count,
+            "duplicate": plan.duplicates,
+            "cached": _cached_rows(est),
+        },
+        "invalid_rows": invalid_rows(est),
+        "credits": {"estimated_max": plan.estimated_max},
+    }
+
+
+def _cached_rows(est: Estimate) -> int:
+    return sum(1 for k in est.plan.row_keys if isinstance(k, str) and k in est.plan.cached)
+
+
+def estimate_lines(est: Estimate) -> list[str]:
+    """What a person reads before spending: the mapping, the counts, bad rows, the cost."""
+    plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
+    where = f"{table.path.name}" + (f", sheet {table.sheet!r}" if table.sheet else "")
+    lines = [f"{where}: {len(plan.row_keys):,} rows of {plan.kind}s (header on row "
+             f"{table.header_row})", "", "Columns used:"]
+    lines += [f"  {header!r:32} -> {field}" for field, header in columns.fields.items()]
+    if columns.ignored:
+        lines.append("Columns kept but not used: " + ", ".join(repr(h) for h in columns.ignored))
+    lines += [f"Note: {note}" for note in (*table.notes, *columns.notes)]
+    lines += ["", *_count_lines(est), *_invalid_lines(est), ""]
+    lines.append(
+        f"To enrich: {len(plan.identities):,} ({plan.enrichment_type}); "
+        f"at most {plan.estimated_max:,} credits (only what is found is charged)."
+    )
+    return lines
+
+
+def _count_lines(est: Estimate) -> list[str]:
+    plan = est.plan
+    return [
+        f"  valid      {plan.valid_count:,}",
+        f"  invalid    {plan.invalid_count:,}",
+        f"  duplicate  {plan.duplicates:,}  (enriched once, copied to every copy)",
+        f"  cached     {_cached_rows(est):,}  (enriched recently, free)",
+    ]
+
+
+def _invalid_lines(est: Estimate) -> list[str]:
+    bad = [(i, k) for i, k in enumerate(est.plan.row_keys) if isinstance(k, Invalid)]
+    if not bad:
+        return []
+    reasons = Counter(k.reason for _, k in bad)
+    lines = ["", "Invalid rows (not sent, not charged):"]
+    lines += [f"  {n:,} x {reason}" for reason, n in reasons.most_common()]
+    rows = est.loaded.table.source_rows
+    lines += [f"  row {rows[i]}: {k.reason}" for i, k in bad[:SHOW_INVALID]]
+    if len(bad) > SHOW_INVALID:
+        lines.append(f"  ... and {len(bad) - SHOW_INVALID:,} more (see --json)")
+    return lines

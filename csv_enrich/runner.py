@@ -1,0 +1,178 @@
+"""The library's two jobs end to end: `estimate_file` (spends nothing) and `enrich_file`.
+
+Both are what the CLI calls; neither prints. Progress and the confirmation reach the caller through
+callbacks, so a terminal, the drop folder and tests can each show (or answer) them their own way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from . import engine
+from .client import CleanlistClient, make_http_client
+from .errors import Interrupted
+from .journal import Journal, ResultCache, default_state_dir
+from .models import EnrichOptions, Plan, Progress
+from .plan import Loaded, check_budget, load, make_plan
+from .report import Report, build_report, write_report
+from .write import check_writable, join, write_output
+
+ConfirmCallback = Callable[[Plan, int], bool]
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What `csv-enrich estimate` shows: the mapping, the verdicts and the most it can cost."""
+
+    loaded: Loaded
+    plan: Plan
+
+
+def report_path(options: EnrichOptions) -> Path:
+    """--report, else the output's name without its suffix plus `.report.json`."""
+    if options.report is not None:
+        return options.report
+    assert options.output is not None
+    return options.output.with_suffix(".report.json")
+
+
+def estimate_file(options: EnrichOptions) -> Estimate:
+    """Read, map, validate and price the input; touch no network and spend nothing."""
+    loaded = load(options)
+    with _cache(options) as cache:
+        plan = make_plan(loaded, options, cache)
+    return Estimate(loaded, plan)
+
+
+def enrich_file(
+    options: EnrichOptions,
+    *,
+    confirm: ConfirmCallback | None = None,
+    progress: ProgressCallback | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Report:
+    """Enrich `options.input` into `options.output` and write the cost report next to it.
+
+    `confirm(plan, balance)` is asked once before the first credit is spent; returning False
+    stops with nothing spent. Raises a CsvEnrichError subclass on anything a person must fix.
+    """
+    assert options.output is not None, "enrich_file needs an output path"
+    report = report_path(options)
+    check_writable(options.output, report, input_path=options.input)
+    started = datetime.now(UTC)
+    loaded = load(options)
+    try:
+        return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http))
+    except KeyboardInterrupt:
+        raise Interrupted("Interrupted. Nothing already paid for will be paid again.") from None
+
+
+async def _enrich(
+    options: EnrichOptions,
+    loaded: Loaded,
+    report_file: Path,
+    started: datetime,
+    confirm: ConfirmCallback | None,
+    progress: ProgressCallback | None,
+    http: httpx.AsyncClient | None,
+) -> Report:
+    async with _http(http, options) as session:
+        client = CleanlistClient(
+            session,
+            api_key=options.api_key,
+            base_url=options.base_url,
+            rate_limit_per_min=options.rate_limit_per_min,
+        )
+        with _journal(options) as (journal, cache):
+            plan = make_plan(loaded, options, cache)
+            balance = await engine.preflight(plan, client, options)
+            check_budget(plan, max_credits=options.max_credits, balance=balance)
+            if plan.identities and confirm is not None and not confirm(plan, balance):
+                raise Interrupted("Stopped before spending anything.")
+            result = await engine.run_plan(
+                plan, client=client, journal=journal, cache=cache, options=options,
+                progress=progress,
+            )
+    rows = join(plan, result.outcomes)
+    assert options.output is not None
+    report = build_report(
+        options=options, table=loaded.table, plan=plan, result=result, rows=rows,
+        output=options.output, started_at=started, finished_at=datetime.now(UTC),
+        notes=loaded.columns.notes,
+    )
+    write_output(loaded.table, plan.kind, rows, options.output, report=report, bom=options.bom)
+    write_report(report, report_file)
+    return report
+
+
+class _http:
+    """Use the caller's HTTP client, or make (and close) one."""
+
+    def __init__(self, given: httpx.AsyncClient | None, options: EnrichOptions) -> None:
+        self._given = given
+        self._made: httpx.AsyncClient | None = None
+        self._concurrency = options.concurrency
+
+    async def __aenter__(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        self._made = make_http_client(max_connections=self._concurrency)
+        return self._made
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._made is not None:
+            await self._made.aclose()
+
+
+class _journal:
+    """Open the journal and the result cache under the state directory."""
+
+    def __init__(self, options: EnrichOptions) -> None:
+        self._dir = options.state_dir or default_state_dir()
+        self._journal: Journal | None = None
+
+    def __enter__(self) -> tuple[Journal, ResultCache]:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._journal = Journal(self._dir)
+        return self._journal, ResultCache(self._dir)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._journal is not None:
+            self._journal.close()
+
+
+class _cache:
+    """The result cache alone (for estimates), or None when the state dir does not exist yet."""
+
+    def __init__(self, options: EnrichOptions) -> None:
+        self._dir = options.state_dir or default_state_dir()
+        self._use = options.use_cache
+
+    def __enter__(self) -> ResultCache | None:
+        if not self._use or not self._dir.exists():
+            return None
+        return ResultCache(self._dir)
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def fetch_balance(options: EnrichOptions) -> int:
+    """The organisation's credit balance (free)."""
+
+    async def go() -> int:
+        async with _http(None, options) as session:
+            client = CleanlistClient(
+                session, api_key=options.api_key, base_url=options.base_url,
+                rate_limit_per_min=options.rate_limit_per_min,
+            )
+            return await client.balance()
+
+    return asyncio.run(go())

@@ -1,0 +1,40 @@
+"""Shared fixtures: a real sandbox on loopback, a private state dir, the asyncio backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from csv_enrich.sandbox import SandboxServer
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run async tests on asyncio (what the CLI uses)."""
+    return "asyncio"
+
+
+@pytest.fixture
+def fast_sandbox() -> Iterator[SandboxServer]:
+    """A fresh sandbox on a loopback port: workflows in milliseconds, limits out of the way."""
+    from csv_enrich.sandbox import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(
+        credits=100_000, time_scale=0.001, rate_limit_per_min=100_000,
+        org_rate_limit_per_min=100_000,
+    )
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    """A private journal + cache directory, so tests never share results."""
+    return tmp_path / "state"

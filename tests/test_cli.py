@@ -1,0 +1,201 @@
+"""End to end through the CLI against the sandbox over real loopback HTTP."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from csv_enrich.cli import main
+from csv_enrich.models import COMPANY_COLUMNS, PERSON_COLUMNS
+
+from .conftest import SAMPLES
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> Result:
+    """Run the CLI in-process, as a non-interactive caller (no terminal)."""
+    return CliRunner().invoke(main, args, env=env or {}, catch_exceptions=False)
+
+
+def api_env(server: Any) -> dict[str, str]:
+    return {"CLEANLIST_API_KEY": server.api_key, "CLEANLIST_BASE_URL": server.base_url}
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def settled(ledger: dict[str, Any]) -> int:
+    return sum(int(c["credits"]) for c in ledger["charges"])
+
+
+def test_help_names_every_command_with_an_example() -> None:
+    """`--help` and each command's help say what it does with one example."""
+    top = run(["--help"])
+    assert top.exit_code == 0
+    assert "csv-enrich samples/leads.xlsx -o enriched.xlsx --sandbox" in top.output
+    for command in ("enrich", "estimate", "sandbox", "balance"):
+        result = run([command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example" in result.output and "csv-enrich" in result.output, command
+
+
+def test_no_key_and_no_sandbox_exits_4_with_one_line(tmp_path: Path) -> None:
+    """Without a key or --sandbox: one line saying how to set the key, exit 4."""
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "out.csv"), "--yes"])
+    assert result.exit_code == 4
+    assert "CLEANLIST_API_KEY" in result.output and "--sandbox" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_enrich_csv_rows_match_the_sandbox_ledger(fast_sandbox: Any, tmp_path: Path,
+                                                  state_dir: Path) -> None:
+    """Every row gets a status; credits in the report equal what the sandbox settled."""
+    out = tmp_path / "out.csv"
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(out), "--yes", "--mode", "rows",
+                  "--state-dir", str(state_dir)], api_env(fast_sandbox))
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    source = read_rows(SAMPLES / "leads.csv")
+    assert len(rows) == len(source)
+    assert list(rows[0])[: len(source[0])] == list(source[0])
+    assert list(rows[0])[len(source[0]):] == list(PERSON_COLUMNS)
+    for got, orig in zip(rows, source, strict=True):
+        assert {k: got[k] for k in orig} == orig
+        assert got["enrichment_status"] in {"enriched", "not_found", "invalid"}
+    assert any(r["enriched_email"] for r in rows)
+    ledger = fast_sandbox.ledger()
+    report = json.loads((tmp_path / "out.report.json").read_text())
+    assert report["schema"] == "csv-enrich/report@1"
+    assert report["credits"]["charged"] == settled(ledger)
+    assert sum(int(r["enrichment_credits"] or 0) for r in rows) == settled(ledger)
+    charged = Counter(c["identity"] for c in ledger["charges"] if c["credits"])
+    assert all(n == 1 for n in charged.values()), charged
+
+
+def test_duplicates_are_paid_once_and_share_the_result(fast_sandbox: Any, tmp_path: Path,
+                                                       state_dir: Path) -> None:
+    """Rows 2 and 7 of the sample are one person: enriched once, both rows get the result."""
+    out = tmp_path / "out.csv"
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(out), "--yes",
+                  "--state-dir", str(state_dir)], api_env(fast_sandbox))
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    first, dup = rows[1], rows[6]
+    assert first["enrichment_status"] == dup["enrichment_status"]
+    assert first["enriched_email"] == dup["enriched_email"]
+    assert dup["enrichment_credits"] in ("", "0")
+    persons = [c for c in fast_sandbox.ledger()["charges"] if c["kind"] == "person"]
+    assert len({c["identity"] for c in persons}) == len(persons)
+
+
+def test_invalid_rows_are_never_sent(fast_sandbox: Any, tmp_path: Path, state_dir: Path) -> None:
+    """Invalid rows stay in the output with a reason and cost nothing."""
+    out = tmp_path / "out.csv"
+    run([str(SAMPLES / "leads.csv"), "-o", str(out), "--yes", "--state-dir", str(state_dir)],
+        api_env(fast_sandbox))
+    invalid = [r for r in read_rows(out) if r["enrichment_status"] == "invalid"]
+    assert len(invalid) >= 4
+    assert all(r["enrichment_note"] and r["enrichment_credits"] in ("", "0") for r in invalid)
+
+
+def test_second_run_is_served_from_the_cache(fast_sandbox: Any, tmp_path: Path,
+                                             state_dir: Path) -> None:
+    """The same people in a later file are not paid for again."""
+    args = [str(SAMPLES / "leads.csv"), "--yes", "--state-dir", str(state_dir)]
+    assert run([*args, "-o", str(tmp_path / "a.csv")], api_env(fast_sandbox)).exit_code == 0
+    spent = settled(fast_sandbox.ledger())
+    assert run([*args, "-o", str(tmp_path / "b.csv")], api_env(fast_sandbox)).exit_code == 0
+    assert settled(fast_sandbox.ledger()) == spent
+    report = json.loads((tmp_path / "b.report.json").read_text())
+    assert report["credits"]["charged"] == 0
+    assert report["rows"]["cached"] > 0
+
+
+def test_companies_file_is_enriched_synchronously(fast_sandbox: Any, tmp_path: Path,
+                                                  state_dir: Path) -> None:
+    """A companies file gets the company columns; not-found companies cost nothing."""
+    out = tmp_path / "companies-out.csv"
+    result = run([str(SAMPLES / "companies.csv"), "-o", str(out), "--yes",
+                  "--state-dir", str(state_dir)], api_env(fast_sandbox))
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    assert list(rows[0])[-len(COMPANY_COLUMNS):] == list(COMPANY_COLUMNS)
+    assert {r["enrichment_status"] for r in rows} <= {"enriched", "not_found", "invalid"}
+    assert any(r["enriched_industry"] for r in rows)
+    report = json.loads((tmp_path / "companies-out.report.json").read_text())
+    assert report["kind"] == "company" and report["mode"] == "sync"
+    assert report["credits"]["charged"] == settled(fast_sandbox.ledger())
+
+
+def test_over_max_credits_exits_3_and_spends_nothing(fast_sandbox: Any, tmp_path: Path,
+                                                     state_dir: Path) -> None:
+    """A cap below the estimate refuses before any paid call."""
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "o.csv"), "--max-credits", "2",
+                  "--state-dir", str(state_dir)], api_env(fast_sandbox))
+    assert result.exit_code == 3
+    assert "--max-credits" in result.output
+    assert settled(fast_sandbox.ledger()) == 0
+
+
+def test_non_interactive_run_needs_yes_or_a_cap(fast_sandbox: Any, tmp_path: Path) -> None:
+    """With no terminal to ask on, the run refuses and says what to pass."""
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "o.csv")],
+                 api_env(fast_sandbox))
+    assert result.exit_code == 3
+    assert "--yes" in result.output and "--max-credits" in result.output
+
+
+def test_output_naming_the_input_is_refused(tmp_path: Path) -> None:
+    """-o pointing at the input exits 2 before anything is read or sent."""
+    src = tmp_path / "leads.csv"
+    src.write_bytes((SAMPLES / "leads.csv").read_bytes())
+    result = run([str(src), "-o", str(src), "--sandbox"])
+    assert result.exit_code == 2
+    assert src.read_bytes() == (SAMPLES / "leads.csv").read_bytes()
+
+
+@pytest.mark.parametrize("bad", ["Email", "Email=emial", "=email"])
+def test_bad_map_option_exits_2(bad: str, tmp_path: Path) -> None:
+    """A malformed --map names the fields and shows an example."""
+    result = run(["estimate", str(SAMPLES / "leads.csv"), "--map", bad])
+    assert result.exit_code == 2
+    assert "--map" in result.output and "Example" in result.output
+
+
+def test_estimate_json_has_the_documented_keys() -> None:
+    """`estimate --json` prints the mapping, the counts and the maximum credits."""
+    result = run(["estimate", str(SAMPLES / "leads.csv"), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"kind", "enrichment_type", "mode", "sheet", "header_row", "mapping",
+                         "rows", "invalid_rows", "credits"}
+    assert data["mapping"]["email"] == "Email"
+    assert data["rows"]["total"] == 25
+    assert data["rows"]["duplicate"] >= 1
+    assert data["credits"]["estimated_max"] == data["rows"]["valid"] - data["rows"]["duplicate"]
+    assert all(set(r) == {"row", "reason"} for r in data["invalid_rows"])
+
+
+def test_readme_command_on_the_embedded_sandbox(tmp_path: Path, state_dir: Path) -> None:
+    """The Quick start command writes enriched.xlsx and its report with --sandbox alone."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "enriched.xlsx"
+    result = run([str(SAMPLES / "leads.xlsx"), "-o", str(out), "--sandbox",
+                  "--state-dir", str(state_dir)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out, read_only=True).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert header[-len(PERSON_COLUMNS):] == list(PERSON_COLUMNS)
+    status_col = header.index("enrichment_status")
+    statuses = [r[status_col] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(statuses) == 25 and all(statuses)
+    assert (tmp_path / "enriched.report.json").exists()
