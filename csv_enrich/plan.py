@@ -1,4 +1,4 @@
-"""Decide what a run will buy before anything is spent: dedupe, cache hits, kind, mode, the estimate.
+"""Decide what a run will buy before anything is spent: dedupe, cache hits, mode, the estimate.
 
 Pure apart from reading the input: `load` reads and maps the file, `make_plan` turns the mapped rows
 into a `Plan`, `check_budget` compares the estimate with the cap and the balance.

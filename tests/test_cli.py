@@ -43,14 +43,16 @@ def test_help_names_every_command_with_an_example() -> None:
     for command in ("enrich", "estimate", "sandbox", "balance"):
         result = run([command, "--help"])
         assert result.exit_code == 0, command
-        assert "Example" in result.output and "csv-enrich" in result.output, command
+        assert "Example" in result.output, command
+        assert "csv-enrich" in result.output, command
 
 
 def test_no_key_and_no_sandbox_exits_4_with_one_line(tmp_path: Path) -> None:
     """Without a key or --sandbox: one line saying how to set the key, exit 4."""
     result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "out.csv"), "--yes"])
     assert result.exit_code == 4
-    assert "CLEANLIST_API_KEY" in result.output and "--sandbox" in result.output
+    assert "CLEANLIST_API_KEY" in result.output
+    assert "--sandbox" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out.csv").exists()
 
@@ -103,7 +105,8 @@ def test_invalid_rows_are_never_sent(fast_sandbox: Any, tmp_path: Path, state_di
         api_env(fast_sandbox))
     invalid = [r for r in read_rows(out) if r["enrichment_status"] == "invalid"]
     assert len(invalid) >= 4
-    assert all(r["enrichment_note"] and r["enrichment_credits"] in ("", "0") for r in invalid)
+    assert all(r["enrichment_note"] for r in invalid)
+    assert all(r["enrichment_credits"] in ("", "0") for r in invalid)
 
 
 def test_second_run_is_served_from_the_cache(fast_sandbox: Any, tmp_path: Path,
@@ -131,7 +134,8 @@ def test_companies_file_is_enriched_synchronously(fast_sandbox: Any, tmp_path: P
     assert {r["enrichment_status"] for r in rows} <= {"enriched", "not_found", "invalid"}
     assert any(r["enriched_industry"] for r in rows)
     report = json.loads((tmp_path / "companies-out.report.json").read_text())
-    assert report["kind"] == "company" and report["mode"] == "sync"
+    assert report["kind"] == "company"
+    assert report["mode"] == "sync"
     assert report["credits"]["charged"] == settled(fast_sandbox.ledger())
 
 
@@ -150,7 +154,8 @@ def test_non_interactive_run_needs_yes_or_a_cap(fast_sandbox: Any, tmp_path: Pat
     result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "o.csv")],
                  api_env(fast_sandbox))
     assert result.exit_code == 3
-    assert "--yes" in result.output and "--max-credits" in result.output
+    assert "--yes" in result.output
+    assert "--max-credits" in result.output
 
 
 def test_output_naming_the_input_is_refused(tmp_path: Path) -> None:
@@ -167,7 +172,8 @@ def test_bad_map_option_exits_2(bad: str, tmp_path: Path) -> None:
     """A malformed --map names the fields and shows an example."""
     result = run(["estimate", str(SAMPLES / "leads.csv"), "--map", bad])
     assert result.exit_code == 2
-    assert "--map" in result.output and "Example" in result.output
+    assert "--map" in result.output
+    assert "Example" in result.output
 
 
 def test_estimate_json_has_the_documented_keys() -> None:
@@ -197,5 +203,6 @@ def test_readme_command_on_the_embedded_sandbox(tmp_path: Path, state_dir: Path)
     assert header[-len(PERSON_COLUMNS):] == list(PERSON_COLUMNS)
     status_col = header.index("enrichment_status")
     statuses = [r[status_col] for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(statuses) == 25 and all(statuses)
+    assert len(statuses) == 25
+    assert all(statuses)
     assert (tmp_path / "enriched.report.json").exists()
