@@ -1,0 +1,58 @@
+"""The progress display: a live line on a terminal, plain periodic lines otherwise, or silence."""
+
+from __future__ import annotations
+
+import io
+
+from csv_enrich.models import Progress
+from csv_enrich.progress import ProgressPrinter
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_gets_one_redrawn_line_with_the_counts() -> None:
+    """On a terminal every tick redraws one line: rows, credits, requests, the rate-limit note."""
+    out = Terminal()
+    with ProgressPrinter(stream=out) as printer:
+        printer.update(Progress(done=1, total=4, credits=1, requests=3))
+        printer.update(Progress(done=2, total=4, credits=2, requests=5, waiting_on_rate_limit=True))
+    text = out.getvalue()
+    assert text.count("\r") == 2
+    assert "2/4 rows · 2 credits · 5 requests" in text
+    assert "waiting on the API rate limit" in text
+    assert text.endswith("\n")
+
+
+def test_plain_stream_gets_first_and_last_lines_only_when_fast() -> None:
+    """Off a terminal, ticks closer than the period are dropped but the final one is printed."""
+    out = io.StringIO()
+    with ProgressPrinter(stream=out) as printer:
+        for done in range(1, 11):
+            printer.update(Progress(done=done, total=10, credits=done, requests=done))
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("1/10 rows")
+    assert lines[-1].startswith("10/10 rows")
+    assert len(lines) == 2
+    assert "\r" not in out.getvalue()
+
+
+def test_quiet_prints_nothing() -> None:
+    """--quiet silences progress and messages."""
+    out = Terminal()
+    with ProgressPrinter(stream=out, quiet=True) as printer:
+        printer.update(Progress(done=1, total=2, credits=0, requests=1, message="falling back"))
+    assert out.getvalue() == ""
+
+
+def test_messages_are_printed_once_on_their_own_line() -> None:
+    """An engine message (e.g. the rows-mode fallback) appears once, not on every tick."""
+    out = io.StringIO()
+    with ProgressPrinter(stream=out) as printer:
+        for done in (1, 2):
+            printer.update(Progress(done=done, total=2, credits=0, requests=1, message="slow"))
+    assert out.getvalue().count("slow") == 1
