@@ -1,0 +1,278 @@
+"""Async client for the Cleanlist API: pacing, retries, and the error contract mapped to ApiError.
+
+The only module that knows the API's URLs and JSON field names. Every method sends one logical
+call; the client retries what is safe to repeat:
+
+* free and idempotent calls (GETs, create-list, csv-import with its idempotency key, estimates):
+  transport errors, 5xx and 429, with exponential backoff and jitter, honouring Retry-After /
+  ``retry_after_ms``;
+* paid calls (person, company, bulk): only when the request certainly did no work (429, or the
+  connection could not be opened). A 5xx or a lost answer is raised to the caller, who must find
+  out from the journal and the lead list whether the work happened before resending.
+
+Other 4xx are never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from csv_enrich import errors
+from csv_enrich.client_wire import (
+    CompanyAnswer,
+    CsvImport,
+    LeadsPage,
+    Quote,
+    Submitted,
+    WorkflowStatus,
+    error_from_response,
+    parse_company,
+    parse_csv_import,
+    parse_leads_page,
+    parse_quote,
+    parse_status,
+    parse_submitted,
+)
+from csv_enrich.models import EnrichmentType, Identity
+from csv_enrich.pacer import Pacer
+
+__all__ = [
+    "ClientStats",
+    "CleanlistClient",
+    "CompanyAnswer",
+    "CsvImport",
+    "LeadsPage",
+    "Quote",
+    "Submitted",
+    "WorkflowStatus",
+    "make_http_client",
+]
+
+Safety = Literal["safe", "paid"]
+BULK_SCOPE: Mapping[EnrichmentType, str] = {
+    "partial": "partial",
+    "phone_only": "phone-only",
+    "full": "full",
+}
+PERSON_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name",
+                 "company_name", "domain", "phone")
+COMPANY_FIELDS = ("domain", "company_name", "company_ticker", "company_id")
+# Connection failures where the request never reached the server: safe to repeat even if paid.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass
+class ClientStats:
+    """Running counters of what the client sent."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    pacer: Pacer | None = field(default=None, repr=False)
+
+    @property
+    def waiting(self) -> bool:
+        """True while a request waits on the rate limit."""
+        return self.pacer is not None and self.pacer.waiting
+
+
+def make_http_client(*, max_connections: int = 8, timeout: float = 30.0) -> httpx.AsyncClient:
+    """An httpx client with a small pool (CPU per request grows with pool size) and timeouts.
+
+    `max_connections` is clamped to 4..16: the API allows 30 requests/min, and httpx's pool does
+    work quadratic in its size.
+    """
+    pool = min(16, max(4, max_connections))
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool,
+                          keepalive_expiry=20.0)
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout, connect=10.0))
+
+
+class CleanlistClient:
+    """The Cleanlist API as typed calls. Holds no state beyond the pacer and the counters."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_key: str,
+        base_url: str,
+        rate_limit_per_min: int = 30,
+        max_retries: int = 6,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._http = http
+        self._key = api_key
+        self._base = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.pacer = pacer or Pacer(rate_limit_per_min)
+        self.stats = ClientStats(pacer=self.pacer)
+
+    # -- account ---------------------------------------------------------------------------
+
+    async def whoami(self) -> dict[str, Any]:
+        """Who the key belongs to, its scopes and features."""
+        return await self._call("GET", "/whoami")
+
+    async def balance(self) -> int:
+        """The organisation's credit balance (whole credits)."""
+        body = await self._call("GET", "/credits/balance")
+        return int(body["credits"])
+
+    # -- lists -----------------------------------------------------------------------------
+
+    async def create_list(self, name: str) -> str:
+        """Create (or, same name, reuse) a lead list; returns its id."""
+        body = await self._call("POST", "/lead-lists", json={"name": name[:200]})
+        return str(body["list_id"])
+
+    async def list_leads(self, list_id: str, *, cursor: str | None = None,
+                         limit: int = 500) -> LeadsPage:
+        """One page of a list's leads."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        body = await self._call("GET", f"/lead-lists/{list_id}/leads", params=params)
+        return parse_leads_page(body)
+
+    async def csv_import(self, list_id: str, csv_text: str, column_mapping: Mapping[str, str],
+                         *, idempotency_key: str) -> CsvImport:
+        """Import CSV rows into a list without dispatching enrichment (free, replay-safe)."""
+        payload = {
+            "csv_content_base64": base64.b64encode(csv_text.encode()).decode("ascii"),
+            "column_mapping": dict(column_mapping),
+            "dispatch_enrichment": False,
+            "idempotency_key": idempotency_key,
+        }
+        body = await self._call("POST", f"/lead-lists/{list_id}/csv-import", json=payload)
+        return parse_csv_import(body)
+
+    # -- money -----------------------------------------------------------------------------
+
+    async def estimate_enrich_list(self, list_id: str, enrichment_type: EnrichmentType) -> Quote:
+        """A signed quote for enriching every lead of a list (free)."""
+        payload = {"tool": "enrich_list", "list_id": list_id,
+                   "scope": BULK_SCOPE[enrichment_type]}
+        return parse_quote(await self._call("POST", "/credits/estimate", json=payload))
+
+    # -- enrichment (paid) -----------------------------------------------------------------
+
+    async def enrich_person(self, list_id: str, ident: Identity,
+                            enrichment_type: EnrichmentType) -> Submitted:
+        """Start one person's enrichment; the lead lands in `list_id`."""
+        values = ident.fields()
+        payload: dict[str, Any] = {k: values[k] for k in PERSON_FIELDS if k in values}
+        payload |= {"lead_list_id": list_id, "enrichment_type": enrichment_type}
+        body = await self._call("POST", "/enrichment/person", json=payload, safety="paid")
+        return parse_submitted(body)
+
+    async def enrich_company(self, ident: Identity) -> CompanyAnswer | None:
+        """Look one company up (sync, 1 credit); None when it is not found (refunded)."""
+        values = ident.fields()
+        payload = {k: values[k] for k in COMPANY_FIELDS if k in values}
+        try:
+            body = await self._call("POST", "/enrichment/company", json=payload, safety="paid")
+        except errors.NotFoundError:
+            return None
+        return parse_company(body)
+
+    async def enrich_bulk(self, list_id: str, enrichment_type: EnrichmentType,
+                          quote_id: str) -> Submitted:
+        """Enrich every lead of a list under a quote (single-use, so never charged twice)."""
+        payload = {"list_id": list_id, "scope": BULK_SCOPE[enrichment_type], "quote_id": quote_id}
+        body = await self._call("POST", "/enrichment/bulk", json=payload, safety="paid")
+        return parse_submitted(body)
+
+    async def status(self, workflow_id: str) -> WorkflowStatus:
+        """The state of an async workflow (free)."""
+        return parse_status(await self._call("GET", f"/enrichment/status/{workflow_id}"))
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, *, safety: Safety = "safe",
+                    **kwargs: Any) -> dict[str, Any]:
+        """Send with pacing and retries; the decoded JSON body, or a typed ApiError."""
+        attempt = 0
+        while True:
+            try:
+                return await self._once(method, path, **kwargs)
+            except errors.ApiError as exc:
+                delay = self._retry_delay(exc, attempt, safety)
+                if delay is None:
+                    raise
+            attempt += 1
+            self.stats.retries += 1
+            await asyncio.sleep(delay)
+
+    async def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        await self.pacer.acquire()
+        self.stats.requests += 1
+        headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
+        try:
+            resp = await self._http.request(method, self._base + path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
+        if resp.is_success:
+            return _json_object(resp)
+        error = error_from_response(resp.status_code, _json_or_none(resp), resp.headers,
+                                    secret=self._key)
+        if isinstance(error, errors.RateLimitedError):
+            self.stats.rate_limited += 1
+            self.pacer.pause_for(error.retry_after or 2 * self.pacer.interval)
+        raise error
+
+    def _retry_delay(self, exc: errors.ApiError, attempt: int, safety: Safety) -> float | None:
+        """Seconds to wait before retrying `exc`, or None when it must not be retried."""
+        if attempt >= self.max_retries or not _retryable(exc, safety):
+            return None
+        if exc.retry_after is not None:
+            return float(exc.retry_after) + random.uniform(0, min(1.0, self.backoff_base))
+        backoff: float = min(self.backoff_max, self.backoff_base * 2**attempt)
+        return backoff * random.uniform(0.5, 1.0)
+
+
+def _retryable(exc: errors.ApiError, safety: Safety) -> bool:
+    if isinstance(exc, errors.RateLimitedError):
+        return True
+    if isinstance(exc, errors.TransportError):
+        return safety == "safe" or exc.code == "not_sent"
+    return isinstance(exc, errors.ServerError) and safety == "safe"
+
+
+def _transport_error(exc: httpx.TransportError) -> errors.TransportError:
+    code = "not_sent" if isinstance(exc, _NOT_SENT) else "no_answer"
+    kind = type(exc).__name__
+    return errors.TransportError(
+        f"No answer from the Cleanlist API ({kind}). Check the network and --base-url, then "
+        "run the same command again: it resumes.",
+        code=code,
+    )
+
+
+def _json_or_none(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _json_object(resp: httpx.Response) -> dict[str, Any]:
+    body = _json_or_none(resp)
+    if not isinstance(body, dict):
+        raise errors.ServerError(
+            f"The Cleanlist API answered {resp.status_code} with a body that is not a JSON "
+            "object. Run the same command again later: it resumes.",
+            status=resp.status_code, code="bad_body",
+        )
+    return body

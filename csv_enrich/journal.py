@@ -1,0 +1,243 @@
+"""SQLite under the state directory: the run journal (intent before every paid call) and the cache.
+
+One file, ``journal.sqlite3``, in WAL mode with autocommit: every write is durable the moment the
+method returns, so a crash, kill -9 or Ctrl-C right after it loses nothing.
+
+    runs_meta(run_id, name, value)           list id, quote, bulk workflow id, mode, ...
+    items(run_id, key, ...)                  per identity: intent -> workflow id -> outcome
+    chunks(run_id, idx, rows_imported)       csv-import chunks that landed
+    workflows(run_id, workflow_id, record)   settled workflow records for the report
+    cache(kind, key, enrichment_type, ...)   results reusable by later runs
+
+Nothing here knows the Cleanlist wire format; values are our own records as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from csv_enrich.models import EnrichmentType, Kind, Outcome, WorkflowRecord
+
+FILENAME = "journal.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs_meta (
+    run_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (run_id, name));
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, intent_at REAL, workflow_id TEXT,
+    reserved INTEGER NOT NULL DEFAULT 0, outcome TEXT, PRIMARY KEY (run_id, key));
+CREATE TABLE IF NOT EXISTS chunks (
+    run_id TEXT NOT NULL, idx INTEGER NOT NULL, rows_imported INTEGER NOT NULL,
+    PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS workflows (
+    run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (run_id, workflow_id));
+CREATE TABLE IF NOT EXISTS cache (
+    kind TEXT NOT NULL, key TEXT NOT NULL, enrichment_type TEXT NOT NULL,
+    stored_at REAL NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (kind, key, enrichment_type));
+"""
+
+
+def default_state_dir() -> Path:
+    """The user's state directory for csv-enrich (``CSV_ENRICH_STATE_DIR`` is the CLI's job)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("csv-enrich"))
+
+
+def _connect(state_dir: Path) -> sqlite3.Connection:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(state_dir / FILENAME, isolation_level=None, timeout=30.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def outcome_to_json(outcome: Outcome) -> str:
+    """An Outcome as JSON (the journal's storage form)."""
+    return json.dumps({**asdict(outcome), "data": dict(outcome.data)})
+
+
+def outcome_from_json(text: str) -> Outcome:
+    """The inverse of outcome_to_json."""
+    raw = json.loads(text)
+    return Outcome(**raw)
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What the journal knows about one identity of a run.
+
+    intent without workflow id and without outcome = a paid call whose answer was lost.
+    """
+
+    key: str
+    intent_at: float | None
+    workflow_id: str | None
+    reserved: int
+    outcome: Outcome | None
+
+
+class _Store:
+    """An open SQLite connection, closable and usable as a context manager."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / FILENAME
+        self._conn = _connect(state_dir)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> _Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, *args: Any) -> Iterator[tuple[Any, ...]]:
+        return iter(self._conn.execute(sql, args).fetchall())
+
+    def _write(self, sql: str, *args: Any) -> None:
+        """Run one statement (autocommit: durable when this returns)."""
+        self._conn.execute(sql, args)
+
+
+class Journal(_Store):
+    """Per run: intent before every paid call, the answer after; ids the moment they exist."""
+
+    def __enter__(self) -> Journal:
+        return self
+
+    # -- run-level facts -----------------------------------------------------------------
+
+    def set(self, run_id: str, name: str, value: Any) -> None:
+        """Record a run-level fact (list id, quote, bulk workflow id, mode, ...) as JSON."""
+        self._write("INSERT OR REPLACE INTO runs_meta VALUES (?, ?, ?)",
+                    run_id, name, json.dumps(value))
+
+    def get(self, run_id: str, name: str, default: Any = None) -> Any:
+        """A run-level fact, or `default`."""
+        for (value,) in self._rows(
+                "SELECT value FROM runs_meta WHERE run_id=? AND name=?", run_id, name):
+            return json.loads(value)
+        return default
+
+    def forget(self, run_id: str, name: str) -> None:
+        """Drop a run-level fact (e.g. a quote that expired unused)."""
+        self._write("DELETE FROM runs_meta WHERE run_id=? AND name=?", run_id, name)
+
+    # -- per identity ----------------------------------------------------------------------
+
+    def intent(self, run_id: str, key: str, reserved: int) -> None:
+        """Record that a paid call for `key` is about to be sent."""
+        self._write(
+            "INSERT INTO items (run_id, key, intent_at, reserved) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (run_id, key) DO UPDATE SET intent_at=excluded.intent_at, "
+            "reserved=excluded.reserved, workflow_id=NULL",
+            run_id, key, time.time(), reserved)
+
+    def submitted(self, run_id: str, key: str, workflow_id: str, reserved: int) -> None:
+        """Record the answer to a paid call: the workflow it started."""
+        self._write("UPDATE items SET workflow_id=?, reserved=? WHERE run_id=? AND key=?",
+                    workflow_id, reserved, run_id, key)
+
+    def record_outcome(self, run_id: str, outcome: Outcome) -> None:
+        """Record how an identity ended (it will not be sent again in this run)."""
+        self._write(
+            "INSERT INTO items (run_id, key, outcome) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_id, key) DO UPDATE SET outcome=excluded.outcome",
+            run_id, outcome.key, outcome_to_json(outcome))
+
+    def record_outcomes(self, run_id: str, outcomes: list[Outcome]) -> None:
+        """Record many outcomes in one transaction (bulk mode)."""
+        with self._conn:
+            self._conn.execute("BEGIN")
+            for outcome in outcomes:
+                self.record_outcome(run_id, outcome)
+
+    def clear_intent(self, run_id: str, key: str) -> None:
+        """Forget an intent known not to have been carried out (the call was refused)."""
+        self._write("DELETE FROM items WHERE run_id=? AND key=? AND outcome IS NULL",
+                    run_id, key)
+
+    def items(self, run_id: str) -> dict[str, ItemState]:
+        """Everything known about the run's identities, by key."""
+        return {
+            key: ItemState(key, intent_at, wf, reserved,
+                           outcome_from_json(out) if out else None)
+            for key, intent_at, wf, reserved, out in self._rows(
+                "SELECT key, intent_at, workflow_id, reserved, outcome FROM items "
+                "WHERE run_id=?", run_id)
+        }
+
+    # -- bulk ------------------------------------------------------------------------------
+
+    def chunk_imported(self, run_id: str, idx: int, rows_imported: int) -> None:
+        """Record that csv-import chunk `idx` landed."""
+        self._write("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?)", run_id, idx, rows_imported)
+
+    def chunks(self, run_id: str) -> dict[int, int]:
+        """Imported chunks: index -> rows imported."""
+        return dict(self._rows("SELECT idx, rows_imported FROM chunks WHERE run_id=?", run_id))
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def record_workflow(self, run_id: str, record: WorkflowRecord) -> None:
+        """Record (or update) a workflow's settled figures."""
+        self._write("INSERT OR REPLACE INTO workflows VALUES (?, ?, ?)",
+                    run_id, record.workflow_id, json.dumps(asdict(record)))
+
+    def workflows(self, run_id: str) -> tuple[WorkflowRecord, ...]:
+        """The run's workflows as last recorded."""
+        return tuple(WorkflowRecord(**json.loads(r)) for (r,) in self._rows(
+            "SELECT record FROM workflows WHERE run_id=? ORDER BY rowid", run_id))
+
+
+def _satisfies(kind: Kind, enrichment_type: EnrichmentType, data: Mapping[str, str]) -> bool:
+    """A cached email satisfies partial, a phone phone_only; full needs both."""
+    if kind == "company":
+        return bool(data)
+    need = {"partial": ("email",), "phone_only": ("phone",), "full": ("email", "phone")}
+    return all(data.get(k) for k in need[enrichment_type])
+
+
+class ResultCache(_Store):
+    """Enriched results by normalised identity, reusable by any later file within max-age days."""
+
+    def __enter__(self) -> ResultCache:
+        return self
+
+    def lookup(self, kind: Kind, key: str, enrichment_type: EnrichmentType,
+               max_age_days: float) -> Outcome | None:
+        """A fresh enough cached result that covers `enrichment_type`, as a 0-credit Outcome."""
+        since = time.time() - max_age_days * 86400
+        for (text,) in self._rows(
+                "SELECT outcome FROM cache WHERE kind=? AND key=? AND stored_at>=? "
+                "ORDER BY stored_at DESC", kind, key, since):
+            data = outcome_from_json(text).data
+            if _satisfies(kind, enrichment_type, data):
+                return Outcome(key=key, status="enriched", note="cached", credits=0,
+                               data=dict(data))
+        return None
+
+    def store(self, kind: Kind, key: str, enrichment_type: EnrichmentType,
+              outcome: Outcome) -> None:
+        """Keep an enriched outcome (others are not worth caching: not-found costs nothing)."""
+        if outcome.status == "enriched" and outcome.note != "cached":
+            self._write("INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?)",
+                        kind, key, enrichment_type, time.time(), outcome_to_json(outcome))
+
+    def store_many(self, kind: Kind, enrichment_type: EnrichmentType,
+                   outcomes: list[Outcome]) -> None:
+        """store() for many outcomes in one transaction."""
+        with self._conn:
+            self._conn.execute("BEGIN")
+            for outcome in outcomes:
+                self.store(kind, outcome.key, enrichment_type, outcome)

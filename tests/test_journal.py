@@ -1,0 +1,122 @@
+"""The run journal and the result cache on a real SQLite file in tmp_path."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from csv_enrich.journal import Journal, ResultCache, outcome_from_json, outcome_to_json
+from csv_enrich.models import Outcome, WorkflowRecord
+
+RUN = "run-1"
+
+
+def test_intent_then_answer_then_outcome_survive_reopen(tmp_path: Path) -> None:
+    """Each step is durable on return and read back by a fresh connection."""
+    with Journal(tmp_path) as journal:
+        journal.intent(RUN, "li:a", 1)
+        journal.intent(RUN, "li:b", 1)
+        journal.submitted(RUN, "li:b", "enrich-b", 1)
+        journal.intent(RUN, "li:c", 1)
+        journal.record_outcome(RUN, Outcome("li:c", "enriched", credits=1, data={"email": "c@x"}))
+    with Journal(tmp_path) as again:
+        items = again.items(RUN)
+        assert items["li:a"].intent_at is not None
+        assert items["li:a"].workflow_id is None
+        assert items["li:b"].workflow_id == "enrich-b"
+        assert items["li:c"].outcome == Outcome("li:c", "enriched", credits=1,
+                                                data={"email": "c@x"})
+        assert again.items("other-run") == {}
+
+
+def test_run_facts_chunks_and_workflows(tmp_path: Path) -> None:
+    """Run-level facts, imported chunks and workflow records are kept per run."""
+    with Journal(tmp_path) as journal:
+        journal.set(RUN, "list_id", "ll_1")
+        journal.set(RUN, "quote", {"quote_id": "q", "estimated_cost": 3})
+        journal.chunk_imported(RUN, 0, 500)
+        journal.chunk_imported(RUN, 1, 12)
+        record = WorkflowRecord("bulk-1", "completed", 3, 2, 1, "not_applicable")
+        journal.record_workflow(RUN, record)
+        journal.forget(RUN, "quote")
+        assert journal.get(RUN, "list_id") == "ll_1"
+        assert journal.get(RUN, "quote") is None
+        assert journal.chunks(RUN) == {0: 500, 1: 12}
+        assert journal.workflows(RUN) == (record,)
+
+
+def test_record_outcomes_in_one_transaction(tmp_path: Path) -> None:
+    """Many outcomes are written at once and all read back."""
+    outcomes = [Outcome(f"email:{i}@x", "not_found") for i in range(300)]
+    with Journal(tmp_path) as journal:
+        journal.record_outcomes(RUN, outcomes)
+        assert len(journal.items(RUN)) == 300
+
+
+def test_clear_intent_keeps_finished_items(tmp_path: Path) -> None:
+    """clear_intent drops an unanswered intent but never a recorded outcome."""
+    with Journal(tmp_path) as journal:
+        journal.intent(RUN, "k1", 1)
+        journal.record_outcome(RUN, Outcome("k2", "not_found"))
+        journal.clear_intent(RUN, "k1")
+        journal.clear_intent(RUN, "k2")
+        assert set(journal.items(RUN)) == {"k2"}
+
+
+@pytest.mark.parametrize(("stored", "asked", "hit"), [
+    ({"email": "a@x"}, "partial", True),
+    ({"email": "a@x"}, "full", False),
+    ({"email": "a@x", "phone": "+1"}, "full", True),
+    ({"phone": "+1"}, "phone_only", True),
+    ({"phone": "+1"}, "partial", False),
+])
+def test_cache_coverage_by_type(tmp_path: Path, stored: dict[str, str], asked: str,
+                                hit: bool) -> None:
+    """A cached email satisfies partial; full needs email and phone."""
+    with ResultCache(tmp_path) as cache:
+        cache.store("person", "li:a", "full", Outcome("li:a", "enriched", credits=11, data=stored))
+        got = cache.lookup("person", "li:a", asked, 30)  # type: ignore[arg-type]
+    assert (got is not None) == hit
+    if got is not None:
+        assert (got.status, got.note, got.credits) == ("enriched", "cached", 0)
+
+
+def test_cache_respects_max_age_and_kind(tmp_path: Path) -> None:
+    """Entries older than max-age, or of another kind, are not hits."""
+    with ResultCache(tmp_path) as cache:
+        cache.store("company", "domain:a.io", "partial",
+                    Outcome("domain:a.io", "enriched", credits=1, data={"industry": "X"}))
+        time.sleep(0.01)
+        assert cache.lookup("company", "domain:a.io", "partial", 1) is not None
+        assert cache.lookup("company", "domain:a.io", "partial", 0.00000001) is None
+        assert cache.lookup("person", "domain:a.io", "partial", 30) is None
+
+
+def test_cache_skips_not_found_and_cached(tmp_path: Path) -> None:
+    """Only freshly enriched outcomes are stored."""
+    with ResultCache(tmp_path) as cache:
+        cache.store_many("person", "partial", [
+            Outcome("li:a", "not_found"),
+            Outcome("li:b", "enriched", note="cached", data={"email": "b@x"}),
+            Outcome("li:c", "enriched", credits=1, data={"email": "c@x"}),
+        ])
+        hits = [cache.lookup("person", k, "partial", 30) for k in ("li:a", "li:b", "li:c")]
+    assert [h is not None for h in hits] == [False, False, True]
+
+
+@given(st.builds(
+    Outcome,
+    key=st.text(min_size=1),
+    status=st.sampled_from(["enriched", "not_found", "failed", "skipped"]),
+    note=st.text(),
+    credits=st.integers(0, 1000),
+    data=st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=5),
+    workflow_id=st.none() | st.text(max_size=10),
+))
+def test_outcome_json_round_trip(outcome: Outcome) -> None:
+    """Any Outcome survives the journal's JSON form unchanged."""
+    assert outcome_from_json(outcome_to_json(outcome)) == outcome
