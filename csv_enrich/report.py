@@ -1,0 +1,435 @@
+"""The cost report: what a run did to each row and what it cost, derived from settled figures.
+
+Credits charged are never estimated: for async runs they are the sum of the workflows'
+settled ``credits_charged``; for synchronous company calls the sum of the outcomes' credits.
+"Saved" is what the cache, duplicates and invalid rows kept off the bill:
+
+* cache and duplicates: what the API charges for the same result again (pay for results:
+  1 per email found, 10 per phone found, 1 per company found), or what was paid this run;
+* invalid rows: the list price per row (the most each could have cost), so "up to".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from csv_enrich.models import (
+    EMAIL_PRICE,
+    PHONE_PRICE,
+    ROW_STATUSES,
+    EnrichmentType,
+    EnrichOptions,
+    Invalid,
+    Kind,
+    Mode,
+    Outcome,
+    Plan,
+    RunResult,
+    WorkflowRecord,
+    columns_for,
+    price,
+)
+from csv_enrich.read import Table
+
+SCHEMA = "csv-enrich/report@1"
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """Rows by what happened to them; the five statuses add up to `total`.
+
+    `cached` counts identities served from the cache, `submitted` identities sent to the API,
+    `duplicate` rows that repeat an earlier row (paid for once).
+    """
+
+    total: int = 0
+    valid: int = 0
+    invalid: int = 0
+    duplicate: int = 0
+    cached: int = 0
+    submitted: int = 0
+    enriched: int = 0
+    not_found: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Credits:
+    """The money: reserved and settled by the API, and the balance around the run."""
+
+    estimated_max: int = 0
+    reserved: int = 0
+    charged: int = 0
+    refunded: int = 0
+    balance_before: int | None = None
+    balance_after: int | None = None
+
+
+@dataclass(frozen=True)
+class Savings:
+    """Credits not spent thanks to the cache, duplicates and invalid rows not sent."""
+
+    cache: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.cache + self.duplicates + self.invalid
+
+
+@dataclass(frozen=True)
+class ApiCounts:
+    """Requests made to the API, how many were retries and how many were answered 429."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run's report, schema ``csv-enrich/report@1``. Build it with `build_report`."""
+
+    input: str
+    output: str
+    report: str
+    kind: Kind
+    enrichment_type: EnrichmentType
+    mode: Mode
+    rows: RowCounts
+    credits: Credits
+    api: ApiCounts
+    started_at: datetime
+    finished_at: datetime
+    workflows: tuple[WorkflowRecord, ...] = ()
+    credits_by_outcome: Mapping[str, int] = field(default_factory=dict)
+    saved: Savings = Savings()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+
+def appended_headers(headers: Sequence[str], kind: Kind) -> tuple[list[str], list[str]]:
+    """The names of the appended columns for a file with these headers, and a note for each one
+    renamed because the input already has a column of that name (compared ignoring case)."""
+    taken = {h.casefold() for h in headers}
+    names: list[str] = []
+    notes: list[str] = []
+    for name in columns_for(kind):
+        new, n = name, 1
+        while new.casefold() in taken:
+            n += 1
+            new = f"{name}_{n}"
+        if new != name:
+            notes.append(f"The input already has a column {name!r}; the new one is {new!r}.")
+        taken.add(new.casefold())
+        names.append(new)
+    return names, notes
+
+
+def rename_notes(headers: Sequence[str], kind: Kind) -> list[str]:
+    """Only the notes of `appended_headers`."""
+    return appended_headers(headers, kind)[1]
+
+
+def default_report_path(output: Path) -> Path:
+    """``<OUTPUT without suffix>.report.json``, next to the output."""
+    return output.with_name(f"{output.stem}.report.json")
+
+
+def build_report(
+    *,
+    options: EnrichOptions,
+    table: Table,
+    plan: Plan,
+    result: RunResult,
+    rows: Sequence[Outcome],
+    output: Path,
+    started_at: datetime,
+    finished_at: datetime,
+    notes: Sequence[str] = (),
+    report_path: Path | None = None,
+) -> Report:
+    """Put together the report of a run from the plan, what the engine settled and the joined
+    rows (one Outcome per data row, as `write.join` returns them)."""
+    charged = _charged(result)
+    return Report(
+        input=str(options.input if options.input else table.path),
+        output=str(output),
+        report=str(report_path or options.report or default_report_path(output)),
+        kind=plan.kind,
+        enrichment_type=plan.enrichment_type,
+        mode=result.mode,
+        rows=_row_counts(plan, result, rows),
+        credits=_credits(plan, result, charged),
+        api=ApiCounts(result.requests, result.retries, result.rate_limited),
+        started_at=started_at,
+        finished_at=finished_at,
+        workflows=tuple(result.workflows),
+        credits_by_outcome=_by_outcome(result, charged),
+        saved=_savings(plan, result),
+        warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
+        notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind)))),
+    )
+
+
+def _charged(result: RunResult) -> int:
+    """What the API settled: the outcomes of sync calls, the workflows of async runs."""
+    if result.mode == "sync":
+        return sum(o.credits for o in result.outcomes.values())
+    return sum(w.credits_charged for w in result.workflows)
+
+
+def _credits(plan: Plan, result: RunResult, charged: int) -> Credits:
+    reserved = result.credits_reserved or sum(w.credits_reserved for w in result.workflows)
+    return Credits(
+        estimated_max=plan.estimated_max,
+        reserved=reserved,
+        charged=charged,
+        refunded=sum(w.credits_refunded for w in result.workflows),
+        balance_before=result.balance_before,
+        balance_after=result.balance_after,
+    )
+
+
+def _row_counts(plan: Plan, result: RunResult, rows: Sequence[Outcome]) -> RowCounts:
+    statuses = Counter(o.status for o in rows)
+    sent = {k for k, o in result.outcomes.items() if o.status != "skipped"}
+    return RowCounts(
+        total=len(plan.row_keys),
+        valid=plan.valid_count,
+        duplicate=plan.duplicates,
+        cached=sum(1 for k in plan.row_keys if isinstance(k, str) and _from_cache(k, plan, result)),
+        submitted=sum(1 for i in plan.identities if i.key in sent),
+        **{s: statuses[s] for s in ROW_STATUSES},
+    )
+
+
+def _from_cache(key: str, plan: Plan, result: RunResult) -> bool:
+    return key in plan.cached and key not in result.outcomes
+
+
+def _by_outcome(result: RunResult, charged: int) -> dict[str, int]:
+    """Credits by row status; what the API charged but no outcome carries is 'unattributed'."""
+    totals = dict.fromkeys(("enriched", "not_found", "failed"), 0)
+    for outcome in result.outcomes.values():
+        totals[outcome.status] = totals.get(outcome.status, 0) + outcome.credits
+    if (rest := charged - sum(totals.values())) != 0:
+        totals["unattributed"] = rest
+    return totals
+
+
+def worth(outcome: Outcome, kind: Kind, enrichment_type: EnrichmentType) -> int:
+    """What the API charges for this result: what was paid, else the pay-for-results price."""
+    if outcome.credits or outcome.status != "enriched":
+        return outcome.credits
+    if kind == "company":
+        return price(kind, enrichment_type)
+    email = EMAIL_PRICE if outcome.data.get("email") and enrichment_type != "phone_only" else 0
+    phone = PHONE_PRICE if outcome.data.get("phone") and enrichment_type != "partial" else 0
+    return email + phone
+
+
+def _savings(plan: Plan, result: RunResult) -> Savings:
+    def value(key: str) -> int:
+        outcome = result.outcomes.get(key) or plan.cached.get(key)
+        return worth(outcome, plan.kind, plan.enrichment_type) if outcome else 0
+
+    cache = sum(value(k) for k in plan.cached if k not in result.outcomes)
+    seen: set[str] = set()
+    duplicates = 0
+    for key in plan.row_keys:
+        if isinstance(key, Invalid):
+            continue
+        duplicates += value(key) if key in seen else 0
+        seen.add(key)
+    invalid = plan.invalid_count * price(plan.kind, plan.enrichment_type)
+    return Savings(cache=cache, duplicates=duplicates, invalid=invalid)
+
+
+def _refund_warnings(workflows: Sequence[WorkflowRecord]) -> tuple[str, ...]:
+    return tuple(
+        f"Workflow {w.workflow_id} {w.status} with {w.credits_charged} credits charged and no "
+        f"automatic refund (refund_status pending_review): {w.refund_message or 'no message'}"
+        for w in workflows
+        if w.refund_status == "pending_review"
+    )
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The JSON document of the report (stable keys of schema csv-enrich/report@1 first)."""
+    credits = vars(report.credits)
+    return {
+        "schema": SCHEMA,
+        "input": report.input,
+        "output": report.output,
+        "kind": report.kind,
+        "enrichment_type": report.enrichment_type,
+        "mode": report.mode,
+        "rows": dict(vars(report.rows)),
+        "credits": {**credits, "by_outcome": dict(report.credits_by_outcome)},
+        "api": dict(vars(report.api)),
+        "workflows": [_workflow_dict(w) for w in report.workflows],
+        "started_at": report.started_at.isoformat(),
+        "finished_at": report.finished_at.isoformat(),
+        "duration_s": report.duration_s,
+        "report": report.report,
+        "saved": {**vars(report.saved), "total": report.saved.total},
+        "warnings": list(report.warnings),
+        "notes": list(report.notes),
+    }
+
+
+def _workflow_dict(w: WorkflowRecord) -> dict[str, Any]:
+    return {
+        "workflow_id": w.workflow_id,
+        "status": w.status,
+        "credits_reserved": w.credits_reserved,
+        "credits_charged": w.credits_charged,
+        "credits_refunded": w.credits_refunded,
+        "refund_status": w.refund_status,
+        "refund_message": w.refund_message,
+    }
+
+
+def write_report(report: Report, path: Path) -> None:
+    """Write the report JSON to `path` atomically (a temp file in the same folder, then rename)."""
+    text = json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A fresh temp path in `path`'s folder, renamed onto `path` when the block succeeds and
+    removed when it fails, so readers never see a half-written file. The temp file is made
+    with the usual permissions (0666 less the umask)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def summary_lines(report: Report) -> list[str]:
+    """The few lines a person reads after a run: rows, credits, balance, where the files are."""
+    return [
+        _rows_line(report.rows),
+        _credits_line(report),
+        *_balance_line(report.credits),
+        f"Output: {report.output}",
+        f"Report: {report.report}",
+        *(f"Warning: {w}" for w in report.warnings),
+    ]
+
+
+def _rows_line(rows: RowCounts) -> str:
+    parts = [f"{rows.enriched:,} enriched", f"{rows.not_found:,} not found"]
+    parts += [f"{n:,} {s}" for s in ("invalid", "failed", "skipped") if (n := getattr(rows, s))]
+    extra = [f"{rows.duplicate:,} duplicate", f"{rows.cached:,} from cache"]
+    extra = [e for e in extra if not e.startswith("0 ")]
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"Rows: {rows.total:,} — {', '.join(parts)}{tail}"
+
+
+def _credits_line(report: Report) -> str:
+    c, saved = report.credits, report.saved
+    line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
+    return line + (f"; {saved.total:,} saved" if saved.total else "")
+
+
+def _balance_line(credits: Credits) -> list[str]:
+    return [] if credits.balance_after is None else [f"Balance: {credits.balance_after:,} left"]
+
+
+Line = tuple[str, str | int | float | None]
+
+
+def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
+    """The report as titled sections of (label, value) lines, for the XLSX "Summary" sheet."""
+    rows, saved, api = report.rows, report.saved, report.api
+    return [
+        ("In short", [(line, None) for line in summary_lines(report)]),
+        ("Run", _run_section(report)),
+        ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]),
+        ("Credits", _credit_section(report)),
+        (
+            "Saved",
+            [
+                ("Thanks to the cache", saved.cache),
+                ("Thanks to duplicates", saved.duplicates),
+                ("Invalid rows not sent (up to)", saved.invalid),
+                ("Total", saved.total),
+            ],
+        ),
+        (
+            "API",
+            [
+                ("Requests", api.requests),
+                ("Retries", api.retries),
+                ("Rate-limited (429)", api.rate_limited),
+            ],
+        ),
+        ("Warnings", [(w, None) for w in report.warnings]),
+        ("Notes", [(n, None) for n in report.notes]),
+    ]
+
+
+def _run_section(report: Report) -> list[Line]:
+    return [
+        ("Input", report.input),
+        ("Output", report.output),
+        ("Report", report.report),
+        ("Kind", report.kind),
+        ("Enrichment type", report.enrichment_type),
+        ("Mode", report.mode),
+        ("Started", report.started_at.isoformat()),
+        ("Finished", report.finished_at.isoformat()),
+        ("Duration (seconds)", report.duration_s),
+    ]
+
+
+def _credit_section(report: Report) -> list[Line]:
+    c = report.credits
+    return [
+        ("Most it could have cost (estimate)", c.estimated_max),
+        ("Reserved by the API", c.reserved),
+        ("Charged (settled by the API)", c.charged),
+        ("Refunded", c.refunded),
+        ("Balance before", c.balance_before),
+        ("Balance after", c.balance_after),
+        *(
+            (f"Charged for {k.replace('_', ' ')} rows", v)
+            for k, v in report.credits_by_outcome.items()
+        ),
+    ]
+
+
+_ROW_LABELS = (
+    ("total", "Total"),
+    ("enriched", "Enriched"),
+    ("not_found", "Not found"),
+    ("invalid", "Invalid (not sent)"),
+    ("failed", "Failed"),
+    ("skipped", "Skipped"),
+    ("duplicate", "Duplicates (paid once)"),
+    ("cached", "From the cache (free)"),
+    ("submitted", "Sent to the API"),
+)

@@ -1,0 +1,244 @@
+"""Join outcomes onto the original rows and write the output: CSV/TSV or XLSX, atomically.
+
+The input's columns, values and order are kept; the appended columns follow them. No cell that
+came from the input or the API can run as a formula:
+
+* XLSX: every such cell is written as a text cell (``write_string``), never as a formula or a
+  number, so ``=HYPERLINK(...)`` shows as text, ``+14155550123`` keeps its ``+`` and ``00123``
+  its zeros. Only ``enrichment_credits`` (our own count) is a number cell.
+* CSV/TSV: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+  leading apostrophe (OWASP), unless it is made only of digits and ``+-().,/`` and spaces
+  (phones such as ``+14155550123``, negative numbers such as ``-12.5``), which cannot run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from csv_enrich.errors import OutputError
+from csv_enrich.models import Invalid, Kind, Outcome, Plan, columns_for
+from csv_enrich.report import Report, appended_headers, atomic_path
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from csv_enrich.read import Table
+
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_SAFE = r"[+-][0-9 .,()/-]*|[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
+_SAFE_RE = re.compile(_SAFE)
+
+
+# -- join ------------------------------------------------------------------------------------
+
+
+def join(
+    plan: Plan, outcomes: Mapping[str, Outcome], *, source_rows: Sequence[int] | None = None
+) -> list[Outcome]:
+    """One Outcome per data row, in row order (see the module of `Plan` for the row keys).
+
+    Invalid rows carry their reason; duplicates repeat the first row's data at 0 credits with
+    "duplicate of row N" (N from `source_rows`, else the data row index + 2); cache hits cost 0;
+    keys nobody answered for are "skipped".
+    """
+    first: dict[str, int] = {}
+    rows: list[Outcome] = []
+    for i, key in enumerate(plan.row_keys):
+        if isinstance(key, Invalid):
+            rows.append(Outcome(key="", status="invalid", note=key.reason))
+        elif key in first:
+            rows.append(_duplicate(rows[first[key]], _row_number(first[key], source_rows)))
+        else:
+            first[key] = i
+            rows.append(_found(key, plan, outcomes))
+    return rows
+
+
+def _row_number(index: int, source_rows: Sequence[int] | None) -> int:
+    return source_rows[index] if source_rows is not None else index + 2
+
+
+def _duplicate(original: Outcome, row: int) -> Outcome:
+    return Outcome(
+        key=original.key,
+        status=original.status,
+        note=f"duplicate of row {row}",
+        credits=0,
+        data=original.data,
+        workflow_id=original.workflow_id,
+    )
+
+
+def _found(key: str, plan: Plan, outcomes: Mapping[str, Outcome]) -> Outcome:
+    if key in outcomes:
+        return outcomes[key]
+    if key in plan.cached:
+        hit = plan.cached[key]
+        note = "from cache" + (f"; {hit.note}" if hit.note else "")
+        return Outcome(key=key, status=hit.status, note=note, credits=0, data=hit.data)
+    return Outcome(key=key, status="skipped", note="not enriched: the run ended before this row")
+
+
+# -- checks before spending ------------------------------------------------------------------
+
+
+def check_writable(output: Path, report: Path, *, input_path: Path) -> None:
+    """Raise OutputError unless the output and the report can be written where asked."""
+    if output.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise OutputError(
+            f"Cannot write {output.name!r}: the output must end in .csv, .tsv, .txt or .xlsx. "
+            f"Try -o {output.with_suffix('.xlsx').name}."
+        )
+    for path, what in ((output, "-o"), (report, "--report")):
+        if _same_file(path, input_path):
+            raise OutputError(
+                f"{what} {str(path)!r} names the input file; choose another name, "
+                f"e.g. {input_path.stem}.enriched{input_path.suffix}."
+            )
+        _check_target(path, what)
+    if _same_file(output, report):
+        raise OutputError(f"The report would overwrite the output {str(output)!r}; use --report.")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _check_target(path: Path, what: str) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise OutputError(f"{what} {str(path)!r} is a folder; give a file name.")
+    if not folder.is_dir():
+        raise OutputError(f"{what}: the folder {str(folder)!r} does not exist; create it first.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{what}: {str(path)!r} is read-only; choose another name.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"{what}: cannot write in {str(folder)!r} ({exc.strerror}); choose another folder."
+        ) from None
+
+
+# -- injection -------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """The CSV form of a cell: an apostrophe before anything a spreadsheet would run."""
+    if value.startswith(TRIGGERS) and not _SAFE_RE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_expr(column: pl.Expr) -> pl.Expr:
+    """`neutralise` as a polars expression over a String column (nulls stay null)."""
+    import polars as pl
+
+    risky = column.str.contains(r"^[=+\-@\t\r]") & ~column.str.contains(f"^(?:{_SAFE})$")
+    return pl.when(risky).then(pl.lit("'") + column).otherwise(column)
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def appended_values(kind: Kind, rows: Sequence[Outcome]) -> list[list[str | int | None]]:
+    """The appended columns (in `columns_for(kind)` order) as lists of cell values."""
+    return [[_cell(name, row) for row in rows] for name in columns_for(kind)]
+
+
+def _cell(name: str, row: Outcome) -> str | int | None:
+    if name == "enrichment_status":
+        return row.status
+    if name == "enrichment_note":
+        return row.note or None
+    if name == "enrichment_credits":
+        return row.credits
+    return row.data.get(name.removeprefix("enriched_")) or None
+
+
+def write_output(
+    table: Table,
+    kind: Kind,
+    rows: Sequence[Outcome],
+    path: Path,
+    *,
+    report: Report | None = None,
+    bom: bool = False,
+    delimiter: str | None = None,
+) -> list[str]:
+    """Write the input's rows with the appended columns to `path` (format by its suffix).
+
+    Returns notes for the person: appended columns renamed to avoid an input column, and
+    anything else the writer had to change (e.g. links past Excel's limit).
+    """
+    if len(rows) != table.frame.height:
+        raise ValueError(f"{len(rows)} outcomes for {table.frame.height} rows")
+    names, notes = appended_headers(table.headers, kind)
+    values = appended_values(kind, rows)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from csv_enrich.write_xlsx import write_xlsx
+
+        with atomic_path(path) as tmp:
+            notes += write_xlsx(table, kind, names, values, tmp, report=report)
+        return notes
+    sep = delimiter or _delimiter(table, suffix)
+    with atomic_path(path) as tmp:
+        _write_delimited(table, names, values, tmp, separator=sep, bom=bom)
+    return notes
+
+
+def _delimiter(table: Table, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    if table.delimiter and table.format in ("csv", "tsv", "txt"):
+        return table.delimiter
+    return "\t" if suffix == ".txt" else ","
+
+
+def _write_delimited(
+    table: Table,
+    names: Sequence[str],
+    values: Sequence[Sequence[str | int | None]],
+    path: Path,
+    *,
+    separator: str,
+    bom: bool,
+) -> None:
+    import polars as pl
+
+    texts = [*(c.cast(pl.String) for c in table.frame.iter_columns()), *map(_texts, values)]
+    frame = pl.DataFrame({f"c{j}": col for j, col in enumerate(texts)})
+    header = pl.DataFrame({f"c{j}": [h] for j, h in enumerate((*table.headers, *names))})
+    safe = [neutralise_expr(pl.col(c)).alias(c) for c in frame.columns]
+    with path.open("wb") as fh:
+        fh.write(b"\xef\xbb\xbf" if bom else b"")
+        for part in (header, frame):
+            part.select(safe).write_csv(fh, include_header=False, separator=separator)
+
+
+def _texts(column: Sequence[str | int | None]) -> pl.Series:
+    import polars as pl
+
+    return pl.Series([None if v is None else str(v) for v in column], dtype=pl.String)
+
+
+__all__ = (
+    "SUPPORTED_SUFFIXES",
+    "appended_values",
+    "atomic_path",
+    "check_writable",
+    "join",
+    "neutralise",
+    "neutralise_expr",
+    "write_output",
+)

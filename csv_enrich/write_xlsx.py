@@ -1,0 +1,287 @@
+"""XLSX output: the enriched sheet, the input workbook's other sheets, and a "Summary" sheet.
+
+xlsxwriter in constant-memory mode writes the enriched sheet row by row (flat memory at 100k
+rows). Every cell from the input or the API is a text cell; emails and LinkedIn URLs found by the
+API become links; enrichment_status is coloured by value. The other sheets of an XLSX input are
+read with openpyxl (read-only, streaming) and written back with their values, formulas and
+number formats, in their original order and visibility.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from csv_enrich.models import Kind, columns_for
+from csv_enrich.report import Report, summary_table
+
+if TYPE_CHECKING:
+    from csv_enrich.read import Table
+
+LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
+URL_LIMIT = 2_079  # Excel's characters per hyperlink
+WIDTH_SAMPLE = 500
+STATUS_COLOURS = {
+    "enriched": ("#C6EFCE", "#006100"),
+    "not_found": ("#FFEB9C", "#9C5700"),
+    "invalid": ("#FCE4D6", "#833C0B"),
+    "failed": ("#FFC7CE", "#9C0006"),
+    "skipped": ("#EDEDED", "#595959"),
+}
+_EMAIL = re.compile(r"[^@\s\"<>,;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_LINKEDIN = re.compile(r"https://([a-z]{2,3}\.|www\.)?linkedin\.com/[^\s\"<>]+", re.IGNORECASE)
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+CellWriter = Callable[[Any, int, int, Any], None]
+
+
+class _Styles:
+    """The few cell formats the workbook uses, made once."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "bottom": 1})
+        self.title = book.add_format({"bold": True, "font_size": 12})
+        self.text = book.add_format({"num_format": "@"})
+        self.link = book.add_format({"num_format": "@", "font_color": "blue", "underline": 1})
+        self.status = {
+            s: book.add_format({"num_format": "@", "bg_color": bg, "font_color": fg})
+            for s, (bg, fg) in STATUS_COLOURS.items()
+        }
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, num_format: str) -> Any:
+        """A format showing numbers and dates as the input workbook did."""
+        if num_format not in self._numbers:
+            self._numbers[num_format] = self.book.add_format({"num_format": num_format})
+        return self._numbers[num_format]
+
+
+def write_xlsx(
+    table: Table,
+    kind: Kind,
+    names: Sequence[str],
+    values: Sequence[Sequence[str | int | None]],
+    path: Path,
+    *,
+    report: Report | None = None,
+) -> list[str]:
+    """Write the workbook to `path`; return notes about anything it had to change."""
+    import xlsxwriter
+
+    options = {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
+    styles = _Styles(book)
+    data_name, order = _sheet_order(table)
+    source = _open_input(table) if len(order) > 1 else None
+    out: list[str] = []
+    try:
+        for name in order:
+            if name == data_name:
+                sheet = book.add_worksheet(name)
+                sheet.activate()
+                out += _write_data(sheet, table, kind, names, values, styles)
+            else:
+                out += _copy_sheet(book, source, name, styles)
+        if report is not None:
+            _write_summary(book.add_worksheet(_summary_name(order)), report, styles)
+    finally:
+        book.close()
+        if source is not None:
+            source.close()
+    return out
+
+
+def _sheet_order(table: Table) -> tuple[str, list[str]]:
+    """The enriched sheet's name and every sheet's name in workbook order."""
+    if table.format == "xlsx" and table.sheets:
+        data = table.sheet or table.sheets[0]
+        return data, list(table.sheets)
+    name = _BAD_SHEET_CHARS.sub("_", table.path.stem)[:31].strip("'") or "Sheet1"
+    return name, [name]
+
+
+def _summary_name(taken: Sequence[str]) -> str:
+    used = {t.casefold() for t in taken}
+    return next(
+        n for n in ("Summary", "csv-enrich summary", "csv-enrich") if n.casefold() not in used
+    )
+
+
+# -- the enriched sheet ----------------------------------------------------------------------
+
+
+def _write_data(
+    sheet: Any,
+    table: Table,
+    kind: Kind,
+    names: Sequence[str],
+    values: Sequence[Sequence[str | int | None]],
+    styles: _Styles,
+) -> list[str]:
+    headers = [*table.headers, *names]
+    _set_widths(sheet, table, headers, values)
+    for j, header in enumerate(headers):
+        sheet.write_string(0, j, header, styles.header)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, table.frame.height, len(headers) - 1)
+    links = _LinkBudget()
+    writers = [_writer(role, styles, links) for role in columns_for(kind)]
+    start = len(table.headers)
+    for i, cells in enumerate(table.frame.iter_rows()):
+        for j, text in enumerate(cells):
+            if text is not None:
+                sheet.write_string(i + 1, j, text, styles.text)
+        for k, column in enumerate(values):
+            if (value := column[i]) is not None:
+                writers[k](sheet, i + 1, start + k, value)
+    return links.notes()
+
+
+def _set_widths(
+    sheet: Any, table: Table, headers: Sequence[str], values: Sequence[Sequence[object]]
+) -> None:
+    sample = [list(col) for col in table.frame.head(WIDTH_SAMPLE).iter_columns()]
+    sample += [list(col[:WIDTH_SAMPLE]) for col in values]
+    for j, (header, column) in enumerate(zip(headers, sample, strict=True)):
+        longest = max((len(str(v)) for v in column if v is not None), default=0)
+        sheet.set_column(j, j, min(60, max(8, len(header) + 4, longest + 2)))
+
+
+class _LinkBudget:
+    """Counts links so a sheet stays within Excel's limit, then writes plain text."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.refused = 0
+
+    def take(self) -> bool:
+        if self.used < LINK_LIMIT:
+            self.used += 1
+            return True
+        self.refused += 1
+        return False
+
+    def notes(self) -> list[str]:
+        if not self.refused:
+            return []
+        return [
+            f"Excel allows {LINK_LIMIT:,} links per sheet: {self.refused:,} more emails and "
+            "LinkedIn URLs are written as plain text."
+        ]
+
+
+def _writer(role: str, styles: _Styles, links: _LinkBudget) -> CellWriter:
+    if role == "enrichment_status":
+        return lambda s, r, c, v: s.write_string(r, c, v, styles.status.get(v, styles.text))
+    if role == "enrichment_credits":
+        return lambda s, r, c, v: s.write_number(r, c, v)
+    if role == "enriched_email":
+        return _link_writer(styles, links, lambda v: f"mailto:{v}" if _EMAIL.fullmatch(v) else None)
+    if role == "enriched_linkedin_url":
+        return _link_writer(styles, links, lambda v: v if _LINKEDIN.fullmatch(v) else None)
+    return lambda s, r, c, v: s.write_string(r, c, str(v), styles.text)
+
+
+def _link_writer(
+    styles: _Styles, links: _LinkBudget, target: Callable[[str], str | None]
+) -> CellWriter:
+    def write(sheet: Any, row: int, col: int, value: Any) -> None:
+        url = target(value)
+        if url is not None and len(url) <= URL_LIMIT and links.take():
+            sheet.write_url(row, col, url, styles.link, string=value)
+        else:
+            sheet.write_string(row, col, value, styles.text)
+
+    return write
+
+
+# -- other sheets of the input workbook ------------------------------------------------------
+
+
+def _open_input(table: Table) -> Any:
+    """The input workbook, read-only (streaming) with formulas as written."""
+    import openpyxl
+
+    return openpyxl.load_workbook(table.path, read_only=True, data_only=False)
+
+
+def _copy_sheet(book: Any, source: Any, name: str, styles: _Styles) -> list[str]:
+    """Write one sheet of the input workbook into `book`: values, formulas, number formats."""
+    found = source[name] if name in source.sheetnames else None
+    if found is None or not hasattr(found, "iter_rows"):
+        return [f"Sheet {name!r} of the input could not be read and was not carried over."]
+    sheet = book.add_worksheet(name)
+    for row in found.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                _copy_cell(sheet, cell, styles)
+    if getattr(found, "sheet_state", "visible") != "visible":
+        sheet.hide()
+    return []
+
+
+def _copy_cell(sheet: Any, cell: Any, styles: _Styles) -> None:
+    row, col, value = cell.row - 1, cell.column - 1, cell.value
+    fmt = styles.number(cell.number_format) if cell.number_format != "General" else None
+    if cell.data_type == "f":
+        sheet.write_formula(row, col, getattr(value, "text", None) or str(value), fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, fmt)
+    elif isinstance(value, datetime | date | time):
+        sheet.write_datetime(row, col, value, fmt or styles.number("yyyy-mm-dd hh:mm:ss"))
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+# -- the Summary sheet -----------------------------------------------------------------------
+
+
+def _write_summary(sheet: Any, report: Report, styles: _Styles) -> None:
+    sheet.set_column(0, 0, 50)
+    sheet.set_column(1, 1, 36)
+    row = 0
+    for title, lines in summary_table(report):
+        if lines:
+            row = _write_section(sheet, row, title, lines, styles) + 1
+    _write_workflows(sheet, row, report, styles)
+
+
+def _write_section(
+    sheet: Any, row: int, title: str, lines: Sequence[tuple[str, object]], styles: _Styles
+) -> int:
+    sheet.write_string(row, 0, title, styles.title)
+    for label, value in lines:
+        row += 1
+        sheet.write_string(row, 0, label)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            sheet.write_number(row, 1, value)
+        elif isinstance(value, str):
+            sheet.write_string(row, 1, value)
+    return row + 1
+
+
+_WORKFLOW_HEADERS = ("Workflow", "Status", "Reserved", "Charged", "Refunded", "Refund status")
+
+
+def _write_workflows(sheet: Any, row: int, report: Report, styles: _Styles) -> None:
+    if not report.workflows:
+        return
+    sheet.write_string(row, 0, "Workflows", styles.title)
+    for j, header in enumerate((*_WORKFLOW_HEADERS, "Refund message")):
+        sheet.write_string(row + 1, j, header, styles.header)
+    for i, w in enumerate(report.workflows, start=row + 2):
+        sheet.write_string(i, 0, w.workflow_id)
+        sheet.write_string(i, 1, w.status)
+        for j, n in enumerate((w.credits_reserved, w.credits_charged, w.credits_refunded), 2):
+            sheet.write_number(i, j, n)
+        for j, text in enumerate((w.refund_status, w.refund_message), 5):
+            if text:
+                sheet.write_string(i, j, text)
+
+
+__all__ = ("LINK_LIMIT", "write_xlsx")
