@@ -1,0 +1,253 @@
+"""Headers (+ a sniff of the values) -> which column is email, linkedin_url, first_name, ...
+
+`map_columns` decides, in this order: the user's --map overrides; the header synonyms of
+`synonyms.py` (best tier wins; a tie between two columns is an ambiguity, reported); the values
+(a column full of emails is an email column whatever its header). It never guesses silently:
+what it inferred is in `ColumnMap.notes`, and what it cannot decide raises MappingError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from csv_enrich import rules
+from csv_enrich.errors import MappingError
+from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
+from csv_enrich.read import Table
+from csv_enrich.sniff import Candidate, sniff_field
+from csv_enrich.synonyms import fold_header, match_header
+
+PERSON_STRONG = ("email", "linkedin_url", "person_id")
+PERSON_NAMES = ("first_name", "last_name", "full_name")
+COMPANY_IDS = ("domain", "website", "company_name", "company_ticker", "company_id")
+COMPANY_ONLY = ("company_ticker", "company_id")
+ALIASES = {
+    "linkedin": "linkedin_url", "linkedin url": "linkedin_url", "first": "first_name",
+    "last": "last_name", "name": "full_name", "company": "company_name", "ticker": "company_ticker",
+    "e mail": "email", "url": "website", "skip": "ignore", "none": "ignore",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which header became which identifier field, and what a person should know about it."""
+
+    kind: Kind
+    fields: Mapping[str, str]
+    ignored: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def map_columns(
+    table: Table, *, kind: KindChoice = "auto", overrides: Mapping[str, str] | None = None
+) -> ColumnMap:
+    """The ColumnMap of `table`; raises MappingError naming the headers and showing --map."""
+    forced, dropped = parse_overrides(table, overrides or {})
+    free = [h for h in table.headers if h not in forced and h not in dropped]
+    person = _choose(table, free, forced, company=False)
+    company = _choose(table, free, forced, company=True)
+    resolved = kind if kind != "auto" else _auto_kind(person, company, forced)
+    chosen = person if resolved == "person" else company
+    fields, notes = _finish(table, resolved, chosen, forced)
+    _require_identifiers(table, resolved, fields)
+    used = set(fields.values())
+    ignored = tuple(h for h in table.headers if h not in used)
+    return ColumnMap(resolved, fields, ignored, tuple(notes) + chosen.notes)
+
+
+def has_identifiers(table: Table) -> bool:
+    """True when some column of `table` can identify a person or a company (for read_table)."""
+    try:
+        map_columns(table)
+    except MappingError as exc:
+        return "ambiguous" in str(exc)
+    return True
+
+
+def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
+    """One dict per data row: field -> raw text (non-empty only), with derived values added."""
+    names = list(cmap.fields)
+    frame = table.frame.select([cmap.fields[n] for n in names])
+    for row in frame.iter_rows():
+        values = {n: v for n, v in zip(names, row, strict=True) if v is not None and v.strip()}
+        yield derive(values, cmap.kind)
+
+
+def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
+    """Add first/last from a full name, a domain from a website or (companies) a work email."""
+    if ("first_name" not in values or "last_name" not in values) and "full_name" in values:
+        split = rules.split_full_name(values["full_name"])
+        if split:
+            values.setdefault("first_name", split[0])
+            values.setdefault("last_name", split[1])
+    if "domain" not in values or rules.normalise_domain(values["domain"]) is None:
+        domain = rules.normalise_domain(values.get("website"))
+        if domain is None and kind == "company":
+            domain = rules.email_domain(rules.normalise_email(values.get("email")))
+            domain = None if domain in rules.FREE_MAIL else domain
+        if domain:
+            values["domain"] = domain
+    return values
+
+
+def parse_overrides(table: Table, overrides: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:
+    """(header -> field, headers to ignore) from --map; raises MappingError on a bad entry."""
+    forced: dict[str, str] = {}
+    dropped: set[str] = set()
+    for raw_header, raw_field in overrides.items():
+        header = _find_header(table, raw_header)
+        field = _field_name(raw_field, raw_header)
+        if field == "ignore":
+            dropped.add(header)
+            continue
+        if field in forced.values():
+            raise MappingError(f"--map names two columns for {field}; keep one of them")
+        forced[header] = field
+    return forced, dropped
+
+
+def _find_header(table: Table, wanted: str) -> str:
+    if wanted in table.headers:
+        return wanted
+    matches = [h for h in table.headers if fold_header(h) == fold_header(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    raise MappingError(
+        f"--map names a column '{wanted}' that is not in {table.path}; "
+        f"the headers are {_listed(table.headers)}"
+    )
+
+
+def _field_name(raw: str, header: str) -> str:
+    folded = fold_header(raw)
+    field = ALIASES.get(folded, folded.replace(" ", "_"))
+    if field == "ignore" or field in PERSON_FIELDS or field in COMPANY_FIELDS:
+        return field
+    raise MappingError(
+        f"--map '{header}={raw}': '{raw}' is not a field; use one of "
+        f"{', '.join(dict.fromkeys(PERSON_FIELDS + COMPANY_FIELDS))} or ignore"
+    )
+
+
+@dataclass(frozen=True)
+class _Choice:
+    fields: dict[str, str]
+    notes: tuple[str, ...]
+
+
+def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool) -> _Choice:
+    """The best header per field among `free`, skipping fields the user set with --map."""
+    candidates = [c for h in free if (c := _candidate(table, h, company)) is not None]
+    taken = set(forced.values())
+    fields: dict[str, str] = {}
+    notes: list[str] = []
+    for field in dict.fromkeys(c.field for c in candidates):
+        if field in taken:
+            continue
+        best = _best(table, field, [c for c in candidates if c.field == field])
+        fields[field] = best.header
+        notes.extend(best.notes)
+    return _Choice(fields, tuple(notes))
+
+
+def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
+    matched = match_header(header, company)
+    return sniff_field(table.frame.get_column(header), header, matched, company)
+
+
+def _best(table: Table, field: str, candidates: list[Candidate]) -> Candidate:
+    top = min(c.tier for c in candidates)
+    tied = [c for c in candidates if c.tier == top]
+    filled = [c for c in tied if table.frame.get_column(c.header).null_count() < table.frame.height]
+    tied = filled or tied[:1]
+    if len(tied) > 1 and not _same_values(table, [c.header for c in tied]):
+        shown = " and ".join(f"'{c.header}'" for c in tied)
+        raise MappingError(
+            f"{table.path}: the {field} column is ambiguous: {shown} both fit; choose one with "
+            f"--map '{tied[0].header}={field}' --map '{tied[1].header}=ignore'"
+        )
+    return tied[0]
+
+
+def _same_values(table: Table, headers: list[str]) -> bool:
+    first = table.frame.get_column(headers[0])
+    return all(table.frame.get_column(h).equals(first) for h in headers[1:])
+
+
+def _auto_kind(person: _Choice, company: _Choice, forced: dict[str, str]) -> Kind:
+    wanted = set(forced.values())
+    if wanted & set(PERSON_STRONG + PERSON_NAMES + ("phone",)):
+        return "person"
+    if wanted & set(COMPANY_ONLY):
+        return "company"
+    people = set(person.fields) & set(PERSON_STRONG + PERSON_NAMES)
+    if people and people != {"full_name"}:
+        return "person"
+    if people == {"full_name"} and "company_name" in person.fields:
+        return "person"
+    return "company" if set(company.fields) & set(COMPANY_IDS) else "person"
+
+
+def _finish(
+    table: Table, kind: Kind, chosen: _Choice, forced: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    allowed = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS + ("email",)
+    fields = {f: h for f, h in chosen.fields.items() if f in allowed}
+    fields.update({f: h for h, f in forced.items()})
+    notes = [f"'{h}' is {f} (set with --map)" for h, f in forced.items()]
+    return _tidy(kind, fields), notes + _derived_notes(kind, fields)
+
+
+def _tidy(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
+    if kind == "company" and "email" in fields and ({"domain", "website"} & set(fields)):
+        fields.pop("email")
+    order = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS + ("email",)
+    return {f: fields[f] for f in order if f in fields}
+
+
+def _derived_notes(kind: Kind, fields: dict[str, str]) -> list[str]:
+    notes: list[str] = []
+    if "full_name" in fields and not {"first_name", "last_name"} <= set(fields):
+        notes.append(f"first and last names are split from '{fields['full_name']}'")
+    if "website" in fields and "domain" not in fields:
+        notes.append(f"domains are taken from the websites in '{fields['website']}'")
+    if kind == "company" and "email" in fields:
+        notes.append(
+            f"company domains are taken from the work emails in '{fields['email']}' "
+            "(free-mail addresses are skipped)"
+        )
+    if kind == "company" and "full_name" not in fields and "company_name" in fields:
+        pass
+    return notes
+
+
+def _require_identifiers(table: Table, kind: Kind, fields: Mapping[str, str]) -> None:
+    if kind == "person" and _person_ready(fields):
+        return
+    if kind == "company" and set(fields) & set(COMPANY_IDS + ("email",)):
+        return
+    example = next((h for h in table.headers if "mail" in h.lower()), "Work Email")
+    if kind == "person":
+        what = "an email, LinkedIn URL, person id or first + last name with a company or domain"
+        if set(fields) & set(PERSON_NAMES):
+            what = "a company or domain to go with the names (or an email or LinkedIn URL)"
+        hint = f"--map '{example}=email'"
+    else:
+        what = "a domain, website, company name, ticker or company id"
+        hint = f"--map '{table.headers[0] if table.headers else 'Company'}=company_name'"
+    raise MappingError(
+        f"{table.path}: no column holds {what}. Headers found: {_listed(table.headers)}. Use {hint}"
+    )
+
+
+def _person_ready(fields: Mapping[str, str]) -> bool:
+    if set(fields) & set(PERSON_STRONG):
+        return True
+    names = "full_name" in fields or {"first_name", "last_name"} <= set(fields)
+    return names and bool(set(fields) & {"company_name", "domain", "website"})
+
+
+def _listed(headers: tuple[str, ...] | list[str]) -> str:
+    shown = ", ".join(f"'{h}'" for h in headers[:30])
+    return shown + (f" and {len(headers) - 30} more" if len(headers) > 30 else "") or "(none)"

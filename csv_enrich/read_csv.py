@@ -1,0 +1,128 @@
+"""Delimited text (.csv, .tsv, .txt) -> rows of text: encoding detected, delimiter sniffed."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+from csv_enrich.errors import InputError
+
+MAX_TEXT_BYTES = 1 << 30
+DELIMITERS = (",", ";", "\t", "|")
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_WESTERN = ["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman", "cp850"]
+
+
+def delimiter_name(delimiter: str) -> str:
+    """A word for a delimiter, for notes ("semicolon")."""
+    return _NAMES.get(delimiter, repr(delimiter))
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str]:
+    """The text of `data` and the encoding it was read with (BOM, UTF-16, UTF-8, then Western)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    sixteen = _utf16_without_bom(data[:4096])
+    if sixteen:
+        return data.decode(sixteen, errors="replace"), sixteen
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _western(data)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _western(data: bytes) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000], cp_isolation=_WESTERN).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("latin_1"), "latin_1"
+
+
+def check_text(text: str, path: Path) -> None:
+    """Refuse text that is really a binary file."""
+    head = text[:8192]
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+    if "\x00" in head or controls > max(8, len(head) // 50):
+        raise InputError(
+            f"{path}: this is a binary file, not delimited text; "
+            "export it from its program as CSV or XLSX and try again"
+        )
+
+
+def sniff_delimiter(text: str, suffix: str) -> str:
+    """The delimiter that splits the first lines into the most consistent number of fields."""
+    sample = text[:65536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    scores = {d: _consistency(sample, d) for d in DELIMITERS}
+    preferred = "\t" if suffix == ".tsv" else ","
+    if scores[preferred][1] > 1:
+        best_other = max(scores.values())
+        if scores[preferred] >= best_other or scores[preferred][0] >= 0.9:
+            return preferred
+    return max(DELIMITERS, key=lambda d: scores[d])
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """(share of rows with the most common width, that width) over the first 50 records."""
+    try:
+        rows = [r for r in _records(sample, delimiter, 50) if any(c.strip() for c in r[1])]
+    except csv.Error:
+        return (0.0, 0)
+    widths = [len(list(r[1])) for r in rows]
+    if not widths:
+        return (0.0, 0)
+    width = max(set(widths), key=lambda w: (widths.count(w), w))
+    if width < 2:
+        return (0.0, width)
+    return (widths.count(width) / len(widths), width)
+
+
+def _records(text: str, delimiter: str, limit: int | None) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    out: list[tuple[int, list[str]]] = []
+    line = 0
+    for record in reader:
+        out.append((line + 1, record))
+        line = reader.line_num
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def read_delimited(
+    path: Path, data: bytes, limit: int | None
+) -> tuple[list[tuple[int, list[str]]], str, str]:
+    """(line number, fields) per record, the delimiter and the encoding of a delimited file."""
+    text, encoding = decode(data, path)
+    check_text(text, path)
+    delimiter = sniff_delimiter(text, path.suffix.lower())
+    try:
+        records = _records(text, delimiter, None if limit is None else limit + 200)
+    except csv.Error as exc:
+        raise InputError(
+            f"{path}: the text cannot be split into fields ({exc}); "
+            "check it is a CSV export, or save it as XLSX"
+        ) from None
+    return records, delimiter, encoding

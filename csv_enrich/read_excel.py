@@ -1,0 +1,208 @@
+"""Workbooks (.xlsx, .xlsm, .xls, .ods) -> Table, through fastexcel (calamine), safely.
+
+Before calamine sees a file, the container is checked: the right magic bytes, no encryption,
+a bounded uncompressed size (zip bombs) and no XML document type declarations (entity bombs).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from csv_enrich.errors import InputError
+from csv_enrich.read import Grid, Table, build_table
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30
+MAX_RATIO = 400
+_DATETIME_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+def read_workbook(
+    path: Path,
+    fmt: str,
+    head: bytes,
+    *,
+    sheet: str | None,
+    limit: int | None,
+    accept: Callable[[Table], bool] | None,
+) -> Table:
+    """The chosen sheet of a workbook as a Table (see read.read_table)."""
+    check_container(path, fmt, head)
+    reader = _open(path)
+    names = tuple(reader.sheet_names)
+    if sheet is not None:
+        return _sheet_table(path, fmt, reader, _pick_sheet(path, names, sheet), names, limit)
+    first: Table | None = None
+    for index in range(len(names)):
+        try:
+            table = _sheet_table(path, fmt, reader, index, names, limit)
+        except InputError:
+            continue
+        if accept is None or accept(table):
+            return table
+        first = first or table
+    if first is None:
+        raise InputError(
+            f"{path}: every sheet is empty; export the sheet again with its header row"
+        )
+    return first
+
+
+def check_container(path: Path, fmt: str, head: bytes) -> None:
+    """Refuse what is not a readable workbook of its kind, before any parser touches it."""
+    if head.startswith(OLE_MAGIC) and fmt != "xls":
+        raise InputError(
+            f"{path}: the workbook is password-protected (encrypted); "
+            "open it in Excel, remove the password (File > Info > Protect Workbook) and save a copy"
+        )
+    if fmt == "xls":
+        if not head.startswith(OLE_MAGIC):
+            raise InputError(_not_a_workbook(path, head))
+        return
+    if not head.startswith(ZIP_MAGIC):
+        raise InputError(_not_a_workbook(path, head))
+    check_zip(path)
+
+
+def _not_a_workbook(path: Path, head: bytes) -> str:
+    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
+        return f"{path}: the workbook does not match its extension; save it again as .xlsx"
+    if _looks_like_text(head):
+        return f"{path}: this is text (CSV), not an Excel workbook; rename it to .csv"
+    return f"{path}: not a spreadsheet (unknown binary content); export it as .xlsx or .csv"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    return "\x00" not in text and sum(ord(c) < 9 for c in text) == 0
+
+
+def check_zip(path: Path) -> None:
+    """A zip container whose real uncompressed size is bounded and whose XML declares no DTD."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for info in archive.infolist():
+                total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, OSError):
+        raise InputError(
+            f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
+        ) from None
+
+
+def _check_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
+    if info.flag_bits & 0x1:
+        raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
+    cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
+    size = 0
+    with archive.open(info) as member:
+        first = member.read(4096)
+        if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
+            raise InputError(
+                f"{path}: the workbook declares XML entities (a possible entity bomb); "
+                "it was not read — save a clean copy from Excel"
+            )
+        size = len(first)
+        while chunk := member.read(1 << 20):
+            size += len(chunk)
+            if size > cap:
+                raise InputError(
+                    f"{path}: the workbook expands to far more data than it holds "
+                    "(a possible zip bomb); it was not read — save a clean copy from Excel"
+                )
+    return size
+
+
+def _declares_dtd(first: bytes) -> bool:
+    text = first.lstrip(b"\xef\xbb\xbf").lower()
+    return b"<!doctype" in text or b"<!entity" in text
+
+
+def _open(path: Path) -> Any:
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(path)
+    except Exception as exc:  # calamine's errors have no common public base
+        raise InputError(
+            f"{path}: the workbook cannot be read ({_short(exc)}); open it in Excel and save a copy"
+        ) from None
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _pick_sheet(path: Path, names: tuple[str, ...], wanted: str) -> int:
+    if wanted in names:
+        return names.index(wanted)
+    folded = [n.strip().casefold() for n in names]
+    if wanted.strip().casefold() in folded:
+        return folded.index(wanted.strip().casefold())
+    listed = ", ".join(f"'{n}'" for n in names)
+    raise InputError(
+        f"{path}: no sheet named '{wanted}'; the sheets are {listed}; use --sheet NAME"
+    )
+
+
+def _sheet_table(
+    path: Path, fmt: str, reader: Any, index: int, names: tuple[str, ...], limit: int | None
+) -> Table:
+    frame = _load(path, reader, index, limit)
+    grid = _grid(frame)
+    if fmt in ("xlsx", "xlsm"):
+        from csv_enrich.xlsx_formats import apply_number_formats
+
+        grid = apply_number_formats(path, names[index], grid)
+    return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)
+
+
+def _load(path: Path, reader: Any, index: int, limit: int | None) -> pl.DataFrame:
+    n_rows = None if limit is None else limit + 200
+    try:
+        sheet = reader.load_sheet(
+            index, header_row=None, dtypes="string", skip_rows=0, n_rows=n_rows
+        )
+        frame: pl.DataFrame = sheet.to_polars()
+    except Exception as exc:  # calamine's errors have no common public base
+        raise InputError(
+            f"{path}: a sheet cannot be read ({_short(exc)}); open it in Excel and save a copy"
+        ) from None
+    return frame
+
+
+def _grid(frame: pl.DataFrame) -> Grid:
+    columns: list[list[str | None]] = [
+        [_as_shown(v) for v in frame.get_column(name).to_list()] for name in frame.columns
+    ]
+    return Grid(columns, list(range(1, frame.height + 1)), [str(i) for i in range(len(columns))])
+
+
+def _as_shown(value: str | None) -> str | None:
+    if value is None:
+        return None
+    midnight = _DATETIME_MIDNIGHT.match(value)
+    return midnight.group(1) if midnight else value
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

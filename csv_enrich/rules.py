@@ -1,0 +1,341 @@
+"""Normalise and validate identifiers: pure functions that return values and never raise on data.
+
+`validate(values, kind)` turns one row's raw identifier text into an `Identity` (every valid
+identifier normalised, plus the de-duplication key) or an `Invalid` with a reason a person
+understands. The normalisers return ``None`` for text that is not a usable identifier.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from urllib.parse import quote, unquote
+
+from csv_enrich.models import Identity, Invalid, Kind
+
+_WS = re.compile(r"\s+")
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_ANGLE = re.compile(r"<([^<>]+)>")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+_SLUG = re.compile(r"^[\w\-%.]{3,100}$")
+_TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,9}$")
+_EXCHANGE = re.compile(r"^(?:NASDAQ|NYSE|AMEX|LSE|TSX|ASX|XETRA|EURONEXT|OTC)\s*:\s*", re.I)
+_LI_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.|m\.)?linkedin\.com$")
+_LI_COMPANY = ("company", "school", "showcase", "groups", "jobs", "feed", "posts", "pulse")
+_TITLES = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "fr", "herr", "frau",
+        "sr", "sra", "srta", "mme", "mlle", "m",
+    }
+)  # fmt: skip
+_SUFFIXES = frozenset(
+    {"jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "cpa", "dds", "jd"}
+)
+
+# Free-mail providers: their domain says nothing about a person's employer.
+FREE_MAIL = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de",
+        "ymail.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com",
+        "outlook.fr", "outlook.de", "live.com", "live.fr", "msn.com", "icloud.com", "me.com",
+        "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "gmx.com",
+        "web.de", "t-online.de", "orange.fr", "free.fr", "laposte.net", "wanadoo.fr", "sfr.fr",
+        "mail.com", "mail.ru", "yandex.ru", "yandex.com", "zoho.com", "qq.com", "163.com",
+        "fastmail.com", "hey.com", "tutanota.com",
+    }
+)  # fmt: skip
+
+
+def clean(s: str | None) -> str | None:
+    """Trim and collapse whitespace (including non-breaking spaces); None when nothing is left."""
+    if s is None:
+        return None
+    text = _WS.sub(" ", s.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    return text or None
+
+
+def normalise_email(s: str | None) -> str | None:
+    """A lower-cased, syntactically valid address from "mailto:x", "Name <x>" and such forms."""
+    text = clean(s)
+    if text is None:
+        return None
+    angle = _ANGLE.search(text)
+    if angle:
+        text = angle.group(1).strip()
+    text = text.strip("\"'<>(),;[] ")
+    if text.lower().startswith("mailto:"):
+        text = text[7:].split("?", 1)[0]
+    text = text.strip().lower()
+    return text if len(text) <= 254 and _EMAIL.match(text) else None
+
+
+def email_domain(email: str | None) -> str | None:
+    """The domain of a normalised email, or None."""
+    return email.rsplit("@", 1)[1] if email and "@" in email else None
+
+
+def _strip_url(text: str) -> str:
+    """Lower-case host + path of a URL-ish text, without scheme, credentials, query or fragment."""
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.strip(), flags=re.I)
+    text = re.split(r"[?#]", text, maxsplit=1)[0]
+    return text
+
+
+def _pub_slug(parts: list[str]) -> str | None:
+    """The /in/ slug of an old /pub/<name>/<a>/<b>/<c> profile path: <name>-<c><b><a>."""
+    if len(parts) >= 5 and all(re.fullmatch(r"[0-9a-z]{1,3}", p) for p in parts[2:5]):
+        return f"{parts[1]}-{parts[4]}{parts[3].zfill(3)}{parts[2].zfill(2)}"
+    return parts[1] if len(parts) >= 2 else None
+
+
+def linkedin_slug(s: str | None) -> str | None:
+    """The lower-cased profile slug of any common form of a person's LinkedIn URL, else None."""
+    text = clean(s)
+    if text is None or " " in text:
+        return None
+    path = _strip_url(text)
+    host, _, rest = path.partition("/")
+    if not _LI_HOST.match(host.lower().split(":")[0].split("@")[-1]):
+        if "/" in text or "." in text or not _SLUG.match(text):
+            return None
+        return unquote(text).lower() if not text.startswith("-") else None
+    parts = [p for p in rest.split("/") if p]
+    if len(parts) < 2 or parts[0].lower() not in ("in", "pub"):
+        return None
+    slug = _pub_slug(parts) if parts[0].lower() == "pub" else parts[1]
+    if not slug or not _SLUG.match(slug):
+        return None
+    return unquote(slug).lower()
+
+
+def is_linkedin_company(s: str | None) -> bool:
+    """True for a LinkedIn company, school or showcase page (not a person's profile)."""
+    path = _strip_url(clean(s) or "").lower()
+    host, _, rest = path.partition("/")
+    return bool(_LI_HOST.match(host)) and rest.split("/", 1)[0] in _LI_COMPANY
+
+
+def normalise_linkedin(s: str | None) -> str | None:
+    """The canonical https://www.linkedin.com/in/<slug> form of a person's profile URL, or None."""
+    slug = linkedin_slug(s)
+    return f"https://www.linkedin.com/in/{quote(slug, safe='-_.')}" if slug else None
+
+
+def normalise_domain(s: str | None) -> str | None:
+    """A bare lower-case domain from a domain, URL or email ("https://www.Acme.io/x" -> acme.io)."""
+    text = clean(s)
+    if text is None or " " in text:
+        return None
+    text = _strip_url(text).split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    text = text.lower().rstrip(".")
+    text = text.removeprefix("www.")
+    try:
+        text = text.encode("idna").decode("ascii") if not text.isascii() else text
+    except UnicodeError:
+        return None
+    labels = text.split(".")
+    if len(labels) < 2 or len(text) > 253 or not _TLD.match(labels[-1]):
+        return None
+    return text if all(_LABEL.match(label) for label in labels) else None
+
+
+def normalise_name(s: str | None) -> str | None:
+    """A person's name part with tidy whitespace; None when it holds no letter."""
+    text = clean(s)
+    if text is None or not any(ch.isalpha() for ch in text):
+        return None
+    return text.strip(" ,;")
+
+
+def normalise_company(s: str | None) -> str | None:
+    """A company name with tidy whitespace; None when it holds no letter or digit."""
+    text = clean(s)
+    return text if text and any(ch.isalnum() for ch in text) else None
+
+
+def normalise_ticker(s: str | None) -> str | None:
+    """An upper-case ticker symbol ("$acme", "NASDAQ: ACME" -> ACME), or None."""
+    text = clean(s)
+    if text is None:
+        return None
+    text = _EXCHANGE.sub("", text).lstrip("$").upper()
+    return text if _TICKER.match(text) else None
+
+
+def normalise_id(s: str | None) -> str | None:
+    """An opaque id (person_id, company_id): trimmed, no inner spaces."""
+    text = clean(s)
+    return text if text and " " not in text else None
+
+
+def normalise_phone(s: str | None) -> str | None:
+    """A phone hint as +digits or digits (7-15 digits), else None; never decides validity."""
+    text = clean(s)
+    if text is None:
+        return None
+    digits = re.sub(r"\D", "", text.split("ext")[0].split("x")[0])
+    if not 7 <= len(digits) <= 15:
+        return None
+    return ("+" + digits) if text.lstrip().startswith(("+", "00")) else digits
+
+
+def _fold(s: str) -> str:
+    """Case- and accent-insensitive form of a name, for identity keys."""
+    decomposed = unicodedata.normalize("NFKD", s.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _is_title(word: str) -> bool:
+    return word.lower().strip(".,") in _TITLES
+
+
+def _is_suffix(word: str) -> bool:
+    return word.lower().replace(".", "").strip(",") in _SUFFIXES
+
+
+def split_full_name(s: str | None) -> tuple[str, str] | None:
+    """(first, last) from "Jane Doe", "Doe, Jane", "Dr. Jane van Doe Jr."; None for one word."""
+    text = clean(s)
+    if text is None:
+        return None
+    if text.count(",") == 1:
+        last, first = (p.strip() for p in text.split(","))
+        if last and first and not _is_suffix(first):
+            text = f"{first} {last}"
+    words = [w for w in text.replace(",", " ").split() if w]
+    while words and _is_title(words[0]):
+        words.pop(0)
+    while words and _is_suffix(words[-1]):
+        words.pop()
+    if len(words) < 2:
+        return None
+    given, family = normalise_name(words[0]), normalise_name(" ".join(words[1:]))
+    return (given, family) if given and family else None
+
+
+def validate(values: Mapping[str, str], kind: Kind) -> Identity | Invalid:
+    """The normalised identity of one row, or why it cannot be sent."""
+    return _validate_person(values) if kind == "person" else _validate_company(values)
+
+
+def _names(values: Mapping[str, str]) -> tuple[str | None, str | None]:
+    first, last = normalise_name(values.get("first_name")), normalise_name(values.get("last_name"))
+    split = split_full_name(values.get("full_name")) if not (first and last) else None
+    if split:
+        first, last = first or split[0], last or split[1]
+    return first, last
+
+
+def _domain_of(values: Mapping[str, str]) -> str | None:
+    return normalise_domain(values.get("domain")) or normalise_domain(values.get("website"))
+
+
+def _validate_person(values: Mapping[str, str]) -> Identity | Invalid:
+    email = normalise_email(values.get("email"))
+    linkedin = normalise_linkedin(values.get("linkedin_url"))
+    person_id = normalise_id(values.get("person_id"))
+    first, last = _names(values)
+    company, domain = normalise_company(values.get("company_name")), _domain_of(values)
+    key = _person_key(email, linkedin, person_id, (first, last, domain or company))
+    if key is None:
+        return Invalid(_person_reason(values, first, last, company or domain))
+    return Identity(
+        kind="person", key=key, email=email, linkedin_url=linkedin, person_id=person_id,
+        first_name=first, last_name=last, company_name=company, domain=domain,
+        phone=normalise_phone(values.get("phone")),
+    )  # fmt: skip
+
+
+def _person_key(
+    email: str | None,
+    linkedin: str | None,
+    person_id: str | None,
+    name: tuple[str | None, str | None, str | None],
+) -> str | None:
+    if linkedin:
+        return "li:" + (linkedin_slug(linkedin) or "")
+    if email:
+        return "email:" + email
+    if person_id:
+        return "pid:" + person_id
+    if all(name):
+        return "name:" + "|".join(_fold(part or "") for part in name)
+    return None
+
+
+def _shown(values: Mapping[str, str], field: str) -> str:
+    text = clean(values.get(field)) or ""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _person_reason(
+    values: Mapping[str, str], first: str | None, last: str | None, org: str | None
+) -> str:
+    problems: list[str] = []
+    if clean(values.get("email")):
+        problems.append(f"email '{_shown(values, 'email')}' is not a valid address")
+    if is_linkedin_company(values.get("linkedin_url")):
+        problems.append("the LinkedIn URL is a company page, not a person's profile")
+    elif clean(values.get("linkedin_url")):
+        problems.append(f"'{_shown(values, 'linkedin_url')}' is not a LinkedIn profile URL")
+    if clean(values.get("person_id")):
+        problems.append("the person id has spaces in it")
+    if first and last and not org:
+        problems.append("a first and last name need a company name or domain too")
+    elif (first or last or clean(values.get("full_name"))) and org:
+        problems.append("a first and a last name are both needed with the company")
+    if not problems:
+        return "no email, LinkedIn URL, person id, or first + last name with a company or domain"
+    return "; ".join(problems)
+
+
+def _validate_company(values: Mapping[str, str]) -> Identity | Invalid:
+    domain = _domain_of(values) or _work_domain(values.get("email"))
+    name = normalise_company(values.get("company_name"))
+    ticker = normalise_ticker(values.get("company_ticker"))
+    company_id = normalise_id(values.get("company_id"))
+    key = _company_key(domain, name, ticker, company_id)
+    if key is None:
+        return Invalid(_company_reason(values))
+    return Identity(
+        kind="company", key=key, company_name=name, domain=domain,
+        company_ticker=ticker, company_id=company_id,
+    )  # fmt: skip
+
+
+def _work_domain(email: str | None) -> str | None:
+    domain = email_domain(normalise_email(email))
+    return domain if domain and domain not in FREE_MAIL else None
+
+
+def _company_key(
+    domain: str | None, name: str | None, ticker: str | None, company_id: str | None
+) -> str | None:
+    if domain:
+        return "domain:" + domain
+    if company_id:
+        return "cid:" + company_id
+    if ticker:
+        return "ticker:" + ticker.lower()
+    if name:
+        return "name:" + _fold(name)
+    return None
+
+
+def _company_reason(values: Mapping[str, str]) -> str:
+    problems: list[str] = []
+    for field, label in (("domain", "domain"), ("website", "website")):
+        if clean(values.get(field)):
+            problems.append(f"{label} '{_shown(values, field)}' is not a valid domain")
+    if clean(values.get("company_ticker")):
+        problems.append(f"ticker '{_shown(values, 'company_ticker')}' is not a ticker symbol")
+    if clean(values.get("email")) and not problems:
+        problems.append("the email is not a work address a domain can be taken from")
+    if not problems:
+        return "no domain, website, company name, ticker or company id"
+    return "; ".join(problems)
