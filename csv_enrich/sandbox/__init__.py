@@ -1,0 +1,52 @@
+"""The local Cleanlist: a faithful, stateful simulator of the Cleanlist public API (v2, v1/public).
+
+It imports nothing from the rest of csv_enrich: the wire format is written here a second time on
+purpose, so a wrong assumption in the client fails a test instead of being mirrored by the fake.
+
+Public API::
+
+    SandboxConfig(...)                    knobs (credits, rate limits, faults, time scale, files)
+    create_app(config) -> Starlette       app.state.sandbox is the SandboxState
+    SandboxServer(config, host, port)     context manager: uvicorn in a thread on a free port;
+                                          .base_url ("http://127.0.0.1:PORT/api/v2"), .api_key,
+                                          .state, .ledger()
+    serve(config, host, port, on_ready)   blocking; on_ready(base_url, api_key) once listening
+
+Ledger (GET /_sandbox/ledger, SandboxServer.ledger(), and JSON lines in --ledger FILE where every
+line carries "type": "charge" | "settlement" | "request")::
+
+    {"balance": int,                      the organisation's balance now
+     "charged_total": int,                sum of all charges
+     "charges": [{"identity": str,        sandbox-normalised: "email:jane@acme.io",
+                                          "linkedin:jane-doe", "person_id:...",
+                                          "name:first|last|domain-or-company", "domain:acme.io"
+                  "kind": "person" | "company",
+                  "workflow_id": str | None,   None for company (settled inline)
+                  "credits": int, "at": float}],   epoch seconds
+     "settlements": [{"workflow_id", "reserved", "charged", "refunded", "at"}],
+     "requests": [{"method", "path", "status", "at"}]}   every /api request; status 0 = dropped
+
+"Was any identity charged twice?" -> Counter(c["identity"] for c in charges); "what did the API
+settle in total?" -> charged_total (or sum over settlements + company charges).
+
+Test controls (outside /api, no auth): POST /_sandbox/keys {"scopes": [...]} mints a key with
+limited scopes; POST /_sandbox/config flips faults, the CSV-import kill switch, latency, rate
+limits, time scale and the balance (see admin.py). State lives in memory unless `state_file` is set.
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .config import ALL_SCOPES, FAULT_KINDS, SandboxConfig
+from .server import SandboxServer, serve
+from .state import SandboxState
+
+__all__ = [
+    "ALL_SCOPES",
+    "FAULT_KINDS",
+    "SandboxConfig",
+    "SandboxServer",
+    "SandboxState",
+    "create_app",
+    "serve",
+]
