@@ -415,11 +415,14 @@ def _credit_section(report: Report) -> list[Line]:
         ("Refunded", c.refunded),
         ("Balance before", c.balance_before),
         ("Balance after", c.balance_after),
-        *(
-            (f"Charged for {k.replace('_', ' ')} rows", v)
-            for k, v in report.credits_by_outcome.items()
-        ),
+        *((_charged_label(k), v) for k, v in report.credits_by_outcome.items()),
     ]
+
+
+def _charged_label(status: str) -> str:
+    if status == "unattributed":
+        return "Charged but not attributed to a row"
+    return f"Charged for {status.replace('_', ' ')} rows"
 
 
 _ROW_LABELS = (

@@ -140,11 +140,12 @@ def neutralise(value: str) -> str:
 
 
 def neutralise_expr(column: pl.Expr) -> pl.Expr:
-    """`neutralise` as a polars expression over a String column (nulls stay null)."""
+    """`neutralise` as a polars expression over a String column (nulls stay null; the column
+    keeps its name)."""
     import polars as pl
 
     risky = column.str.contains(r"^[=+\-@\t\r]") & ~column.str.contains(f"^(?:{_SAFE})$")
-    return pl.when(risky).then(pl.lit("'") + column).otherwise(column)
+    return pl.when(risky).then(pl.lit("'") + column).otherwise(column).name.keep()
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def _write_delimited(
     texts = [*(c.cast(pl.String) for c in table.frame.iter_columns()), *map(_texts, values)]
     frame = pl.DataFrame({f"c{j}": col for j, col in enumerate(texts)})
     header = pl.DataFrame({f"c{j}": [h] for j, h in enumerate((*table.headers, *names))})
-    safe = [neutralise_expr(pl.col(c)).alias(c) for c in frame.columns]
+    safe = [neutralise_expr(pl.col(c)) for c in frame.columns]
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf" if bom else b"")
         for part in (header, frame):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
 URL_LIMIT = 2_079  # Excel's characters per hyperlink
 WIDTH_SAMPLE = 500
+CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
 STATUS_COLOURS = {
     "enriched": ("#C6EFCE", "#006100"),
     "not_found": ("#FFEB9C", "#9C5700"),
@@ -76,7 +77,7 @@ def write_xlsx(
     styles = _Styles(book)
     data_name, order = _sheet_order(table)
     source = _open_input(table) if len(order) > 1 else None
-    out: list[str] = []
+    out = _uncarried(table)
     try:
         for name in order:
             if name == data_name:
@@ -96,11 +97,20 @@ def write_xlsx(
 
 def _sheet_order(table: Table) -> tuple[str, list[str]]:
     """The enriched sheet's name and every sheet's name in workbook order."""
-    if table.format == "xlsx" and table.sheets:
+    if table.format in CARRIED_FORMATS and table.sheets:
         data = table.sheet or table.sheets[0]
         return data, list(table.sheets)
     name = _BAD_SHEET_CHARS.sub("_", table.path.stem)[:31].strip("'") or "Sheet1"
     return name, [name]
+
+
+def _uncarried(table: Table) -> list[str]:
+    if table.format in CARRIED_FORMATS or len(table.sheets) < 2:
+        return []
+    return [
+        f"The other sheets of a .{table.format} input are not carried over; "
+        "save it as .xlsx first to keep them."
+    ]
 
 
 def _summary_name(taken: Sequence[str]) -> str:
