@@ -103,6 +103,11 @@ class SandboxState:
 
     def reserve(self, org_id: str, cost: int, what: str) -> None:
         """Take `cost` credits now, or raise insufficient_credits."""
+        self.check_funds(org_id, cost, what)
+        self.orgs[org_id].balance -= cost
+
+    def check_funds(self, org_id: str, cost: int, what: str) -> None:
+        """Raise insufficient_credits (400) unless the balance covers `cost`."""
         org = self.orgs[org_id]
         if org.balance < cost:
             raise ApiError(
@@ -111,7 +116,6 @@ class SandboxState:
                 estimated_cost_credits=cost, available_credits=org.balance,
                 shortfall_credits=cost - org.balance,
             )
-        org.balance -= cost
 
     def tick(self, now: float | None = None) -> None:
         """Advance every active workflow to `now`, settling those that finished."""
