@@ -100,7 +100,7 @@ def _sheet_order(table: Table) -> tuple[str, list[str]]:
     if table.format in CARRIED_FORMATS and table.sheets:
         data = table.sheet or table.sheets[0]
         return data, list(table.sheets)
-    name = _BAD_SHEET_CHARS.sub("_", table.path.stem)[:31].strip("'") or "Sheet1"
+    name = _BAD_SHEET_CHARS.sub("_", table.sheet or table.path.stem)[:31].strip("'") or "Sheet1"
     return name, [name]
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from csv_enrich.write import TRIGGERS, neutralise, neutralise_expr
 
 ATTACKS = [
-    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    '=HYPERLINK("http://evil.example","click")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -21,8 +21,19 @@ ATTACKS = [
     "-1+1e3*A1",
     "+A1",
 ]
-LEGITIMATE = ["+14155550123", "-42", "-12.50", "+1 (415) 555-0123", "00123", "4.4E+11", "-1.5e10",
-              "jane@acme.io", "Acme, Inc.", "", "'=already quoted"]
+LEGITIMATE = [
+    "+14155550123",
+    "-42",
+    "-12.50",
+    "+1 (415) 555-0123",
+    "00123",
+    "4.4E+11",
+    "-1.5e10",
+    "jane@acme.io",
+    "Acme, Inc.",
+    "",
+    "'=already quoted",
+]
 
 
 @pytest.mark.parametrize("value", ATTACKS)

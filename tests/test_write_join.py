@@ -20,10 +20,15 @@ def make_plan(
     cached = cached or {}
     keys = dict.fromkeys(k for k in row_keys if isinstance(k, str) and k not in cached)
     return Plan(
-        kind="person", enrichment_type="partial", mode="rows", row_keys=tuple(row_keys),
-        identities=tuple(Identity("person", k) for k in keys), cached=cached,
+        kind="person",
+        enrichment_type="partial",
+        mode="rows",
+        row_keys=tuple(row_keys),
+        identities=tuple(Identity("person", k) for k in keys),
+        cached=cached,
         duplicates=sum(1 for k in row_keys if isinstance(k, str)) - len(set(row_keys)),
-        estimated_max=len(keys), run_id="run",
+        estimated_max=len(keys),
+        run_id="run",
     )
 
 
@@ -40,8 +45,9 @@ def test_found_rows_get_their_outcome() -> None:
 
 def test_duplicates_copy_the_data_at_no_cost() -> None:
     """A repeat of an earlier row gets the same data, 0 credits and the first row's number."""
-    rows = join(make_plan([JANE.key, Invalid("x"), JANE.key]), {JANE.key: JANE},
-                source_rows=(5, 6, 9))
+    rows = join(
+        make_plan([JANE.key, Invalid("x"), JANE.key]), {JANE.key: JANE}, source_rows=(5, 6, 9)
+    )
     assert rows[2].data == JANE.data
     assert (rows[2].status, rows[2].credits, rows[2].note) == ("enriched", 0, "duplicate of row 5")
 
@@ -66,8 +72,11 @@ def test_unanswered_keys_are_skipped_with_a_note() -> None:
     assert row.note
 
 
-@given(st.lists(st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.builds(Invalid, st.text())),
-                max_size=30))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["a", "b", "c", "d"]), st.builds(Invalid, st.text())), max_size=30
+    )
+)
 def test_credits_sum_to_what_was_paid(row_keys: list[str | Invalid]) -> None:
     """Whatever the mix of rows, enrichment_credits adds up to the credits of the outcomes paid."""
     outcomes = {k: Outcome(k, "enriched", credits=len(k) + 2) for k in ("a", "b", "c")}

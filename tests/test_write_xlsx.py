@@ -1,0 +1,292 @@
+"""write_output to XLSX: text cells, links, colours, the header, other sheets, the Summary sheet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from csv_enrich import write_xlsx
+from csv_enrich.models import (
+    COMPANY_COLUMNS,
+    PERSON_COLUMNS,
+    EnrichOptions,
+    Outcome,
+    Plan,
+    RunResult,
+)
+from csv_enrich.read import Table
+from csv_enrich.report import build_report
+from csv_enrich.write import write_output
+
+HEADERS = ("Email", "Phone", "Customer ID", "Zip", "Revenue", "Comment")
+CELLS = [
+    ("jane@acme.io", "+14155550123", "440123456789", "02134", "-12.5", "=1+1"),
+    ("bob@b.io", "0049 30 1234567", "000017", "00501", "3.14", "@SUM(A1)"),
+    (None, None, None, None, None, "just text"),
+]
+ROWS = [
+    Outcome(
+        "email:jane@acme.io",
+        "enriched",
+        credits=1,
+        data={
+            "email": "jane.doe@acme.io",
+            "phone": "+14155550142",
+            "linkedin_url": "https://www.linkedin.com/in/jane-doe",
+            "title": "=CMD()",
+        },
+    ),
+    Outcome("email:bob@b.io", "not_found", data={"linkedin_url": "javascript:alert(1)"}),
+    Outcome("", "invalid", note="no email, LinkedIn URL or name + company"),
+]
+
+
+def make_table(
+    path: Path,
+    *,
+    fmt: str = "csv",
+    sheet: str | None = None,
+    sheets: tuple[str, ...] = (),
+    rows: int | None = None,
+) -> Table:
+    """A Table as read.py returns it, built directly."""
+    cells = CELLS if rows is None else [CELLS[i % 3] for i in range(rows)]
+    frame = pl.DataFrame([list(r) for r in cells], schema=list(HEADERS), orient="row")
+    return Table(
+        path=path,
+        format=fmt,
+        frame=frame,
+        headers=HEADERS,
+        source_rows=tuple(range(2, len(cells) + 2)),
+        sheet=sheet,
+        sheets=sheets,
+    )
+
+
+def written(tmp_path: Path, table: Table | None = None, **kwargs: object) -> openpyxl.Workbook:
+    """Write the rows above to out.xlsx and open the result with openpyxl."""
+    out = tmp_path / "out.xlsx"
+    write_output(table or make_table(tmp_path / "leads.csv"), "person", ROWS, out, **kwargs)  # type: ignore[arg-type]
+    return openpyxl.load_workbook(out)
+
+
+def test_every_input_cell_is_text(tmp_path: Path) -> None:
+    """Phones, IDs, ZIPs, numbers and formulas from the input are text cells with the same text."""
+    sheet = written(tmp_path)["leads"]
+    for r, row in enumerate(CELLS, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(r, c)
+            assert (cell.value, cell.data_type if value is not None else "n") == (
+                value,
+                cell.data_type,
+            )
+            if value is not None:
+                assert cell.data_type == "s"
+
+
+def test_api_values_are_text_and_credits_a_number(tmp_path: Path) -> None:
+    """A formula-looking title from the API stays text; enrichment_credits is a number cell."""
+    sheet = written(tmp_path)["leads"]
+    col = {c.value: c.column for c in sheet[1]}
+    title = sheet.cell(2, col["enriched_title"])
+    credits = sheet.cell(2, col["enrichment_credits"])
+    assert (title.value, title.data_type) == ("=CMD()", "s")
+    assert (credits.value, credits.data_type) == (1, "n")
+
+
+def test_header_is_bold_frozen_filterable_and_sized(tmp_path: Path) -> None:
+    """Row 1 is bold, frozen and has a filter over every column; widths fit the values."""
+    sheet = written(tmp_path)["leads"]
+    headers = [c.value for c in sheet[1]]
+    assert headers == [*HEADERS, *PERSON_COLUMNS]
+    assert all(c.font.b for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headers)).column_letter}4"
+    widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[1]]
+    assert all(8 <= w <= 60 for w in widths)
+    assert widths[0] > len("jane@acme.io")
+
+
+def test_links_only_for_real_emails_and_linkedin_urls(tmp_path: Path) -> None:
+    """Found emails become mailto links, LinkedIn URLs https links; anything else stays text."""
+    sheet = written(tmp_path)["leads"]
+    col = {c.value: c.column for c in sheet[1]}
+    email, linkedin = (
+        sheet.cell(2, col["enriched_email"]),
+        sheet.cell(2, col["enriched_linkedin_url"]),
+    )
+    assert email.hyperlink.target == "mailto:jane.doe@acme.io"
+    assert linkedin.hyperlink.target == "https://www.linkedin.com/in/jane-doe"
+    bad = sheet.cell(3, col["enriched_linkedin_url"])
+    assert (bad.value, bad.hyperlink) == ("javascript:alert(1)", None)
+    assert sheet.cell(2, 1).hyperlink is None
+
+
+def test_status_coloured_by_value(tmp_path: Path) -> None:
+    """Each enrichment_status has its own fill colour."""
+    sheet = written(tmp_path)["leads"]
+    col = PERSON_COLUMNS.index("enrichment_status") + len(HEADERS) + 1
+    fills = {sheet.cell(r, col).value: sheet.cell(r, col).fill.fgColor.rgb for r in (2, 3, 4)}
+    assert fills == {
+        s: "FF" + write_xlsx.STATUS_COLOURS[s][0][1:] for s in ("enriched", "not_found", "invalid")
+    }
+
+
+def test_link_limit_falls_back_to_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past Excel's links-per-sheet limit the rest are plain text, and a note says so."""
+    monkeypatch.setattr(write_xlsx, "LINK_LIMIT", 1)
+    out = tmp_path / "out.xlsx"
+    notes = write_output(make_table(tmp_path / "leads.csv"), "person", ROWS, out)
+    assert notes == [
+        "Excel allows 1 links per sheet: 1 more emails and LinkedIn URLs are written as plain text."
+    ]
+
+
+def test_company_columns(tmp_path: Path) -> None:
+    """A company file gets the company columns, its LinkedIn page as a link."""
+    rows = [
+        Outcome(
+            "domain:acme.io",
+            "enriched",
+            credits=1,
+            data={
+                "industry": "Software",
+                "employee_count": "250",
+                "linkedin_url": "https://linkedin.com/company/acme",
+            },
+        ),
+        Outcome("domain:b.io", "not_found"),
+        Outcome("", "invalid", note="no domain"),
+    ]
+    out = tmp_path / "out.xlsx"
+    write_output(make_table(tmp_path / "c.csv"), "company", rows, out)
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in sheet[1]][len(HEADERS) :] == list(COMPANY_COLUMNS)
+    count = sheet.cell(2, len(HEADERS) + COMPANY_COLUMNS.index("enriched_employee_count") + 1)
+    assert (count.value, count.data_type) == ("250", "s")
+    link = sheet.cell(2, len(HEADERS) + COMPANY_COLUMNS.index("enriched_linkedin_url") + 1)
+    assert link.hyperlink.target == "https://linkedin.com/company/acme"
+
+
+# -- other sheets of an XLSX input -----------------------------------------------------------
+
+
+def make_workbook(path: Path) -> None:
+    """An input workbook: a Notes sheet before the leads, a hidden Lookup sheet after them."""
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    notes.append(["Campaign", "Budget", "Start", "Total", "Active"])
+    notes.append(["Q3 push", 1500.5, datetime(2026, 7, 1), "=B2*2", True])
+    notes["B2"].number_format = "#,##0.00"
+    notes["C2"].number_format = "yyyy-mm-dd"
+    leads = book.create_sheet("Leads")
+    leads.append(list(HEADERS))
+    lookup = book.create_sheet("Lookup")
+    lookup["A1"] = "00123"
+    lookup.sheet_state = "hidden"
+    book.save(path)
+
+
+def test_other_sheets_carried_over(tmp_path: Path) -> None:
+    """Values, types, formulas, number formats, order and visibility of other sheets are kept."""
+    source = tmp_path / "in.xlsx"
+    make_workbook(source)
+    table = make_table(source, fmt="xlsx", sheet="Leads", sheets=("Notes", "Leads", "Lookup"))
+    book = written(tmp_path, table)
+    assert book.sheetnames == ["Notes", "Leads", "Lookup"]
+    assert book.active.title == "Leads"
+    notes = book["Notes"]
+    assert [c.value for c in notes[2]] == ["Q3 push", 1500.5, datetime(2026, 7, 1), "=B2*2", True]
+    assert [c.data_type for c in notes[2]] == ["s", "n", "d", "f", "b"]
+    assert (notes["B2"].number_format, notes["C2"].number_format) == ("#,##0.00", "yyyy-mm-dd")
+    assert (book["Lookup"]["A1"].value, book["Lookup"].sheet_state) == ("00123", "hidden")
+
+
+def test_xls_input_sheets_are_not_carried_and_say_so(tmp_path: Path) -> None:
+    """Other sheets of an .xls input cannot be read back; the note says how to keep them."""
+    table = make_table(tmp_path / "in.xls", fmt="xls", sheet="Leads", sheets=("Leads", "Notes"))
+    notes = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames == ["Leads"]
+    assert notes == [
+        "The other sheets of a .xls input are not carried over; save it as .xlsx "
+        "first to keep them."
+    ]
+
+
+# -- the Summary sheet -----------------------------------------------------------------------
+
+
+def a_report(tmp_path: Path, table: Table) -> object:
+    """A report for the rows above (one enriched at 1 credit, one not found, one invalid)."""
+    from csv_enrich.models import Identity, Invalid, WorkflowRecord
+
+    plan = Plan(
+        kind="person",
+        enrichment_type="partial",
+        mode="rows",
+        row_keys=(ROWS[0].key, ROWS[1].key, Invalid(ROWS[2].note)),
+        identities=(Identity("person", ROWS[0].key), Identity("person", ROWS[1].key)),
+        cached={},
+        duplicates=0,
+        estimated_max=2,
+        run_id="r",
+    )
+    result = RunResult(
+        mode="rows",
+        outcomes={r.key: r for r in ROWS[:2]},
+        workflows=(
+            WorkflowRecord("enrich-1", "completed", 1, 1, 0, "not_applicable"),
+            WorkflowRecord("enrich-2", "completed", 1, 0, 1, "not_applicable"),
+        ),
+        requests=5,
+        balance_before=100,
+        balance_after=99,
+    )
+    return build_report(
+        options=EnrichOptions(input=table.path),
+        table=table,
+        plan=plan,
+        result=result,
+        rows=ROWS,
+        output=tmp_path / "out.xlsx",
+        started_at=datetime(2026, 11, 26, 14, 0, tzinfo=UTC),
+        finished_at=datetime(2026, 11, 26, 14, 1, tzinfo=UTC),
+    )
+
+
+def test_summary_sheet_in_words_and_numbers(tmp_path: Path) -> None:
+    """With a report, a last "Summary" sheet states the rows and credits as text and numbers."""
+    table = make_table(tmp_path / "leads.csv")
+    book = written(tmp_path, table, report=a_report(tmp_path, table))
+    assert book.sheetnames == ["leads", "Summary"]
+    pairs = {r[0].value: r[1].value for r in book["Summary"].iter_rows(max_col=2) if r[0].value}
+    assert pairs["Charged (settled by the API)"] == 1
+    assert pairs["Refunded"] == 1
+    assert pairs["Balance after"] == 99
+    assert pairs["Enriched"] == 1
+    assert "Rows: 3 — 1 enriched, 1 not found, 1 invalid" in pairs
+    assert "enrich-2" in pairs
+
+
+def test_summary_name_does_not_clash(tmp_path: Path) -> None:
+    """An input workbook that already has a "Summary" sheet keeps it; ours gets another name."""
+    source = tmp_path / "in.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Leads"
+    book.create_sheet("Summary")["A1"] = "theirs"
+    book.save(source)
+    table = make_table(source, fmt="xlsx", sheet="Leads", sheets=("Leads", "Summary"))
+    out = written(tmp_path, table, report=a_report(tmp_path, table))
+    assert out.sheetnames == ["Leads", "Summary", "csv-enrich summary"]
+    assert out["Summary"]["A1"].value == "theirs"
+
+
+def test_csv_sheet_name_is_the_file_name(tmp_path: Path) -> None:
+    """A CSV input's rows go to a sheet named after the file (made a legal sheet name)."""
+    table = make_table(tmp_path / "leads [march]: final?.csv")
+    assert written(tmp_path, table).sheetnames == ["leads _march__ final_"]
