@@ -28,6 +28,7 @@ from csv_enrich import errors
 from csv_enrich.client_wire import (
     CompanyAnswer,
     CsvImport,
+    Lead,
     LeadsPage,
     Quote,
     Submitted,
@@ -48,6 +49,7 @@ __all__ = [
     "CleanlistClient",
     "CompanyAnswer",
     "CsvImport",
+    "Lead",
     "LeadsPage",
     "Quote",
     "Submitted",
@@ -64,6 +66,8 @@ BULK_SCOPE: Mapping[EnrichmentType, str] = {
 PERSON_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name",
                  "company_name", "domain", "phone")
 COMPANY_FIELDS = ("domain", "company_name", "company_ticker", "company_id")
+# Codes a retry cannot fix (the CSV-import kill switch is a 503 that stays a 503).
+_NEVER_RETRY = frozenset({"feature_disabled"})
 # Connection failures where the request never reached the server: safe to repeat even if paid.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -136,6 +140,11 @@ class CleanlistClient:
         """Create (or, same name, reuse) a lead list; returns its id."""
         body = await self._call("POST", "/lead-lists", json={"name": name[:200]})
         return str(body["list_id"])
+
+    async def list_counts(self, list_id: str) -> tuple[int, int]:
+        """(lead_count, enriched_count) of a list."""
+        body = await self._call("GET", f"/lead-lists/{list_id}")
+        return int(body.get("lead_count") or 0), int(body.get("enriched_count") or 0)
 
     async def list_leads(self, list_id: str, *, cursor: str | None = None,
                          limit: int = 500) -> LeadsPage:
@@ -243,6 +252,8 @@ class CleanlistClient:
 
 
 def _retryable(exc: errors.ApiError, safety: Safety) -> bool:
+    if exc.code in _NEVER_RETRY:
+        return False
     if isinstance(exc, errors.RateLimitedError):
         return True
     if isinstance(exc, errors.TransportError):

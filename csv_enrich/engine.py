@@ -1,0 +1,126 @@
+"""The enrichment engine: the money check before anything is sent, then one run of a Plan.
+
+Two strategies for people return the same Outcome records: rows (engine_rows: one call per
+person) and bulk (engine_bulk: import the rows into a list, one quoted bulk run, read the list
+back); companies go through engine_company. `run_plan` picks the strategy, resumes what the
+journal knows about `plan.run_id`, and turns a cancellation into errors.Interrupted with the
+journal committed (every journal write is durable when it returns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from csv_enrich import errors
+from csv_enrich.client import CleanlistClient
+from csv_enrich.engine_bulk import BulkRunner, CsvImportDisabled, importable
+from csv_enrich.engine_common import RunContext, Tuning
+from csv_enrich.engine_company import CompanyRunner
+from csv_enrich.engine_rows import RowsRunner
+from csv_enrich.journal import Journal, ResultCache
+from csv_enrich.models import EnrichOptions, Identity, Mode, Outcome, Plan, Progress, RunResult
+
+__all__ = ["Tuning", "choose_mode", "preflight", "run_plan"]
+
+INTERRUPTED = ("Interrupted. Everything already submitted is saved in the journal; run the same "
+               "command again to resume without paying twice.")
+UNFINISHED = "not finished in this run; run the same command again to resume"
+FALLBACK = ("CSV import is switched off for this account (the API answered 503), so csv-enrich "
+            "falls back to rows mode: {n:,} rows at about {per_min} rows a minute will take "
+            "about {minutes:,} minutes.")
+
+
+async def preflight(plan: Plan, client: CleanlistClient, options: EnrichOptions) -> int:
+    """GET the balance; raise CreditsError (exit 3) when the most the run can cost is over
+    --max-credits or over the balance. Returns the balance."""
+    balance = await client.balance()
+    need = plan.estimated_max
+    if options.max_credits is not None and need > options.max_credits:
+        raise errors.CreditsError(
+            f"This run can cost up to {need:,} credits, over --max-credits "
+            f"{options.max_credits:,}. Raise --max-credits, or enrich fewer rows with --limit.")
+    if need > balance:
+        raise errors.CreditsError(
+            f"This run can cost up to {need:,} credits but the balance is {balance:,} (short by "
+            f"{need - balance:,}). Top up, or enrich fewer rows with --limit.")
+    return balance
+
+
+def choose_mode(plan: Plan, tuning: Tuning | None = None) -> Mode:
+    """sync for companies; for people the mode asked, or in auto bulk beyond a handful of rows."""
+    if plan.kind == "company":
+        return "sync"
+    if plan.mode in ("rows", "bulk"):
+        return plan.mode
+    threshold = (tuning or Tuning()).auto_bulk_min
+    return "bulk" if len(importable(plan.identities)) >= threshold else "rows"
+
+
+async def run_plan(
+    plan: Plan,
+    *,
+    client: CleanlistClient,
+    journal: Journal,
+    cache: ResultCache | None,
+    options: EnrichOptions,
+    progress: Callable[[Progress], None] | None = None,
+    tuning: Tuning | None = None,
+    balance_before: int | None = None,
+) -> RunResult:
+    """Enrich `plan.identities`: one Outcome per identity, the workflows, requests and money."""
+    ctx = RunContext(plan, client, journal, cache, options, progress, tuning or Tuning())
+    try:
+        if balance_before is None:
+            balance_before = await client.balance()
+        ctx.balance_left = balance_before
+        mode = await _run(ctx, choose_mode(plan, ctx.tuning))
+        balance_after = await client.balance()
+    except asyncio.CancelledError:
+        raise errors.Interrupted(INTERRUPTED) from None
+    return _result(ctx, mode, balance_before, balance_after)
+
+
+async def _run(ctx: RunContext, mode: Mode) -> Mode:
+    workers = max(1, ctx.options.concurrency)
+    idents = ctx.plan.identities
+    ctx.journal.set(ctx.run_id, "mode", mode)
+    if mode == "sync":
+        await CompanyRunner(ctx, idents, workers=workers).run()
+        return mode
+    if mode == "rows":
+        await RowsRunner(ctx, idents, workers=workers).run()
+        return mode
+    try:
+        await BulkRunner(ctx, idents, workers=workers).run()
+    except CsvImportDisabled:
+        _fallback_warning(ctx, len(idents) - len(ctx.outcomes))
+        await RowsRunner(ctx, idents, workers=workers).run()
+        return "rows"
+    return mode
+
+
+def _fallback_warning(ctx: RunContext, rows: int) -> None:
+    per_min = max(1, ctx.options.rate_limit_per_min // 2)  # a submission and a poll per row
+    message = FALLBACK.format(n=rows, per_min=per_min, minutes=-(-rows // per_min))
+    ctx.warnings.append(message)
+    ctx.say(message)
+
+
+def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None) -> RunResult:
+    stats = ctx.client.stats
+    outcomes = {i.key: ctx.outcomes[i.key] for i in ctx.plan.identities if i.key in ctx.outcomes}
+    missing = [i for i in ctx.plan.identities if i.key not in outcomes]
+    outcomes |= {i.key: _unfinished(i) for i in missing}
+    ctx.tick(force=True)
+    return RunResult(
+        mode=mode, outcomes=outcomes,
+        workflows=ctx.journal.workflows(ctx.run_id) or tuple(ctx.workflows.values()),
+        requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
+        credits_reserved=ctx.reserved_total, balance_before=before, balance_after=after,
+        warnings=tuple(ctx.warnings),
+    )
+
+
+def _unfinished(ident: Identity) -> Outcome:
+    return Outcome(ident.key, "failed", note=UNFINISHED)

@@ -1,0 +1,268 @@
+"""Bulk strategy (person): import the rows into a list, one quoted bulk run, read the list back.
+
+    create list -> csv-import in chunks (<= 500 rows, <= 140 KB, no dispatch, idempotency key per
+    chunk) -> POST /credits/estimate (enrich_list) -> POST /enrichment/bulk with the quote ->
+    poll -> page the leads (500 a page) -> join back by normalised identity
+
+Everything is journaled the moment it exists (list id, each chunk, the quote as intent before the
+paid call, the workflow id after it), so a rerun continues where the last one stopped. A bulk call
+whose answer was lost is resent with the same single-use quote: "already used" proves it ran.
+Identities the CSV import cannot carry (a person_id alone) go through the rows strategy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import Iterable, Sequence
+
+from csv_enrich import errors
+from csv_enrich.client import Submitted, WorkflowStatus
+from csv_enrich.engine_common import (
+    BALANCE_NOTE,
+    RunContext,
+    found_credits,
+    skipped,
+    workflow_record,
+)
+from csv_enrich.engine_rows import RowsRunner, ensure_list, read_list
+from csv_enrich.models import Identity, Outcome, RowStatus, price
+
+COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
+MAX_ROWS = 500
+MAX_BYTES = 140 * 1024
+LOST_RUN = "the bulk run's answer was lost; results read from the list"
+NOT_BACK = "no lead came back for this row"
+
+
+class CsvImportDisabled(Exception):
+    """csv-import answered 503: the feature is off for this account (fall back to rows)."""
+
+
+def importable(idents: Iterable[Identity]) -> list[Identity]:
+    """Identities a CSV import can carry (email, LinkedIn, or names + company/domain)."""
+    return [i for i in idents if i.email or i.linkedin_url
+            or (i.first_name and i.last_name and (i.company_name or i.domain))]
+
+
+def _row(ident: Identity) -> list[str]:
+    return [ident.email or "", ident.linkedin_url or "", ident.first_name or "",
+            ident.last_name or "", ident.company_name or "", ident.domain or ""]
+
+
+def chunks(idents: Sequence[Identity]) -> list[str]:
+    """CSV texts of <= MAX_ROWS rows and <= MAX_BYTES each, header first, in identity order."""
+    out: list[str] = []
+    buf, count = _new_chunk(), 0
+    for ident in idents:
+        line = _csv_line(_row(ident))
+        if count and (count >= MAX_ROWS or buf.tell() + len(line.encode()) > MAX_BYTES):
+            out.append(buf.getvalue())
+            buf, count = _new_chunk(), 0
+        buf.write(line)
+        count += 1
+    if count:
+        out.append(buf.getvalue())
+    return out
+
+
+def _new_chunk() -> io.StringIO:
+    buf = io.StringIO()
+    buf.write(_csv_line(list(COLUMNS)))
+    return buf
+
+
+def _csv_line(cells: list[str]) -> str:
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow(cells)
+    return line.getvalue()
+
+
+class BulkRunner:
+    """Runs the bulk strategy over `idents` (rows strategy for what CSV import cannot carry)."""
+
+    def __init__(self, ctx: RunContext, idents: Iterable[Identity], *, workers: int = 8) -> None:
+        self.ctx = ctx
+        self.idents = list(idents)
+        self.workers = workers
+        self.price = price("person", ctx.etype)
+        self.list_id = ""
+
+    async def run(self) -> None:
+        """Bulk-enrich what can be imported; rows mode for the rest."""
+        ctx = self.ctx
+        done = {k: i.outcome for k, i in ctx.journal.items(ctx.run_id).items() if i.outcome}
+        bulk = [i for i in importable(self.idents) if i.key not in done]
+        ctx.outcomes.update((i.key, o) for i in self.idents if (o := done.get(i.key)))
+        if bulk:
+            await self._bulk(self._within_cap(bulk))
+        rest = [i for i in self.idents if i.key not in ctx.outcomes]
+        if rest:
+            await RowsRunner(ctx, rest, workers=self.workers).run()
+
+    def _within_cap(self, bulk: list[Identity]) -> list[Identity]:
+        """The identities the cap leaves room for (all or nothing per run); the rest skipped."""
+        if self.ctx.journal.get(self.ctx.run_id, "bulk_intent") is not None:
+            return bulk  # already quoted (and maybe sent): the run's list is fixed
+        fit = min(len(bulk), self.ctx.credits_room() // self.price)
+        reason = self.ctx.room_for((fit + 1) * self.price) or ""
+        for ident in bulk[fit:]:
+            self.ctx.finish(skipped(ident, reason), journal=False)
+        return bulk[:fit]
+
+    async def _bulk(self, bulk: list[Identity]) -> None:
+        if not bulk:
+            return
+        ctx = self.ctx
+        self.list_id = await ensure_list(ctx, "bulk")
+        wf = ctx.journal.get(ctx.run_id, "bulk_workflow")
+        if wf is None:
+            await self._import(bulk)
+            wf = await self._start()
+        if wf is None:  # balance too low for the quote
+            for ident in bulk:
+                ctx.finish(skipped(ident, BALANCE_NOTE), journal=False)
+            return
+        status = await self._wait(wf)
+        await self._collect(bulk, status)
+
+    async def _import(self, bulk: list[Identity]) -> None:
+        ctx = self.ctx
+        landed = ctx.journal.chunks(ctx.run_id)
+        mapping = {c: c for c in COLUMNS}
+        texts = chunks(bulk)
+        for idx, text in enumerate(texts):
+            if idx in landed:
+                continue
+            ctx.say(f"importing rows into the run's list ({idx + 1}/{len(texts)})")
+            try:
+                result = await ctx.client.csv_import(
+                    self.list_id, text, mapping, idempotency_key=f"csv-enrich-{ctx.run_id}-{idx}")
+            except errors.ServerError as exc:
+                if exc.code == "feature_disabled":
+                    raise CsvImportDisabled(exc.message) from None
+                raise
+            ctx.journal.chunk_imported(ctx.run_id, idx, result.rows_imported)
+
+    async def _start(self) -> dict[str, object] | None:
+        """Quote and send the bulk run (intent first); the workflow as journaled, or None."""
+        ctx = self.ctx
+        intent = ctx.journal.get(ctx.run_id, "bulk_intent")
+        if intent is not None:
+            resent = await self._resend(str(intent["quote_id"]))
+            if resent is not None:
+                return resent
+        for _ in range(3):
+            quote = await ctx.client.estimate_enrich_list(self.list_id, ctx.etype)
+            if not quote.sufficient:
+                return None
+            ctx.journal.set(ctx.run_id, "bulk_intent", {"quote_id": quote.quote_id,
+                                                         "at": time.time()})
+            try:
+                return self._sent(await ctx.client.enrich_bulk(self.list_id, ctx.etype,
+                                                               quote.quote_id))
+            except errors.QuoteError as exc:
+                if exc.code == "quote_already_used":
+                    return self._lost()
+            except (errors.ServerError, errors.TransportError) as exc:
+                if isinstance(exc, errors.TransportError) and exc.code == "not_sent":
+                    continue
+                resent = await self._resend(quote.quote_id)
+                if resent is not None:
+                    return resent
+            except errors.InsufficientCreditsError:
+                return None
+        raise errors.ServerError("The bulk run could not be started after 3 quotes. Run the "
+                                 "same command again later: it resumes.")
+
+    async def _resend(self, quote_id: str) -> dict[str, object] | None:
+        """Send again with the same single-use quote: success, or proof that it already ran."""
+        try:
+            return self._sent(await self.ctx.client.enrich_bulk(self.list_id, self.ctx.etype,
+                                                                quote_id))
+        except errors.QuoteError as exc:
+            if exc.code == "quote_already_used" or exc.status == 409:
+                return self._lost()
+            return None  # expired or mismatched: it never ran (a used quote says so first)
+        except (errors.ServerError, errors.TransportError):
+            return await self._resend(quote_id)
+
+    def _sent(self, sub: Submitted) -> dict[str, object]:
+        wf: dict[str, object] = {"workflow_id": sub.workflow_id, "reserved": sub.credits_reserved,
+                                 "at": time.time()}
+        self.ctx.journal.set(self.ctx.run_id, "bulk_workflow", wf)
+        return wf
+
+    def _lost(self) -> dict[str, object]:
+        wf: dict[str, object] = {"workflow_id": None, "reserved": 0, "at": time.time()}
+        self.ctx.journal.set(self.ctx.run_id, "bulk_workflow", wf)
+        return wf
+
+    async def _wait(self, wf: dict[str, object]) -> WorkflowStatus | None:
+        """Poll the bulk workflow until terminal (None when its id was lost: wait on the list)."""
+        ctx, tuning = self.ctx, self.ctx.tuning
+        reserved = int(str(wf.get("reserved") or 0))
+        ctx.reserve(reserved)
+        if wf.get("workflow_id") is None:
+            await self._wait_list()
+            ctx.settle(reserved)
+            return None
+        workflow_id, started = str(wf["workflow_id"]), time.monotonic()
+        delay = tuning.bulk_first_poll_s
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                st = await ctx.client.status(workflow_id)
+            except (errors.ServerError, errors.TransportError, errors.RateLimitedError):
+                continue
+            if st.terminal:
+                ctx.settle(reserved)
+                ctx.record_workflow(workflow_record(st, reserved))
+                return st
+            if time.monotonic() - started > tuning.bulk_timeout_s:
+                raise errors.ServerError("The bulk run is still going at the API. Run the same "
+                                         "command again later to collect it.")
+            ctx.say(f"bulk enrichment running at the API: {st.progress or 0}% done")
+            delay = _next_delay(st, time.monotonic() - started, tuning.min_poll_s,
+                                tuning.max_poll_s)
+
+    async def _wait_list(self) -> None:
+        """Without a workflow id: wait until the list's enriched count stops moving."""
+        ctx, last, still = self.ctx, -1, 0
+        while still < 3:
+            await asyncio.sleep(ctx.tuning.lost_answer_wait_s / 3)
+            _, count = await ctx.client.list_counts(self.list_id)
+            still = still + 1 if count == last else 0
+            last = count
+
+    async def _collect(self, bulk: list[Identity], status: WorkflowStatus | None) -> None:
+        ctx = self.ctx
+        if status is not None and status.status != "completed":
+            note = status.refund_message or f"the bulk run ended {status.status}"
+            ctx.finish_many(Outcome(i.key, "failed", note=note) for i in bulk)
+            return
+        ctx.say("reading the enriched leads back")
+        index = await read_list(ctx, self.list_id)
+        wf_id = status.workflow_id if status else None
+        outcomes = []
+        for ident in bulk:
+            lead = index.match(ident)
+            credits = found_credits(ctx.etype, lead.data) if lead else 0
+            note = LOST_RUN if status is None else ("" if lead else NOT_BACK)
+            state: RowStatus = "enriched" if credits else "not_found"
+            data = dict(lead.data) if lead and credits else {}
+            outcomes.append(Outcome(ident.key, state, note=note, credits=credits, data=data,
+                                    workflow_id=wf_id))
+        ctx.finish_many(outcomes)
+        ctx.say("")
+
+
+def _next_delay(st: WorkflowStatus, elapsed: float, low: float, high: float) -> float:
+    """Poll again about when the run should end, judged by its progress so far."""
+    done = (st.progress or 0) / 100
+    if done <= 0:
+        return min(high, max(low, elapsed))
+    remaining = elapsed * (1 - done) / done
+    return min(high, max(low, remaining * 0.8))

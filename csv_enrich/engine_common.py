@@ -1,0 +1,181 @@
+"""What the rows, bulk and company strategies share: the run's books, the cap, progress ticks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from csv_enrich.client import CleanlistClient, WorkflowStatus
+from csv_enrich.journal import Journal, ResultCache
+from csv_enrich.models import (
+    EnrichmentType,
+    EnrichOptions,
+    Identity,
+    Outcome,
+    Plan,
+    Progress,
+    WorkflowRecord,
+)
+
+ProgressCallback = Callable[[Progress], None]
+TICK_EVERY_S = 0.5
+CAP_NOTE = "not sent: the next lookup could take the run past --max-credits {cap:,}"
+BALANCE_NOTE = "not sent: the balance does not cover it"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Timing knobs of the strategies; the defaults suit the real API (tests shrink them)."""
+
+    first_poll_s: float = 3.0  # when to first poll a single-person run (adapts as runs finish)
+    min_poll_s: float = 0.5
+    max_poll_s: float = 30.0
+    poll_timeout_s: float = 900.0  # per workflow (the docs' helper gives up after 15 min)
+    lost_answer_wait_s: float = 20.0  # how long a lost submission may take to show in the list
+    bulk_first_poll_s: float = 5.0
+    bulk_timeout_s: float = 1800.0
+    auto_bulk_min: int = 5  # auto mode uses bulk from this many importable identities
+
+
+def found_credits(enrichment_type: EnrichmentType, data: Mapping[str, str]) -> int:
+    """What the API charges for a lead by what was found: email 1, phone 10 (pay for results)."""
+    email = enrichment_type in ("partial", "full") and bool(data.get("email"))
+    phone = enrichment_type in ("phone_only", "full") and bool(data.get("phone"))
+    return (1 if email else 0) + (10 if phone else 0)
+
+
+def workflow_record(status: WorkflowStatus, reserved: int) -> WorkflowRecord:
+    """A settled status as the report's workflow record."""
+    return WorkflowRecord(
+        workflow_id=status.workflow_id, status=status.status, credits_reserved=reserved,
+        credits_charged=status.credits_charged or 0,
+        credits_refunded=status.credits_refunded or 0,
+        refund_status=status.refund_status, refund_message=status.refund_message,
+    )
+
+
+@dataclass
+class RunContext:
+    """The books of one run: outcomes, workflows, credits committed against the cap."""
+
+    plan: Plan
+    client: CleanlistClient
+    journal: Journal
+    cache: ResultCache | None
+    options: EnrichOptions
+    progress: ProgressCallback | None = None
+    tuning: Tuning = field(default_factory=Tuning)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    workflows: dict[str, WorkflowRecord] = field(default_factory=dict)
+    in_flight: int = 0  # credits reserved by submitted, unsettled work
+    reserved_total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    message: str = ""
+    balance_left: int | None = None
+    _last_tick: float = 0.0
+
+    @property
+    def run_id(self) -> str:
+        return self.plan.run_id
+
+    @property
+    def etype(self) -> EnrichmentType:
+        return self.plan.enrichment_type
+
+    @property
+    def charged(self) -> int:
+        """Credits settled so far for this run's outcomes."""
+        return sum(o.credits for o in self.outcomes.values())
+
+    def credits_room(self) -> int:
+        """How many more credits may be committed (cap and balance); a large number if no limit."""
+        rooms = [10**12]
+        if self.options.max_credits is not None:
+            rooms.append(self.options.max_credits - self.charged - self.in_flight)
+        if self.balance_left is not None:
+            rooms.append(self.balance_left - self.in_flight)
+        return max(0, min(rooms))
+
+    def room_for(self, price: int) -> str | None:
+        """None when `price` more can be committed; else the reason it cannot (the note)."""
+        committed = self.charged + self.in_flight
+        cap = self.options.max_credits
+        if cap is not None and committed + price > cap:
+            return CAP_NOTE.format(cap=cap)
+        if self.balance_left is not None and self.in_flight + price > self.balance_left:
+            return BALANCE_NOTE
+        return None
+
+    def reserve(self, credits: int) -> None:
+        """Count credits a submitted call reserved."""
+        self.in_flight += credits
+        self.reserved_total += credits
+
+    def settle(self, reserved: int) -> None:
+        """Release a reservation (its outcome carries the settled credits)."""
+        self.in_flight = max(0, self.in_flight - reserved)
+
+    def finish(self, outcome: Outcome, *, journal: bool = True) -> None:
+        """An identity ended: keep it, journal it (unless it should be retried), cache it."""
+        self.outcomes[outcome.key] = outcome
+        if journal:
+            self.journal.record_outcome(self.run_id, outcome)
+        if self.cache is not None:
+            self.cache.store(self.plan.kind, outcome.key, self.etype, outcome)
+        self.tick()
+
+    def finish_many(self, outcomes: Iterable[Outcome]) -> None:
+        """finish() for a batch, in one journal and one cache transaction."""
+        batch = list(outcomes)
+        self.outcomes.update((o.key, o) for o in batch)
+        self.journal.record_outcomes(self.run_id, batch)
+        if self.cache is not None:
+            self.cache.store_many(self.plan.kind, self.etype, batch)
+        self.tick(force=True)
+
+    def record_workflow(self, record: WorkflowRecord) -> None:
+        """Keep a workflow's settled figures (journal too, so the report survives a resume)."""
+        self.workflows[record.workflow_id] = record
+        self.journal.record_workflow(self.run_id, record)
+
+    def say(self, message: str) -> None:
+        """Set the progress message and tick now."""
+        self.message = message
+        self.tick(force=True)
+
+    def tick(self, *, force: bool = False) -> None:
+        """Send a Progress to the callback (at most every TICK_EVERY_S unless forced)."""
+        now = time.monotonic()
+        if self.progress is None or (not force and now - self._last_tick < TICK_EVERY_S):
+            return
+        self._last_tick = now
+        stats = self.client.stats
+        self.progress(Progress(
+            done=sum(1 for k in self.outcomes if k not in self.plan.cached),
+            total=len(self.plan.identities), credits=self.charged, requests=stats.requests,
+            waiting_on_rate_limit=stats.waiting, message=self.message,
+        ))
+
+
+async def run_workers(worker: Callable[[], Coroutine[Any, Any, None]], count: int) -> None:
+    """Run `count` copies of `worker` to completion; the first error is raised as itself."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(count):
+                group.create_task(worker())
+    except BaseExceptionGroup as group_error:
+        raise _first(group_error) from None
+
+
+def _first(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def skipped(ident: Identity, note: str) -> Outcome:
+    """An identity not sent (cap or balance)."""
+    return Outcome(key=ident.key, status="skipped", note=note)

@@ -1,0 +1,104 @@
+"""Join leads read back from a list onto our identities by normalised identity.
+
+No row reference survives an import, so a lead is matched by what it shares with the row:
+the LinkedIn slug, the email, or first + last name with the company (name or email domain).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from csv_enrich.client import Lead
+from csv_enrich.models import Identity
+from csv_enrich.rules import email_domain, linkedin_slug, normalise_email
+
+_COMPANY_SUFFIX = re.compile(
+    r"\b(inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|plc|bv)\b\.?")
+
+
+def fold(text: str | None) -> str:
+    """Case-, accent- and punctuation-insensitive form of a name."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
+
+
+def company_fold(text: str | None) -> str:
+    """A company name without legal suffixes, folded ("Acme, Inc." -> "acme")."""
+    return " ".join(_COMPANY_SUFFIX.sub(" ", fold(text)).split())
+
+
+def _domain_root(domain: str | None) -> str:
+    return domain.removeprefix("www.").lower() if domain else ""
+
+
+def identity_keys(ident: Identity) -> list[str]:
+    """Match keys of an identity, strongest first."""
+    keys: list[str] = []
+    if slug := linkedin_slug(ident.linkedin_url):
+        keys.append("li:" + slug)
+    if ident.email:
+        keys.append("email:" + ident.email.lower())
+    first, last = fold(ident.first_name), fold(ident.last_name)
+    if first and last:
+        if ident.domain:
+            keys.append(f"nd:{first}|{last}|{_domain_root(ident.domain)}")
+        if ident.email and (dom := email_domain(ident.email.lower())):
+            keys.append(f"nd:{first}|{last}|{dom}")
+        if company := company_fold(ident.company_name):
+            keys.append(f"nc:{first}|{last}|{company}")
+    return keys
+
+
+def lead_keys(lead: Lead) -> list[str]:
+    """Match keys of a lead read back from a list."""
+    keys: list[str] = []
+    if slug := linkedin_slug(lead.data.get("linkedin_url")):
+        keys.append("li:" + slug)
+    email = normalise_email(lead.data.get("email"))
+    if email:
+        keys.append("email:" + email)
+    first, last = _lead_names(lead)
+    if first and last:
+        if dom := email_domain(email):
+            keys.append(f"nd:{first}|{last}|{dom}")
+        if company := company_fold(lead.data.get("company")):
+            keys.append(f"nc:{first}|{last}|{company}")
+    return keys
+
+
+def _lead_names(lead: Lead) -> tuple[str, str]:
+    first, last = fold(lead.first_name), fold(lead.last_name)
+    if (not first or not last) and (full := fold(lead.data.get("full_name"))):
+        parts = full.split()
+        if len(parts) >= 2:
+            first, last = parts[0], parts[-1]
+    return first, last
+
+
+class LeadIndex:
+    """Leads by every match key (first lead seen wins a key)."""
+
+    def __init__(self, leads: Iterable[Lead] = ()) -> None:
+        self._by_key: dict[str, Lead] = {}
+        self.add(leads)
+
+    def add(self, leads: Iterable[Lead]) -> None:
+        """Index more leads (later pages)."""
+        for lead in leads:
+            for key in lead_keys(lead):
+                self._by_key.setdefault(key, lead)
+
+    def __len__(self) -> int:
+        return len({lead.lead_id for lead in self._by_key.values()})
+
+    def match(self, ident: Identity) -> Lead | None:
+        """The lead for `ident`, or None when no lead shares a key with it."""
+        for key in identity_keys(ident):
+            if (lead := self._by_key.get(key)) is not None:
+                return lead
+        return None

@@ -1,0 +1,261 @@
+"""Rows strategy (person): one POST /enrichment/person per identity, polls timed to finish once.
+
+A fixed set of workers takes the next job: a poll that is due, else a submission. Polls are
+scheduled by the expected completion time (learnt as runs finish) with growing intervals, so
+polls per row stay near one. Every submission is journaled (intent, then the workflow id); a
+submission whose answer was lost is resolved by reading the run's list before anything is resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from csv_enrich import errors
+from csv_enrich.client import WorkflowStatus
+from csv_enrich.engine_common import (
+    BALANCE_NOTE,
+    RunContext,
+    found_credits,
+    run_workers,
+    skipped,
+    workflow_record,
+)
+from csv_enrich.engine_join import LeadIndex
+from csv_enrich.models import Identity, Outcome, price
+
+RECOVERED = "recovered from the lead list (the API's answer was lost)"
+STILL_RUNNING = "still running at the API; run the same command again to collect it"
+MAX_RESOLVE_ROUNDS = 5
+
+
+@dataclass(order=True)
+class _Poll:
+    due: float
+    seq: int
+    key: str = field(compare=False)
+    workflow_id: str = field(compare=False)
+    reserved: int = field(compare=False)
+    started: float = field(compare=False)
+    polls: int = field(default=0, compare=False)
+
+
+async def read_list(ctx: RunContext, list_id: str) -> LeadIndex:
+    """Every lead of a list (pages of 500), indexed for joining."""
+    index, cursor = LeadIndex(), None
+    while True:
+        page = await ctx.client.list_leads(list_id, cursor=cursor, limit=500)
+        index.add(page.leads)
+        cursor = page.cursor
+        if not cursor or not page.leads:
+            return index
+
+
+async def ensure_list(ctx: RunContext, role: str) -> str:
+    """The run's list for `role` (create is idempotent by name, so a lost answer is harmless)."""
+    name = f"list_{role}"
+    list_id = ctx.journal.get(ctx.run_id, name)
+    if list_id is None:
+        list_id = await ctx.client.create_list(f"csv-enrich {ctx.run_id} {role}")
+        ctx.journal.set(ctx.run_id, name, list_id)
+    return str(list_id)
+
+
+def status_outcome(ctx: RunContext, key: str, st: WorkflowStatus) -> Outcome:
+    """The Outcome of a settled single-person workflow."""
+    charged = st.credits_charged
+    if st.status != "completed":
+        note = st.refund_message or f"the enrichment workflow ended {st.status}"
+        return Outcome(key, "failed", note=note, credits=charged or 0, workflow_id=st.workflow_id)
+    if st.result is None:
+        return Outcome(key, "not_found", credits=charged or 0, workflow_id=st.workflow_id)
+    credits = charged if charged is not None else found_credits(ctx.etype, st.result)
+    return Outcome(key, "enriched", credits=credits, data=dict(st.result),
+                   workflow_id=st.workflow_id)
+
+
+class RowsRunner:
+    """Runs the rows strategy over `idents` on `workers` concurrent workers."""
+
+    def __init__(self, ctx: RunContext, idents: Iterable[Identity], *, workers: int = 8) -> None:
+        self.ctx = ctx
+        self.idents = {i.key: i for i in idents}
+        self.workers = max(1, workers)
+        self.queue: deque[Identity] = deque()
+        self.polls: list[_Poll] = []
+        self.unresolved: dict[str, float] = {}  # key -> when the lost submission was sent
+        self.busy = 0
+        self.expected = ctx.tuning.first_poll_s
+        self.stop_note: str | None = None
+        self.list_id = ""
+        self._seq = itertools.count()
+        self.price = price("person", ctx.etype)
+
+    async def run(self) -> None:
+        """Enrich every identity (resuming what the journal knows), then resolve lost answers."""
+        self.list_id = await ensure_list(self.ctx, "rows")
+        self._load_journal()
+        for _ in range(MAX_RESOLVE_ROUNDS):
+            await self._drain()
+            if not self.unresolved:
+                return
+            await self._resolve()
+        for key in list(self.unresolved):
+            self.ctx.finish(Outcome(key, "failed", note=STILL_RUNNING), journal=False)
+
+    def _load_journal(self) -> None:
+        items = self.ctx.journal.items(self.ctx.run_id)
+        now = time.monotonic()
+        for key, ident in self.idents.items():
+            item = items.get(key)
+            if item is not None and item.outcome is not None:
+                self.ctx.outcomes[key] = item.outcome
+            elif item is not None and item.workflow_id:
+                self.ctx.reserve(item.reserved)
+                self._schedule(key, item.workflow_id, item.reserved, now, now)
+            elif item is not None and item.intent_at is not None:
+                self.ctx.reserve(item.reserved)
+                self.unresolved[key] = item.intent_at
+            else:
+                self.queue.append(ident)
+
+    # -- the worker pool -------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        await run_workers(self._worker, self.workers)
+
+    async def _worker(self) -> None:
+        while True:
+            now = time.monotonic()
+            if self.polls and self.polls[0].due <= now:
+                job = self._poll(heapq.heappop(self.polls))
+            elif self.queue:
+                job = self._submit(self.queue.popleft())
+            elif self.polls or self.busy:
+                wait = self.polls[0].due - now if self.polls else 0.05
+                await asyncio.sleep(min(max(wait, 0.001), 0.05 if self.busy else wait))
+                continue
+            else:
+                return
+            self.busy += 1
+            try:
+                await job
+            finally:
+                self.busy -= 1
+
+    def _schedule(self, key: str, wf: str, reserved: int, started: float, due: float,
+                  polls: int = 0) -> None:
+        heapq.heappush(self.polls, _Poll(due, next(self._seq), key, wf, reserved, started, polls))
+
+    # -- submissions -----------------------------------------------------------------------
+
+    async def _submit(self, ident: Identity) -> None:
+        ctx = self.ctx
+        reason = self.stop_note or ctx.room_for(self.price)
+        if reason is not None:
+            ctx.finish(skipped(ident, reason), journal=False)
+            return
+        ctx.reserve(self.price)
+        ctx.journal.intent(ctx.run_id, ident.key, self.price)
+        sent = time.time()
+        try:
+            sub = await ctx.client.enrich_person(self.list_id, ident, ctx.etype)
+        except errors.ApiError as exc:
+            self._refused(ident, exc, sent)
+            return
+        ctx.journal.submitted(ctx.run_id, ident.key, sub.workflow_id, sub.credits_reserved)
+        ctx.in_flight += sub.credits_reserved - self.price
+        now = time.monotonic()
+        self._schedule(ident.key, sub.workflow_id, sub.credits_reserved, now, now + self.expected)
+
+    def _refused(self, ident: Identity, exc: errors.ApiError, sent: float) -> None:
+        """A submission that raised: lost (resolve later), refused (nothing paid), or fatal."""
+        ctx = self.ctx
+        if _answer_lost(exc):
+            self.unresolved[ident.key] = sent
+            return
+        ctx.settle(self.price)
+        ctx.journal.clear_intent(ctx.run_id, ident.key)
+        if isinstance(exc, errors.InsufficientCreditsError):
+            self.stop_note = BALANCE_NOTE
+            ctx.finish(skipped(ident, BALANCE_NOTE), journal=False)
+        elif isinstance(exc, errors.AuthError):
+            raise exc
+        elif isinstance(exc, errors.RequestRejectedError):
+            ctx.finish(Outcome(ident.key, "failed", note=exc.message))
+        else:  # 429 after retries, or never sent: nothing happened; a rerun will send it
+            ctx.finish(Outcome(ident.key, "failed", note=exc.message), journal=False)
+
+    # -- polls -----------------------------------------------------------------------------
+
+    async def _poll(self, p: _Poll) -> None:
+        tuning = self.ctx.tuning
+        try:
+            st = await self.ctx.client.status(p.workflow_id)
+        except (errors.ServerError, errors.TransportError, errors.RateLimitedError):
+            st = None
+        now = time.monotonic()
+        if st is not None and st.terminal:
+            self._learn(p, now, finished=True)
+            self._settled(p, st)
+        elif now - p.started > tuning.poll_timeout_s:
+            self.ctx.settle(p.reserved)
+            self.ctx.finish(Outcome(p.key, "failed", note=STILL_RUNNING), journal=False)
+        else:
+            self._learn(p, now, finished=False)
+            interval = max(tuning.min_poll_s, self.expected * 0.5) * 1.5**p.polls
+            due = now + min(tuning.max_poll_s, interval)
+            self._schedule(p.key, p.workflow_id, p.reserved, p.started, due, p.polls + 1)
+
+    def _learn(self, p: _Poll, now: float, *, finished: bool) -> None:
+        """Adapt the expected completion time: down when first polls land, up when early."""
+        if p.polls:
+            return
+        factor = 0.9 if finished else 1.3
+        low, high = self.ctx.tuning.min_poll_s / 10, self.ctx.tuning.max_poll_s
+        self.expected = min(high, max(low, self.expected * factor))
+
+    def _settled(self, p: _Poll, st: WorkflowStatus) -> None:
+        self.ctx.settle(p.reserved)
+        self.ctx.record_workflow(workflow_record(st, p.reserved))
+        self.ctx.finish(status_outcome(self.ctx, p.key, st))
+
+    # -- lost answers ----------------------------------------------------------------------
+
+    async def _resolve(self) -> None:
+        """Read the list: a lead that is there was submitted (take its data); else resend."""
+        wait = self.ctx.tuning.lost_answer_wait_s
+        latest = max(self.unresolved.values())
+        await asyncio.sleep(max(0.0, min(wait, latest + wait - time.time())))
+        self.ctx.say("checking the run's lead list for answers the API lost")
+        index = await read_list(self.ctx, self.list_id)
+        for key, sent in list(self.unresolved.items()):
+            lead = index.match(self.idents[key])
+            credits = found_credits(self.ctx.etype, lead.data) if lead else 0
+            if lead is None or credits or time.time() - sent > wait:
+                self._resolved(key, lead.data if lead else None, credits)
+        self.ctx.say("")
+
+    def _resolved(self, key: str, data: Mapping[str, str] | None, credits: int) -> None:
+        del self.unresolved[key]
+        self.ctx.settle(self.price)
+        if data is None:  # never happened: send it again
+            self.ctx.journal.clear_intent(self.ctx.run_id, key)
+            self.queue.append(self.idents[key])
+        elif credits:
+            self.ctx.finish(Outcome(key, "enriched", note=RECOVERED, credits=credits,
+                                    data=dict(data)))
+        else:
+            self.ctx.finish(Outcome(key, "not_found", note=RECOVERED))
+
+
+def _answer_lost(exc: errors.ApiError) -> bool:
+    """True when a paid call may have been carried out although no answer came back."""
+    if isinstance(exc, errors.TransportError):
+        return exc.code != "not_sent"
+    return isinstance(exc, errors.ServerError)

@@ -1,0 +1,80 @@
+"""Helpers for the engine tests: plans built by hand, a client and journal on a real sandbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from csv_enrich.client import CleanlistClient, make_http_client
+from csv_enrich.engine import Tuning
+from csv_enrich.journal import Journal, ResultCache
+from csv_enrich.models import EnrichmentType, EnrichOptions, Identity, Kind, Plan, price
+
+FAST = Tuning(first_poll_s=0.01, min_poll_s=0.005, max_poll_s=0.2, lost_answer_wait_s=0.3,
+              bulk_first_poll_s=0.02, auto_bulk_min=5)
+
+
+def person(n: int) -> Identity:
+    """A distinct person identified by n: LinkedIn, email or name + domain in turn."""
+    if n % 3 == 0:
+        slug = f"person-{n}"
+        return Identity("person", f"li:{slug}", linkedin_url=f"https://www.linkedin.com/in/{slug}")
+    if n % 3 == 1:
+        email = f"p{n}@firm{n % 7}.io"
+        return Identity("person", f"email:{email}", email=email)
+    first, last, dom = f"ann{n}", f"lee{n}", f"corp{n % 5}.com"
+    return Identity("person", f"name:{first}|{last}|{dom}", first_name=first.title(),
+                    last_name=last.title(), domain=dom)
+
+
+def company(n: int) -> Identity:
+    """A distinct company by domain."""
+    return Identity("company", f"domain:co{n}.com", domain=f"co{n}.com")
+
+
+def make_plan(idents: Sequence[Identity], *, kind: Kind = "person",
+              etype: EnrichmentType = "partial", mode: str = "rows",
+              run_id: str = "run-test") -> Plan:
+    """A Plan over `idents` (no duplicates, no cache hits)."""
+    return Plan(kind=kind, enrichment_type=etype, mode=mode,  # type: ignore[arg-type]
+                row_keys=tuple(i.key for i in idents), identities=tuple(idents), cached={},
+                duplicates=0, estimated_max=price(kind, etype) * len(idents), run_id=run_id)
+
+
+def options(state_dir: Path, **kwargs: Any) -> EnrichOptions:
+    """EnrichOptions for a test run."""
+    return EnrichOptions(input=Path("in.csv"), state_dir=state_dir, **kwargs)
+
+
+@dataclass
+class Rig:
+    """Everything run_plan needs, on a real sandbox."""
+
+    client: CleanlistClient
+    journal: Journal
+    cache: ResultCache
+
+
+@asynccontextmanager
+async def rig(base_url: str, api_key: str, state_dir: Path, *, rate: int = 600_000,
+              http: httpx.AsyncClient | None = None) -> AsyncIterator[Rig]:
+    """A client (instant backoff) with a journal and cache in `state_dir`."""
+    session = http or make_http_client(max_connections=8)
+    client = CleanlistClient(session, api_key=api_key, base_url=base_url,
+                             rate_limit_per_min=rate, backoff_base=0.01)
+    with Journal(state_dir) as journal, ResultCache(state_dir) as cache:
+        try:
+            yield Rig(client, journal, cache)
+        finally:
+            await session.aclose()
+
+
+def charges_by_identity(ledger: dict[str, Any]) -> Counter[str]:
+    """How many charges of more than 0 credits each sandbox identity got."""
+    return Counter(c["identity"] for c in ledger["charges"] if c["credits"] > 0)
