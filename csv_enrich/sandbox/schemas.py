@@ -163,15 +163,15 @@ CSV_IMPORT = {
     "idempotency_key": STR,
 }
 ADD_BY_IDS = {
-    "lead_ids": _req("array", items="string"),
+    "lead_ids": _req("array", items="string", min_len=1, max_len=1000),
     "idempotency_key": Field("string", max_len=128),
 }
 ADD_BY_COHORT = {
     "task_id": _req("string"),
-    "entity_ids": Field("array", items="string"),
+    "entity_ids": Field("array", items="string", max_len=2000),
     "idempotency_key": Field("string", max_len=128),
 }
-REMOVE_LEADS = {"lead_ids": _req("array", items="string", max_len=100)}
+REMOVE_LEADS = {"lead_ids": _req("array", items="string", min_len=1, max_len=100)}
 EXPORT_CSV = {
     "list_id": _req("string"),
     "columns": Field("array", items="string"),
