@@ -24,6 +24,7 @@ PLACEHOLDERS = frozenset(
     }
 )  # fmt: skip
 HEADER_SEARCH_ROWS = 50
+_ROW = "__source_row__"
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ class Table:
 
 @dataclass(frozen=True)
 class Grid:
-    """Raw cells by column (ragged-free), with the row number a person sees for each row."""
+    """Raw cells as a frame of pl.String columns (no header yet), the row number a person sees
+    for each frame row, and a label per column for naming blank headers ("Column C")."""
 
-    columns: list[list[str | None]]
+    frame: pl.DataFrame
     row_numbers: list[int]
     column_labels: list[str]
 
@@ -124,33 +126,36 @@ def _read_text(path: Path, fmt: str, limit: int | None) -> Table:
 
 
 def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
+    import polars as pl
+
     width = max((len(r) for _, r in records), default=0)
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    for _, record in records:
-        for i in range(width):
-            columns[i].append(record[i] if i < len(record) else None)
-    labels = [str(i + 1) for i in range(width)]
-    return Grid(columns, [line for line, _ in records], labels)
+    rows = [r if len(r) == width else r + [""] * (width - len(r)) for _, r in records]
+    names = [str(i) for i in range(width)]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    return Grid(frame, [line for line, _ in records], [str(i + 1) for i in range(width)])
 
 
-def _is_blank(cell: str | None) -> bool:
-    return cell is None or not cell.strip() or cell.strip().lower() in PLACEHOLDERS
+def _blanked(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty, whitespace-only and placeholder cells (N/A, #N/A, [not provided]) as null."""
+    import polars as pl
+
+    def clean(name: str) -> pl.Expr:
+        folded = pl.col(name).str.strip_chars().str.to_lowercase()
+        blank = (folded == "") | folded.is_in(sorted(PLACEHOLDERS))
+        return pl.when(blank).then(None).otherwise(pl.col(name)).alias(name)
+
+    return frame.select([clean(n) for n in frame.columns])
 
 
-def _row_fill(grid: Grid, i: int) -> int:
-    return sum(not _is_blank(col[i]) for col in grid.columns)
-
-
-def find_header(grid: Grid) -> int | None:
-    """Index of the header row: the first row (of the first 50 non-blank) nearly as wide as the
-    widest one, so title rows and merged group headers above it are skipped."""
-    rows = [i for i in range(len(grid.row_numbers)) if _row_fill(grid, i) > 0]
-    window = rows[:HEADER_SEARCH_ROWS]
+def find_header(fill: list[int]) -> int | None:
+    """Index of the header row given each row's count of filled cells: the first row (of the
+    first 50 non-blank) nearly as wide as the widest, so title rows and merged group headers
+    above it are skipped."""
+    window = [i for i, n in enumerate(fill) if n > 0][:HEADER_SEARCH_ROWS]
     if not window:
         return None
-    widest = max(_row_fill(grid, i) for i in window)
-    need = max(1, math.ceil(0.6 * widest))
-    return next(i for i in window if _row_fill(grid, i) >= need)
+    need = max(1, math.ceil(0.6 * max(fill[i] for i in window)))
+    return next(i for i in window if fill[i] >= need)
 
 
 def build_table(
@@ -166,38 +171,53 @@ def build_table(
     notes: tuple[str, ...] = (),
 ) -> Table:
     """The Table of a grid: header found, headers made unique, blank rows and columns dropped."""
-    import polars as pl
-
-    where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
-    header_at = find_header(grid)
+    frame = _blanked(grid.frame)
+    fill = _fill(frame)
+    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list())
     if header_at is None:
+        where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
         raise InputError(f"{where}: has no data; export the sheet again with its header row")
-    keep = [c for c in range(len(grid.columns)) if _column_used(grid.columns[c], header_at)]
+    body = _body(frame, fill, grid.row_numbers, header_at, limit)
+    header_cells = frame.row(header_at)
+    keep = [i for i, name in enumerate(frame.columns) if _used(body, name, header_cells[i])]
     headers, header_notes = unique_headers(
-        [grid.columns[c][header_at] for c in keep], [grid.column_labels[c] for c in keep]
+        [header_cells[i] for i in keep], [grid.column_labels[i] for i in keep]
     )
-    rows = [i for i in range(header_at + 1, len(grid.row_numbers)) if _row_fill(grid, i) > 0]
-    if limit is not None:
-        rows = rows[:limit]
-    data = {
-        h: [_cell(grid.columns[c][i]) for i in rows] for h, c in zip(headers, keep, strict=True)
-    }
-    frame = pl.DataFrame(data, schema=dict.fromkeys(headers, pl.String))
+    data = body.select(
+        body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
+    )
     above = ("title rows above the header were skipped",) if header_at > 0 else ()
     return Table(
-        path=path, format=fmt, frame=frame, headers=tuple(headers),
-        source_rows=tuple(grid.row_numbers[i] for i in rows),
+        path=path, format=fmt, frame=data, headers=tuple(headers),
+        source_rows=tuple(body.get_column(_ROW).to_list()),
         header_row=grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding, notes=notes + above + tuple(header_notes),
     )  # fmt: skip
 
 
-def _column_used(column: list[str | None], header_at: int) -> bool:
-    return any(not _is_blank(cell) for cell in column[header_at:])
+def _fill(frame: pl.DataFrame) -> pl.Series:
+    """How many cells of each row are filled."""
+    import polars as pl
+
+    if frame.width == 0:
+        return pl.Series("fill", [], dtype=pl.UInt32)
+    return frame.select(pl.sum_horizontal(pl.all().is_not_null())).to_series()
 
 
-def _cell(cell: str | None) -> str | None:
-    return None if _is_blank(cell) else cell
+def _body(
+    frame: pl.DataFrame, fill: pl.Series, row_numbers: list[int], header_at: int, limit: int | None
+) -> pl.DataFrame:
+    """The rows under the header that hold something, with their row numbers in column _ROW."""
+    import polars as pl
+
+    numbers = pl.Series(_ROW, row_numbers[header_at + 1 :], dtype=pl.Int64)
+    body = frame.slice(header_at + 1).with_columns(numbers)
+    body = body.filter(fill.slice(header_at + 1) > 0)
+    return body if limit is None else body.head(limit)
+
+
+def _used(body: pl.DataFrame, name: str, header: str | None) -> bool:
+    return header is not None or body.get_column(name).null_count() < body.height
 
 
 def unique_headers(raw: Sequence[str | None], labels: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -6,7 +6,6 @@ a bounded uncompressed size (zip bombs) and no XML document type declarations (e
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 400
-_DATETIME_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 
 
 def read_workbook(
@@ -161,41 +160,42 @@ def _pick_sheet(path: Path, names: tuple[str, ...], wanted: str) -> int:
 def _sheet_table(
     path: Path, fmt: str, reader: Any, index: int, names: tuple[str, ...], limit: int | None
 ) -> Table:
-    frame = _load(path, reader, index, limit)
-    grid = _grid(frame)
+    frame, first_col = _load(path, reader, index, limit)
+    grid = _grid(frame, first_col)
     if fmt in ("xlsx", "xlsm"):
         from csv_enrich.xlsx_formats import apply_number_formats
 
-        grid = apply_number_formats(path, names[index], grid)
+        grid = apply_number_formats(path, names[index], grid, first_col)
     return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)
 
 
-def _load(path: Path, reader: Any, index: int, limit: int | None) -> pl.DataFrame:
+def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:
+    """The sheet as string columns from row 1, and the 0-based column of its first column."""
     n_rows = None if limit is None else limit + 200
     try:
         sheet = reader.load_sheet(
             index, header_row=None, dtypes="string", skip_rows=0, n_rows=n_rows
         )
         frame: pl.DataFrame = sheet.to_polars()
+        columns = sheet.available_columns()
     except Exception as exc:  # calamine's errors have no common public base
         raise InputError(
             f"{path}: a sheet cannot be read ({_short(exc)}); open it in Excel and save a copy"
         ) from None
-    return frame
+    return frame, int(columns[0].absolute_index) if columns else 0
 
 
-def _grid(frame: pl.DataFrame) -> Grid:
-    columns: list[list[str | None]] = [
-        [_as_shown(v) for v in frame.get_column(name).to_list()] for name in frame.columns
-    ]
-    return Grid(columns, list(range(1, frame.height + 1)), [str(i) for i in range(len(columns))])
+def _grid(frame: pl.DataFrame, first_col: int) -> Grid:
+    """A Grid of calamine's text, dates at midnight shown without the time."""
+    import polars as pl
 
-
-def _as_shown(value: str | None) -> str | None:
-    if value is None:
-        return None
-    midnight = _DATETIME_MIDNIGHT.match(value)
-    return midnight.group(1) if midnight else value
+    names = [str(i) for i in range(frame.width)]
+    shown = frame.select(
+        pl.col(old).str.replace(_MIDNIGHT, "$1").alias(new)
+        for old, new in zip(frame.columns, names, strict=True)
+    )
+    labels = [column_letter(first_col + i) for i in range(frame.width)]
+    return Grid(shown, list(range(1, frame.height + 1)), labels)
 
 
 def column_letter(index: int) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from csv_enrich.models import Identity, Invalid, Kind
 
 _WS = re.compile(r"\s+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_QUERY = re.compile(r"[?#]")
 _EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -81,9 +84,8 @@ def email_domain(email: str | None) -> str | None:
 
 def _strip_url(text: str) -> str:
     """Lower-case host + path of a URL-ish text, without scheme, credentials, query or fragment."""
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.strip(), flags=re.I)
-    text = re.split(r"[?#]", text, maxsplit=1)[0]
-    return text
+    text = _SCHEME.sub("", text.strip())
+    return _QUERY.split(text, maxsplit=1)[0]
 
 
 def _pub_slug(parts: list[str]) -> str | None:
@@ -93,6 +95,7 @@ def _pub_slug(parts: list[str]) -> str | None:
     return parts[1] if len(parts) >= 2 else None
 
 
+@lru_cache(maxsize=8192)
 def linkedin_slug(s: str | None) -> str | None:
     """The lower-cased profile slug of any common form of a person's LinkedIn URL, else None."""
     text = clean(s)
@@ -126,6 +129,7 @@ def normalise_linkedin(s: str | None) -> str | None:
     return f"https://www.linkedin.com/in/{quote(slug, safe='-_.')}" if slug else None
 
 
+@lru_cache(maxsize=8192)
 def normalise_domain(s: str | None) -> str | None:
     """A bare lower-case domain from a domain, URL or email ("https://www.Acme.io/x" -> acme.io)."""
     text = clean(s)

@@ -1,12 +1,121 @@
-"""Number formats of .xlsx/.xlsm cells, which calamine does not apply (leading zeros, dates)."""
+"""Number formats of .xlsx/.xlsm cells, which calamine does not apply (leading zeros, dates).
+
+calamine hands over a number cell's value: 2134 for a ZIP code shown as "02134", 45356 for a
+date shown as "05/03/2024". This module reads the workbook's styles (with defusedxml; the
+container was already checked for DTDs and size), finds the styles whose number format changes
+what a person sees, and re-renders only the cells that use them. A workbook without such styles
+costs one small XML parse; one with them costs one regex pass over the sheet's XML.
+"""
 
 from __future__ import annotations
 
+import posixpath
+import re
+import zipfile
 from pathlib import Path
+from typing import Any
 
+from csv_enrich.numfmt import BUILTIN_FORMATS, is_plain, render
 from csv_enrich.read import Grid
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
 
-def apply_number_formats(path: Path, sheet: str, grid: Grid) -> Grid:
-    """The grid with cells whose number format changes what a person sees re-rendered."""
-    return grid
+
+def apply_number_formats(path: Path, sheet: str, grid: Grid, first_col: int) -> Grid:
+    """The grid with cells whose number format changes what a person sees re-rendered.
+    `first_col` is the sheet column (0-based) of the grid's first column."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            formats = _styled_formats(archive)
+            member = _sheet_member(archive, sheet) if formats else None
+            data = archive.read(member) if member else b""
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+        return grid
+    if not data:
+        return grid
+    return _place(grid, _styled_cells(data, formats), first_col)
+
+
+def _parse(archive: zipfile.ZipFile, member: str) -> Any:
+    from defusedxml import ElementTree
+
+    return ElementTree.fromstring(archive.read(member))
+
+
+def _styled_formats(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Style index -> format code, for the styles whose format is not plain General."""
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
+    root = _parse(archive, "xl/styles.xml")
+    custom = {
+        int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+        for fmt in root.iter(f"{_MAIN}numFmt")
+    }
+    xfs = root.find(f"{_MAIN}cellXfs")
+    out: dict[int, str] = {}
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        fmt_id = int(xf.get("numFmtId", "0"))
+        code = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id, ""))
+        if code and not is_plain(code):
+            out[index] = code
+    return out
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member of the sheet named `sheet`, through workbook.xml and its relationships."""
+    book = _parse(archive, "xl/workbook.xml")
+    rels = _parse(archive, "xl/_rels/workbook.xml.rels")
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PKG_REL}Relationship")}
+    for node in book.iter(f"{_MAIN}sheet"):
+        if node.get("name") == sheet:
+            target = str(targets.get(node.get(f"{_REL}id"), ""))
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target)) if target else None
+    return None
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
+
+
+def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, str]]:
+    """(row, column, shown text) of the numeric cells whose style has a non-plain format."""
+    ids = b"|".join(str(i).encode() for i in sorted(formats))
+    pattern = re.compile(rb'<c\b(?=[^>]*\bs="(' + ids + rb')")([^>]*)>(.*?)</c>', re.S)
+    found: list[tuple[int, int, str]] = []
+    for match in pattern.finditer(data):
+        attrs, body = match.group(2), match.group(3)
+        ref, kind, value = _REF.search(attrs), _TYPE.search(attrs), _VALUE.search(body)
+        if ref is None or value is None or (kind is not None and kind.group(1) != b"n"):
+            continue
+        text = render(value.group(1).decode(), formats[int(match.group(1))])
+        if text is not None:
+            found.append((int(ref.group(2)) - 1, _col_index(ref.group(1)), text))
+    return found
+
+
+def _place(grid: Grid, found: list[tuple[int, int, str]], first_col: int) -> Grid:
+    """The grid with the `found` cells replaced, one column rebuilt at a time."""
+    import polars as pl
+
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for row, col, text in found:
+        if 0 <= col - first_col < grid.frame.width and 0 <= row < grid.frame.height:
+            by_column.setdefault(col - first_col, []).append((row, text))
+    frame = grid.frame
+    for c, cells in by_column.items():
+        name = frame.columns[c]
+        values = frame.get_column(name).to_list()
+        for row, text in cells:
+            values[row] = text
+        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return Grid(frame, grid.row_numbers, grid.column_labels)
