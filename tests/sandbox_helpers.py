@@ -40,3 +40,68 @@ def new_list(client: httpx.Client, name: str = "run") -> str:
     resp = client.post("/lead-lists", json={"name": name})
     assert resp.status_code in (200, 201), resp.text
     return str(resp.json()["list_id"])
+
+
+def official_client_run(host: str, api_key: str) -> tuple[int, int, list[str]]:
+    """Drive the official SDK (cleanlist-ai) through every flow; return (made, parsed, failures).
+
+    `host` is the server root (no /api/v2). A call counts as parsed when the SDK returned the typed
+    model the document declares for it.
+    """
+    import base64
+
+    import cleanlist_ai as cl
+
+    made, parsed, failures = 0, 0, []
+
+    def call(name: str, model: type, fn: Any, *args: Any, **kw: Any) -> Any:
+        nonlocal made, parsed
+        made += 1
+        try:
+            out = fn(*args, **kw)
+        except Exception as exc:  # noqa: BLE001 - every failure is a finding to report
+            failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            return None
+        if isinstance(out, model):
+            parsed += 1
+        else:
+            failures.append(f"{name}: got {type(out).__name__}")
+        return out
+
+    with cl.Cleanlist(access_token=api_key, host=host) as sdk:
+        ws, ll, en = sdk.workspace, sdk.lead_lists, sdk.enrichment
+        call("whoami", cl.WhoamiResponse, ws.whoami)
+        call("balance", cl.CreditsBalanceResponse, ws.credits_balance)
+        lst = call("create_list", cl.ListDetailResponse, ll.create_list,
+                   cl.CreateListRequest(name="sdk run"))
+        list_id = lst.list_id
+        call("get_list", cl.ListDetailResponse, ll.get_list, list_id)
+        text = "Email,First,Last,Company\n" + "\n".join(
+            f"sdk{i}@acme.io,Sdk,User{i},Acme" for i in range(8))
+        b64 = base64.b64encode(text.encode()).decode()
+        mapping = {"email": "Email", "first_name": "First", "last_name": "Last",
+                   "company_name": "Company"}
+        call("csv_import", cl.CsvImportResponse, ll.csv_import, list_id, cl.CsvImportRequest(
+            csv_content_base64=b64, column_mapping=mapping, dispatch_enrichment=False))
+        page = call("list_leads", cl.LeadsPageResponse, ll.list_leads_in_list, list_id, limit=5)
+        quote = call("estimate", cl.EstimateCostResponse, ws.credits_estimate,
+                     cl.EstimateCostRequest(tool="enrich_list", list_id=list_id, scope="full"))
+        bulk = call("bulk", cl.EnrichListResponse, en.enrich_list, cl.EnrichListRequest(
+            list_id=list_id, scope="full", quote_id=quote.quote_id))
+        person = call("person", cl.EnrichPersonResponse, en.enrich_person,
+                      cl.EnrichPersonRequest(lead_list_id=list_id, email="jane@acme.io",
+                                             enrichment_type="full"))
+        call("company", cl.EnrichCompanyResponse, en.enrich_company,
+             cl.EnrichCompanyRequest(domain="stripe.com"))
+        task = call("by_task", cl.EnrichByTaskResponse, en.enrich_by_task,
+                    cl.EnrichByTaskRequest(task_id=page.task_id, data_points=["Email"]))
+        for wf_id in (bulk.workflow_id, person.workflow_id, task.workflow_id):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                status = call("status", cl.WorkflowStatusResponse, en.enrichment_status, wf_id)
+                if status is None or status.status == "completed":
+                    break
+                time.sleep(0.01)
+        call("list_leads_after", cl.LeadsPageResponse, ll.list_leads_in_list, list_id, limit=500)
+        call("balance_after", cl.CreditsBalanceResponse, ws.credits_balance)
+    return made, parsed, failures

@@ -50,7 +50,8 @@ def decode(b64: str) -> str:
 
 
 def check_mapping(mapping: dict[str, Any]) -> dict[str, str]:
-    """A mapping of canonical field -> header, or 400 naming what is wrong."""
+    """A mapping of canonical field -> header (null entries dropped), or 400 naming the problem."""
+    mapping = {k: v for k, v in mapping.items() if v is not None}
     if not mapping:
         raise ApiError("validation_error", "column_mapping needs at least one entry.")
     unknown = sorted(k for k in mapping if k not in CANONICAL)

@@ -1,0 +1,18 @@
+"""The official SDK (cleanlist-ai), which no one on the team wrote, parses every sandbox answer."""
+
+from __future__ import annotations
+
+from sandbox_helpers import fast_config, official_client_run
+
+from csv_enrich.sandbox import SandboxServer
+
+
+def test_official_client_parses_every_response() -> None:
+    """whoami, balance, lists, csv-import, estimate, bulk, status, person, company and by-task
+    all come back as the SDK's typed models."""
+    with SandboxServer(fast_config()) as srv:
+        made, parsed, failures = official_client_run(srv.base_url.removesuffix("/api/v2"),
+                                                     srv.api_key)
+    assert failures == []
+    assert made == parsed
+    assert made >= 15
