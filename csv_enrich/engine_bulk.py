@@ -27,6 +27,7 @@ from csv_enrich.engine_common import (
     skipped,
     workflow_record,
 )
+from csv_enrich.engine_join import join_in_order
 from csv_enrich.engine_rows import RowsRunner, ensure_list, read_list
 from csv_enrich.models import Identity, Outcome, RowStatus, price
 
@@ -247,8 +248,7 @@ class BulkRunner:
         index = await read_list(ctx, self.list_id)
         wf_id = status.workflow_id if status else None
         outcomes = []
-        for ident in bulk:
-            lead = index.match(ident)
+        for ident, lead in zip(bulk, join_in_order(bulk, index), strict=True):
             credits = found_credits(ctx.etype, lead.data) if lead else 0
             note = LOST_RUN if status is None else ("" if lead else NOT_BACK)
             state: RowStatus = "enriched" if credits else "not_found"

@@ -6,9 +6,10 @@ the LinkedIn slug, the email, or first + last name with the company (name or ema
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from csv_enrich.client import Lead
 from csv_enrich.models import Identity
@@ -51,6 +52,7 @@ def identity_keys(ident: Identity) -> list[str]:
             keys.append(f"nd:{first}|{last}|{dom}")
         if company := company_fold(ident.company_name):
             keys.append(f"nc:{first}|{last}|{company}")
+        keys.append(f"n:{first}|{last}")
     return keys
 
 
@@ -68,6 +70,7 @@ def lead_keys(lead: Lead) -> list[str]:
             keys.append(f"nd:{first}|{last}|{dom}")
         if company := company_fold(lead.data.get("company")):
             keys.append(f"nc:{first}|{last}|{company}")
+        keys.append(f"n:{first}|{last}")
     return keys
 
 
@@ -85,16 +88,18 @@ class LeadIndex:
 
     def __init__(self, leads: Iterable[Lead] = ()) -> None:
         self._by_key: dict[str, Lead] = {}
+        self.order: list[Lead] = []  # leads in the order the list returned them
         self.add(leads)
 
     def add(self, leads: Iterable[Lead]) -> None:
         """Index more leads (later pages)."""
         for lead in leads:
+            self.order.append(lead)
             for key in lead_keys(lead):
                 self._by_key.setdefault(key, lead)
 
     def __len__(self) -> int:
-        return len({lead.lead_id for lead in self._by_key.values()})
+        return len(self.order)
 
     def match(self, ident: Identity) -> Lead | None:
         """The lead for `ident`, or None when no lead shares a key with it."""
@@ -102,3 +107,23 @@ class LeadIndex:
             if (lead := self._by_key.get(key)) is not None:
                 return lead
         return None
+
+
+def join_in_order(idents: Sequence[Identity], index: LeadIndex) -> list[Lead | None]:
+    """The lead of each identity: by shared keys, then, where the list keeps the import order
+    (the key matches say so), by position between matched neighbours: a lead whose email was
+    not found shows neither the imported email nor a name we know, yet it is still that row's."""
+    found = [index.match(i) for i in idents]
+    position = {lead.lead_id: n for n, lead in enumerate(index.order)}
+    anchors = [(n, position[lead.lead_id]) for n, lead in enumerate(found) if lead is not None]
+    if any(b[1] <= a[1] for a, b in itertools.pairwise(anchors)):
+        return found  # the list is not in import order: keys only
+    claimed = {lead.lead_id for lead in found if lead is not None}
+    bounds = [(-1, -1), *anchors, (len(idents), len(index.order))]
+    for (i0, l0), (i1, l1) in itertools.pairwise(bounds):
+        gap = [n for n in range(i0 + 1, i1) if found[n] is None]
+        free = [lead for lead in index.order[l0 + 1:l1] if lead.lead_id not in claimed]
+        if gap and len(gap) == len(free):
+            for n, lead in zip(gap, free, strict=True):
+                found[n] = lead
+    return found

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from csv_enrich import errors
-from csv_enrich.client import WorkflowStatus
+from csv_enrich.client import Lead, WorkflowStatus
 from csv_enrich.engine_common import (
     BALANCE_NOTE,
     RunContext,
@@ -30,6 +30,8 @@ from csv_enrich.engine_join import LeadIndex
 from csv_enrich.models import Identity, Outcome, price
 
 RECOVERED = "recovered from the lead list (the API's answer was lost)"
+UNMATCHED = ("the API's answer was lost and its lead cannot be told apart in the run's list; "
+             "not sent again so it is not paid twice")
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
 MAX_RESOLVE_ROUNDS = 5
 
@@ -92,6 +94,7 @@ class RowsRunner:
         self.busy = 0
         self.expected = ctx.tuning.first_poll_s
         self.stop_note: str | None = None
+        self.claimed: set[str] = set()  # lead ids known to belong to answered submissions
         self.list_id = ""
         self._seq = itertools.count()
         self.price = price("person", ctx.etype)
@@ -221,6 +224,8 @@ class RowsRunner:
         self.expected = min(high, max(low, self.expected * factor))
 
     def _settled(self, p: _Poll, st: WorkflowStatus) -> None:
+        if st.lead_id:
+            self.claimed.add(st.lead_id)
         self.ctx.settle(p.reserved)
         self.ctx.record_workflow(workflow_record(st, p.reserved))
         self.ctx.finish(status_outcome(self.ctx, p.key, st))
@@ -234,12 +239,36 @@ class RowsRunner:
         await asyncio.sleep(max(0.0, min(wait, latest + wait - time.time())))
         self.ctx.say("checking the run's lead list for answers the API lost")
         index = await read_list(self.ctx, self.list_id)
+        unmatched = []
         for key, sent in list(self.unresolved.items()):
             lead = index.match(self.idents[key])
-            credits = found_credits(self.ctx.etype, lead.data) if lead else 0
-            if lead is None or credits or time.time() - sent > wait:
-                self._resolved(key, lead.data if lead else None, credits)
+            if lead is None:
+                unmatched.append(key)
+                continue
+            self.claimed.add(lead.lead_id)
+            credits = found_credits(self.ctx.etype, lead.data)
+            if credits or time.time() - sent > wait:
+                self._resolved(key, lead.data, credits)
+        self._unmatched(unmatched, [ld for ld in index.order if ld.lead_id not in self.claimed])
         self.ctx.say("")
+
+    def _unmatched(self, keys: list[str], free: list[Lead]) -> None:
+        """Lost submissions no lead shares a key with: none in the list -> never happened, send
+        again; one of each -> that lead; otherwise they may have happened: never resend."""
+        if not keys:
+            return
+        if not free:
+            for key in keys:
+                self._resolved(key, None, 0)
+        elif len(keys) == len(free) == 1:
+            lead = free[0]
+            self.claimed.add(lead.lead_id)
+            self._resolved(keys[0], lead.data, found_credits(self.ctx.etype, lead.data))
+        else:
+            for key in keys:
+                del self.unresolved[key]
+                self.ctx.settle(self.price)
+                self.ctx.finish(Outcome(key, "failed", note=UNMATCHED))
 
     def _resolved(self, key: str, data: Mapping[str, str] | None, credits: int) -> None:
         del self.unresolved[key]

@@ -78,3 +78,25 @@ async def rig(base_url: str, api_key: str, state_dir: Path, *, rate: int = 600_0
 def charges_by_identity(ledger: dict[str, Any]) -> Counter[str]:
     """How many charges of more than 0 credits each sandbox identity got."""
     return Counter(c["identity"] for c in ledger["charges"] if c["credits"] > 0)
+
+
+class LoseAnswers(httpx.AsyncBaseTransport):
+    """A real transport that, for matching requests, lets the server do the work and then drops
+    the answer (raises ReadError) the first `times` times: a lost answer at the edge."""
+
+    def __init__(self, path_suffix: str, times: int = 1) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.path_suffix = path_suffix
+        self.left = times
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.left > 0 and request.url.path.endswith(self.path_suffix):
+            self.left -= 1
+            await response.aread()
+            await response.aclose()
+            raise httpx.ReadError("answer lost after the work was done", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -1,0 +1,166 @@
+"""The bulk strategy, auto mode, the 503 fallback and faults, against a real sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from csv_enrich.engine import run_plan
+from csv_enrich.engine_bulk import MAX_BYTES, MAX_ROWS, chunks
+from csv_enrich.models import Identity
+from csv_enrich.sandbox import SandboxConfig, SandboxServer
+from tests.test_engine_helpers import (
+    FAST,
+    LoseAnswers,
+    charges_by_identity,
+    make_plan,
+    options,
+    person,
+    rig,
+)
+
+
+def fast_config(**kwargs: object) -> SandboxConfig:
+    """A sandbox with millisecond workflows and limits out of the way."""
+    base: dict[str, object] = {"credits": 1_000_000, "time_scale": 0.001,
+                               "rate_limit_per_min": 100_000, "org_rate_limit_per_min": 100_000}
+    return SandboxConfig(**(base | kwargs))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A fast, fault-free sandbox."""
+    with SandboxServer(fast_config()) as server:
+        yield server
+
+
+def settled_total(result_outcomes: dict[str, object]) -> int:
+    """Sum of credits over outcomes."""
+    return sum(o.credits for o in result_outcomes.values())  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+async def test_bulk_mode_joins_every_lead_back(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Bulk mode imports, quotes, runs and reads back: one outcome per identity, ledger-exact."""
+    idents = [person(n) for n in range(60)]
+    plan = make_plan(idents, mode="bulk", etype="full")
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                options=options(tmp_path), tuning=FAST)
+    ledger = sandbox.ledger()
+    assert result.mode == "bulk"
+    assert set(result.outcomes) == {i.key for i in idents}
+    assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
+    assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
+    assert len(result.workflows) == 1
+    assert result.workflows[0].credits_charged == ledger["charged_total"]
+    assert result.requests <= 12
+    assert max(charges_by_identity(ledger).values()) == 1
+
+
+@pytest.mark.anyio
+async def test_person_id_only_rows_go_through_rows_mode(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A person_id cannot be imported as CSV, so bulk mode sends it on its own."""
+    pid = Identity("person", "pid:p_77", person_id="p_77")
+    idents = [*(person(n) for n in range(6)), pid]
+    plan = make_plan(idents, mode="bulk")
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                options=options(tmp_path), tuning=FAST)
+    assert result.outcomes[pid.key].status in {"enriched", "not_found"}
+    assert result.outcomes[pid.key].workflow_id != result.workflows[0].workflow_id
+    assert settled_total(dict(result.outcomes)) == sandbox.ledger()["charged_total"]
+
+
+@pytest.mark.anyio
+async def test_csv_import_503_falls_back_to_rows(tmp_path: Path) -> None:
+    """With CSV import switched off, auto mode falls back to rows and says how long it takes."""
+    idents = [person(n) for n in range(8)]
+    with SandboxServer(fast_config(csv_import=False)) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(idents, mode="auto"), client=r.client,
+                                    journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert result.mode == "rows"
+    assert "falls back to rows mode: 8 rows" in result.warnings[0]
+    assert "minutes" in result.warnings[0]
+    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+    assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
+
+
+@pytest.mark.anyio
+async def test_lost_bulk_answer_is_resolved_without_a_second_charge(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """The bulk call's answer is lost after the run started; resending the quote proves it ran."""
+    idents = [person(n) for n in range(20)]
+    http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/bulk"))
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
+        result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
+                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                tuning=FAST)
+    ledger = sandbox.ledger()
+    assert len(ledger["settlements"]) == 1
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
+    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+
+
+@pytest.mark.anyio
+async def test_lost_person_answers_are_resolved_from_the_list(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Person submissions whose answers are lost are found in the list, not sent again."""
+    idents = [person(n) for n in range(6)]
+    http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/person", times=3))
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
+        result = await run_plan(make_plan(idents, mode="rows"), client=r.client,
+                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                tuning=FAST)
+    ledger = sandbox.ledger()
+    assert len(ledger["settlements"]) == 6
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
+    notes = [o.note for o in result.outcomes.values() if o.note]
+    assert len(notes) == 3
+    assert all("recovered from the lead list" in n for n in notes)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["rows", "bulk"])
+async def test_faults_on_every_row_ends_right_and_nobody_pays_twice(
+        tmp_path: Path, mode: str) -> None:
+    """With 5xx, 429 bursts, dropped connections and lost answers on, every row ends enriched or
+    not_found, the credits match the ledger, and no identity is charged twice."""
+    idents = [person(n) for n in range(30)]
+    with SandboxServer(fast_config(fault_rate=0.2, seed=7)) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(idents, mode=mode, etype="full"), client=r.client,
+                                    journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
+    assert result.retries > 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=300), st.booleans()), max_size=1300))
+def test_chunks_respect_both_limits_and_keep_every_row(rows: list[tuple[str, bool]]) -> None:
+    """Chunks hold <= 500 rows and <= 140 KB, each with the header, and lose no row."""
+    idents = [Identity("person", f"k{i}", email=f"{i}@x.io",
+                       company_name=text if big else None, first_name=text[:40])
+              for i, (text, big) in enumerate(rows)]
+    texts = chunks(idents)
+    assert all(len(t.encode()) <= MAX_BYTES for t in texts)
+    import csv
+    import io
+    parsed = [list(csv.reader(io.StringIO(t))) for t in texts]
+    assert all(p[0][0] == "email" and 1 < len(p) <= MAX_ROWS + 1 for p in parsed)
+    assert [r[0] for p in parsed for r in p[1:]] == [i.email for i in idents]
