@@ -49,6 +49,8 @@ def map_columns(
     company = _choose(table, free, forced, company=True)
     resolved = kind if kind != "auto" else _auto_kind(person, company, forced)
     chosen = person if resolved == "person" else company
+    if chosen.ambiguities:
+        raise MappingError(chosen.ambiguities[0])
     fields, notes = _finish(table, resolved, chosen, forced)
     _require_identifiers(table, resolved, fields)
     used = set(fields.values())
@@ -134,6 +136,7 @@ def _field_name(raw: str, header: str) -> str:
 class _Choice:
     fields: dict[str, str]
     notes: tuple[str, ...]
+    ambiguities: tuple[str, ...] = ()
 
 
 def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool) -> _Choice:
@@ -142,13 +145,16 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
     taken = set(forced.values())
     fields: dict[str, str] = {}
     notes: list[str] = []
+    ambiguities: list[str] = []
     for field in dict.fromkeys(c.field for c in candidates):
         if field in taken:
             continue
-        best = _best(table, field, [c for c in candidates if c.field == field])
+        best, tied = _best(table, [c for c in candidates if c.field == field])
         fields[field] = best.header
         notes.extend(best.notes)
-    return _Choice(fields, tuple(notes))
+        if tied:
+            ambiguities.append(_ambiguity(table, field, tied))
+    return _Choice(fields, tuple(notes), tuple(ambiguities))
 
 
 def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
@@ -156,18 +162,24 @@ def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
     return sniff_field(table.frame.get_column(header), header, matched, company)
 
 
-def _best(table: Table, field: str, candidates: list[Candidate]) -> Candidate:
+def _best(table: Table, candidates: list[Candidate]) -> tuple[Candidate, list[str]]:
+    """The strongest candidate, and the headers tied with it when they hold different values."""
     top = min(c.tier for c in candidates)
     tied = [c for c in candidates if c.tier == top]
     filled = [c for c in tied if table.frame.get_column(c.header).null_count() < table.frame.height]
     tied = filled or tied[:1]
     if len(tied) > 1 and not _same_values(table, [c.header for c in tied]):
-        shown = " and ".join(f"'{c.header}'" for c in tied)
-        raise MappingError(
-            f"{table.path}: the {field} column is ambiguous: {shown} both fit; choose one with "
-            f"--map '{tied[0].header}={field}' --map '{tied[1].header}=ignore'"
-        )
-    return tied[0]
+        return tied[0], [c.header for c in tied]
+    return tied[0], []
+
+
+def _ambiguity(table: Table, field: str, headers: list[str]) -> str:
+    shown = ", ".join(f"'{h}'" for h in headers[:-1]) + f" and '{headers[-1]}'"
+    ignore = " ".join(f"--map '{h}=ignore'" for h in headers[1:])
+    return (
+        f"{table.path}: the {field} column is ambiguous: {shown} all fit; choose one with "
+        f"--map '{headers[0]}={field}' {ignore}"
+    )
 
 
 def _same_values(table: Table, headers: list[str]) -> bool:
@@ -217,8 +229,6 @@ def _derived_notes(kind: Kind, fields: dict[str, str]) -> list[str]:
             f"company domains are taken from the work emails in '{fields['email']}' "
             "(free-mail addresses are skipped)"
         )
-    if kind == "company" and "full_name" not in fields and "company_name" in fields:
-        pass
     return notes
 
 

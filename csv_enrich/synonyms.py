@@ -74,7 +74,7 @@ PERSON: dict[str, tuple[str, ...]] = {
     ),
     "full_name": (
         (
-            "full name; fullname; name; contact name; person name; lead name; display name; "
+            "full name; fullname; name; contact name; person name; display name; "
             "contact; prospect name; contact full name; full name contact; vollstandiger name; "
             "name vollstandig; nom complet; nombre completo; nombre y apellidos; prenom et nom; "
             "prenom nom; vor und nachname"
@@ -89,7 +89,7 @@ PERSON: dict[str, tuple[str, ...]] = {
             "nom de l entreprise; nom entreprise; empresa; nombre de la empresa; compania; "
             "organizacion; current company name; company name current; org; org name"
         ),
-        ("organization name 1; company 1; company name 1"),
+        ("organization name 1; company 1; company name 1; lead name; lead"),
     ),
     "domain": (
         (
@@ -144,7 +144,7 @@ COMPANY: dict[str, tuple[str, ...]] = {
             "organization name; company legal name; legal name; brand; organisation; "
             "raison sociale; nombre; nom"
         ),
-        ("organization name 1; company 1; company name 1"),
+        ("organization name 1; company 1; company name 1; lead name; lead"),
     ),
     "company_ticker": (
         (
