@@ -15,7 +15,7 @@ from csv_enrich import rules
 from csv_enrich.errors import MappingError
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
 from csv_enrich.read import Table
-from csv_enrich.sniff import Candidate, sniff_field
+from csv_enrich.mapping_sniff import Candidate, sniff_field
 from csv_enrich.synonyms import fold_header, match_header
 
 PERSON_STRONG = ("email", "linkedin_url", "person_id")

@@ -163,7 +163,7 @@ def _sheet_table(
     frame, first_col = _load(path, reader, index, limit)
     grid = _grid(frame, first_col)
     if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.xlsx_formats import apply_number_formats
+        from csv_enrich.read_formats import apply_number_formats
 
         grid = apply_number_formats(path, names[index], grid, first_col)
     return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from csv_enrich.numfmt import BUILTIN_FORMATS, is_plain, render
+from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
 from csv_enrich.read import Grid
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
