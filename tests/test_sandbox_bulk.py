@@ -272,3 +272,27 @@ def test_no_identity_charged_twice_in_one_bulk_run(server: SandboxServer,
     charges = [c for c in server.ledger()["charges"] if c["workflow_id"] == wf["workflow_id"]]
     assert max(Counter(c["identity"] for c in charges).values()) == 1
     assert {c["credits"] for c in charges} <= {1, 10, 11}
+
+
+def test_failed_runs_settle_by_the_contract() -> None:
+    """With failures on, a run fails halfway: charged leads hold the rest for review, else all
+    of the reservation is swept back."""
+    with SandboxServer(fast_config(workflow_failure_rate=1.0)) as srv, client_for(srv) as c:
+        list_id = new_list(c)
+        import_csv(c, list_id, csv_b64(people(20)))
+        quote = estimate(c, list_id, "full")["quote_id"]
+        wf = c.post("/enrichment/bulk", json={"list_id": list_id, "scope": "full",
+                                              "quote_id": quote}).json()
+        bulk = wait_terminal(c, wf["workflow_id"])
+        person = c.post("/enrichment/person", json={"lead_list_id": list_id, "email": "f@a.io"})
+        single = wait_terminal(c, person.json()["workflow_id"])
+        ledger = srv.ledger()
+    assert (bulk["status"], bulk["processed"], bulk["refund_status"]) == \
+        ("failed", 10, "pending_review")
+    assert bulk["credits_charged"] > 0
+    assert bulk["credits_refunded"] == 0
+    assert bulk["refund_message"]
+    assert (single["status"], single["credits_charged"], single["credits_refunded"],
+            single["refund_status"]) == ("failed", 0, 1, "not_applicable")
+    held = sum(s["held"] for s in ledger["settlements"])
+    assert ledger["balance"] == srv.config.credits - ledger["charged_total"] - held

@@ -23,7 +23,10 @@ line carries "type": "charge" | "settlement" | "request")::
                   "kind": "person" | "company",
                   "workflow_id": str | None,   None for company (settled inline)
                   "credits": int, "at": float}],   epoch seconds
-     "settlements": [{"workflow_id", "reserved", "charged", "refunded", "at"}],
+     "settlements": [{"workflow_id", "reserved", "charged", "refunded", "held", "at"}],
+                                          held = unused reservation kept for manual review
+                                          (a failed run that charged: refund_status
+                                          "pending_review"; off unless workflow_failure_rate)
      "requests": [{"method", "path", "status", "at"}]}   every /api request; status 0 = dropped
 
 "Was any identity charged twice?" -> Counter(c["identity"] for c in charges); "what did the API

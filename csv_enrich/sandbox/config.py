@@ -51,4 +51,5 @@ class SandboxConfig:
     burst_length: int = 3  # requests answered 429 in a row by a "429_burst" fault
     default_scopes: tuple[str, ...] = ALL_SCOPES  # scopes of the key SandboxServer hands out
     quote_ttl_s: int = 300
+    workflow_failure_rate: float = 0.0  # share of async runs that fail halfway (seeded)
     bulk_parallelism: int = 20  # leads of a bulk run processed at once

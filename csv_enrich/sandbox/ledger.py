@@ -32,10 +32,11 @@ class Ledger:
         self.charges.append(entry)
         self._append("charge", entry)
 
-    def settle(self, workflow_id: str, reserved: int, charged: int, refunded: int) -> None:
-        """Record the settlement of one async workflow."""
+    def settle(self, workflow_id: str, reserved: int, charged: int, refunded: int,
+               held: int = 0) -> None:
+        """Record the settlement of one async workflow (held = kept for manual review)."""
         entry = {"workflow_id": workflow_id, "reserved": reserved, "charged": charged,
-                 "refunded": refunded, "at": time.time()}
+                 "refunded": refunded, "held": held, "at": time.time()}
         self.settlements.append(entry)
         self._append("settlement", entry)
 

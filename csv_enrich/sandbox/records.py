@@ -92,3 +92,5 @@ class Workflow:
     refunded: int | None = None
     status: str = "pending"
     result: dict[str, Any] | None = None
+    fail_at: int | None = None  # the run fails once this many leads are done
+    held: int = 0  # unused reservation kept for manual review (failed run that charged)

@@ -7,6 +7,7 @@ Routes translate HTTP into calls here; nothing here knows about HTTP beyond rais
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 import threading
 import time
@@ -131,9 +132,11 @@ class SandboxState:
             self.ledger.charge(identity, "person", wf.workflow_id, credits)
         wf.charged = sum(c for _, c in wf.pending_charges)
         wf.refunded = wf.reserved - wf.charged
+        if wf.status == "failed" and wf.charged > 0:  # no automatic refund: pending_review
+            wf.held, wf.refunded = wf.refunded, 0
         wf.pending_charges = []
         self.orgs[wf.org_id].balance += wf.refunded
-        self.ledger.settle(wf.workflow_id, wf.reserved, wf.charged, wf.refunded)
+        self.ledger.settle(wf.workflow_id, wf.reserved, wf.charged, wf.refunded, wf.held)
         self._active.remove(wf.workflow_id)
 
     # -- lists and leads --------------------------------------------------------------------
@@ -227,9 +230,15 @@ class SandboxState:
             order, finish = bulk_schedule(lead_ids, start, scale, self.config.bulk_parallelism)
         task_id = self.new_task(org_id, "person", list(lead_ids), wf_id)
         wf = Workflow(wf_id, kind, org_id, lst.list_id, etype, order, finish, start, cost, task_id)
+        wf.fail_at = self._failure_point(len(order))
         self.workflows[wf_id] = wf
         self._active.append(wf_id)
         return wf
+
+    def _failure_point(self, leads: int) -> int | None:
+        """Where a new run fails (seeded by the run's ordinal), or None when it succeeds."""
+        rng = random.Random(f"{self.config.seed}:{len(self.workflows)}")
+        return leads // 2 if rng.random() < self.config.workflow_failure_rate else None
 
     def get_workflow(self, org_id: str, ref: str) -> Workflow:
         """A workflow by id or by a cl-task_ handle bound to one, advanced to now; else 404."""

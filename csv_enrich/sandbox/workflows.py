@@ -80,6 +80,9 @@ def advance(wf: Workflow, leads: dict[str, Lead], now: float) -> bool:
     if wf.status in ("completed", "failed", "cancelled"):
         return False
     while wf.done < len(wf.lead_ids) and wf.finish_at[wf.done] <= now:
+        if wf.fail_at is not None and wf.done >= wf.fail_at:
+            wf.status = "failed"
+            return True
         lead = leads.get(wf.lead_ids[wf.done])
         if lead is not None:
             _process(wf, lead)
@@ -93,6 +96,16 @@ def advance(wf: Workflow, leads: dict[str, Lead], now: float) -> bool:
     return False
 
 
+def _refund(wf: Workflow, terminal: bool) -> dict[str, Any]:
+    if not terminal:
+        return {"refund_status": None, "refund_message": None}
+    if wf.held:
+        return {"refund_status": "pending_review", "refund_message": (
+            f"This run failed after charging {wf.charged} credits; the unused reservation of "
+            f"{wf.held} credits is pending manual review.")}
+    return {"refund_status": "not_applicable", "refund_message": None}
+
+
 def status_body(wf: Workflow) -> dict[str, Any]:
     """The WorkflowStatusResponse fields of a workflow (without the envelope)."""
     total = len(wf.lead_ids)
@@ -104,7 +117,7 @@ def status_body(wf: Workflow) -> dict[str, Any]:
         "completed": wf.completed, "failed": wf.failed,
         "enrichment_type": wf.enrichment_type, "lead_list_id": wf.list_id,
         "summary": {"emails_found": wf.emails_found, "phones_found": wf.phones_found},
-        "refund_status": "not_applicable" if terminal else None, "refund_message": None,
+        **_refund(wf, terminal),
         "result": wf.result if terminal and wf.kind == "person" else None,
         "credits_charged": wf.charged, "credits_refunded": wf.refunded,
         "task_id": wf.task_id,
