@@ -9,9 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+
 
 MAPPING = {"email": "Email", "first_name": "First", "last_name": "Last",
            "company_name": "Company", "linkedin_url": "LinkedIn"}

@@ -6,9 +6,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,13 @@ import time
 
 import httpx
 import pytest
-from sandbox_helpers import client_for, fast_config, new_list
 
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import client_for, fast_config, new_list
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import client_for, fast_config, new_list
 
 
 def mint_key(server: SandboxServer, scopes: list[str], **extra: object) -> str:

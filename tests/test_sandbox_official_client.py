@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sandbox_helpers import fast_config, official_client_run
-
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import fast_config, official_client_run
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import fast_config, official_client_run
 
 
 def test_official_client_parses_every_response() -> None:

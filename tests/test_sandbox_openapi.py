@@ -18,9 +18,14 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
-from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+
 
 OPENAPI = Path(__file__).parents[2] / "shared" / "cleanlist" / "openapi-v2.json"
 ENVELOPE = {

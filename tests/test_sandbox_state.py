@@ -11,9 +11,13 @@ import textwrap
 from pathlib import Path
 
 import httpx
-from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 from csv_enrich.sandbox import SandboxServer
+
+try:  # tests/ on sys.path (rootdir mode) or tests as a package
+    from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+except ModuleNotFoundError:
+    from tests.sandbox_helpers import client_for, fast_config, new_list, wait_terminal
 
 
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:
