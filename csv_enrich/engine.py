@@ -15,7 +15,7 @@ from collections.abc import Callable
 from csv_enrich import errors
 from csv_enrich.client import CleanlistClient
 from csv_enrich.engine_bulk import BulkRunner, CsvImportDisabled, importable
-from csv_enrich.engine_common import RunContext, Tuning
+from csv_enrich.engine_common import RunContext, Tuning, heartbeat
 from csv_enrich.engine_company import CompanyRunner
 from csv_enrich.engine_rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
@@ -74,7 +74,11 @@ async def run_plan(
         if balance_before is None:
             balance_before = await client.balance()
         ctx.balance_left = balance_before
-        mode = await _run(ctx, choose_mode(plan, ctx.tuning))
+        beat = asyncio.create_task(heartbeat(ctx))
+        try:
+            mode = await _run(ctx, choose_mode(plan, ctx.tuning))
+        finally:
+            beat.cancel()
         balance_after = await client.balance()
     except asyncio.CancelledError:
         raise errors.Interrupted(INTERRUPTED) from None

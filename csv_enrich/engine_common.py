@@ -74,7 +74,8 @@ class RunContext:
     reserved_total: int = 0
     warnings: list[str] = field(default_factory=list)
     message: str = ""
-    balance_left: int | None = None
+    balance_left: int | None = None  # the balance when this run started
+    settled_here: int = 0  # credits settled since then
     _last_tick: float = 0.0
 
     @property
@@ -96,7 +97,7 @@ class RunContext:
         if self.options.max_credits is not None:
             rooms.append(self.options.max_credits - self.charged - self.in_flight)
         if self.balance_left is not None:
-            rooms.append(self.balance_left - self.in_flight)
+            rooms.append(self.balance_left - self.settled_here - self.in_flight)
         return max(0, min(rooms))
 
     def room_for(self, price: int) -> str | None:
@@ -105,7 +106,8 @@ class RunContext:
         cap = self.options.max_credits
         if cap is not None and committed + price > cap:
             return CAP_NOTE.format(cap=cap)
-        if self.balance_left is not None and self.in_flight + price > self.balance_left:
+        if self.balance_left is not None and (
+                self.settled_here + self.in_flight + price > self.balance_left):
             return BALANCE_NOTE
         return None
 
@@ -121,6 +123,7 @@ class RunContext:
     def finish(self, outcome: Outcome, *, journal: bool = True) -> None:
         """An identity ended: keep it, journal it (unless it should be retried), cache it."""
         self.outcomes[outcome.key] = outcome
+        self.settled_here += outcome.credits
         if journal:
             self.journal.record_outcome(self.run_id, outcome)
         if self.cache is not None:
@@ -131,6 +134,7 @@ class RunContext:
         """finish() for a batch, in one journal and one cache transaction."""
         batch = list(outcomes)
         self.outcomes.update((o.key, o) for o in batch)
+        self.settled_here += sum(o.credits for o in batch)
         self.journal.record_outcomes(self.run_id, batch)
         if self.cache is not None:
             self.cache.store_many(self.plan.kind, self.etype, batch)
@@ -174,6 +178,13 @@ def _first(error: BaseException) -> BaseException:
     while isinstance(error, BaseExceptionGroup):
         error = error.exceptions[0]
     return error
+
+
+async def heartbeat(ctx: RunContext, every_s: float = 1.0) -> None:
+    """Tick progress every `every_s` (so 'waiting on the rate limit' shows) until cancelled."""
+    while True:
+        await asyncio.sleep(every_s)
+        ctx.tick(force=True)
 
 
 def skipped(ident: Identity, note: str) -> Outcome:
