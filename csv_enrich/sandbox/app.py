@@ -27,6 +27,7 @@ from .state import SandboxState
 from .wire import ApiError, SchemaError, detail, request_id
 
 PREFIXES = ("/api/v2", "/api/v1/public")
+LOG = logging.getLogger("csv_enrich.sandbox")
 
 
 class ConnectionDropped(Exception):
@@ -127,7 +128,7 @@ async def _read_body(request: Request, check: BodyCheck | None) -> dict[str, Any
     return check(parsed)
 
 
-async def _pre(state: SandboxState, ep: Endpoint, request: Request, fault: str | None) -> Ctx:
+async def _pre(state: SandboxState, ep: Endpoint, request: Request) -> Ctx:
     key = _authenticate(state, request)
     _check_scope(key, ep.scope)
     body = await _read_body(request, ep.body)
@@ -168,16 +169,19 @@ async def _answer(state: SandboxState, ep: Endpoint, request: Request, req_id: s
             wait_ms = 1000 if fault == "429_burst" else state.limiter.check(key.key, key.org_id)
         if wait_ms:
             return _rate_limited(wait_ms, req_id)
-        ctx = await _pre(state, ep, request, fault)
+        ctx = await _pre(state, ep, request)
         with state.lock:
             state.tick()
             status, payload = ep.handler(ctx)
-            if request.method != "GET" or state.config.state_file is not None:
+            if request.method != "GET" or state.has_active_runs:
                 state.save()
     except ApiError as exc:
         return _error(exc, req_id, _retry_header(exc))
     except SchemaError as exc:
         return JSONResponse({"detail": exc.detail}, 422)
+    except Exception:  # a sandbox bug: answer like a server would, keep serving, log it
+        LOG.exception("sandbox handler failed: %s %s", request.method, request.url.path)
+        return _error(ApiError("internal_error", "The sandbox failed on this request."), req_id)
     return DropConnection() if fault == "lost_answer" else JSONResponse(payload, status)
 
 
@@ -218,5 +222,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     routes += admin.ROUTES
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found})
     app.state.sandbox = SandboxState(config)
-    logging.getLogger("uvicorn.error").addFilter(_DropFilter())
+    log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DropFilter) for f in log.filters):
+        log.addFilter(_DropFilter())
     return app

@@ -250,6 +250,11 @@ class SandboxState:
             raise ApiError("not_found", f"Workflow '{ref}' not found.")
         return wf
 
+    @property
+    def has_active_runs(self) -> bool:
+        """True while some workflow has not settled (its state still changes with time)."""
+        return bool(self._active)
+
     def save(self) -> None:
         """Write the state file, if one is configured."""
         if self.config.state_file is not None:
