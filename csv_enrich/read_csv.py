@@ -12,7 +12,10 @@ from csv_enrich.errors import InputError
 MAX_TEXT_BYTES = 1 << 30
 DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-_WESTERN = ["cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman", "cp850"]
+_WESTERN = frozenset(
+    {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437",
+     "iso8859_9", "cp1254", "mac_latin2", "cp1257", "iso8859_13", "iso8859_4", "ascii"}
+)  # fmt: skip
 
 
 def delimiter_name(delimiter: str) -> str:
@@ -49,14 +52,18 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _western(data: bytes) -> tuple[str, str]:
+    """Not UTF-8: Windows-1252 (what Excel writes in the West) unless the bytes clearly belong to
+    another family (Cyrillic, CJK); Latin-1 when nothing else decodes."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000], cp_isolation=_WESTERN).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    try:
-        return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("latin_1"), "latin_1"
+    best = from_bytes(data[:200_000]).best()
+    guess = best.encoding if best is not None else "cp1252"
+    for encoding in ("cp1252", "latin_1") if guess in _WESTERN else (guess, "cp1252", "latin_1"):
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin_1", errors="replace"), "latin_1"
 
 
 def check_text(text: str, path: Path) -> None:

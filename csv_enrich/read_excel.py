@@ -6,6 +6,7 @@ a bounded uncompressed size (zip bombs) and no XML document type declarations (e
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 400
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+_LONG_FLOAT = r"^-?\d+\.\d{12,}$"
 
 
 def read_workbook(
@@ -195,7 +197,26 @@ def _grid(frame: pl.DataFrame, first_col: int) -> Grid:
         for old, new in zip(frame.columns, names, strict=True)
     )
     labels = [column_letter(first_col + i) for i in range(frame.width)]
-    return Grid(shown, list(range(1, frame.height + 1)), labels)
+    return Grid(_general_floats(shown), list(range(1, frame.height + 1)), labels)
+
+
+def _general_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Floats as Excel's General format shows them: 0.30000000000000004 is 0.3 (15 digits)."""
+    import polars as pl
+
+    for name in frame.columns:
+        column = frame.get_column(name)
+        if column.str.contains(_LONG_FLOAT).any():
+            values = [_fifteen_digits(v) for v in column.to_list()]
+            frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
+    return frame
+
+
+def _fifteen_digits(value: str | None) -> str | None:
+    if value is None or not re.fullmatch(_LONG_FLOAT, value):
+        return value
+    shown = format(float(value), ".15g")
+    return value if "e" in shown else shown
 
 
 def column_letter(index: int) -> str:
