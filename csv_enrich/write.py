@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from csv_enrich.read import Table
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _SAFE = r"[+-][0-9 .,()/-]*|[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
 _SAFE_RE = re.compile(_SAFE)
@@ -104,6 +105,19 @@ def check_writable(output: Path, report: Path, *, input_path: Path) -> None:
         _check_target(path, what)
     if _same_file(output, report):
         raise OutputError(f"The report would overwrite the output {str(output)!r}; use --report.")
+
+
+def check_fits(table: Table, output: Path, kind: Kind) -> None:
+    """Raise OutputError if an .xlsx output cannot hold the table (Excel's sheet limits)."""
+    if output.suffix.lower() != ".xlsx":
+        return
+    columns = len(table.headers) + len(columns_for(kind))
+    if table.frame.height + 1 > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+        raise OutputError(
+            f"{table.frame.height:,} rows x {columns:,} columns do not fit in an Excel sheet "
+            f"({EXCEL_ROWS - 1:,} rows x {EXCEL_COLUMNS:,} columns at most); "
+            f"use -o {output.with_suffix('.csv').name}."
+        )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -183,6 +197,7 @@ def write_output(
     """
     if len(rows) != table.frame.height:
         raise ValueError(f"{len(rows)} outcomes for {table.frame.height} rows")
+    check_fits(table, path, kind)
     names, notes = appended_headers(table.headers, kind)
     values = appended_values(kind, rows)
     suffix = path.suffix.lower()
@@ -237,6 +252,7 @@ __all__ = (
     "SUPPORTED_SUFFIXES",
     "appended_values",
     "atomic_path",
+    "check_fits",
     "check_writable",
     "join",
     "neutralise",

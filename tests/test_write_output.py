@@ -12,7 +12,7 @@ from csv_enrich.errors import OutputError
 from csv_enrich.models import PERSON_COLUMNS, Outcome
 from csv_enrich.read import Table
 from csv_enrich.report import atomic_path
-from csv_enrich.write import check_writable, write_output
+from csv_enrich.write import check_fits, check_writable, write_output
 
 HEADERS = ("First Name", "Work Email", "Phone", "Zip", "Notes")
 CELLS = [
@@ -227,3 +227,15 @@ def test_output_gets_ordinary_permissions(tmp_path: Path) -> None:
     umask = os.umask(0o022)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_too_many_columns_for_excel(tmp_path: Path) -> None:
+    """A table wider than an Excel sheet is refused for .xlsx with a pointer to CSV; CSV is fine."""
+    headers = tuple(f"c{i}" for i in range(16_380))
+    frame = pl.DataFrame({h: ["x"] for h in headers})
+    table = Table(
+        path=tmp_path / "in.csv", format="csv", frame=frame, headers=headers, source_rows=(2,)
+    )
+    with pytest.raises(OutputError, match=r"do not fit in an Excel sheet.*-o wide\.csv"):
+        check_fits(table, tmp_path / "wide.xlsx", "person")
+    check_fits(table, tmp_path / "wide.csv", "person")
