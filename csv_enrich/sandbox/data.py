@@ -111,11 +111,20 @@ def company_domain_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", norm_company(name)) + ".com"
 
 
+NAME_PAIR = re.compile(r"^([a-z]{2,})[._\-]([a-z]{2,})(?:[._\-]?[0-9a-f]*)?$")
+
+
 def _names(identity: str, fields: dict[str, Any]) -> tuple[str, str]:
     first = (fields.get("first_name") or "").strip()
     last = (fields.get("last_name") or "").strip()
     if first and last:
         return first, last
+    if (full := (fields.get("full_name") or "").strip()) and " " in full:
+        head, tail = full.split(" ", 1)
+        return head, tail
+    handle = identity.split(":", 1)[1].split("@")[0]  # jane.doe@x / linkedin jane-doe-9a1b
+    if found := NAME_PAIR.match(handle):
+        return found.group(1).title(), found.group(2).title()
     return pick(FIRST, identity, "first"), pick(LAST, identity, "last")
 
 
@@ -129,8 +138,24 @@ def _domain(identity: str, fields: dict[str, Any]) -> str:
     return str(pick(("acme.io", "globex.com", "initech.com", "umbrella.co", "hooli.com"), identity))
 
 
+def identity_fields(identity: str) -> dict[str, Any]:
+    """The request fields an identity stands for (so a bare identity still gets coherent data)."""
+    kind, _, value = identity.partition(":")
+    if kind == "email":
+        return {"email": value}
+    if kind == "linkedin":
+        return {"linkedin_url": linkedin_url(value)}
+    if kind == "name":
+        first, last, company = value.split("|", 2)
+        where = "domain" if "." in company and " " not in company else "company_name"
+        shown = company if where == "domain" else company.title()
+        return {"first_name": first.title(), "last_name": last.title(), where: shown}
+    return {}
+
+
 def person_record(identity: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Everything the waterfall would find for this person (before the enrichment type filter)."""
+    fields = {**identity_fields(identity), **{k: v for k, v in fields.items() if v}}
     first, last = _names(identity, fields)
     domain = _domain(identity, fields)
     slug = linkedin_slug(fields.get("linkedin_url")) or f"{first}-{last}-{h(identity) % 9999:04x}"

@@ -27,7 +27,7 @@ def bulk_schedule(
 
 def person_finish(identity: str, start: float, scale: float) -> float:
     """When a single-person run finishes: 2-5 s after submission, scaled."""
-    return start + (1.5 + h(identity, "person") % 3001 / 1000) * scale
+    return start + (2.0 + h(identity, "person") % 3001 / 1000) * scale
 
 
 def _found(etype: str, record: dict[str, Any]) -> tuple[bool, bool]:
