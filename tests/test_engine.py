@@ -140,3 +140,59 @@ def test_auto_mode_uses_rows_for_a_handful_and_bulk_beyond() -> None:
     assert choose_mode(make_plan([person(n) for n in range(3)], mode="auto"), FAST) == "rows"
     assert choose_mode(make_plan([person(n) for n in range(5)], mode="auto"), FAST) == "bulk"
     assert choose_mode(make_plan([company(1)], kind="company", mode="auto")) == "sync"
+
+
+@pytest.mark.anyio
+async def test_progress_reports_waiting_on_the_rate_limit(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """At 120 requests/min the heartbeat shows the pacer holding requests back."""
+    plan = make_plan([person(n) for n in range(3)], mode="rows")
+    ticks: list[Progress] = []
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path, rate=120) as r:
+        await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                       options=options(tmp_path), progress=ticks.append, tuning=FAST)
+    assert any(t.waiting_on_rate_limit for t in ticks)
+    assert ticks[-1].done == ticks[-1].total == 3
+    assert ticks[-1].requests >= 8
+
+
+@pytest.mark.anyio
+async def test_bulk_cap_sends_only_what_fits(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """With --max-credits 7 over 10 partial rows, bulk imports 7 and skips 3 with the reason."""
+    idents = [person(n) for n in range(10)]
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
+                                journal=r.journal, cache=r.cache,
+                                options=options(tmp_path, max_credits=7), tuning=FAST)
+    skipped = [i.key for i in idents if result.outcomes[i.key].status == "skipped"]
+    assert skipped == [i.key for i in idents[7:]]
+    assert "--max-credits 7" in result.outcomes[skipped[0]].note
+    assert result.workflows[0].credits_reserved == 7
+
+
+@pytest.mark.anyio
+async def test_a_refused_key_raises_auth_error(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A bad key stops the run with AuthError (exit 4) and a message without the key."""
+    async with rig(sandbox.base_url, "clapi_wrong_key_123", tmp_path) as r:
+        with pytest.raises(errors.AuthError) as info:
+            await run_plan(make_plan([person(1)]), client=r.client, journal=r.journal,
+                           cache=r.cache, options=options(tmp_path), tuning=FAST)
+    assert info.value.exit_code == errors.ExitStatus.AUTH
+    assert "clapi_wrong_key_123" not in str(info.value)
+
+
+@pytest.mark.anyio
+async def test_low_balance_skips_the_rest(tmp_path: Path) -> None:
+    """When the balance runs out mid-run, the rest is skipped with the reason, never failed."""
+    config = SandboxConfig(credits=25, time_scale=0.001, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000)
+    idents = [person(n) for n in range(4)]
+    with SandboxServer(config) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(idents, etype="phone_only"), client=r.client,
+                                    journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+    statuses = [result.outcomes[i.key].status for i in idents]
+    assert statuses.count("skipped") == 2
+    assert all("balance" in result.outcomes[i.key].note for i in idents
+               if result.outcomes[i.key].status == "skipped")

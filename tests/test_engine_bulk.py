@@ -164,3 +164,20 @@ def test_chunks_respect_both_limits_and_keep_every_row(rows: list[tuple[str, boo
     parsed = [list(csv.reader(io.StringIO(t))) for t in texts]
     assert all(p[0][0] == "email" and 1 < len(p) <= MAX_ROWS + 1 for p in parsed)
     assert [r[0] for p in parsed for r in p[1:]] == [i.email for i in idents]
+
+
+@pytest.mark.anyio
+async def test_lost_company_answer_is_resent_once_with_a_warning(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A company lookup cannot be checked after a lost answer: it is resent and the run says so."""
+    from tests.test_engine_helpers import company
+
+    idents = [company(n) for n in range(4)]
+    http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/company"))
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
+        result = await run_plan(make_plan(idents, kind="company", mode="auto"), client=r.client,
+                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                tuning=FAST)
+    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+    assert result.warnings == ("1 company lookup(s) lost their answer and were sent again; "
+                               "each may have cost one extra credit",)
