@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
-from csv_enrich.report import Report, summary_table
+from csv_enrich.report import Report, summary_lines
 
 if TYPE_CHECKING:
     from csv_enrich.read import Table
@@ -292,6 +292,88 @@ def _write_workflows(sheet: Any, row: int, report: Report, styles: _Styles) -> N
         for j, text in enumerate((w.refund_status, w.refund_message), 5):
             if text:
                 sheet.write_string(i, j, text)
+
+
+# -- the Summary sheet's content --------------------------------------------------------
+
+
+Line = tuple[str, str | int | float | None]
+
+
+def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
+    """The report as titled sections of (label, value) lines, for the XLSX "Summary" sheet."""
+    rows, saved, api = report.rows, report.saved, report.api
+    return [
+        ("In short", [(line, None) for line in summary_lines(report)]),
+        ("Run", _run_section(report)),
+        ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]),
+        ("Credits", _credit_section(report)),
+        (
+            "Saved",
+            [
+                ("Thanks to the cache", saved.cache),
+                ("Thanks to duplicates", saved.duplicates),
+                ("Invalid rows not sent (up to)", saved.invalid),
+                ("Total", saved.total),
+            ],
+        ),
+        (
+            "API",
+            [
+                ("Requests", api.requests),
+                ("Retries", api.retries),
+                ("Rate-limited (429)", api.rate_limited),
+            ],
+        ),
+        ("Warnings", [(w, None) for w in report.warnings]),
+        ("Notes", [(n, None) for n in report.notes]),
+    ]
+
+
+def _run_section(report: Report) -> list[Line]:
+    return [
+        ("Input", report.input),
+        ("Output", report.output),
+        ("Report", report.report),
+        ("Kind", report.kind),
+        ("Enrichment type", report.enrichment_type),
+        ("Mode", report.mode),
+        ("Started", report.started_at.isoformat()),
+        ("Finished", report.finished_at.isoformat()),
+        ("Duration (seconds)", report.duration_s),
+    ]
+
+
+def _credit_section(report: Report) -> list[Line]:
+    c = report.credits
+    return [
+        ("Most it could have cost (estimate)", c.estimated_max),
+        ("Reserved by the API", c.reserved),
+        ("Charged (settled by the API)", c.charged),
+        ("Refunded", c.refunded),
+        ("Balance before", c.balance_before),
+        ("Balance after", c.balance_after),
+        *((_charged_label(k), v) for k, v in report.credits_by_outcome.items()),
+    ]
+
+
+def _charged_label(status: str) -> str:
+    if status == "unattributed":
+        return "Charged but not attributed to a row"
+    return f"Charged for {status.replace('_', ' ')} rows"
+
+
+_ROW_LABELS = (
+    ("total", "Total"),
+    ("enriched", "Enriched"),
+    ("not_found", "Not found"),
+    ("invalid", "Invalid (not sent)"),
+    ("failed", "Failed"),
+    ("skipped", "Skipped"),
+    ("duplicate", "Duplicates (paid once)"),
+    ("cached", "From the cache (free)"),
+    ("submitted", "Sent to the API"),
+)
 
 
 __all__ = ("LINK_LIMIT", "write_xlsx")
