@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ PLACEHOLDERS = frozenset(
 )  # fmt: skip
 HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
+_LINK_CELL = re.compile(r"\w@\w|://|^www\.")
+_NUMBER_CELL = re.compile(r"^\s*[+(]?\d[\d\s().,/-]*$")
 
 
 @dataclass(frozen=True)
@@ -147,15 +150,29 @@ def _blanked(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([clean(n) for n in frame.columns])
 
 
-def find_header(fill: list[int]) -> int | None:
+def find_header(fill: list[int], data_like: list[bool] | None = None) -> int | None:
     """Index of the header row given each row's count of filled cells: the first row (of the
-    first 50 non-blank) nearly as wide as the widest, so title rows and merged group headers
-    above it are skipped."""
+    first 50 non-blank) nearly as wide as the widest label row, so title rows and merged group
+    headers above it are skipped. Rows holding emails, URLs or numbers (`data_like`) are data,
+    not labels, unless no row is free of them."""
     window = [i for i, n in enumerate(fill) if n > 0][:HEADER_SEARCH_ROWS]
-    if not window:
+    labels = [i for i in window if not (data_like and data_like[i])] or window
+    if not labels:
         return None
-    need = max(1, math.ceil(0.6 * max(fill[i] for i in window)))
-    return next(i for i in window if fill[i] >= need)
+    need = max(1, math.ceil(0.6 * max(fill[i] for i in labels)))
+    return next(i for i in labels if fill[i] >= need)
+
+
+def _data_like(frame: pl.DataFrame) -> list[bool]:
+    """For the first rows: does the row hold a value no header would (an email, URL, number)?"""
+    return [_is_data_row(row) for row in frame.head(10 * HEADER_SEARCH_ROWS).iter_rows()]
+
+
+def _is_data_row(row: tuple[str | None, ...]) -> bool:
+    cells = [c for c in row if c is not None]
+    if any(_LINK_CELL.search(c) for c in cells):
+        return True
+    return len(cells) > 1 and sum(bool(_NUMBER_CELL.match(c)) for c in cells) * 2 > len(cells)
 
 
 def build_table(
@@ -173,7 +190,7 @@ def build_table(
     """The Table of a grid: header found, headers made unique, blank rows and columns dropped."""
     frame = _blanked(grid.frame)
     fill = _fill(frame)
-    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list())
+    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list(), _data_like(frame))
     if header_at is None:
         where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
         raise InputError(f"{where}: has no data; export the sheet again with its header row")

@@ -121,3 +121,26 @@ def test_awkward_csv_reads_back_identically(
     path.write_bytes(buffer.getvalue().encode(encoding))
     table = read_table(path)
     assert [list(table.headers), *map(list, table.frame.rows())] == rows
+
+
+def test_header_narrower_than_the_data(tmp_path: Path) -> None:
+    """A header with unnamed columns is still the header when the data rows are wider."""
+    data = b"Report\nEmail,Company\na@b.co,Acme,x,1,2\nc@d.co,Beta,y,3,4\n"
+    table = read_table(_write(tmp_path, "a.csv", data))
+    assert table.header_row == 2
+    assert table.headers == ("Email", "Company", "Column 3", "Column 4", "Column 5")
+
+
+def test_group_headers_above_the_header(tmp_path: Path) -> None:
+    """Group labels over a few columns (merged cells in the export) are skipped."""
+    data = b"Contact,,,Company,\nFirst,Last,Email,Name,Site\nA,B,a@b.co,Acme,acme.io\n"
+    table = read_table(_write(tmp_path, "a.csv", data))
+    assert table.header_row == 2
+    assert table.headers == ("First", "Last", "Email", "Name", "Site")
+
+
+def test_year_headers_are_still_headers(tmp_path: Path) -> None:
+    """A header with year columns is not mistaken for data."""
+    data = b"Pipeline report\nEmail,Company,2023,2024\na@b.co,Acme,1,2\n"
+    table = read_table(_write(tmp_path, "a.csv", data))
+    assert table.headers == ("Email", "Company", "2023", "2024")
