@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.report import Report, summary_lines
+from csv_enrich.write_xlsx_sheets import Source, copy_defined_names, copy_sheet, drawings_note
 
 if TYPE_CHECKING:
     from csv_enrich.read import Table
@@ -51,13 +51,6 @@ class _Styles:
             s: book.add_format({"num_format": "@", "bg_color": bg, "font_color": fg})
             for s, (bg, fg) in STATUS_COLOURS.items()
         }
-        self._numbers: dict[str, Any] = {}
-
-    def number(self, num_format: str) -> Any:
-        """A format showing numbers and dates as the input workbook did."""
-        if num_format not in self._numbers:
-            self._numbers[num_format] = self.book.add_format({"num_format": num_format})
-        return self._numbers[num_format]
 
 
 def write_xlsx(
@@ -76,7 +69,7 @@ def write_xlsx(
     book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
     styles = _Styles(book)
     data_name, order = _sheet_order(table)
-    source = _open_input(table) if len(order) > 1 else None
+    source = Source(table.path, book) if len(order) > 1 else None
     out = _uncarried(table)
     try:
         for name in order:
@@ -85,7 +78,9 @@ def write_xlsx(
                 sheet.activate()
                 out += _write_data(sheet, table, kind, names, values, styles)
             else:
-                out += _copy_sheet(book, source, name, styles)
+                out += copy_sheet(source, name) if source else []
+        if source is not None:
+            out += copy_defined_names(source) + drawings_note(table.path)
         if report is not None:
             _write_summary(book.add_worksheet(_summary_name(order)), report, styles)
     finally:
@@ -206,46 +201,6 @@ def _link_writer(
             sheet.write_string(row, col, value, styles.text)
 
     return write
-
-
-# -- other sheets of the input workbook ------------------------------------------------------
-
-
-def _open_input(table: Table) -> Any:
-    """The input workbook, read-only (streaming) with formulas as written."""
-    import openpyxl
-
-    return openpyxl.load_workbook(table.path, read_only=True, data_only=False)
-
-
-def _copy_sheet(book: Any, source: Any, name: str, styles: _Styles) -> list[str]:
-    """Write one sheet of the input workbook into `book`: values, formulas, number formats."""
-    found = source[name] if name in source.sheetnames else None
-    if found is None or not hasattr(found, "iter_rows"):
-        return [f"Sheet {name!r} of the input could not be read and was not carried over."]
-    sheet = book.add_worksheet(name)
-    for row in found.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                _copy_cell(sheet, cell, styles)
-    if getattr(found, "sheet_state", "visible") != "visible":
-        sheet.hide()
-    return []
-
-
-def _copy_cell(sheet: Any, cell: Any, styles: _Styles) -> None:
-    row, col, value = cell.row - 1, cell.column - 1, cell.value
-    fmt = styles.number(cell.number_format) if cell.number_format != "General" else None
-    if cell.data_type == "f":
-        sheet.write_formula(row, col, getattr(value, "text", None) or str(value), fmt)
-    elif isinstance(value, bool):
-        sheet.write_boolean(row, col, value, fmt)
-    elif isinstance(value, int | float):
-        sheet.write_number(row, col, value, fmt)
-    elif isinstance(value, datetime | date | time):
-        sheet.write_datetime(row, col, value, fmt or styles.number("yyyy-mm-dd hh:mm:ss"))
-    else:
-        sheet.write_string(row, col, str(value), fmt)
 
 
 # -- the Summary sheet -----------------------------------------------------------------------

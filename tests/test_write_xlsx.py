@@ -290,3 +290,60 @@ def test_csv_sheet_name_is_the_file_name(tmp_path: Path) -> None:
     """A CSV input's rows go to a sheet named after the file (made a legal sheet name)."""
     table = make_table(tmp_path / "leads [march]: final?.csv")
     assert written(tmp_path, table).sheetnames == ["leads _march__ final_"]
+
+
+def make_styled_workbook(path: Path) -> None:
+    """An input whose Notes sheet has styles, widths, heights, merges, a name and a chart."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = openpyxl.Workbook()
+    book.active.title = "Leads"
+    notes = book.create_sheet("Notes")
+    notes["A1"] = "Campaign notes"
+    notes["A1"].font = Font(bold=True, italic=True, size=14, color="FFC00000")
+    notes["A1"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    notes["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    notes.merge_cells("A1:C1")
+    notes["B3"] = 42
+    notes["B3"].border = Border(bottom=Side(style="thin"))
+    notes["A5"] = "tall"
+    notes.merge_cells("A5:A6")
+    notes.column_dimensions["B"].width = 30
+    notes.column_dimensions["D"].hidden = True
+    notes.row_dimensions[1].height = 40
+    book.defined_names["Answer"] = DefinedName("Answer", attr_text="Notes!$B$3")
+    chart = BarChart()
+    chart.add_data(Reference(notes, min_col=2, min_row=3, max_row=3))
+    notes.add_chart(chart, "E5")
+    book.save(path)
+
+
+def test_other_sheets_keep_their_look(tmp_path: Path) -> None:
+    """Fonts, fills, borders, alignment, widths, heights, one-row merges and names are kept."""
+    source = tmp_path / "in.xlsx"
+    make_styled_workbook(source)
+    table = make_table(source, fmt="xlsx", sheet="Leads", sheets=("Leads", "Notes"))
+    notes_out = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    notes = book["Notes"]
+    title = notes["A1"]
+    assert (title.font.b, title.font.i, title.font.sz, title.font.color.rgb) == (
+        True,
+        True,
+        14,
+        "FFC00000",
+    )
+    assert title.fill.fgColor.rgb == "FFFFFF00"
+    assert (title.alignment.horizontal, title.alignment.wrap_text) == ("center", True)
+    assert notes["B3"].border.bottom.style == "thin"
+    assert [str(r) for r in notes.merged_cells.ranges] == ["A1:C1"]
+    assert abs(notes.column_dimensions["B"].width - 30) < 1
+    assert notes.column_dimensions["D"].hidden
+    assert abs(notes.row_dimensions[1].height - 40) < 0.5  # xlsxwriter rounds to pixels
+    assert book.defined_names["Answer"].attr_text == "Notes!$B$3"
+    assert notes_out == [
+        "Sheet 'Notes': 1 merged ranges over several rows are unmerged.",
+        "Charts, images and comments of the input workbook are not carried over.",
+    ]
