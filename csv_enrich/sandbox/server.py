@@ -26,9 +26,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_config(app: Any) -> uvicorn.Config:
+def _uvicorn_config(app: Any, config: SandboxConfig) -> uvicorn.Config:
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                          timeout_keep_alive=30)
+                          timeout_keep_alive=config.keep_alive_s)
 
 
 def _url(host: str, port: int) -> str:
@@ -55,7 +55,7 @@ class SandboxServer:
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         self.base_url = _url(self.host, self.port)
-        self._server = uvicorn.Server(_uvicorn_config(self.app))
+        self._server = uvicorn.Server(_uvicorn_config(self.app, self.config))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True)
         self._thread.start()
@@ -100,7 +100,7 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8787,
                 on_ready(base_url, state.default_key)
 
     try:
-        _Server(_uvicorn_config(app)).run(sockets=[sock])
+        _Server(_uvicorn_config(app, config)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
