@@ -2,9 +2,9 @@
 
 xlsxwriter in constant-memory mode writes the enriched sheet row by row (flat memory at 100k
 rows). Every cell from the input or the API is a text cell; emails and LinkedIn URLs found by the
-API become links; enrichment_status is coloured by value. The other sheets of an XLSX input are
-read with openpyxl (read-only, streaming) and written back with their values, formulas and
-number formats, in their original order and visibility.
+API become links; enrichment_status is coloured by value. The other sheets of an XLSX input
+keep their place, cells and look (see write_xlsx_sheets); a last "Summary" sheet states the cost
+report in words and numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
 URL_LIMIT = 2_079  # Excel's characters per hyperlink
 WIDTH_SAMPLE = 500
+WORKFLOWS_SHOWN = 1_000  # on the Summary sheet (pending reviews first); all are in the JSON
 CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
 STATUS_COLOURS = {
     "enriched": ("#C6EFCE", "#006100"),
@@ -100,6 +101,8 @@ def _sheet_order(table: Table) -> tuple[str, list[str]]:
 
 
 def _uncarried(table: Table) -> list[str]:
+    if table.format == "xlsm":
+        return ["The input's macros are not carried over: the output is an .xlsx workbook."]
     if table.format in CARRIED_FORMATS or len(table.sheets) < 2:
         return []
     return [
@@ -110,9 +113,8 @@ def _uncarried(table: Table) -> list[str]:
 
 def _summary_name(taken: Sequence[str]) -> str:
     used = {t.casefold() for t in taken}
-    return next(
-        n for n in ("Summary", "csv-enrich summary", "csv-enrich") if n.casefold() not in used
-    )
+    names = ("Summary", "csv-enrich summary", *(f"Summary {n}" for n in range(2, len(used) + 3)))
+    return next(n for n in names if n.casefold() not in used)
 
 
 # -- the enriched sheet ----------------------------------------------------------------------
@@ -239,7 +241,8 @@ def _write_workflows(sheet: Any, row: int, report: Report, styles: _Styles) -> N
     sheet.write_string(row, 0, "Workflows", styles.title)
     for j, header in enumerate((*_WORKFLOW_HEADERS, "Refund message")):
         sheet.write_string(row + 1, j, header, styles.header)
-    for i, w in enumerate(report.workflows, start=row + 2):
+    shown = sorted(report.workflows, key=lambda w: w.refund_status != "pending_review")
+    for i, w in enumerate(shown[:WORKFLOWS_SHOWN], start=row + 2):
         sheet.write_string(i, 0, w.workflow_id)
         sheet.write_string(i, 1, w.status)
         for j, n in enumerate((w.credits_reserved, w.credits_charged, w.credits_refunded), 2):
@@ -247,6 +250,10 @@ def _write_workflows(sheet: Any, row: int, report: Report, styles: _Styles) -> N
         for j, text in enumerate((w.refund_status, w.refund_message), 5):
             if text:
                 sheet.write_string(i, j, text)
+    if (more := len(shown) - WORKFLOWS_SHOWN) > 0:
+        sheet.write_string(
+            row + 2 + WORKFLOWS_SHOWN, 0, f"... and {more:,} more in the report JSON"
+        )
 
 
 # -- the Summary sheet's content --------------------------------------------------------

@@ -347,3 +347,29 @@ def test_other_sheets_keep_their_look(tmp_path: Path) -> None:
         "Sheet 'Notes': 1 merged ranges over several rows are unmerged.",
         "Charts, images and comments of the input workbook are not carried over.",
     ]
+
+
+def test_summary_lists_pending_reviews_first_and_caps_the_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Summary sheet shows workflows awaiting a refund review first and points to the JSON
+    for the rest when there are many (one per person in rows mode)."""
+    import dataclasses
+
+    from csv_enrich.models import WorkflowRecord
+
+    monkeypatch.setattr(write_xlsx, "WORKFLOWS_SHOWN", 1)
+    table = make_table(tmp_path / "leads.csv")
+    report = a_report(tmp_path, table)
+    review = WorkflowRecord("enrich-9", "failed", 1, 1, 0, "pending_review", "Support will look")
+    report = dataclasses.replace(report, workflows=(*report.workflows, review))  # type: ignore[type-var]
+    sheet = written(tmp_path, table, report=report)["Summary"]
+    first = [c.value for c in sheet["A"] if c.value]
+    assert first[-2:] == ["enrich-9", "... and 2 more in the report JSON"]
+
+
+def test_xlsm_macros_are_not_carried_and_say_so(tmp_path: Path) -> None:
+    """An .xlsm input's macros cannot live in an .xlsx output; the note says so."""
+    table = make_table(tmp_path / "in.xlsm", fmt="xlsm")
+    notes = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
+    assert notes == ["The input's macros are not carried over: the output is an .xlsx workbook."]
