@@ -204,11 +204,13 @@ def test_readme_command_on_the_embedded_sandbox(tmp_path: Path, state_dir: Path)
     result = run([str(SAMPLES / "leads.xlsx"), "-o", str(out), "--sandbox",
                   "--state-dir", str(state_dir)])
     assert result.exit_code == 0, result.output
-    sheet = load_workbook(out, read_only=True).worksheets[0]
-    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    book = load_workbook(out, read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    header = list(rows[0])
     assert header[-len(PERSON_COLUMNS):] == list(PERSON_COLUMNS)
     status_col = header.index("enrichment_status")
-    statuses = [r[status_col] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    statuses = [r[status_col] for r in rows[1:]]
     assert len(statuses) == 25
     assert all(statuses)
     assert (tmp_path / "enriched.report.json").exists()
