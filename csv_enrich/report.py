@@ -234,9 +234,10 @@ def _by_outcome(result: RunResult, charged: int) -> dict[str, int]:
 
 
 def worth(outcome: Outcome, kind: Kind, enrichment_type: EnrichmentType) -> int:
-    """What the API charges for this result: what was paid, else the pay-for-results price."""
-    if outcome.credits or outcome.status != "enriched":
-        return outcome.credits
+    """What the API charges for this result at this type (pay for results: 1 per email found,
+    10 per phone found, 1 per company found; nothing for not found)."""
+    if outcome.status != "enriched":
+        return 0
     if kind == "company":
         return price(kind, enrichment_type)
     email = EMAIL_PRICE if outcome.data.get("email") and enrichment_type != "phone_only" else 0
@@ -246,8 +247,10 @@ def worth(outcome: Outcome, kind: Kind, enrichment_type: EnrichmentType) -> int:
 
 def _savings(plan: Plan, result: RunResult) -> Savings:
     def value(key: str) -> int:
-        outcome = result.outcomes.get(key) or plan.cached.get(key)
-        return worth(outcome, plan.kind, plan.enrichment_type) if outcome else 0
+        if (paid := result.outcomes.get(key)) is not None:
+            return paid.credits or worth(paid, plan.kind, plan.enrichment_type)
+        hit = plan.cached.get(key)
+        return worth(hit, plan.kind, plan.enrichment_type) if hit else 0
 
     cache = sum(value(k) for k in plan.cached if k not in result.outcomes)
     seen: set[str] = set()

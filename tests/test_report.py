@@ -404,3 +404,12 @@ def test_write_report_is_json_utf8_and_atomic(tmp_path: Path) -> None:
         json.dumps(report_dict(report))
     )
     assert [p.name for p in tmp_path.iterdir()] == ["out.report.json"]
+
+
+def test_cache_saving_is_priced_at_this_runs_type() -> None:
+    """A result cached from a full run (11 paid) saves only what a partial run would pay (1)."""
+    cached = Outcome(CACHED.key, "enriched", credits=11, data=CACHED.data)
+    report = make_report(
+        [CACHED.key], {}, cached={CACHED.key: cached}, workflows=(), enrichment_type="partial"
+    )
+    assert report.saved.cache == 1
