@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
+from jsonschema import Draft202012Validator
 
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 
@@ -19,9 +24,18 @@ def fast_config(**overrides: Any) -> SandboxConfig:
 
 
 def client_for(server: SandboxServer, key: str | None = None) -> httpx.Client:
-    """A sync httpx client on the server's /api/v2 with a bearer key."""
+    """A sync httpx client on the server's /api/v2 with a bearer key; every response it gets is
+    checked against the official OpenAPI document (an AssertionError names what is wrong)."""
     headers = {"Authorization": f"Bearer {key or server.api_key}"}
-    return httpx.Client(base_url=server.base_url, headers=headers, timeout=10)
+    return httpx.Client(base_url=server.base_url, headers=headers, timeout=10,
+                        event_hooks={"response": [assert_conforms]})
+
+
+def assert_conforms(resp: httpx.Response) -> None:
+    """Fail when a sandbox /api response does not match the document."""
+    resp.read()
+    found = problems(resp.request.method, resp.request.url.path, resp.status_code, resp.json())
+    assert not found, "\n".join(found[:5])
 
 
 def wait_terminal(client: httpx.Client, workflow_id: str, timeout: float = 10) -> dict[str, Any]:
@@ -105,3 +119,59 @@ def official_client_run(host: str, api_key: str) -> tuple[int, int, list[str]]:
         call("list_leads_after", cl.LeadsPageResponse, ll.list_leads_in_list, list_id, limit=500)
         call("balance_after", cl.CreditsBalanceResponse, ws.credits_balance)
     return made, parsed, failures
+
+
+# --- the official OpenAPI document as referee -----------------------------------------------
+
+OPENAPI = Path(__file__).parents[2] / "shared" / "cleanlist" / "openapi-v2.json"
+ENVELOPE = {
+    "type": "object", "required": ["error"], "additionalProperties": False,
+    "properties": {"error": {
+        "type": "object", "required": ["code", "problem", "retryable", "docs_url", "request_id"],
+        "properties": {"code": {"type": "string"}, "problem": {"type": "string"},
+                       "retryable": {"type": "boolean"},
+                       "retry_after_ms": {"type": ["integer", "null"]},
+                       "docs_url": {"type": "string", "pattern": "^https://docs.cleanlist.ai/"},
+                       "request_id": {"type": "string", "pattern": "^req_[0-9a-f]{16}$"}}}},
+}
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The official OpenAPI document."""
+    doc: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    return doc
+
+
+def operations() -> list[tuple[str, str]]:
+    """Every (METHOD, /api/v2 path template) of the document."""
+    return [(m.upper(), p) for p, ops in document()["paths"].items() for m in ops]
+
+
+def template_of(method: str, path: str) -> str:
+    """The document's path template matching a concrete request path (v1/public mapped to v2)."""
+    path = path.replace("/api/v1/public/", "/api/v2/")
+    for m, tmpl in operations():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", tmpl) + "$"
+        if m == method and re.match(pattern, path):
+            return tmpl
+    raise AssertionError(f"{method} {path} is not an operation of the document")
+
+
+def schema_for(method: str, tmpl: str, status: int) -> dict[str, Any] | None:
+    """The declared response schema (with $refs resolvable against the document), or None."""
+    responses = document()["paths"][tmpl][method.lower()]["responses"]
+    if 200 <= status < 300 and str(status) not in responses:  # create-list reuse: 200 (§11 #21)
+        status = next(int(code) for code in responses if code.startswith("2"))
+    declared = responses.get(str(status), {}).get("content", {}).get("application/json", {})
+    if "schema" not in declared:
+        return None
+    return {**document(), **declared["schema"]}
+
+
+def problems(method: str, path: str, status: int, body: Any) -> list[str]:
+    """What is wrong with one response against the document (empty when it validates)."""
+    tmpl = template_of(method, path)
+    schema = schema_for(method, tmpl, status) or ENVELOPE
+    errors = Draft202012Validator(schema).iter_errors(body)
+    return [f"{method} {path} {status}: {e.message}" for e in errors]

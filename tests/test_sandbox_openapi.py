@@ -8,78 +8,37 @@ CONTRACT.md §2.2. The document is read from the sibling ../shared/cleanlist/ of
 from __future__ import annotations
 
 import base64
-import json
-import re
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator
 
 from csv_enrich.sandbox import SandboxServer
 
 try:  # tests/ on sys.path (rootdir mode) or tests as a package
-    from sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+    from sandbox_helpers import (
+        client_for,
+        fast_config,
+        new_list,
+        operations,
+        problems,
+        template_of,
+        wait_terminal,
+    )
 except ModuleNotFoundError:
-    from tests.sandbox_helpers import client_for, fast_config, new_list, wait_terminal
+    from tests.sandbox_helpers import (
+        client_for,
+        fast_config,
+        new_list,
+        operations,
+        problems,
+        template_of,
+        wait_terminal,
+    )
 
 
-OPENAPI = Path(__file__).parents[2] / "shared" / "cleanlist" / "openapi-v2.json"
-ENVELOPE = {
-    "type": "object", "required": ["error"], "additionalProperties": False,
-    "properties": {"error": {
-        "type": "object", "required": ["code", "problem", "retryable", "docs_url", "request_id"],
-        "properties": {"code": {"type": "string"}, "problem": {"type": "string"},
-                       "retryable": {"type": "boolean"},
-                       "retry_after_ms": {"type": ["integer", "null"]},
-                       "docs_url": {"type": "string", "pattern": "^https://docs.cleanlist.ai/"},
-                       "request_id": {"type": "string", "pattern": "^req_[0-9a-f]{16}$"}}}},
-}
 Seen = list[tuple[str, str, int, Any]]
-
-
-@cache
-def document() -> dict[str, Any]:
-    """The official OpenAPI document."""
-    doc: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
-    return doc
-
-
-def operations() -> list[tuple[str, str]]:
-    """Every (METHOD, /api/v2 path template) of the document."""
-    return [(m.upper(), p) for p, ops in document()["paths"].items() for m in ops]
-
-
-def template_of(method: str, path: str) -> str:
-    """The document's path template matching a concrete request path (v1/public mapped to v2)."""
-    path = path.replace("/api/v1/public/", "/api/v2/")
-    for m, tmpl in operations():
-        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", tmpl) + "$"
-        if m == method and re.match(pattern, path):
-            return tmpl
-    raise AssertionError(f"{method} {path} is not an operation of the document")
-
-
-def schema_for(method: str, tmpl: str, status: int) -> dict[str, Any] | None:
-    """The declared response schema (with $refs resolvable against the document), or None."""
-    responses = document()["paths"][tmpl][method.lower()]["responses"]
-    if 200 <= status < 300 and str(status) not in responses:  # create-list reuse: 200 (§11 #21)
-        status = next(int(code) for code in responses if code.startswith("2"))
-    declared = responses.get(str(status), {}).get("content", {}).get("application/json", {})
-    if "schema" not in declared:
-        return None
-    return {**document(), **declared["schema"]}
-
-
-def problems(method: str, path: str, status: int, body: Any) -> list[str]:
-    """What is wrong with one response against the document (empty when it validates)."""
-    tmpl = template_of(method, path)
-    schema = schema_for(method, tmpl, status) or ENVELOPE
-    errors = Draft202012Validator(schema).iter_errors(body)
-    return [f"{method} {path} {status}: {e.message}" for e in errors]
 
 
 @pytest.fixture(scope="module")
