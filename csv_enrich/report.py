@@ -65,7 +65,11 @@ class RowCounts:
 
 @dataclass(frozen=True)
 class Credits:
-    """The money: reserved and settled by the API, and the balance around the run."""
+    """The money: reserved and settled by the API, and the balance around the run.
+
+    `held_for_review` is the unused reservation of failed runs that charged (refund_status
+    pending_review): neither refunded nor charged until Cleanlist reviews it.
+    """
 
     estimated_max: int = 0
     reserved: int = 0
@@ -73,6 +77,7 @@ class Credits:
     refunded: int = 0
     balance_before: int | None = None
     balance_after: int | None = None
+    held_for_review: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,11 @@ def _credits(plan: Plan, result: RunResult, charged: int) -> Credits:
         refunded=sum(w.credits_refunded for w in result.workflows),
         balance_before=result.balance_before,
         balance_after=result.balance_after,
+        held_for_review=sum(
+            max(0, w.credits_reserved - w.credits_charged - w.credits_refunded)
+            for w in result.workflows
+            if w.refund_status == "pending_review"
+        ),
     )
 
 
@@ -355,6 +365,7 @@ def _rows_line(rows: RowCounts) -> str:
 def _credits_line(report: Report) -> str:
     c, saved = report.credits, report.saved
     line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
+    line += f", {c.held_for_review:,} held pending review" if c.held_for_review else ""
     return line + (f"; {saved.total:,} saved" if saved.total else "")
 
 

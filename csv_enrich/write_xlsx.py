@@ -313,6 +313,7 @@ def _credit_section(report: Report) -> list[Line]:
         ("Reserved by the API", c.reserved),
         ("Charged (settled by the API)", c.charged),
         ("Refunded", c.refunded),
+        ("Held pending review (failed runs)", c.held_for_review),
         ("Balance before", c.balance_before),
         ("Balance after", c.balance_after),
         *((_charged_label(k), v) for k, v in report.credits_by_outcome.items()),

@@ -286,7 +286,7 @@ def test_worth_is_pay_for_results(
 def test_pending_review_is_a_warning_with_the_message_verbatim() -> None:
     """A workflow whose refund awaits review is surfaced with its refund_message as sent."""
     message = "Charged 11 credits for a failed run; support will review the refund within 2 days."
-    review = WorkflowRecord("enrich-9", "failed", 11, 11, 0, "pending_review", message)
+    review = WorkflowRecord("enrich-9", "failed", 22, 11, 0, "pending_review", message)
     report = make_report(
         [JANE.key], {JANE.key: JANE}, workflows=(review,), warnings=("2 rows failed after retries",)
     )
@@ -294,6 +294,8 @@ def test_pending_review_is_a_warning_with_the_message_verbatim() -> None:
     assert message in report.warnings[1]
     assert "enrich-9" in report.warnings[1]
     assert any(message in line for line in summary_lines(report))
+    assert report.credits.held_for_review == 11
+    assert "11 held pending review" in summary_lines(report)[1]
 
 
 def test_document_has_the_stable_keys() -> None:
