@@ -301,3 +301,25 @@ def test_failed_runs_settle_by_the_contract() -> None:
             single["refund_status"]) == ("failed", 0, 1, "not_applicable")
     held = sum(s["held"] for s in ledger["settlements"])
     assert ledger["balance"] == srv.config.credits - ledger["charged_total"] - held
+
+
+def test_company_cohort_by_task_answers_inline(server: SandboxServer,
+                                               client: httpx.Client) -> None:
+    """A company cohort is enriched synchronously: records inline, about 1 credit per 10 found."""
+    root = server.base_url.removesuffix("/api/v2")
+    domains = [f"firm{i}.com" for i in range(12)] + ["nobody.invalid"]
+    task = httpx.post(root + "/_sandbox/tasks", json={"entity_kind": "company",
+                                                      "entity_ids": domains}).json()["task_id"]
+    before = client.get("/credits/balance").json()["credits"]
+    body = client.post("/enrichment/by-task", json={"task_id": task,
+                                                    "data_points": ["Industry"]}).json()
+    found = [r for r in body["results"] if r["status"] == "enriched"]
+    assert (body["entity_kind"], body["status"], body["workflow_id"]) == \
+        ("company", "completed", None)
+    assert all(r["company"]["domain"] == r["entity_id"] for r in found)
+    assert body["results"][-1] == {"entity_id": "nobody.invalid", "status": "failed",
+                                   "error": "not_found", "company": None}
+    assert body["credits_reserved"] == -(-len(found) // 10)
+    assert before - client.get("/credits/balance").json()["credits"] == body["credits_reserved"]
+    wrong = client.post("/enrichment/by-task", json={"task_id": task, "data_points": ["Email"]})
+    assert wrong.status_code == 400

@@ -110,6 +110,10 @@ def scenario(c: httpx.Client) -> None:
                                                "data_points": ["Email"]}).json()
     wait_terminal(c, task["workflow_id"])
     c.post("/enrichment/by-task", json={"task_id": page["task_id"]})
+    root = str(c.base_url).split("/api/")[0]
+    firms = httpx.post(root + "/_sandbox/tasks", json={"entity_ids": ["stripe.com", "x.invalid"]})
+    c.post("/enrichment/by-task", json={"task_id": firms.json()["task_id"],
+                                        "data_points": ["Industry", "Domain"]})
     lead_ids = [lead["lead_id"] for lead in page["leads"]]
     other = new_list(c, "oas-other")
     c.post(f"/lead-lists/{other}/leads", json={"lead_ids": lead_ids, "idempotency_key": "k"})

@@ -2,6 +2,8 @@
 
   GET  /_sandbox/ledger   the ledger (see the package docstring)
   POST /_sandbox/keys     {"scopes": [...], "organization_id"?: str, "credits"?: int} -> {"api_key"}
+  POST /_sandbox/tasks    {"entity_kind": "company", "entity_ids": ["stripe.com", ...]} ->
+                          {"task_id"}: a cohort for by-task (the sandbox simulates no search)
   POST /_sandbox/config   change knobs at run time: fault_rate, fault_weights, force_faults (list
                           of kinds for the next requests), csv_import, latency_ms, time_scale,
                           rate_limit_per_min, org_rate_limit_per_min, credits (sets the balance)
@@ -65,6 +67,18 @@ def apply_config(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
                 "org_rate_limit_per_min": cfg.org_rate_limit_per_min}
 
 
+async def tasks(request: Request) -> JSONResponse:
+    """POST /_sandbox/tasks: a cohort handle, e.g. of companies (the sandbox has no search)."""
+    body = await request.json()
+    kind, ids = body.get("entity_kind", "company"), body.get("entity_ids")
+    if kind not in ("person", "company") or not isinstance(ids, list) or not ids:
+        return JSONResponse({"detail": "entity_kind person|company and entity_ids needed"}, 400)
+    state = _state(request)
+    with state.lock:
+        org = body.get("organization_id") or DEFAULT_ORG
+        return JSONResponse({"task_id": state.new_task(org, kind, [str(i) for i in ids])}, 201)
+
+
 async def config(request: Request) -> JSONResponse:
     """POST /_sandbox/config."""
     return JSONResponse(apply_config(_state(request), await request.json()))
@@ -74,4 +88,5 @@ ROUTES: list[BaseRoute] = [
     Route("/_sandbox/ledger", ledger, methods=["GET"]),
     Route("/_sandbox/keys", keys, methods=["POST"]),
     Route("/_sandbox/config", config, methods=["POST"]),
+    Route("/_sandbox/tasks", tasks, methods=["POST"]),
 ]

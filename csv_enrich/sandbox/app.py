@@ -214,9 +214,10 @@ class _DropFilter(logging.Filter):
 
 def create_app(config: SandboxConfig) -> Starlette:
     """The sandbox as an ASGI app; `app.state.sandbox` is its SandboxState."""
-    from . import admin, routes_bulk, routes_core, routes_more
+    from . import admin, routes_bulk, routes_cohort, routes_core, routes_more
 
-    endpoints = routes_core.ENDPOINTS + routes_bulk.ENDPOINTS + routes_more.ENDPOINTS
+    endpoints = (routes_core.ENDPOINTS + routes_bulk.ENDPOINTS + routes_cohort.ENDPOINTS
+                 + routes_more.ENDPOINTS)
     api: list[BaseRoute] = [_route(ep) for ep in endpoints]
     routes: list[BaseRoute] = [Mount(prefix, routes=api) for prefix in PREFIXES]
     routes += admin.ROUTES

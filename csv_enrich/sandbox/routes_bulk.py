@@ -7,7 +7,7 @@ from typing import Any
 
 from . import csvimport, schemas
 from .app import Ctx, Endpoint
-from .pricing import PERSON_POINTS, filter_hash, list_scope, points_type, quote_params
+from .pricing import filter_hash, list_scope, quote_params
 from .records import Lead, LeadList
 from .routes_core import env, poll_url
 from .wire import ApiError
@@ -143,38 +143,6 @@ def list_leads(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     )
 
 
-def _target_list(ctx: Ctx) -> LeadList:
-    if list_id := ctx.body.get("lead_list_id"):
-        return ctx.state.get_list(ctx.org_id, list_id)
-    lst, _ = ctx.state.create_list(ctx.org_id, {"name": "MCP Results"})
-    return lst
-
-
-def by_task(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    """POST /enrichment/by-task: enrich a person cohort (async) from a prior leads page."""
-    task = ctx.state.get_task(ctx.org_id, ctx.body["task_id"])
-    points = ctx.body["data_points"]
-    if not points or not set(points) <= PERSON_POINTS:
-        raise ApiError("validation_error",
-                       f"data_points for a person task must be among {sorted(PERSON_POINTS)}.")
-    ids = ctx.body.get("entity_ids") or list(task.entity_ids)
-    if not set(ids) <= set(task.entity_ids):
-        raise ApiError("validation_error", "entity_ids must be a subset of the task's cohort.")
-    etype = points_type(points)
-    if quote := ctx.body.get("quote_id"):
-        params = {"tool": "add_person_enrichments", "task_id": task.task_id,
-                  "data_points": sorted(points), "entity_ids": sorted(ids), "row_count": len(ids)}
-        ctx.state.quotes.redeem(quote, ctx.org_id, params, PRICE[etype] * len(ids))
-    lst = _target_list(ctx)
-    for lead_id in ids:
-        ctx.state.add_to_list(lst, lead_id)
-    wf = ctx.state.start_run(ctx.org_id, lst, ids, etype, "bulk")
-    results = [{"entity_id": i, "status": "queued", "error": None, "company": None} for i in ids]
-    return 200, env(entity_kind="person", workflow_id=wf.workflow_id, status="pending",
-                    total_entities=len(ids), credits_reserved=wf.reserved, results=results,
-                    task_id=task.task_id)
-
-
 def _dispatch_scope(body: dict[str, Any]) -> str | None:
     return "enrich:write" if body.get("dispatch_enrichment") else None
 
@@ -187,6 +155,4 @@ ENDPOINTS = [
     Endpoint("POST", "/enrichment/bulk", "enrich:write", enrich_list,
              lambda b: schemas.validate_body(b, schemas.ENRICH_LIST)),
     Endpoint("GET", "/lead-lists/{list_id}/leads", "lists:read", list_leads),
-    Endpoint("POST", "/enrichment/by-task", "enrich:write", by_task,
-             lambda b: schemas.validate_body(b, schemas.ENRICH_BY_TASK)),
 ]
