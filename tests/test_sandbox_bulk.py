@@ -323,3 +323,42 @@ def test_company_cohort_by_task_answers_inline(server: SandboxServer,
     assert before - client.get("/credits/balance").json()["credits"] == body["credits_reserved"]
     wrong = client.post("/enrichment/by-task", json={"task_id": task, "data_points": ["Email"]})
     assert wrong.status_code == 400
+
+
+def test_quotes_for_import_person_and_cohort(client: httpx.Client) -> None:
+    """bulk_import_csv, enrich_person and add_person_enrichments quotes redeem on their calls."""
+    list_id = new_list(client, "quoted")
+    q_import = client.post("/credits/estimate", json={
+        "tool": "bulk_import_csv", "list_id": list_id, "row_count": 3,
+        "enrichment_type": "phone_only"}).json()
+    assert q_import["estimated_cost"] == 30
+    imp = import_csv(client, list_id, csv_b64(people(3)), dispatch_enrichment=True,
+                     enrichment_type="phone_only", quote_id=q_import["quote_id"])
+    assert imp.status_code == 201
+    q_person = client.post("/credits/estimate", json={"tool": "enrich_person",
+                                                      "include_phone": True}).json()
+    person = client.post("/enrichment/person", json={
+        "lead_list_id": list_id, "email": "q@acme.io", "include_phone": True,
+        "quote_id": q_person["quote_id"]})
+    assert (person.status_code, person.json()["credits_reserved"]) == (200, 10)
+    page = client.get(f"/lead-lists/{list_id}/leads").json()
+    q_task = client.post("/credits/estimate", json={
+        "tool": "add_person_enrichments", "task_id": page["task_id"],
+        "data_points": ["Phone", "Email"]}).json()
+    assert q_task["estimated_cost"] == 11 * page["total"]
+    task = client.post("/enrichment/by-task", json={
+        "task_id": page["task_id"], "data_points": ["Email", "Phone"],
+        "quote_id": q_task["quote_id"]})
+    assert task.status_code == 200
+
+
+def test_import_quote_must_match_rows_imported(client: httpx.Client) -> None:
+    """A CSV-import quote for fewer rows than imported is refused, and nothing is imported."""
+    list_id = new_list(client, "quoted-rows")
+    quote = client.post("/credits/estimate", json={
+        "tool": "bulk_import_csv", "list_id": list_id, "row_count": 2,
+        "enrichment_type": "partial"}).json()["quote_id"]
+    resp = import_csv(client, list_id, csv_b64(people(3)), dispatch_enrichment=True,
+                      enrichment_type="partial", quote_id=quote)
+    assert resp.json()["error"]["code"] == "spend_cap_exceeded"
+    assert client.get(f"/lead-lists/{list_id}").json()["lead_count"] == 0
