@@ -76,6 +76,11 @@ def text_traps() -> None:
                  key(3, "email:f.leger@cafe-creme.fr")],
         "cells": {"Firma": ["Bäckerei Größ GmbH", "Café Crème"]},
     })  # fmt: skip
+    trap("export", "tsv", b"Email\tZip\nJane@Acme.io\t02134\n", {
+        "reason": "a .tsv file: tab-delimited; the ZIP keeps its leading zero",
+        "kind": "person", "mapping": {"email": "Email"},
+        "rows": [key(2, "email:jane@acme.io")], "cells": {"Zip": ["02134"]},
+    })  # fmt: skip
     trap("pipe", "txt", b"email|company\njane@acme.io|Acme, Inc.\n", {
         "reason": "pipe-delimited text with a comma inside a field",
         "headers": ["email", "company"], "kind": "person",
@@ -245,7 +250,8 @@ def _rezip(original: bytes, replace: dict[str, bytes], level: int = 6) -> bytes:
     with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             data = replace.get(info.filename, src.read(info.filename))
-            dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED, compresslevel=level)
+            entry = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            dst.writestr(entry, data, zipfile.ZIP_DEFLATED, compresslevel=level)
     return out.getvalue()
 
 
@@ -271,6 +277,7 @@ if __name__ == "__main__":
     text_traps()
     mapping_traps()
     bad_file_traps()
-    from make_workbook_traps import workbook_traps
+    from make_workbook_traps import workbook_traps, xls_trap
 
     workbook_traps()
+    xls_trap()

@@ -71,6 +71,10 @@ def _sheets(wb: Any) -> None:
     leads.write_row(2, 0, ["john@beta.io", "Beta"])
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    return zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+
+
 def _ods() -> bytes:
     ns = (
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -103,9 +107,9 @@ def _ods() -> bytes:
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr(_entry("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(_entry("META-INF/manifest.xml"), manifest, zipfile.ZIP_DEFLATED)
+        z.writestr(_entry("content.xml"), content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -145,8 +149,41 @@ def workbook_traps() -> None:
         "file": "sheets.xlsx", "reason": "--sheet Summary: a sheet without identifiers",
         "sheet": "Summary", "error": "no column holds an email",
     })  # fmt: skip
+    trap("macro_enabled", "xlsm", _book(_title_merged), {
+        "reason": "a macro-enabled workbook is read like .xlsx (macros are never run)",
+        "header_row": 4, "kind": "person",
+        "rows": [key(5, "name:jane|doe|acme.io"), key(6, "name:john|roe|beta.io")],
+    })  # fmt: skip
     trap("libreoffice", "ods", _ods(), {
         "reason": "an OpenDocument spreadsheet; the phone number stays digits",
         "kind": "person", "mapping": {"email": "Email", "phone": "Phone"},
         "rows": [key(2, "email:jane@acme.io")], "cells": {"Phone": ["14155550123"]},
+    })  # fmt: skip
+
+
+def xls_trap() -> None:
+    """An Excel 97-2003 .xls (needs xlwt, a generator-only tool: pip install --target DIR xlwt
+    and put DIR on PYTHONPATH; without it the committed file is kept)."""
+    try:
+        import xlwt  # type: ignore[import-not-found]
+    except ImportError:
+        print("xlwt not installed: legacy.xls kept as committed")
+        return
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    date = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, header in enumerate(["Email", "Company", "Phone", "Created"]):
+        sheet.write(0, c, header)
+    sheet.write(1, 0, "jane@acme.io")
+    sheet.write(1, 1, "Acme")
+    sheet.write(1, 2, 14155550123)
+    sheet.write(1, 3, dt.datetime(2024, 3, 5), date)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    trap("legacy", "xls", buffer.getvalue(), {
+        "reason": "an Excel 97-2003 workbook: numbers without .0, dates without a time",
+        "kind": "person", "mapping": {"email": "Email", "company_name": "Company",
+                                      "phone": "Phone"},
+        "rows": [key(2, "email:jane@acme.io")],
+        "cells": {"Phone": ["14155550123"], "Created": ["2024-03-05"]},
     })  # fmt: skip
