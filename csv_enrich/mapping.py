@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
+from csv_enrich.mapping_sniff import Candidate, sniff_field
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
 from csv_enrich.read import Table
-from csv_enrich.mapping_sniff import Candidate, sniff_field
 from csv_enrich.synonyms import fold_header, match_header
 
 PERSON_STRONG = ("email", "linkedin_url", "person_id")
@@ -205,6 +205,14 @@ def _finish(
     table: Table, kind: Kind, chosen: _Choice, forced: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
     allowed = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS + ("email",)
+    for header, field in forced.items():
+        if field not in allowed:
+            other = "company" if kind == "person" else "person"
+            raise MappingError(
+                f"--map '{header}={field}': {field} is a {other} field but {table.path} is read "
+                f"as a {kind} file; add --kind {other}, or map '{header}' to one of "
+                f"{', '.join(allowed)}"
+            )
     fields = {f: h for f, h in chosen.fields.items() if f in allowed}
     fields.update({f: h for h, f in forced.items()})
     notes = [f"'{h}' is {f} (set with --map)" for h, f in forced.items()]

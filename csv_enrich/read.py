@@ -122,7 +122,7 @@ def _read_text(path: Path, fmt: str, limit: int | None) -> Table:
         raise InputError(f"{path}: larger than 1 GiB; split it into smaller files")
     records, delimiter, encoding = read_csv.read_delimited(path, path.read_bytes(), limit)
     grid = _grid_from_records(records)
-    notes = (f"delimiter: {read_csv.delimiter_name(delimiter)}; encoding: {encoding}",)
+    notes = read_csv.dialect_notes(delimiter, encoding)
     return build_table(
         path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes
     )

@@ -12,6 +12,10 @@ from csv_enrich.errors import InputError
 MAX_TEXT_BYTES = 1 << 30
 DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_ENCODING_NAMES = {
+    "cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1", "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "cp1251": "Windows-1251 (Cyrillic)",
+}  # fmt: skip
 _WESTERN = frozenset(
     {"cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437",
      "iso8859_9", "cp1254", "mac_latin2", "cp1257", "iso8859_13", "iso8859_4", "ascii"}
@@ -21,6 +25,16 @@ _WESTERN = frozenset(
 def delimiter_name(delimiter: str) -> str:
     """A word for a delimiter, for notes ("semicolon")."""
     return _NAMES.get(delimiter, repr(delimiter))
+
+
+def dialect_notes(delimiter: str, encoding: str) -> tuple[str, ...]:
+    """What a person should know about how the text was read (nothing for plain UTF-8 CSV)."""
+    notes: list[str] = []
+    if delimiter != ",":
+        notes.append(f"fields are separated by {delimiter_name(delimiter)}s")
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"the text is read as {_ENCODING_NAMES.get(encoding, encoding)}")
+    return tuple(notes)
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:

@@ -15,8 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
 from csv_enrich.read import Grid
+from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -204,3 +204,14 @@ def test_url_column_of_profiles_is_linkedin(tmp_path: Path) -> None:
     cmap = map_columns(_table(tmp_path, ["Website"], *rows))
     assert dict(cmap.fields) == {"linkedin_url": "Website"}
     assert cmap.notes == ("'Website' holds LinkedIn profile URLs, so it is read as linkedin_url",)
+
+
+def test_override_of_the_other_kind(tmp_path: Path) -> None:
+    """A --map field that does not fit the file's kind says to use --kind."""
+    table = _table(tmp_path, ["Email", "Sym"], ["jane@acme.io", "ACME"])
+    with pytest.raises(
+        MappingError, match="company_ticker is a company field .* add --kind company"
+    ):
+        map_columns(table, overrides={"Sym": "company_ticker", "Email": "email"})
+    cmap = map_columns(table, kind="company", overrides={"Sym": "company_ticker"})
+    assert dict(cmap.fields) == {"company_ticker": "Sym", "email": "Email"}
