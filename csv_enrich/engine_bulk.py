@@ -36,6 +36,7 @@ MAX_ROWS = 500
 MAX_BYTES = 140 * 1024
 LOST_RUN = "the bulk run's answer was lost; results read from the list"
 NOT_BACK = "no lead came back for this row"
+RESEND_TRIES = 6
 
 
 class CsvImportDisabled(Exception):
@@ -179,16 +180,21 @@ class BulkRunner:
                                  "same command again later: it resumes.")
 
     async def _resend(self, quote_id: str) -> dict[str, object] | None:
-        """Send again with the same single-use quote: success, or proof that it already ran."""
-        try:
-            return self._sent(await self.ctx.client.enrich_bulk(self.list_id, self.ctx.etype,
-                                                                quote_id))
-        except errors.QuoteError as exc:
-            if exc.code == "quote_already_used" or exc.status == 409:
-                return self._lost()
-            return None  # expired or mismatched: it never ran (a used quote says so first)
-        except (errors.ServerError, errors.TransportError):
-            return await self._resend(quote_id)
+        """Send again with the same single-use quote: success, or proof that it already ran.
+        None when the quote is refused as stale and the list shows no enrichment (never ran)."""
+        for _ in range(RESEND_TRIES):
+            try:
+                return self._sent(await self.ctx.client.enrich_bulk(
+                    self.list_id, self.ctx.etype, quote_id))
+            except errors.QuoteError as exc:
+                if exc.code == "quote_already_used" or exc.status == 409:
+                    return self._lost()
+                _, enriched = await self.ctx.client.list_counts(self.list_id)
+                return self._lost() if enriched else None
+            except (errors.ServerError, errors.TransportError):
+                await asyncio.sleep(self.ctx.tuning.min_poll_s)
+        raise errors.ServerError("The API did not answer the bulk run. Run the same command "
+                                 "again later: it resumes without paying twice.")
 
     def _sent(self, sub: Submitted) -> dict[str, object]:
         wf: dict[str, object] = {"workflow_id": sub.workflow_id, "reserved": sub.credits_reserved,
