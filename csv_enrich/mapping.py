@@ -141,10 +141,11 @@ class _Choice:
 
 def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool) -> _Choice:
     """The best header per field among `free`, skipping fields the user set with --map."""
-    candidates = [c for h in free if (c := _candidate(table, h, company)) is not None]
+    found = [c for h in free if (c := _candidate(table, h, company)) is not None]
+    candidates = [c for c in found if c.field]
     taken = set(forced.values())
     fields: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[str] = [n for c in found if not c.field for n in c.notes]
     ambiguities: list[str] = []
     for field in dict.fromkeys(c.field for c in candidates):
         if field in taken:

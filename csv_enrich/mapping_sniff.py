@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from csv_enrich import rules
+from csv_enrich.synonyms import fold_header
 
 if TYPE_CHECKING:
     import polars as pl
@@ -19,6 +20,12 @@ SHARE = 0.8
 SNIFF_TIER = 3
 _GENERIC_WORDS = ("url", "link", "site", "web", "column", "homepage", "www", "profile")
 _IDENTIFIER_FIELDS = ("email", "linkedin_url", "website", "domain")
+_OTHER_PEOPLE = frozenset(
+    {"owner", "manager", "assistant", "assistants", "rep", "assigned", "assignee", "created",
+     "modified", "updated", "referrer", "referred", "user", "sdr", "bdr", "ae", "agent", "boss",
+     "recruiter", "sender", "reviewer", "approver", "inhaber", "verantwortlich", "proprietaire",
+     "responsable", "propietario"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,12 @@ def sniff_field(
     kind = classify(sample(column)) if _worth_sniffing(header, matched) else None
     if matched is not None:
         return _correct(header, matched, kind)
+    if kind in ("email", "linkedin_url") and _someone_else(header):
+        note = (
+            f"'{header}' holds {_what(kind)} of someone other than the lead, so it is not used; "
+            f"use --map '{header}={kind}' if they are the lead's"
+        )
+        return Candidate("", SNIFF_TIER, header, (note,))
     if kind in ("email", "linkedin_url"):
         return Candidate(kind, SNIFF_TIER, header, (f"'{header}' holds {_what(kind)}",))
     if kind in ("website", "domain") and _generic(header) and _varied(column):
@@ -102,6 +115,12 @@ def _correct(header: str, matched: tuple[str, int], kind: str | None) -> Candida
 
 def _what(kind: str) -> str:
     return {"email": "email addresses", "linkedin_url": "LinkedIn profile URLs"}[kind]
+
+
+def _someone_else(header: str) -> bool:
+    """True for "Owner Email", "Assistant's LinkedIn", "Created by": another person's column."""
+    words = set(fold_header(header).split())
+    return bool(words & _OTHER_PEOPLE)
 
 
 def _generic(header: str) -> bool:

@@ -215,3 +215,12 @@ def test_override_of_the_other_kind(tmp_path: Path) -> None:
         map_columns(table, overrides={"Sym": "company_ticker", "Email": "email"})
     cmap = map_columns(table, kind="company", overrides={"Sym": "company_ticker"})
     assert dict(cmap.fields) == {"company_ticker": "Sym", "email": "Email"}
+
+
+def test_someone_elses_email_is_not_the_leads(tmp_path: Path) -> None:
+    """An "Owner Email" column full of emails is not taken as the lead's email, and says so."""
+    rows = [["Jane Doe", "Acme", "rep@us.io"], ["John Roe", "Beta", "rep@us.io"]]
+    cmap = map_columns(_table(tmp_path, ["Name", "Company", "Owner Email"], *rows))
+    assert dict(cmap.fields) == {"full_name": "Name", "company_name": "Company"}
+    note = "'Owner Email' holds email addresses of someone other than the lead, so it is not used"
+    assert any(n.startswith(note) for n in cmap.notes)
