@@ -33,6 +33,25 @@ def throughput(server: SandboxServer, n: int = 500) -> float:
         return n / (time.perf_counter() - started)
 
 
+def concurrent_throughput(base_url: str, key: str, workers: int = 16, each: int = 100) -> float:
+    """GET /credits/balance per second with `workers` concurrent async clients."""
+    import asyncio
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        for _ in range(each):
+            await c.get("/credits/balance")
+
+    async def run() -> float:
+        limits = httpx.Limits(max_connections=workers)
+        async with httpx.AsyncClient(base_url=base_url, limits=limits,
+                                     headers={"Authorization": f"Bearer {key}"}) as c:
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(c) for _ in range(workers)))
+            return workers * each / (time.perf_counter() - started)
+
+    return asyncio.run(run())
+
+
 def bulk_10k(server: SandboxServer) -> dict[str, float]:
     """Import 10,000 rows in 500-row chunks, quote, run, poll and page back; seconds per step."""
     out: dict[str, float] = {}
@@ -69,10 +88,10 @@ def bulk_10k(server: SandboxServer) -> dict[str, float]:
     return out
 
 
-def official_client_against_cli() -> tuple[int, int, list[str]]:
-    """Start `csv-enrich sandbox` (python -m csv_enrich sandbox) and run the SDK against it."""
+def against_cli() -> None:
+    """Start `csv-enrich sandbox` (python -m csv_enrich sandbox); measure and run the SDK on it."""
     cmd = [sys.executable, "-m", "csv_enrich", "sandbox", "--port", "0", "--time-scale", "0.001",
-           "--rate-limit-per-min", "1000"]
+           "--rate-limit-per-min", "100000"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert proc.stdout is not None
@@ -81,7 +100,27 @@ def official_client_against_cli() -> tuple[int, int, list[str]]:
         key = re.search(r"(clapi_\w+)", head)
         if url is None or key is None:
             raise RuntimeError(f"unexpected sandbox banner: {head!r}")
-        return official_client_run(url.group(1), key.group(1))
+        made, parsed, failures = official_client_run(url.group(1), key.group(1))
+        print(f"official client vs `csv-enrich sandbox`: {made} calls made, {parsed} parsed")
+        for failure in failures:
+            print("  failure:", failure)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+SERVE = ("from csv_enrich.sandbox import SandboxConfig, serve\n"
+         "serve(SandboxConfig(rate_limit_per_min=0, org_rate_limit_per_min=0), port=0,\n"
+         "      on_ready=lambda url, key: print(url, key, flush=True))")
+
+
+def separate_process_throughput() -> float:
+    """16 async workers against serve() in its own process (limits off): the server's rate."""
+    proc = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url, key = proc.stdout.readline().split()
+        return concurrent_throughput(url, key)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -91,12 +130,14 @@ def main() -> None:
     """Print every figure."""
     with SandboxServer(fast_config(credits=1_000_000)) as server:
         print(f"throughput: {throughput(server):.0f} sequential requests/s")
+        rate = concurrent_throughput(server.base_url, server.api_key)
+        print(f"throughput: {rate:.0f} requests/s, 16 async workers, same process")
+    rate = separate_process_throughput()
+    print(f"throughput: {rate:.0f} requests/s, 16 async workers, server in its own process")
+    with SandboxServer(fast_config(credits=1_000_000)) as server:
         for name, value in bulk_10k(server).items():
             print(f"10k bulk: {name} = {value:.3f}")
-    made, parsed, failures = official_client_against_cli()
-    print(f"official client vs `csv-enrich sandbox`: {made} calls made, {parsed} parsed")
-    for failure in failures:
-        print("  failure:", failure)
+    against_cli()
 
 
 if __name__ == "__main__":
