@@ -285,6 +285,10 @@ def _person_reason(
         problems.append(f"email '{_shown(values, 'email')}' is not a valid address")
     if is_linkedin_company(values.get("linkedin_url")):
         problems.append("the LinkedIn URL is a company page, not a person's profile")
+    elif "/sales/" in (values.get("linkedin_url") or "").lower():
+        problems.append(
+            "the LinkedIn URL is a Sales Navigator link; export the public profile URL instead"
+        )
     elif clean(values.get("linkedin_url")):
         problems.append(f"'{_shown(values, 'linkedin_url')}' is not a LinkedIn profile URL")
     if clean(values.get("person_id")):

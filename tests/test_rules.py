@@ -163,6 +163,8 @@ def test_company_key_order() -> None:
          "a first and last name need a company name or domain too"),
         ({"first_name": "Jane", "company_name": "Acme"},
          "a first and a last name are both needed with the company"),
+        ({"linkedin_url": "https://www.linkedin.com/sales/lead/ACwAAB123,NAME_SEARCH,x1"},
+         "the LinkedIn URL is a Sales Navigator link; export the public profile URL instead"),
         ({"linkedin_url": "https://twitter.com/jane"},
          "'https://twitter.com/jane' is not a LinkedIn profile URL"),
     ],
