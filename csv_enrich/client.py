@@ -65,6 +65,8 @@ BULK_SCOPE: Mapping[EnrichmentType, str] = {
 }
 PERSON_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name",
                  "company_name", "domain", "phone")
+EXPORT_COLUMNS = ("lead_id", "first_name", "last_name", "full_name", "email", "email_status",
+                  "phone", "linkedin_url", "title", "company", "domain")
 COMPANY_FIELDS = ("domain", "company_name", "company_ticker", "company_id")
 # Codes a retry cannot fix (the CSV-import kill switch is a 503 that stays a 503).
 _NEVER_RETRY = frozenset({"feature_disabled"})
@@ -154,6 +156,16 @@ class CleanlistClient:
             params["cursor"] = cursor
         body = await self._call("GET", f"/lead-lists/{list_id}/leads", params=params)
         return parse_leads_page(body)
+
+    async def export_leads(self, list_id: str, *, cursor: str | None = None,
+                           limit: int = 500) -> LeadsPage:
+        """One page of GET /export/json with email_status and the company domain (which the
+        leads page lacks). Needs export:read; a refusal is for the caller to fall back on."""
+        params: list[tuple[str, str | int]] = [("list_id", list_id), ("limit", limit)]
+        params += [("columns", c) for c in EXPORT_COLUMNS]
+        if cursor:
+            params.append(("cursor", cursor))
+        return parse_leads_page(await self._call("GET", "/export/json", params=params))
 
     async def csv_import(self, list_id: str, csv_text: str, column_mapping: Mapping[str, str],
                          *, idempotency_key: str) -> CsvImport:

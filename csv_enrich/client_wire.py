@@ -94,6 +94,7 @@ class Lead:
     data: Mapping[str, str]
     first_name: str | None = None
     last_name: str | None = None
+    domain: str | None = None  # the employer's domain (export only)
 
 
 @dataclass(frozen=True)
@@ -180,10 +181,10 @@ def parse_quote(body: Mapping[str, Any]) -> Quote:
 
 
 def parse_leads_page(body: Mapping[str, Any]) -> LeadsPage:
-    """GET /lead-lists/{id}/leads -> LeadsPage."""
+    """GET /lead-lists/{id}/leads or /export/json -> LeadsPage."""
     leads = tuple(
         Lead(str(r["lead_id"]), _person_data(r), _text(r.get("first_name")),
-             _text(r.get("last_name")))
+             _text(r.get("last_name")), _text(r.get("domain")))
         for r in body.get("leads") or ()
     )
     return LeadsPage(leads, int(body.get("total") or 0), _text(body.get("cursor")))

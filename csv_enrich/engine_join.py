@@ -66,8 +66,8 @@ def lead_keys(lead: Lead) -> list[str]:
         keys.append("email:" + email)
     first, last = _lead_names(lead)
     if first and last:
-        if dom := email_domain(email):
-            keys.append(f"nd:{first}|{last}|{dom}")
+        domains = {email_domain(email), _domain_root(lead.domain)} - {None, ""}
+        keys.extend(f"nd:{first}|{last}|{dom}" for dom in sorted(d for d in domains if d))
         if company := company_fold(lead.data.get("company")):
             keys.append(f"nc:{first}|{last}|{company}")
         keys.append(f"n:{first}|{last}")

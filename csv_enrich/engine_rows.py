@@ -13,11 +13,11 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from csv_enrich import errors
-from csv_enrich.client import Lead, WorkflowStatus
+from csv_enrich.client import Lead, LeadsPage, WorkflowStatus
 from csv_enrich.engine_common import (
     BALANCE_NOTE,
     RunContext,
@@ -48,10 +48,18 @@ class _Poll:
 
 
 async def read_list(ctx: RunContext, list_id: str) -> LeadIndex:
-    """Every lead of a list (pages of 500), indexed for joining."""
+    """Every lead of a list (pages of 500), indexed for joining: through the JSON export, which
+    carries email_status and the domain, else (no export:read scope) the leads pages."""
+    try:
+        return await _read_pages(ctx.client.export_leads, list_id)
+    except (errors.AuthError, errors.RequestRejectedError, errors.NotFoundError):
+        return await _read_pages(ctx.client.list_leads, list_id)
+
+
+async def _read_pages(read: Callable[..., Awaitable[LeadsPage]], list_id: str) -> LeadIndex:
     index, cursor = LeadIndex(), None
     while True:
-        page = await ctx.client.list_leads(list_id, cursor=cursor, limit=500)
+        page = await read(list_id, cursor=cursor, limit=500)
         index.add(page.leads)
         cursor = page.cursor
         if not cursor or not page.leads:

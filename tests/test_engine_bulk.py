@@ -181,3 +181,38 @@ async def test_lost_company_answer_is_resent_once_with_a_warning(
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert result.warnings == ("1 company lookup(s) lost their answer and were sent again; "
                                "each may have cost one extra credit",)
+
+
+@pytest.mark.anyio
+async def test_bulk_reads_email_status_through_the_export(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Bulk results carry email_status (from the JSON export) for every email found."""
+    idents = [person(n) for n in range(12)]
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
+                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                tuning=FAST)
+    with_email = [o for o in result.outcomes.values() if o.data.get("email")]
+    assert with_email
+    assert all(o.data.get("email_status") for o in with_email)
+
+
+@pytest.mark.anyio
+async def test_without_export_scope_bulk_reads_the_leads_pages(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A key without export:read still gets every row back, through the leads pages."""
+    from csv_enrich.sandbox import ALL_SCOPES
+
+    root = sandbox.base_url.split("/api/")[0]
+    scopes = [s for s in ALL_SCOPES if s != "export:read"]
+    async with httpx.AsyncClient() as admin:
+        minted = await admin.post(f"{root}/_sandbox/keys",
+                                  json={"scopes": scopes, "credits": 1000})
+    key = minted.json()["api_key"]
+    idents = [person(n) for n in range(12)]
+    async with rig(sandbox.base_url, key, tmp_path) as r:
+        result = await run_plan(make_plan(idents, mode="bulk", etype="full"), client=r.client,
+                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                tuning=FAST)
+    assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
+    assert settled_total(dict(result.outcomes)) == sandbox.ledger()["charged_total"]
