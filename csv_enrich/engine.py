@@ -79,7 +79,8 @@ async def run_plan(
             mode = await _run(ctx, choose_mode(plan, ctx.tuning))
         finally:
             beat.cancel()
-        balance_after = await client.balance()
+        spent = ctx.settled_here or ctx.reserved_total
+        balance_after = await client.balance() if spent else balance_before
     except asyncio.CancelledError:
         raise errors.Interrupted(INTERRUPTED) from None
     return _result(ctx, mode, balance_before, balance_after)

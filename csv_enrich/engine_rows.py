@@ -109,8 +109,9 @@ class RowsRunner:
 
     async def run(self) -> None:
         """Enrich every identity (resuming what the journal knows), then resolve lost answers."""
-        self.list_id = await ensure_list(self.ctx, "rows")
         self._load_journal()
+        if self.queue or self.unresolved:
+            self.list_id = await ensure_list(self.ctx, "rows")
         for _ in range(MAX_RESOLVE_ROUNDS):
             await self._drain()
             if not self.unresolved:

@@ -196,3 +196,14 @@ async def test_low_balance_skips_the_rest(tmp_path: Path) -> None:
     assert statuses.count("skipped") == 2
     assert all("balance" in result.outcomes[i.key].note for i in idents
                if result.outcomes[i.key].status == "skipped")
+
+
+@pytest.mark.anyio
+async def test_nothing_to_send_costs_one_request(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A plan with no identities (all cached or invalid) only reads the balance."""
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(make_plan([]), client=r.client, journal=r.journal,
+                                cache=r.cache, options=options(tmp_path), tuning=FAST)
+    assert result.outcomes == {}
+    assert result.requests == 1
+    assert result.balance_after == result.balance_before
