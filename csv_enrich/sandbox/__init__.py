@@ -1,5 +1,9 @@
 """The local Cleanlist: a faithful, stateful simulator of the Cleanlist public API (v2, v1/public).
 
+Serves every operation of the official openapi-v2.json under /api/v2 and /api/v1/public (smart
+agents and CSV export links answer 501 with the error envelope), plus the legacy 5-endpoint API
+(auth/validate-key, enrich/bulk, enrich/status, webhooks/deliveries) under /api/v1/public only.
+
 It imports nothing from the rest of csv_enrich: the wire format is written here a second time on
 purpose, so a wrong assumption in the client fails a test instead of being mirrored by the fake.
 

@@ -26,7 +26,6 @@ from .records import Key
 from .state import SandboxState
 from .wire import ApiError, SchemaError, detail, request_id
 
-PREFIXES = ("/api/v2", "/api/v1/public")
 LOG = logging.getLogger("csv_enrich.sandbox")
 
 
@@ -80,6 +79,11 @@ class Endpoint:
     handler: Handler
     body: BodyCheck | None = None
     extra_scope: Callable[[dict[str, Any]], str | None] | None = None
+    legacy: bool = False  # the legacy 5-endpoint API: FastAPI {"detail": "..."} errors, 402
+
+
+LEGACY_STATUS = {"insufficient_credits": 402}
+LEGACY_TEXT = {"unauthorized": "Not authenticated", "insufficient_credits": "Insufficient credits"}
 
 
 def _error(exc: ApiError, req_id: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -176,6 +180,10 @@ async def _answer(state: SandboxState, ep: Endpoint, request: Request, req_id: s
             if request.method != "GET" or state.has_active_runs:
                 state.save()
     except ApiError as exc:
+        if ep.legacy:
+            text = LEGACY_TEXT.get(exc.code, exc.problem)
+            return JSONResponse({"detail": text}, LEGACY_STATUS.get(exc.code, exc.status),
+                                headers=_retry_header(exc))
         return _error(exc, req_id, _retry_header(exc))
     except SchemaError as exc:
         return JSONResponse({"detail": exc.detail}, 422)
@@ -214,12 +222,14 @@ class _DropFilter(logging.Filter):
 
 def create_app(config: SandboxConfig) -> Starlette:
     """The sandbox as an ASGI app; `app.state.sandbox` is its SandboxState."""
-    from . import admin, routes_bulk, routes_cohort, routes_core, routes_more
+    from . import admin, routes_bulk, routes_cohort, routes_core, routes_legacy, routes_more
 
     endpoints = (routes_core.ENDPOINTS + routes_bulk.ENDPOINTS + routes_cohort.ENDPOINTS
                  + routes_more.ENDPOINTS)
     api: list[BaseRoute] = [_route(ep) for ep in endpoints]
-    routes: list[BaseRoute] = [Mount(prefix, routes=api) for prefix in PREFIXES]
+    legacy: list[BaseRoute] = [_route(ep) for ep in routes_legacy.ENDPOINTS]
+    routes: list[BaseRoute] = [Mount("/api/v2", routes=api),
+                               Mount("/api/v1/public", routes=api + legacy)]
     routes += admin.ROUTES
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found})
     app.state.sandbox = SandboxState(config)

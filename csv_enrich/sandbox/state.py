@@ -11,6 +11,7 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -219,9 +220,10 @@ class SandboxState:
         """Reserve and start an async run over `lead_ids` (single person or bulk)."""
         from .workflows import PRICE
 
-        cost = PRICE[etype] * len(lead_ids)
+        cost = PRICE.get(etype, 1 if etype == "prospecting_only" else 0) * len(lead_ids)
         self.reserve(org_id, cost, "enrich_person" if kind == "person" else "enrich_list")
-        wf_id = new_id("enrich-" if kind == "person" else "bulk-enrich-")
+        prefix = {"person": "enrich-", "legacy": "public_bulk_"}.get(kind, "bulk-enrich-")
+        wf_id = prefix + (str(uuid.uuid4()) if kind == "legacy" else secrets.token_hex(6))
         now, scale = time.time(), self.config.time_scale
         start = now + PENDING_S * scale
         if kind == "person":

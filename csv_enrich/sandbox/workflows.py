@@ -31,7 +31,7 @@ def person_finish(identity: str, start: float, scale: float) -> float:
 
 
 def _found(etype: str, record: dict[str, Any]) -> tuple[bool, bool]:
-    email = etype in ("partial", "full") and record["email"] is not None
+    email = etype in ("partial", "full", "prospecting_only") and record["email"] is not None
     phone = etype in ("phone_only", "full") and record["phone"] is not None
     return email, phone
 
