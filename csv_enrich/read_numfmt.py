@@ -26,6 +26,7 @@ _TOKEN = re.compile(
 _MONTHS = "January February March April May June July August September October November December"
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 _EPOCH = datetime(1899, 12, 30)
+_ZEROS = re.compile(r"^0+$")
 
 
 def is_plain(code: str) -> bool:
@@ -41,6 +42,8 @@ def render(raw: str, code: str) -> str | None:
     except ValueError:
         return None
     section, value, sign = _section(code, value)
+    if _ZEROS.match(section):
+        return sign + str(round(value)).zfill(len(section))
     tokens, is_date, unsure = _compile(section)
     if is_date:
         return _render_date(value, tokens)
