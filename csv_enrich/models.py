@@ -6,15 +6,15 @@ The pipeline speaks in these:
     mapping -> ColumnMap     (which header became which identifier field)
     rules -> Identity | Invalid   (one per data row)
     plan -> Plan             (what will be sent, what is cached, what it may cost)
-    engine -> Outcome        (one per identity key; rows and bulk strategies return the same records)
+    engine -> Outcome        (one per identity; rows and bulk strategies return the same records)
     write -> Report          (the cost report, schema csv-enrich/report@1)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Kind = Literal["person", "company"]
