@@ -7,7 +7,9 @@ Cases (each run in a fresh process, so peaks do not mix):
   csv           write_output to .csv (polars, injection-safe)
   xlsx          write_output to .xlsx from a CSV input, with the Summary sheet
   xlsx+sheets   write_output to .xlsx from an XLSX input whose small "Notes" sheet is carried
-                over (openpyxl read-only) -- the input workbook is made once, first
+                over (openpyxl read-only) -- the input workbook is made once, first. Worst case:
+                its 1M strings are all different, and openpyxl loads the whole shared-strings
+                table even in read-only mode (most of this case's extra time and memory)
 
 Figures: median wall time, and peak RSS growth over the process's RSS before the timed call
 (the peak is reset through /proc/self/clear_refs, so building the test data does not count).

@@ -359,7 +359,7 @@ def _rows_line(rows: RowCounts) -> str:
     extra = [f"{rows.duplicate:,} duplicate", f"{rows.cached:,} from cache"]
     extra = [e for e in extra if not e.startswith("0 ")]
     tail = f" ({', '.join(extra)})" if extra else ""
-    return f"Rows: {rows.total:,} — {', '.join(parts)}{tail}"
+    return f"Rows: {rows.total:,} in all; {', '.join(parts)}{tail}"
 
 
 def _credits_line(report: Report) -> str:

@@ -381,7 +381,7 @@ def test_notes_include_renamed_columns() -> None:
 def test_summary_lines_read_at_a_glance() -> None:
     """Rows by status, credits charged and refunded, balance left, where the files are."""
     assert summary_lines(typical()) == [
-        "Rows: 6 — 4 enriched, 1 not found, 1 invalid (1 duplicate, 1 from cache)",
+        "Rows: 6 in all; 4 enriched, 1 not found, 1 invalid (1 duplicate, 1 from cache)",
         "Credits: 12 charged, 21 refunded of 33 reserved; 33 saved",
         "Balance: 488 left",
         "Output: out.xlsx",

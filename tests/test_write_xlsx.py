@@ -269,7 +269,7 @@ def test_summary_sheet_in_words_and_numbers(tmp_path: Path) -> None:
     assert pairs["Refunded"] == 1
     assert pairs["Balance after"] == 99
     assert pairs["Enriched"] == 1
-    assert "Rows: 3 — 1 enriched, 1 not found, 1 invalid" in pairs
+    assert "Rows: 3 in all; 1 enriched, 1 not found, 1 invalid" in pairs
     assert "enrich-2" in pairs
 
 
