@@ -105,3 +105,22 @@ def test_legacy_paths_are_not_on_v2(v1: tuple[SandboxServer, httpx.Client]) -> N
     resp = httpx.get(srv.base_url + "/auth/validate-key",
                      headers={"Authorization": f"Bearer {srv.api_key}"})
     assert resp.status_code == 404
+
+
+def test_legacy_list_is_protected(v1: tuple[SandboxServer, httpx.Client]) -> None:
+    """The legacy API's Extension Leads list cannot be renamed or deleted (403 list_protected)."""
+    srv, c = v1
+    c.post("/enrich/bulk", json={"contacts": CONTACTS[:1]})
+    lists = c.get("/lead-lists").json()["lists"]
+    list_id = next(x["list_id"] for x in lists if x["name"] == "Extension Leads")
+    assert c.delete(f"/lead-lists/{list_id}").json()["error"]["code"] == "list_protected"
+    assert c.patch(f"/lead-lists/{list_id}", json={"name": "x"}).status_code == 403
+
+
+def test_list_cap() -> None:
+    """Past the organisation's list cap, creating a list is 403 list_cap_reached."""
+    with SandboxServer(fast_config(list_cap=2)) as srv:
+        headers = {"Authorization": f"Bearer {srv.api_key}"}
+        codes = [httpx.post(srv.base_url + "/lead-lists", json={"name": f"n{i}"},
+                            headers=headers).status_code for i in range(3)]
+    assert codes == [201, 201, 403]

@@ -52,5 +52,6 @@ class SandboxConfig:
     default_scopes: tuple[str, ...] = ALL_SCOPES  # scopes of the key SandboxServer hands out
     quote_ttl_s: int = 300
     workflow_failure_rate: float = 0.0  # share of async runs that fail halfway (seeded)
+    list_cap: int = 10_000  # lists per organisation (403 list_cap_reached past it)
     keep_alive_s: int = 5  # idle keep-alive connections are closed after this (uvicorn default)
     bulk_parallelism: int = 20  # leads of a bulk run processed at once

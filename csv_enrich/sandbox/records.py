@@ -55,6 +55,7 @@ class LeadList:
     description: str | None = None
     folder_id: str | None = None
     lead_ids: list[str] = field(default_factory=list)
+    protected: bool = False  # e.g. the legacy API's "Extension Leads" list
 
 
 @dataclass

@@ -62,6 +62,7 @@ def enrich_bulk(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     if not 1 <= len(contacts) <= 250:
         raise ApiError("validation_error", "contacts must hold between 1 and 250 entries.")
     lst, _ = ctx.state.create_list(ctx.org_id, {"name": LIST_NAME})
+    lst.protected = True
     leads: list[Lead] = []
     for contact in contacts:
         fields = {k: v for k, v in contact.items() if v}

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import schemas
 from .app import BodyCheck, Ctx, Endpoint
+from .records import LeadList
 from .routes_bulk import lead_row, page_slice
 from .routes_core import env, list_detail
 from .wire import ApiError, SchemaError, detail
@@ -32,9 +33,16 @@ def list_lists(ctx: Ctx) -> tuple[int, dict[str, Any]]:
                     cursor=str(end) if end < len(lists) else None)
 
 
+def _editable(ctx: Ctx) -> LeadList:
+    lst = ctx.state.get_list(ctx.org_id, ctx.path("list_id"))
+    if lst.protected:
+        raise ApiError("list_protected", f"Lead list '{lst.name}' is protected.")
+    return lst
+
+
 def patch_list(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     """PATCH /lead-lists/{id}: only the fields sent change; null description/folder clears."""
-    lst = ctx.state.get_list(ctx.org_id, ctx.path("list_id"))
+    lst = _editable(ctx)
     sent = ctx.body
     if "name" in sent:
         lst.name = sent["name"]
@@ -59,7 +67,7 @@ def check_patch(body: Any) -> dict[str, Any]:
 
 def delete_list(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     """DELETE /lead-lists/{id}: the list goes, its leads survive; a second delete is 404."""
-    lst = ctx.state.get_list(ctx.org_id, ctx.path("list_id"))
+    lst = _editable(ctx)
     ctx.state.delete_list(lst)
     return 200, env(list_id=lst.list_id, deleted=True, message="List deleted.")
 

@@ -147,6 +147,9 @@ class SandboxState:
         for lst in self.lists.values():
             if lst.org_id == org_id and lst.name.casefold() == name.casefold():
                 return lst, True
+        if sum(lst.org_id == org_id for lst in self.lists.values()) >= self.config.list_cap:
+            raise ApiError("list_cap_reached",
+                           f"The organisation already has {self.config.list_cap} lists.")
         lst = LeadList(new_id("list_"), org_id, name, iso_now(), body.get("description"),
                        body.get("folder_id"))
         self.lists[lst.list_id] = lst

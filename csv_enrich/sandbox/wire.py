@@ -27,6 +27,8 @@ ERROR_DEFAULTS: dict[str, tuple[int, bool, str]] = {
     "not_implemented": (501, False, "This endpoint is not simulated by the sandbox."),
     "method_not_allowed": (405, False, "Use the documented HTTP method."),
     "invalid_cursor": (400, False, "Pass a cursor returned by a previous page."),
+    "list_cap_reached": (403, False, "Delete lists you no longer need, or upgrade the plan."),
+    "list_protected": (403, False, "Protected lists cannot be edited or deleted."),
 }
 
 
