@@ -190,12 +190,14 @@ def build_table(
     """The Table of a grid: header found, headers made unique, blank rows and columns dropped."""
     frame = _blanked(grid.frame)
     fill = _fill(frame)
-    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list(), _data_like(frame))
+    data_like = _data_like(frame)
+    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list(), data_like)
     if header_at is None:
         where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
         raise InputError(f"{where}: has no data; export the sheet again with its header row")
-    body = _body(frame, fill, grid.row_numbers, header_at, limit)
-    header_cells = frame.row(header_at)
+    headerless = data_like[header_at]
+    body = _body(frame, fill, grid.row_numbers, header_at - headerless, limit)
+    header_cells = (None,) * frame.width if headerless else frame.row(header_at)
     keep = [i for i, name in enumerate(frame.columns) if _used(body, name, header_cells[i])]
     headers, header_notes = unique_headers(
         [header_cells[i] for i in keep], [grid.column_labels[i] for i in keep]
@@ -203,13 +205,19 @@ def build_table(
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
-    above = ("title rows above the header were skipped",) if header_at > 0 else ()
     return Table(
         path=path, format=fmt, frame=data, headers=tuple(headers),
         source_rows=tuple(body.get_column(_ROW).to_list()),
-        header_row=grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
-        delimiter=delimiter, encoding=encoding, notes=notes + above + tuple(header_notes),
+        header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
+        delimiter=delimiter, encoding=encoding,
+        notes=notes + _header_notes(header_at, headerless) + tuple(header_notes),
     )  # fmt: skip
+
+
+def _header_notes(header_at: int, headerless: bool) -> tuple[str, ...]:
+    if headerless:
+        return ("there is no header row (the first row holds data); columns are named by position",)
+    return ("title rows above the header were skipped",) if header_at > 0 else ()
 
 
 def _fill(frame: pl.DataFrame) -> pl.Series:
@@ -224,7 +232,8 @@ def _fill(frame: pl.DataFrame) -> pl.Series:
 def _body(
     frame: pl.DataFrame, fill: pl.Series, row_numbers: list[int], header_at: int, limit: int | None
 ) -> pl.DataFrame:
-    """The rows under the header that hold something, with their row numbers in column _ROW."""
+    """The rows under the header (-1: no header) that hold something, with their row numbers
+    in column _ROW."""
     import polars as pl
 
     numbers = pl.Series(_ROW, row_numbers[header_at + 1 :], dtype=pl.Int64)

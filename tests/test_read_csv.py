@@ -144,3 +144,13 @@ def test_year_headers_are_still_headers(tmp_path: Path) -> None:
     data = b"Pipeline report\nEmail,Company,2023,2024\na@b.co,Acme,1,2\n"
     table = read_table(_write(tmp_path, "a.csv", data))
     assert table.headers == ("Email", "Company", "2023", "2024")
+
+
+def test_a_list_without_header_keeps_its_first_row(tmp_path: Path) -> None:
+    """A bare list of emails has no header: no row is lost and columns are named by position."""
+    data = b"jane@acme.io,Acme\njohn@beta.io,Beta\n"
+    table = read_table(_write(tmp_path, "a.csv", data))
+    assert table.headers == ("Column 1", "Column 2")
+    assert table.header_row == 0
+    assert table.source_rows == (1, 2)
+    assert table.frame.get_column("Column 1").to_list() == ["jane@acme.io", "john@beta.io"]

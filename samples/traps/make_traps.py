@@ -187,6 +187,12 @@ def mapping_traps() -> None:
         "rows": [key(2, "domain:acme.io"),
                  invalid(3, "the email is not a work address a domain can be taken from")],
     })  # fmt: skip
+    trap("headerless", "csv", b"jane@acme.io,Acme\nJohn@Beta.io,Beta\n", {
+        "reason": "a bare list without a header row: no row is lost, the values decide",
+        "headers": ["Column 1", "Column 2"], "header_row": 0, "kind": "person",
+        "mapping": {"email": "Column 1"},
+        "rows": [key(1, "email:jane@acme.io"), key(2, "email:john@beta.io")],
+    })  # fmt: skip
     trap("ambiguous", "csv", b"Email,E-mail\na@acme.io,b@beta.io\n", {
         "reason": "two different email columns that fit equally: reported, never guessed",
         "error": "the email column is ambiguous: 'Email' and 'E-mail' all fit; choose one with "
