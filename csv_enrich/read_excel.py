@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,10 @@ def read_workbook(
         raise InputError(
             f"{path}: every sheet is empty; export the sheet again with its header row"
         )
-    return first
+    if len(names) == 1:
+        return first
+    note = f"no sheet has identifier columns, so the first ('{first.sheet}') was read"
+    return replace(first, notes=(*first.notes, note))
 
 
 def check_container(path: Path, fmt: str, head: bytes) -> None:
