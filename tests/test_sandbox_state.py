@@ -92,3 +92,17 @@ def test_serve_reports_url_and_key_and_stops_on_ctrl_c() -> None:
     assert proc.returncode == 0, err
     assert out.strip() == "stopped"
     assert "Traceback" not in err
+
+
+def test_keys_never_reach_the_ledger_or_error_bodies(tmp_path: Path) -> None:
+    """Neither the ledger (HTTP or file) nor an error answer contains a key."""
+    ledger = tmp_path / "ledger.jsonl"
+    with SandboxServer(fast_config(ledger_file=ledger)) as srv, client_for(srv) as c:
+        c.post("/enrichment/person", json={"lead_list_id": "nope", "email": "a@b.io"})
+        wrong = httpx.get(srv.base_url + "/whoami",
+                          headers={"Authorization": "Bearer clapi_wrong_secret_value"})
+        snapshot = json.dumps(srv.ledger())
+        key = srv.api_key
+    assert key not in snapshot
+    assert key not in ledger.read_text()
+    assert "clapi_wrong_secret_value" not in wrong.text
