@@ -362,3 +362,14 @@ def test_import_quote_must_match_rows_imported(client: httpx.Client) -> None:
                       enrichment_type="partial", quote_id=quote)
     assert resp.json()["error"]["code"] == "spend_cap_exceeded"
     assert client.get(f"/lead-lists/{list_id}").json()["lead_count"] == 0
+
+
+def test_dispatch_without_credits_imports_nothing() -> None:
+    """A dispatching import the balance cannot cover is 400 insufficient_credits, nothing stored."""
+    with SandboxServer(fast_config(credits=2)) as srv, client_for(srv) as c:
+        list_id = new_list(c)
+        resp = import_csv(c, list_id, csv_b64(people(3)), dispatch_enrichment=True,
+                          enrichment_type="partial")
+        count = c.get(f"/lead-lists/{list_id}").json()["lead_count"]
+    err = resp.json()["error"]
+    assert (err["code"], err["shortfall_credits"], count) == ("insufficient_credits", 1, 0)
