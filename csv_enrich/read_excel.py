@@ -81,9 +81,25 @@ def check_container(path: Path, fmt: str, head: bytes) -> None:
 def _not_a_workbook(path: Path, head: bytes) -> str:
     if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
         return f"{path}: the workbook does not match its extension; save it again as .xlsx"
+    markup = _markup(head)
+    if markup:
+        return (
+            f"{path}: this is {markup} saved with an Excel extension (as some CRMs export); "
+            "open it in Excel and save it as .xlsx, or export CSV"
+        )
     if _looks_like_text(head):
         return f"{path}: this is text (CSV), not an Excel workbook; rename it to .csv"
     return f"{path}: not a spreadsheet (unknown binary content); export it as .xlsx or .csv"
+
+
+def _markup(head: bytes) -> str | None:
+    """ "a web page (HTML)" or "an XML Spreadsheet 2003" for those fake workbooks, else None."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "an XML Spreadsheet 2003"
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in text:
+        return "a web page (HTML)"
+    return None
 
 
 def _looks_like_text(head: bytes) -> bool:

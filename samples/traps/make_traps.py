@@ -221,6 +221,11 @@ def bad_file_traps() -> None:
         "reason": "a CSV named .xlsx",
         "error": "this is text (CSV), not an Excel workbook; rename it to .csv",
     })  # fmt: skip
+    html = b"<html><body><table><tr><td>Email</td></tr><tr><td>jane@acme.io</td></tr></table>"
+    trap("html_named", "xls", html + b"</body></html>\n", {
+        "reason": "a CRM 'Excel export' that is really an HTML table",
+        "error": "this is a web page (HTML) saved with an Excel extension (as some CRMs export)",
+    })  # fmt: skip
     whole = _xlsx([["Email"], ["jane@acme.io"]])
     trap("truncated", "xlsx", whole[: len(whole) // 2], {
         "reason": "half a workbook (an interrupted download)",
