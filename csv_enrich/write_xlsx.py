@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.report import Report, summary_lines
-from csv_enrich.write_xlsx_sheets import Source, copy_defined_names, copy_sheet, drawings_note
+from csv_enrich.write_xlsx_sheets import (
+    Source,
+    copy_defined_names,
+    copy_rows,
+    copy_sheet,
+    drawings_note,
+)
 
 if TYPE_CHECKING:
     from csv_enrich.read import Table
@@ -70,14 +76,17 @@ def write_xlsx(
     book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
     styles = _Styles(book)
     data_name, order = _sheet_order(table)
-    source = Source(table.path, book) if len(order) > 1 else None
+    top = table.header_row - 1 if table.format in CARRIED_FORMATS else 0
+    source = Source(table.path, book) if len(order) > 1 or top else None
     out = _uncarried(table)
     try:
         for name in order:
             if name == data_name:
                 sheet = book.add_worksheet(name)
                 sheet.activate()
-                out += _write_data(sheet, table, kind, names, values, styles)
+                if source is not None and top:
+                    copy_rows(source, name, sheet, top)
+                out += _write_data(sheet, table, kind, names, values, styles, top)
             else:
                 out += copy_sheet(source, name) if source else []
         if source is not None:
@@ -127,23 +136,27 @@ def _write_data(
     names: Sequence[str],
     values: Sequence[Sequence[str | int | None]],
     styles: _Styles,
+    top: int = 0,
 ) -> list[str]:
+    """The header on row `top` (0-based; rows above it hold the input's title rows), then the
+    data rows with their appended cells."""
     headers = [*table.headers, *names]
     _set_widths(sheet, table, headers, values)
     for j, header in enumerate(headers):
-        sheet.write_string(0, j, header, styles.header)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, table.frame.height, len(headers) - 1)
+        sheet.write_string(top, j, header, styles.header)
+    sheet.freeze_panes(top + 1, 0)
+    sheet.autofilter(top, 0, top + table.frame.height, len(headers) - 1)
     links = _LinkBudget()
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
     start = len(table.headers)
     for i, cells in enumerate(table.frame.iter_rows()):
+        row = top + 1 + i
         for j, text in enumerate(cells):
             if text is not None:
-                sheet.write_string(i + 1, j, text, styles.text)
+                sheet.write_string(row, j, text, styles.text)
         for k, column in enumerate(values):
             if (value := column[i]) is not None:
-                writers[k](sheet, i + 1, start + k, value)
+                writers[k](sheet, row, start + k, value)
     return links.notes()
 
 

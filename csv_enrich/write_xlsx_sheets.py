@@ -1,11 +1,11 @@
-"""Carry the other sheets of an XLSX input into the output workbook.
+"""Carry the other sheets of an XLSX input, and the title rows above its header, into the output.
 
 openpyxl reads the input read-only (streaming, formulas as written) and xlsxwriter writes each
 cell back in row order: its value or formula, number format, font, fill, borders and alignment.
-The sheet's column widths, hidden columns, row heights, one-row merged ranges and visibility,
-and the workbook's defined names, follow; they are read from the sheet's XML (defusedxml), which
-openpyxl's read-only mode does not expose. What cannot be carried (merges over several rows,
-charts, images, comments) is named in a note.
+For the other sheets, the column widths, hidden columns, row heights, one-row merged ranges and
+visibility follow too, read from the sheet's XML (defusedxml), which openpyxl's read-only mode
+does not expose; so do the workbook's defined names. What cannot be carried (merges over several
+rows, charts, images, comments) is named in a note.
 """
 
 from __future__ import annotations
@@ -77,6 +77,16 @@ def copy_sheet(source: Source, name: str) -> list[str]:
     if getattr(found, "sheet_state", "visible") != "visible":
         sheet.hide()
     return _lost(name, layout)
+
+
+def copy_rows(source: Source, name: str, sheet: Any, rows: int) -> None:
+    """Copy the first `rows` rows of the input's sheet `name` (the title rows above its header)
+    into `sheet`, with their values and styles."""
+    found = source.workbook[name] if name in source.workbook.sheetnames else None
+    for row in found.iter_rows(max_row=rows) if found is not None else ():
+        for cell in row:
+            if cell.value is not None or getattr(cell, "has_style", False):
+                _copy_cell(sheet, cell, source, Layout())
 
 
 def copy_defined_names(source: Source) -> list[str]:

@@ -373,3 +373,32 @@ def test_xlsm_macros_are_not_carried_and_say_so(tmp_path: Path) -> None:
     table = make_table(tmp_path / "in.xlsm", fmt="xlsm")
     notes = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
     assert notes == ["The input's macros are not carried over: the output is an .xlsx workbook."]
+
+
+def test_title_rows_above_the_header_are_kept(tmp_path: Path) -> None:
+    """An XLSX whose header is on row 3 keeps its title rows; the header row is the frozen,
+    filtered one and the data follows it."""
+    from openpyxl.styles import Font
+
+    from csv_enrich.read import read_table
+
+    source = tmp_path / "in.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet["A1"] = "Q3 leads export"
+    sheet["A1"].font = Font(bold=True, size=16)
+    sheet.append([])
+    sheet.append(["Email", "Phone"])
+    sheet.append(["jane@acme.io", "+14155550123"])
+    book.save(source)
+    table = read_table(source)
+    assert table.header_row == 3
+    rows = [Outcome("email:jane@acme.io", "not_found")]
+    write_output(table, "person", rows, tmp_path / "out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
+    assert (out["A1"].value, out["A1"].font.b, out["A1"].font.sz) == ("Q3 leads export", True, 16)
+    assert [c.value for c in out[3]][:3] == ["Email", "Phone", "enriched_email"]
+    assert [c.value for c in out[4]][:2] == ["jane@acme.io", "+14155550123"]
+    assert out.freeze_panes == "A4"
+    assert out.auto_filter.ref.startswith("A3:")
