@@ -80,7 +80,7 @@ def read_table(
         from csv_enrich.read_excel import read_workbook
 
         return read_workbook(path, fmt, data_head, sheet=sheet, limit=limit, accept=accept)
-    return _read_text(path, fmt, limit)
+    return _read_text(path, fmt, data_head, limit)
 
 
 def _format_of(path: Path) -> str:
@@ -111,10 +111,10 @@ def _head(path: Path) -> bytes:
     return head
 
 
-def _read_text(path: Path, fmt: str, limit: int | None) -> Table:
+def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
     from csv_enrich import read_csv
 
-    if _head(path)[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+    if head[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"{path}: this is an Excel workbook, not delimited text; rename it to .xlsx (or .xls)"
         )
