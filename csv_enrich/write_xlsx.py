@@ -139,18 +139,19 @@ def _write_data(
     top: int = 0,
 ) -> list[str]:
     """The header on row `top` (0-based; rows above it hold the input's title rows), then the
-    data rows with their appended cells."""
+    data rows with their appended cells: where they were in an input workbook (blank rows
+    between them stay), else one after the other."""
     headers = [*table.headers, *names]
     _set_widths(sheet, table, headers, values)
     for j, header in enumerate(headers):
         sheet.write_string(top, j, header, styles.header)
     sheet.freeze_panes(top + 1, 0)
-    sheet.autofilter(top, 0, top + table.frame.height, len(headers) - 1)
+    places = _places(table, top)
+    sheet.autofilter(top, 0, places[-1] if places else top, len(headers) - 1)
     links = _LinkBudget()
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
     start = len(table.headers)
-    for i, cells in enumerate(table.frame.iter_rows()):
-        row = top + 1 + i
+    for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
         for j, text in enumerate(cells):
             if text is not None:
                 sheet.write_string(row, j, text, styles.text)
@@ -158,6 +159,16 @@ def _write_data(
             if (value := column[i]) is not None:
                 writers[k](sheet, row, start + k, value)
     return links.notes()
+
+
+def _places(table: Table, top: int) -> list[int]:
+    """The 0-based sheet row of each data row."""
+    compact = list(range(top + 1, top + 1 + table.frame.height))
+    if table.format not in CARRIED_FORMATS:
+        return compact
+    places = [r - 1 for r in table.source_rows]
+    ordered = all(a < b for a, b in zip([top, *places], places, strict=False))
+    return places if ordered and len(places) == len(compact) else compact
 
 
 def _set_widths(

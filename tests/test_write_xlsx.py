@@ -402,3 +402,25 @@ def test_title_rows_above_the_header_are_kept(tmp_path: Path) -> None:
     assert [c.value for c in out[4]][:2] == ["jane@acme.io", "+14155550123"]
     assert out.freeze_panes == "A4"
     assert out.auto_filter.ref.startswith("A3:")
+
+
+def test_blank_rows_between_data_rows_stay(tmp_path: Path) -> None:
+    """In an XLSX input, each data row is written back on its own row, so blank rows remain
+    and "duplicate of row N" points at the row a person sees."""
+    from csv_enrich.read import read_table
+
+    source = tmp_path / "in.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Email"])
+    sheet.append(["jane@acme.io"])
+    sheet.append([])
+    sheet.append(["bob@b.io"])
+    book.save(source)
+    table = read_table(source)
+    assert table.source_rows == (2, 4)
+    rows = [Outcome("email:jane@acme.io", "not_found"), Outcome("email:bob@b.io", "not_found")]
+    write_output(table, "person", rows, tmp_path / "out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    assert [out.cell(r, 1).value for r in (2, 3, 4)] == ["jane@acme.io", None, "bob@b.io"]
+    assert out.auto_filter.ref.endswith("4")
