@@ -214,9 +214,12 @@ def write_output(
 
 
 def _delimiter(table: Table, suffix: str) -> str:
+    """.tsv: tabs; .csv: the input's delimiter (a European semicolon stays) but never a tab,
+    which would open as one column; .txt: the input's delimiter, else tabs."""
     if suffix == ".tsv":
         return "\t"
-    if table.delimiter and table.format in ("csv", "tsv", "txt"):
+    delimited = table.delimiter and table.format in ("csv", "tsv", "txt")
+    if delimited and table.delimiter and not (suffix == ".csv" and table.delimiter == "\t"):
         return table.delimiter
     return "\t" if suffix == ".txt" else ","
 

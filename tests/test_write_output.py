@@ -103,6 +103,16 @@ def test_tsv_uses_tabs_and_workbook_input_uses_commas(tmp_path: Path) -> None:
     assert (tmp_path / "o.csv").read_text(encoding="utf-8").startswith("First Name,Work Email")
 
 
+def test_tab_input_to_csv_gets_commas(tmp_path: Path) -> None:
+    """A TSV input written to .csv gets commas (a tab .csv opens as one column in Excel);
+    to .txt it keeps its tabs."""
+    table = make_table(tmp_path / "in.tsv", delimiter="\t", fmt="tsv")
+    write_output(table, "person", ROWS, tmp_path / "o.csv")
+    write_output(table, "person", ROWS, tmp_path / "o.txt")
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8").startswith("First Name,Work Email")
+    assert (tmp_path / "o.txt").read_text(encoding="utf-8").startswith("First Name\tWork Email")
+
+
 def test_utf8_and_bom(tmp_path: Path) -> None:
     """Output is UTF-8 without a BOM by default, with one when asked (for Excel)."""
     table = make_table(tmp_path / "in.csv")
