@@ -218,9 +218,9 @@ def _delimiter(table: Table, suffix: str) -> str:
     which would open as one column; .txt: the input's delimiter, else tabs."""
     if suffix == ".tsv":
         return "\t"
-    delimited = table.delimiter and table.format in ("csv", "tsv", "txt")
-    if delimited and table.delimiter and not (suffix == ".csv" and table.delimiter == "\t"):
-        return table.delimiter
+    given = table.delimiter if table.format in ("csv", "tsv", "txt") else None
+    if given and not (suffix == ".csv" and given == "\t"):
+        return given
     return "\t" if suffix == ".txt" else ","
 
 
