@@ -188,6 +188,10 @@ def _sheet_table(
         from csv_enrich.read_formats import apply_number_formats
 
         grid = apply_number_formats(path, names[index], grid, first_col)
+    elif fmt == "ods":
+        from csv_enrich.read_ods import apply_shown_text
+
+        grid = apply_shown_text(path, names[index], grid, first_col)
     return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)
 
 

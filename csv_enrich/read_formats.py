@@ -38,7 +38,7 @@ def apply_number_formats(path: Path, sheet: str, grid: Grid, first_col: int) -> 
         return grid
     if not data:
         return grid
-    return _place(grid, _styled_cells(data, formats), first_col)
+    return place_cells(grid, _styled_cells(data, formats), first_col)
 
 
 def _parse(archive: zipfile.ZipFile, member: str) -> Any:
@@ -103,8 +103,9 @@ def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, 
     return found
 
 
-def _place(grid: Grid, found: list[tuple[int, int, str]], first_col: int) -> Grid:
-    """The grid with the `found` cells replaced, one column rebuilt at a time."""
+def place_cells(grid: Grid, found: list[tuple[int, int, str]], first_col: int) -> Grid:
+    """The grid with the `found` (row, sheet column, text) cells replaced, one column rebuilt at
+    a time; `first_col` is the sheet column of the grid's first column."""
     import polars as pl
 
     by_column: dict[int, list[tuple[int, str]]] = {}

@@ -82,15 +82,33 @@ def _ods() -> bytes:
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
     )
 
-    def cell(value: str | int) -> str:
+    def cell(value: str | int | tuple[str, str, str], repeat: int = 1) -> str:
+        rep = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+        if isinstance(value, tuple):  # (value-type, value attribute, shown text)
+            kind, attr, shown = value
+            return (f'<table:table-cell office:value-type="{kind}" {attr}{rep}>'
+                    f"<text:p>{shown}</text:p></table:table-cell>")  # fmt: skip
         if isinstance(value, int):
-            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
-                    f"<text:p>{value}</text:p></table:table-cell>")  # fmt: skip
-        text = f"<text:p>{value}</text:p>"
-        return f'<table:table-cell office:value-type="string">{text}</table:table-cell>'
+            return cell(("float", f'office:value="{value}"', str(value)), repeat)
+        text = f"<text:p>{value}</text:p>" if value else ""
+        return f'<table:table-cell office:value-type="string"{rep}>{text}</table:table-cell>'
 
-    rows = [["Email", "Phone"], ["jane@acme.io", 14155550123]]
-    body = "".join("<table:table-row>" + "".join(map(cell, r)) + "</table:table-row>" for r in rows)
+    empty = "<table:table-cell/>"
+    gap = '<table:table-cell table:number-columns-repeated="2"/>'
+    many = '<table:table-row table:number-rows-repeated="1048570">' + empty + "</table:table-row>"
+    rows = [
+        empty + cell("Leads from LibreOffice"),
+        empty,
+        empty + "".join(map(cell, ["Email", "Phone", "Zip", "Since", "Share"])),
+        empty + "".join(map(cell, ["jane@acme.io", 14155550123])) + cell(
+            ("float", 'office:value="2134"', "02134")) + cell(
+            ("date", 'office:date-value="2024-03-05"', "05/03/2024")) + cell(
+            ("percentage", 'office:value="0.125"', "12.5%")),
+        empty + cell("john@beta.io") + gap + cell(
+            ("float", 'office:value="7"', "007"), 2),
+    ]  # fmt: skip
+    body = "".join(f"<table:table-row>{r}</table:table-row>" for r in rows)
+    body += many
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
         f'<office:body><office:spreadsheet><table:table table:name="Leads">{body}</table:table>'
@@ -155,9 +173,12 @@ def workbook_traps() -> None:
         "rows": [key(5, "name:jane|doe|acme.io"), key(6, "name:john|roe|beta.io")],
     })  # fmt: skip
     trap("libreoffice", "ods", _ods(), {
-        "reason": "an OpenDocument spreadsheet; the phone number stays digits",
-        "kind": "person", "mapping": {"email": "Email", "phone": "Phone"},
-        "rows": [key(2, "email:jane@acme.io")], "cells": {"Phone": ["14155550123"]},
+        "reason": "an OpenDocument spreadsheet under a title, from column B: numbers, leading "
+                  "zeros, dates and percentages as shown; repeated cells and rows not expanded",
+        "header_row": 3, "kind": "person", "mapping": {"email": "Email", "phone": "Phone"},
+        "rows": [key(4, "email:jane@acme.io"), key(5, "email:john@beta.io")],
+        "cells": {"Phone": ["14155550123", None], "Zip": ["02134", None],
+                  "Since": ["05/03/2024", "007"], "Share": ["12.5%", "007"]},
     })  # fmt: skip
 
 
