@@ -38,18 +38,24 @@ settle in total?" -> charged_total (or sum over settlements + company charges).
 
 Test controls (outside /api, no auth): POST /_sandbox/keys {"scopes": [...]} mints a key with
 limited scopes; POST /_sandbox/config flips faults, the CSV-import kill switch, latency, rate
-limits, time scale and the balance (see admin.py). State lives in memory unless `state_file` is set.
+limits, time scale and the balance (see admin.py); POST /_sandbox/tasks makes a company cohort for
+by-task. State lives in memory unless `state_file` is set.
+
+Faults ("drop", "lost_answer") close the connection after starting a response: over a socket the
+client sees a transport error (httpx.RemoteProtocolError); through httpx.ASGITransport the app
+raises ConnectionDropped instead.
 """
 
 from __future__ import annotations
 
-from .app import create_app
+from .app import ConnectionDropped, create_app
 from .config import ALL_SCOPES, FAULT_KINDS, SandboxConfig
 from .server import SandboxServer, serve
 from .state import SandboxState
 
 __all__ = [
     "ALL_SCOPES",
+    "ConnectionDropped",
     "FAULT_KINDS",
     "SandboxConfig",
     "SandboxServer",
