@@ -124,6 +124,7 @@ class CleanlistClient:
         self.backoff_max = backoff_max
         self.pacer = pacer or Pacer(rate_limit_per_min)
         self.stats = ClientStats(pacer=self.pacer)
+        self._held = 0  # slots taken ahead with take_slot()
 
     # -- account ---------------------------------------------------------------------------
 
@@ -236,8 +237,23 @@ class CleanlistClient:
             self.stats.retries += 1
             await asyncio.sleep(delay)
 
-    async def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def take_slot(self) -> None:
+        """Wait for a rate-limit slot now and hold it for the next request this client sends,
+        so a caller can choose what to send at the moment it may send (see release_slot)."""
         await self.pacer.acquire()
+        self._held += 1
+
+    def release_slot(self) -> None:
+        """Give back a slot taken with take_slot and not used."""
+        if self._held > 0:
+            self._held -= 1
+            self.pacer.refund()
+
+    async def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._held > 0:
+            self._held -= 1
+        else:
+            await self.pacer.acquire()
         self.stats.requests += 1
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         try:

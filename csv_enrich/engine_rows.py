@@ -13,8 +13,9 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from csv_enrich import errors
 from csv_enrich.client import Lead, LeadsPage, WorkflowStatus
@@ -100,6 +101,7 @@ class RowsRunner:
         self.polls: list[_Poll] = []
         self.unresolved: dict[str, float] = {}  # key -> when the lost submission was sent
         self.busy = 0
+        self.waiting_for_slot = 0
         self.expected = ctx.tuning.first_poll_s
         self.stop_note: str | None = None
         self.claimed: set[str] = set()  # lead ids known to belong to answered submissions
@@ -142,23 +144,39 @@ class RowsRunner:
         await run_workers(self._worker, self.workers)
 
     async def _worker(self) -> None:
-        while True:
+        """Wait for a rate-limit slot only when there is work for it, then choose the job at
+        the moment it may be sent: a due poll first, else the next submission."""
+        while self.queue or self.polls or self.busy:
             now = time.monotonic()
-            if self.polls and self.polls[0].due <= now:
-                job = self._poll(heapq.heappop(self.polls))
-            elif self.queue:
-                job = self._submit(self.queue.popleft())
-            elif self.polls or self.busy:
-                wait = self.polls[0].due - now if self.polls else 0.05
-                await asyncio.sleep(min(max(wait, 0.001), 0.05 if self.busy else wait))
+            if self._ready(now) <= self.waiting_for_slot:
+                nap = self.polls[0].due - now if self.polls else 0.05
+                await asyncio.sleep(min(max(nap, 0.001), 0.05))
                 continue
-            else:
-                return
+            self.waiting_for_slot += 1
+            try:
+                await self.ctx.client.take_slot()
+            finally:
+                self.waiting_for_slot -= 1
+            job = self._pick(time.monotonic())
+            if job is None:
+                self.ctx.client.release_slot()
+                continue
             self.busy += 1
             try:
                 await job
             finally:
                 self.busy -= 1
+
+    def _ready(self, now: float) -> int:
+        """How many jobs could be sent now: submissions waiting plus polls that are due."""
+        return len(self.queue) + sum(1 for p in self.polls if p.due <= now)
+
+    def _pick(self, now: float) -> Coroutine[Any, Any, None] | None:
+        if self.polls and self.polls[0].due <= now:
+            return self._poll(heapq.heappop(self.polls))
+        if self.queue:
+            return self._submit(self.queue.popleft())
+        return None
 
     def _schedule(self, key: str, wf: str, reserved: int, started: float, due: float,
                   polls: int = 0) -> None:
@@ -225,12 +243,18 @@ class RowsRunner:
             self._schedule(p.key, p.workflow_id, p.reserved, p.started, due, p.polls + 1)
 
     def _learn(self, p: _Poll, now: float, *, finished: bool) -> None:
-        """Adapt the expected completion time: down when first polls land, up when early."""
+        """Adapt the expected completion time from first polls: up (past what was seen) when a
+        run was still going; down a little when one had finished and the poll went out on time
+        (a poll held back by the rate limit says nothing about how early it could have been)."""
         if p.polls:
             return
-        factor = 0.9 if finished else 1.3
+        elapsed = now - p.started
+        if not finished:
+            self.expected = max(self.expected * 1.25, elapsed * 1.05)
+        elif elapsed <= self.expected * 1.5:
+            self.expected *= 0.985  # ~6% of first polls early at equilibrium with 1.25 up
         low, high = self.ctx.tuning.min_poll_s / 10, self.ctx.tuning.max_poll_s
-        self.expected = min(high, max(low, self.expected * factor))
+        self.expected = min(high, max(low, self.expected))
 
     def _settled(self, p: _Poll, st: WorkflowStatus) -> None:
         if st.lead_id:

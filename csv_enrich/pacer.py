@@ -49,6 +49,10 @@ class Pacer:
         self._tat = tat + self.interval
         return slot - now
 
+    def refund(self) -> None:
+        """Give back the last slot granted (it went unused)."""
+        self._tat = max(self._clock(), self._tat - self.interval)
+
     def pause_until(self, moment: float) -> None:
         """Grant nothing before `moment` (on the pacer's clock), e.g. after a 429."""
         self._paused_until = max(self._paused_until, moment)
