@@ -294,3 +294,24 @@ def test_pacer_burst_allows_back_to_back_slots() -> None:
     now = [0.0]
     pacer = Pacer(60, burst=3, clock=lambda: now[0])
     assert [pacer.reserve() for _ in range(4)] == [0, 0, 0, pytest.approx(1.0)]
+
+
+def test_pacer_refund_gives_the_slot_back() -> None:
+    """A refunded slot is granted again to the next caller."""
+    now = [0.0]
+    pacer = Pacer(30, clock=lambda: now[0])
+    assert pacer.reserve() == 0
+    assert pacer.reserve() == pytest.approx(2.0)
+    pacer.refund()
+    assert pacer.reserve() == pytest.approx(2.0)
+
+
+@pytest.mark.anyio
+async def test_a_held_slot_is_used_by_the_next_request() -> None:
+    """take_slot waits once; the request that follows does not wait again."""
+    script = Script(httpx.Response(200, json={"organization_id": "o", "credits": 3}))
+    client = make_client(script)
+    await client.take_slot()
+    assert await client.balance() == 3
+    client.release_slot()  # nothing held any more: a no-op
+    assert client.stats.requests == 1

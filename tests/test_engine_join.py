@@ -1,0 +1,73 @@
+"""Joining leads read back from a list onto identities: keys, and the order-anchored fallback."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from csv_enrich.client import Lead
+from csv_enrich.engine_join import LeadIndex, company_fold, fold, join_in_order
+from csv_enrich.models import Identity
+
+
+def lead(lead_id: str, **data: str) -> Lead:
+    """A lead with Outcome.data-style fields (first/last names split out)."""
+    first, last = data.pop("first_name", None), data.pop("last_name", None)
+    domain = data.pop("domain", None)
+    return Lead(lead_id, data, first, last, domain)
+
+
+def test_linkedin_forms_and_email_case_match() -> None:
+    """A regional LinkedIn URL and an upper-case email still find their leads."""
+    index = LeadIndex([lead("l1", linkedin_url="https://www.linkedin.com/in/jane-doe"),
+                       lead("l2", email="bob@acme.io")])
+    jane = Identity("person", "li:jane-doe", linkedin_url="https://de.linkedin.com/in/Jane-Doe/")
+    bob = Identity("person", "email:bob@acme.io", email="Bob@Acme.io")
+    assert index.match(jane).lead_id == "l1"  # type: ignore[union-attr]
+    assert index.match(bob).lead_id == "l2"  # type: ignore[union-attr]
+
+
+def test_names_match_through_company_or_email_domain() -> None:
+    """First + last name join on the company name (suffixes ignored) or the email's domain."""
+    index = LeadIndex([lead("l1", first_name="José", last_name="Núñez", company="Acme, Inc."),
+                       lead("l2", first_name="Ann", last_name="Lee", email="ann.lee@corp.com")])
+    jose = Identity("person", "name:x", first_name="jose", last_name="nunez",
+                    company_name="ACME")
+    ann = Identity("person", "name:y", first_name="Ann", last_name="Lee", domain="corp.com")
+    assert index.match(jose).lead_id == "l1"  # type: ignore[union-attr]
+    assert index.match(ann).lead_id == "l2"  # type: ignore[union-attr]
+
+
+def test_order_fills_gaps_between_matched_neighbours() -> None:
+    """A lead with nothing in common with its row is still its row's when the order says so."""
+    idents = [Identity("person", f"email:p{i}@x.io", email=f"p{i}@x.io") for i in range(4)]
+    leads = [lead("a", email="p0@x.io"), lead("b", first_name="Zed", last_name="Q"),
+             lead("c", email="p2@x.io"), lead("d")]
+    found = join_in_order(idents, LeadIndex(leads))
+    assert [f.lead_id if f else None for f in found] == ["a", "b", "c", "d"]
+
+
+def test_out_of_order_lists_join_by_keys_only() -> None:
+    """When matched leads come back in another order, no positional guess is made."""
+    idents = [Identity("person", f"email:p{i}@x.io", email=f"p{i}@x.io") for i in range(3)]
+    leads = [lead("c", email="p2@x.io"), lead("b"), lead("a", email="p0@x.io")]
+    found = join_in_order(idents, LeadIndex(leads))
+    assert [f.lead_id if f else None for f in found] == ["a", None, "c"]
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=60))
+def test_join_recovers_every_row_when_the_order_is_kept(known: list[bool]) -> None:
+    """Whatever share of leads shows a key, an order-preserving list joins back completely."""
+    idents = [Identity("person", f"email:p{i}@x.io", email=f"p{i}@x.io")
+              for i in range(len(known))]
+    leads = [lead(f"l{i}", email=f"p{i}@x.io") if k else lead(f"l{i}")
+             for i, k in enumerate(known)]
+    found = join_in_order(idents, LeadIndex(leads))
+    assert [f.lead_id if f else None for f in found] == [f"l{i}" for i in range(len(known))]
+
+
+@given(st.text(max_size=30))
+def test_folds_are_idempotent(text: str) -> None:
+    """Folding a folded name or company changes nothing."""
+    assert fold(fold(text)) == fold(text)
+    assert company_fold(company_fold(text)) == company_fold(text)
