@@ -198,6 +198,8 @@ def sandbox(**kw: Any) -> None:
 
     config = SandboxConfig(
         credits=kw["credits"], rate_limit_per_min=kw["rate_limit_per_min"],
+        # one key must be able to use all of its limit: the org limit is twice the key's (>= 60)
+        org_rate_limit_per_min=max(60, 2 * kw["rate_limit_per_min"]),
         latency_ms=kw["latency_ms"], fault_rate=kw["fault_rate"], seed=kw["seed"],
         time_scale=kw["time_scale"], csv_import=not kw["no_csv_import"],
         state_file=kw["state"], ledger_file=kw["ledger"],
