@@ -261,11 +261,13 @@ class CleanlistClient:
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         if resp.is_success:
+            self.pacer.recover()
             return _json_object(resp)
         error = error_from_response(resp.status_code, _json_or_none(resp), resp.headers,
                                     secret=self._key)
         if isinstance(error, errors.RateLimitedError):
             self.stats.rate_limited += 1
+            self.pacer.slow_down()
             self.pacer.pause_for(error.retry_after or 2 * self.pacer.interval)
         raise error
 

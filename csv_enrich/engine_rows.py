@@ -33,6 +33,7 @@ from csv_enrich.models import Identity, Outcome, price
 RECOVERED = "recovered from the lead list (the API's answer was lost)"
 UNMATCHED = ("the API's answer was lost and its lead cannot be told apart in the run's list; "
              "not sent again so it is not paid twice")
+GONE = "the API no longer knows workflow {}; check the balance before enriching this row again"
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
 MAX_RESOLVE_ROUNDS = 5
 
@@ -229,6 +230,10 @@ class RowsRunner:
             st = await self.ctx.client.status(p.workflow_id)
         except (errors.ServerError, errors.TransportError, errors.RateLimitedError):
             st = None
+        except errors.NotFoundError:
+            self.ctx.settle(p.reserved)
+            self.ctx.finish(Outcome(p.key, "failed", note=GONE.format(p.workflow_id)))
+            return
         now = time.monotonic()
         if st is not None and st.terminal:
             self._learn(p, now, finished=True)
@@ -237,7 +242,8 @@ class RowsRunner:
             self.ctx.settle(p.reserved)
             self.ctx.finish(Outcome(p.key, "failed", note=STILL_RUNNING), journal=False)
         else:
-            self._learn(p, now, finished=False)
+            if st is not None:
+                self._learn(p, now, finished=False)
             interval = max(tuning.min_poll_s, self.expected * 0.5) * 1.5**p.polls
             due = now + min(tuning.max_poll_s, interval)
             self._schedule(p.key, p.workflow_id, p.reserved, p.started, due, p.polls + 1)

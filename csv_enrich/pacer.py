@@ -29,6 +29,7 @@ class Pacer:
         if rate_per_min <= 0:
             raise ValueError("rate_per_min must be positive")
         self.interval = 60.0 / rate_per_min
+        self.base_interval = self.interval
         self.burst = max(1, burst)
         self._clock = clock
         self._tat = clock()  # theoretical arrival time of the next request (GCRA)
@@ -60,6 +61,15 @@ class Pacer:
     def pause_for(self, seconds: float) -> None:
         """Grant nothing for the next `seconds`."""
         self.pause_until(self._clock() + max(0.0, seconds))
+
+    def slow_down(self, factor: float = 1.1, limit: float = 2.0) -> None:
+        """The server says we are too fast: space slots `factor` wider (at most `limit` times
+        the configured spacing), so a plan with a lower limit than configured stops colliding."""
+        self.interval = min(self.interval * factor, self.base_interval * limit)
+
+    def recover(self, factor: float = 0.99) -> None:
+        """A request went through: creep back towards the configured spacing."""
+        self.interval = max(self.base_interval, self.interval * factor)
 
     async def acquire(self) -> None:
         """Wait for a slot."""

@@ -315,3 +315,16 @@ async def test_a_held_slot_is_used_by_the_next_request() -> None:
     assert await client.balance() == 3
     client.release_slot()  # nothing held any more: a no-op
     assert client.stats.requests == 1
+
+
+def test_pacer_slows_down_when_told_but_not_without_limit() -> None:
+    """Each slow_down widens the spacing by 10%, never past twice the configured spacing."""
+    pacer = Pacer(30)
+    pacer.slow_down()
+    assert pacer.interval == pytest.approx(2.2)
+    for _ in range(20):
+        pacer.slow_down()
+    assert pacer.interval == pytest.approx(4.0)
+    for _ in range(500):
+        pacer.recover()
+    assert pacer.interval == pytest.approx(2.0)
