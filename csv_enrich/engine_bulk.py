@@ -99,15 +99,25 @@ class BulkRunner:
         bulk = [i for i in importable(self.idents) if i.key not in done]
         ctx.outcomes.update((i.key, o) for i in self.idents if (o := done.get(i.key)))
         if bulk:
-            await self._bulk(self._within_cap(bulk))
+            await self._bulk(self._chosen(bulk))
         rest = [i for i in self.idents if i.key not in ctx.outcomes]
         if rest:
             await RowsRunner(ctx, rest, workers=self.workers).run()
 
+    def _chosen(self, bulk: list[Identity]) -> list[Identity]:
+        """The identities this run's list holds: chosen once (what the cap leaves room for) and
+        journaled, so a resume imports and joins exactly the same rows. Those left out go
+        through the rows strategy, which checks the cap row by row."""
+        keys = self.ctx.journal.get(self.ctx.run_id, "bulk_keys")
+        if keys is not None:
+            wanted = set(keys)
+            return [i for i in bulk if i.key in wanted]
+        chosen = self._within_cap(bulk)
+        self.ctx.journal.set(self.ctx.run_id, "bulk_keys", [i.key for i in chosen])
+        return chosen
+
     def _within_cap(self, bulk: list[Identity]) -> list[Identity]:
-        """The identities the cap leaves room for (all or nothing per run); the rest skipped."""
-        if self.ctx.journal.get(self.ctx.run_id, "bulk_intent") is not None:
-            return bulk  # already quoted (and maybe sent): the run's list is fixed
+        """The identities the cap and balance leave room for; the rest skipped."""
         fit = min(len(bulk), self.ctx.credits_room() // self.price)
         reason = self.ctx.room_for((fit + 1) * self.price) or ""
         for ident in bulk[fit:]:

@@ -216,3 +216,24 @@ async def test_without_export_scope_bulk_reads_the_leads_pages(
                                 tuning=FAST)
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
     assert settled_total(dict(result.outcomes)) == sandbox.ledger()["charged_total"]
+
+
+@pytest.mark.anyio
+async def test_resume_with_a_higher_cap_sends_the_rest_by_rows(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A capped bulk run joins only the rows it imported; rerun with a higher cap, the rows left
+    out go through rows mode, and nobody is charged twice."""
+    idents = [person(n) for n in range(10)]
+    plan = make_plan(idents, mode="bulk")
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        first = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                               options=options(tmp_path, max_credits=6), tuning=FAST)
+        again = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                               options=options(tmp_path, max_credits=100), tuning=FAST)
+    ledger = sandbox.ledger()
+    assert [first.outcomes[i.key].status for i in idents].count("skipped") == 4
+    assert {o.status for o in again.outcomes.values()} <= {"enriched", "not_found"}
+    bulk_run = first.workflows[0].workflow_id
+    assert {again.outcomes[i.key].workflow_id for i in idents[:6]} == {bulk_run}
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert settled_total(dict(again.outcomes)) == ledger["charged_total"]
