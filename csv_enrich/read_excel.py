@@ -6,9 +6,13 @@ a bounded uncompressed size (zip bombs) and no XML document type declarations (e
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,14 +48,18 @@ def read_workbook(
     if sheet is not None:
         return _sheet_table(path, fmt, reader, _pick_sheet(path, names, sheet), names, limit)
     first: Table | None = None
+    refused: InputError | None = None
     for index in range(len(names)):
         try:
             table = _sheet_table(path, fmt, reader, index, names, limit)
-        except InputError:
+        except InputError as exc:
+            refused = refused or exc
             continue
         if accept is None or accept(table):
             return table
         first = first or table
+    if first is None and refused is not None and "has no data" not in str(refused):
+        raise refused
     if first is None:
         raise InputError(
             f"{path}: every sheet is empty; export the sheet again with its header row"
@@ -155,14 +163,40 @@ def _open(path: Path) -> Any:
     import fastexcel
 
     try:
-        return fastexcel.read_excel(path)
-    except Exception as exc:  # calamine's errors have no common public base
+        with calamine_guard():
+            return fastexcel.read_excel(path)
+    except CalamineFailed as exc:
         raise InputError(
-            f"{path}: the workbook cannot be read ({_short(exc)}); open it in Excel and save a copy"
+            f"{path}: the workbook cannot be read ({exc}); open it in Excel and save a copy"
         ) from None
 
 
-def _short(exc: Exception) -> str:
+class CalamineFailed(Exception):
+    """calamine refused the file (an error, or a panic on damaged data)."""
+
+
+@contextmanager
+def calamine_guard() -> Iterator[None]:
+    """Turn calamine's errors and panics into CalamineFailed, and keep the panic message Rust
+    writes to the process's stderr (fd 2) out of the person's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            except (KeyboardInterrupt, SystemExit, GeneratorExit, InputError):
+                raise
+            except BaseException as exc:  # pyo3's PanicException derives from BaseException
+                raise CalamineFailed(_short(exc)) from None
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= 120 else text[:117] + "..."
 
@@ -182,12 +216,17 @@ def _pick_sheet(path: Path, names: tuple[str, ...], wanted: str) -> int:
 def _sheet_table(
     path: Path, fmt: str, reader: Any, index: int, names: tuple[str, ...], limit: int | None
 ) -> Table:
+    xml = b""
+    if fmt in ("xlsx", "xlsm"):
+        from csv_enrich.read_formats import sheet_xml
+
+        xml = sheet_xml(path, names[index])
     frame, first_col = _load(path, reader, index, limit)
     grid = _grid(frame, first_col)
     if fmt in ("xlsx", "xlsm"):
         from csv_enrich.read_formats import apply_number_formats
 
-        grid = apply_number_formats(path, names[index], grid, first_col)
+        grid = apply_number_formats(path, names[index], grid, first_col, xml or None)
     elif fmt == "ods":
         from csv_enrich.read_ods import apply_shown_text
 
@@ -199,14 +238,15 @@ def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.Da
     """The sheet as string columns from row 1, and the 0-based column of its first column."""
     n_rows = None if limit is None else limit + 200
     try:
-        sheet = reader.load_sheet(
-            index, header_row=None, dtypes="string", skip_rows=0, n_rows=n_rows
-        )
-        frame: pl.DataFrame = sheet.to_polars()
-        columns = sheet.available_columns()
-    except Exception as exc:  # calamine's errors have no common public base
+        with calamine_guard():
+            sheet = reader.load_sheet(
+                index, header_row=None, dtypes="string", skip_rows=0, n_rows=n_rows
+            )
+            frame: pl.DataFrame = sheet.to_polars()
+            columns = sheet.available_columns()
+    except CalamineFailed as exc:
         raise InputError(
-            f"{path}: a sheet cannot be read ({_short(exc)}); open it in Excel and save a copy"
+            f"{path}: a sheet cannot be read ({exc}); open it in Excel and save a copy"
         ) from None
     return frame, int(columns[0].absolute_index) if columns else 0
 

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from csv_enrich.errors import InputError
 from csv_enrich.read import Grid
 from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
 
@@ -24,19 +25,56 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*?(?<!/)>')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*?(?<!/)>')
+MAX_CELLS = 30_000_000
 
 
-def apply_number_formats(path: Path, sheet: str, grid: Grid, first_col: int) -> Grid:
+def sheet_xml(path: Path, sheet: str) -> bytes:
+    """The XML of the sheet named `sheet` (b"" when it cannot be found), after checking that the
+    cells holding values span a range calamine can hold: one stray value at XFD1048576 would
+    make it allocate 17 billion cells and abort the process."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            data = archive.read(member) if member else b""
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+        return b""
+    rows, cols = _extent(data)
+    if rows * cols > MAX_CELLS:
+        raise InputError(
+            f"{path}: sheet '{sheet}' has values spread over {rows:,} rows x {cols:,} columns, "
+            "more than csv-enrich reads at once; delete stray cells far from the data, "
+            "or save the sheet as CSV"
+        )
+    return data
+
+
+def _extent(data: bytes) -> tuple[int, int]:
+    """(rows, columns) between the first and last row and column holding a cell (as calamine
+    counts them: by the cells' own references)."""
+    rows = [int(r) for r in set(_CELL_ROW.findall(data))]
+    letters = set(_CELL_COLUMN.findall(data))
+    if not rows or not letters:
+        return 0, 0
+    cols = [_col_index(c) for c in letters]
+    return max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
+
+
+def apply_number_formats(
+    path: Path, sheet: str, grid: Grid, first_col: int, data: bytes | None = None
+) -> Grid:
     """The grid with cells whose number format changes what a person sees re-rendered.
-    `first_col` is the sheet column (0-based) of the grid's first column."""
+    `first_col` is the sheet column (0-based) of the grid's first column; `data` the sheet's
+    XML if already read."""
     try:
         with zipfile.ZipFile(path) as archive:
             formats = _styled_formats(archive)
-            member = _sheet_member(archive, sheet) if formats else None
-            data = archive.read(member) if member else b""
+            member = _sheet_member(archive, sheet) if formats and data is None else None
+            data = archive.read(member) if member else data
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
         return grid
-    if not data:
+    if not data or not formats:
         return grid
     return place_cells(grid, _styled_cells(data, formats), first_col)
 

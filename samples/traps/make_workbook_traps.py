@@ -61,6 +61,13 @@ def _title_merged(wb: Any) -> None:
     ws.write_row(5, 0, ["John", "Roe", "Beta", "beta.io"])
 
 
+def _stray_cell(wb: Any) -> None:
+    ws = wb.add_worksheet("Leads")
+    ws.write_row(0, 0, ["Email", "Company"])
+    ws.write_row(1, 0, ["jane@acme.io", "Acme"])
+    ws.write_string(1048575, 16383, "x")
+
+
 def _sheets(wb: Any) -> None:
     summary = wb.add_worksheet("Summary")
     summary.write_row(0, 0, ["Report", "Q3"])
@@ -157,6 +164,11 @@ def workbook_traps() -> None:
         "sheet_read": "Leads", "kind": "person",
         "mapping": {"email": "Email", "company_name": "Company"},
         "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io")],
+    })  # fmt: skip
+    trap("stray_cell", "xlsx", _book(_stray_cell), {
+        "reason": "one stray value in the sheet's last cell (XFD1048576): refused before calamine "
+                  "would allocate 17 billion cells and abort",
+        "error": "sheet 'Leads' has values spread over 1,048,576 rows x 16,384 columns",
     })  # fmt: skip
     expect("sheets_missing", {
         "file": "sheets.xlsx", "reason": "--sheet names a sheet that is not there",
