@@ -11,6 +11,8 @@ from typing import Any
 import jsonschema
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from csv_enrich.models import (
     EnrichmentType,
@@ -23,10 +25,12 @@ from csv_enrich.models import (
     Plan,
     RunResult,
     WorkflowRecord,
+    columns_for,
 )
 from csv_enrich.read import Table
 from csv_enrich.report import (
     Report,
+    appended_headers,
     build_report,
     default_report_path,
     report_dict,
@@ -415,3 +419,31 @@ def test_cache_saving_is_priced_at_this_runs_type() -> None:
         [CACHED.key], {}, cached={CACHED.key: cached}, workflows=(), enrichment_type="partial"
     )
     assert report.saved.cache == 1
+
+
+CLASHING = [
+    "enrichment_status",
+    "Enrichment_Status",
+    "enriched_email",
+    "enriched_email_2",
+    "ENRICHED_EMAIL_3",
+    "enriched_domain",
+    "Email",
+    "Name",
+]
+
+
+@given(
+    st.lists(st.sampled_from(CLASHING), max_size=8, unique=True),
+    st.sampled_from(["person", "company"]),
+)
+def test_appended_names_never_clash(headers: list[str], kind: Kind) -> None:
+    """Appended names never equal an input header or each other (ignoring case), keep their
+    order and stem, and each renamed one has a note."""
+    names, notes = appended_headers(headers, kind)
+    folded = {n.casefold() for n in names}
+    assert len(folded) == len(names)
+    assert not folded & {h.casefold() for h in headers}
+    wanted = columns_for(kind)
+    assert [n if n in wanted else n.rsplit("_", 1)[0] for n in names] == list(wanted)
+    assert len(notes) == sum(n not in wanted for n in names)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import PERSON_COLUMNS, Outcome
 from csv_enrich.read import Table
 from csv_enrich.report import atomic_path
-from csv_enrich.write import check_fits, check_writable, write_output
+from csv_enrich.write import check_fits, check_writable, neutralise, write_output
 
 HEADERS = ("First Name", "Work Email", "Phone", "Zip", "Notes")
 CELLS = [
@@ -249,3 +252,39 @@ def test_too_many_columns_for_excel(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"do not fit in an Excel sheet.*-o wide\.csv"):
         check_fits(table, tmp_path / "wide.xlsx", "person")
     check_fits(table, tmp_path / "wide.csv", "person")
+
+
+cell_text = st.one_of(
+    st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(cell_text, cell_text), min_size=1, max_size=6),
+    st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_any_cells_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[tuple[str | None, str | None]], sep: str
+) -> None:
+    """Whatever the text (quotes, delimiters, line breaks, any script), a CSV reader gets back
+    each cell as neutralise() made it, with every row in place."""
+    folder = tmp_path_factory.mktemp("rt")
+    frame = pl.DataFrame(cells, schema=["a", "b"], orient="row")
+    table = Table(
+        path=folder / "in.csv",
+        format="csv",
+        frame=frame,
+        headers=("a", "b"),
+        source_rows=tuple(range(2, len(cells) + 2)),
+        delimiter=sep,
+    )
+    rows = [Outcome(f"k{i}", "not_found") for i in range(len(cells))]
+    out = folder / "out.csv"
+    write_output(table, "person", rows, out)
+    with out.open(newline="", encoding="utf-8") as fh:
+        back = list(csv.reader(fh, delimiter="," if sep == "\t" else sep))
+    assert back[0][:3] == ["a", "b", "enriched_email"]
+    assert [r[:2] for r in back[1:]] == [
+        [neutralise(v) if v else "" for v in pair] for pair in cells
+    ]
