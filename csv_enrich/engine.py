@@ -70,19 +70,18 @@ async def run_plan(
 ) -> RunResult:
     """Enrich `plan.identities`: one Outcome per identity, the workflows, requests and money."""
     ctx = RunContext(plan, client, journal, cache, options, progress, tuning or Tuning())
+    beat = asyncio.create_task(heartbeat(ctx))
     try:
         if balance_before is None:
             balance_before = await client.balance()
         ctx.balance_left = balance_before
-        beat = asyncio.create_task(heartbeat(ctx))
-        try:
-            mode = await _run(ctx, choose_mode(plan, ctx.tuning))
-        finally:
-            beat.cancel()
+        mode = await _run(ctx, choose_mode(plan, ctx.tuning))
         spent = ctx.settled_here or ctx.reserved_total
         balance_after = await client.balance() if spent else balance_before
     except asyncio.CancelledError:
         raise errors.Interrupted(INTERRUPTED) from None
+    finally:
+        beat.cancel()
     return _result(ctx, mode, balance_before, balance_after)
 
 

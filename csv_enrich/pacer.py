@@ -11,6 +11,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
+NOTICEABLE_S = 3.0
+
 
 class Pacer:
     """Grant at most `rate_per_min` slots per minute, `burst` of them back to back.
@@ -39,8 +41,12 @@ class Pacer:
 
     @property
     def waiting(self) -> bool:
-        """True while a caller is sleeping for a slot."""
-        return self._waiters > 0
+        """True while the rate limit holds work back noticeably: a server-ordered pause, or
+        callers queued for slots more than a few seconds ahead."""
+        now = self._clock()
+        ahead = self._tat - now
+        return now < self._paused_until or (
+            self._waiters > 0 and ahead > max(NOTICEABLE_S, 2 * self.interval))
 
     def reserve(self) -> float:
         """Book the next slot and return how long to wait for it (0 when it is free now)."""
