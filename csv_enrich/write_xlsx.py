@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
 URL_LIMIT = 2_079  # Excel's characters per hyperlink
+CELL_LIMIT = 32_767  # Excel's characters per cell
+TRUNCATED = -2  # what xlsxwriter's write_string returns when it had to cut a string
 WIDTH_SAMPLE = 500
 WORKFLOWS_SHOWN = 1_000  # on the Summary sheet (pending reviews first); all are in the JSON
 CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
@@ -150,15 +152,24 @@ def _write_data(
     sheet.autofilter(top, 0, places[-1] if places else top, len(headers) - 1)
     links = _LinkBudget()
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
-    start = len(table.headers)
+    start, cut = len(table.headers), 0
     for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
         for j, text in enumerate(cells):
-            if text is not None:
-                sheet.write_string(row, j, text, styles.text)
+            if text is not None and sheet.write_string(row, j, text, styles.text) == TRUNCATED:
+                cut += 1
         for k, column in enumerate(values):
             if (value := column[i]) is not None:
                 writers[k](sheet, row, start + k, value)
-    return links.notes()
+    return links.notes() + _cut_note(cut)
+
+
+def _cut_note(cut: int) -> list[str]:
+    if not cut:
+        return []
+    return [
+        f"{cut:,} cells are longer than Excel's {CELL_LIMIT:,} characters and were cut short "
+        "in the XLSX output; a CSV output keeps them whole."
+    ]
 
 
 def _places(table: Table, top: int) -> list[int]:

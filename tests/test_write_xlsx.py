@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csv_enrich import write_xlsx
 from csv_enrich.models import (
@@ -424,3 +426,43 @@ def test_blank_rows_between_data_rows_stay(tmp_path: Path) -> None:
     out = openpyxl.load_workbook(tmp_path / "out.xlsx").active
     assert [out.cell(r, 1).value for r in (2, 3, 4)] == ["jane@acme.io", None, "bob@b.io"]
     assert out.auto_filter.ref.endswith("4")
+
+
+def test_overlong_cells_are_cut_with_a_note(tmp_path: Path) -> None:
+    """A cell longer than Excel allows is cut to the limit, and the note says so."""
+    frame = pl.DataFrame({"Email": ["x" * 40_000, "ok"]})
+    table = Table(
+        path=tmp_path / "in.csv", format="csv", frame=frame, headers=("Email",), source_rows=(2, 3)
+    )
+    rows = [Outcome("a", "not_found"), Outcome("b", "not_found")]
+    notes = write_output(table, "person", rows, tmp_path / "out.xlsx")
+    assert notes == [
+        "1 cells are longer than Excel's 32,767 characters and were cut short in "
+        "the XLSX output; a CSV output keeps them whole."
+    ]
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    assert len(sheet["A2"].value) == write_xlsx.CELL_LIMIT
+
+
+cell_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(cell_text, min_size=1, max_size=5))
+def test_any_text_round_trips_as_text(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    """Any text, control characters and formula look-alikes included, is read back by calamine
+    exactly as it was and as a string cell."""
+    folder = tmp_path_factory.mktemp("rt")
+    frame = pl.DataFrame({"Email": texts})
+    table = Table(
+        path=folder / "in.csv",
+        format="csv",
+        frame=frame,
+        headers=("Email",),
+        source_rows=tuple(range(2, len(texts) + 2)),
+    )
+    write_output(table, "person", [Outcome("k", "not_found")] * len(texts), folder / "o.xlsx")
+    back = pl.read_excel(folder / "o.xlsx", engine="calamine", infer_schema_length=0)
+    assert back["Email"].to_list() == texts
