@@ -91,6 +91,7 @@ class BulkRunner:
         self.workers = workers
         self.price = price("person", ctx.etype)
         self.list_id = ""
+        self.refusal = BALANCE_NOTE  # why the bulk run was not sent, if it was not
 
     async def run(self) -> None:
         """Bulk-enrich what can be imported; rows mode for the rest."""
@@ -133,9 +134,9 @@ class BulkRunner:
         if wf is None:
             await self._import(bulk)
             wf = await self._start()
-        if wf is None:  # balance too low for the quote
+        if wf is None:  # the quote is over the balance or the cap
             for ident in bulk:
-                ctx.finish(skipped(ident, BALANCE_NOTE), journal=False)
+                ctx.finish(skipped(ident, self.refusal), journal=False)
             return
         status = await self._wait(wf)
         await self._collect(bulk, status)
@@ -168,7 +169,8 @@ class BulkRunner:
                 return resent
         for _ in range(3):
             quote = await ctx.client.estimate_enrich_list(self.list_id, ctx.etype)
-            if not quote.sufficient:
+            if not quote.sufficient or quote.estimated_cost > ctx.credits_room():
+                self.refusal = ctx.room_for(quote.estimated_cost) or BALANCE_NOTE
                 return None
             ctx.journal.set(ctx.run_id, "bulk_intent", {"quote_id": quote.quote_id,
                                                          "at": time.time()})
