@@ -37,6 +37,8 @@ MAX_BYTES = 140 * 1024
 LOST_RUN = "the bulk run's answer was lost; results read from the list"
 NOT_BACK = "no lead came back for this row"
 RESEND_TRIES = 6
+MISMATCH = ("the bulk run settled {settled:,} credits but the rows add up to {rows:,} "
+            "(per-row credits are worked out from what was found: email 1, phone 10)")
 
 
 class CsvImportDisabled(Exception):
@@ -275,6 +277,10 @@ class BulkRunner:
                                     workflow_id=wf_id))
         ctx.finish_many(outcomes)
         ctx.say("")
+        settled = status.credits_charged if status else None
+        if settled is not None and settled != sum(o.credits for o in outcomes):
+            ctx.warnings.append(MISMATCH.format(settled=settled,
+                                                rows=sum(o.credits for o in outcomes)))
 
 
 def _next_delay(st: WorkflowStatus, elapsed: float, low: float, high: float) -> float:

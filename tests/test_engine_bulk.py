@@ -59,6 +59,7 @@ async def test_bulk_mode_joins_every_lead_back(sandbox: SandboxServer, tmp_path:
     assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
     assert len(result.workflows) == 1
     assert result.workflows[0].credits_charged == ledger["charged_total"]
+    assert result.warnings == ()
     assert result.requests <= 12
     assert max(charges_by_identity(ledger).values()) == 1
 
