@@ -132,3 +132,22 @@ async def test_cancel_raises_interrupted_and_the_rerun_resumes(tmp_path: Path,
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert max(charges_by_identity(ledger).values()) == 1
     assert sum(o.credits for o in result.outcomes.values()) == ledger["charged_total"]
+
+
+@pytest.mark.anyio
+async def test_an_intent_that_never_reached_the_api_is_sent_on_resume(tmp_path: Path) -> None:
+    """A crash between the journal's intent and the request: the list does not hold the lead,
+    so the rerun sends it (once)."""
+    idents = [person(n) for n in range(3)]
+    plan = make_plan(idents, mode="rows", run_id="crashed-before-send")
+    config = SandboxConfig(credits=1000, time_scale=0.001, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000)
+    with SandboxServer(config) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            r.journal.intent(plan.run_id, idents[0].key, 1)
+            result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+    assert requests_to(ledger, "/enrichment/person") == 3
+    assert sum(o.credits for o in result.outcomes.values()) == ledger["charged_total"]
