@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
-from csv_enrich.report import Report, summary_lines
+from csv_enrich.report import Report
 from csv_enrich.write_xlsx_sheets import (
     Source,
     copy_defined_names,
@@ -23,6 +23,7 @@ from csv_enrich.write_xlsx_sheets import (
     copy_sheet,
     drawings_note,
 )
+from csv_enrich.write_xlsx_summary import write_summary
 
 if TYPE_CHECKING:
     from csv_enrich.read import Table
@@ -32,7 +33,6 @@ URL_LIMIT = 2_079  # Excel's characters per hyperlink
 CELL_LIMIT = 32_767  # Excel's characters per cell
 TRUNCATED = -2  # what xlsxwriter's write_string returns when it had to cut a string
 WIDTH_SAMPLE = 500
-WORKFLOWS_SHOWN = 1_000  # on the Summary sheet (pending reviews first); all are in the JSON
 CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
 STATUS_COLOURS = {
     "enriched": ("#C6EFCE", "#006100"),
@@ -77,29 +77,49 @@ def write_xlsx(
     options = {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
     styles = _Styles(book)
-    data_name, order = _sheet_order(table)
-    top = table.header_row - 1 if table.format in CARRIED_FORMATS else 0
-    source = Source(table.path, book) if len(order) > 1 or top else None
-    out = _uncarried(table)
+    order = _sheet_order(table)[1]
+    source = Source(table.path, book) if len(order) > 1 or _top(table) else None
     try:
-        for name in order:
-            if name == data_name:
-                sheet = book.add_worksheet(name)
-                sheet.activate()
-                if source is not None and top:
-                    copy_rows(source, name, sheet, top)
-                out += _write_data(sheet, table, kind, names, values, styles, top)
-            else:
-                out += copy_sheet(source, name) if source else []
-        if source is not None:
-            out += copy_defined_names(source) + drawings_note(table.path)
+        out = _write_sheets(book, table, kind, names, values, styles, source)
         if report is not None:
-            _write_summary(book.add_worksheet(_summary_name(order)), report, styles)
+            sheet = book.add_worksheet(_summary_name(order))
+            write_summary(sheet, report, title=styles.title, header=styles.header)
     finally:
         book.close()
         if source is not None:
             source.close()
     return out
+
+
+def _write_sheets(
+    book: Any,
+    table: Table,
+    kind: Kind,
+    names: Sequence[str],
+    values: Sequence[Sequence[str | int | None]],
+    styles: _Styles,
+    source: Source | None,
+) -> list[str]:
+    """Every sheet in the input's order: the enriched one, and the others carried over."""
+    data_name, order = _sheet_order(table)
+    out = _uncarried(table)
+    for name in order:
+        if name != data_name:
+            out += copy_sheet(source, name) if source else []
+            continue
+        sheet = book.add_worksheet(name)
+        sheet.activate()
+        if source is not None and _top(table):
+            copy_rows(source, name, sheet, _top(table))
+        out += _write_data(sheet, table, kind, names, values, styles, _top(table))
+    if source is not None:
+        out += copy_defined_names(source) + drawings_note(table.path)
+    return out
+
+
+def _top(table: Table) -> int:
+    """Title rows above the header that the output keeps (those of an input workbook)."""
+    return table.header_row - 1 if table.format in CARRIED_FORMATS else 0
 
 
 def _sheet_order(table: Table) -> tuple[str, list[str]]:
@@ -238,140 +258,6 @@ def _link_writer(
             sheet.write_string(row, col, value, styles.text)
 
     return write
-
-
-# -- the Summary sheet -----------------------------------------------------------------------
-
-
-def _write_summary(sheet: Any, report: Report, styles: _Styles) -> None:
-    sheet.set_column(0, 0, 50)
-    sheet.set_column(1, 1, 36)
-    row = 0
-    for title, lines in summary_table(report):
-        if lines:
-            row = _write_section(sheet, row, title, lines, styles) + 1
-    _write_workflows(sheet, row, report, styles)
-
-
-def _write_section(
-    sheet: Any, row: int, title: str, lines: Sequence[tuple[str, object]], styles: _Styles
-) -> int:
-    sheet.write_string(row, 0, title, styles.title)
-    for label, value in lines:
-        row += 1
-        sheet.write_string(row, 0, label)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            sheet.write_number(row, 1, value)
-        elif isinstance(value, str):
-            sheet.write_string(row, 1, value)
-    return row + 1
-
-
-_WORKFLOW_HEADERS = ("Workflow", "Status", "Reserved", "Charged", "Refunded", "Refund status")
-
-
-def _write_workflows(sheet: Any, row: int, report: Report, styles: _Styles) -> None:
-    if not report.workflows:
-        return
-    sheet.write_string(row, 0, "Workflows", styles.title)
-    for j, header in enumerate((*_WORKFLOW_HEADERS, "Refund message")):
-        sheet.write_string(row + 1, j, header, styles.header)
-    shown = sorted(report.workflows, key=lambda w: w.refund_status != "pending_review")
-    for i, w in enumerate(shown[:WORKFLOWS_SHOWN], start=row + 2):
-        sheet.write_string(i, 0, w.workflow_id)
-        sheet.write_string(i, 1, w.status)
-        for j, n in enumerate((w.credits_reserved, w.credits_charged, w.credits_refunded), 2):
-            sheet.write_number(i, j, n)
-        for j, text in enumerate((w.refund_status, w.refund_message), 5):
-            if text:
-                sheet.write_string(i, j, text)
-    if (more := len(shown) - WORKFLOWS_SHOWN) > 0:
-        sheet.write_string(
-            row + 2 + WORKFLOWS_SHOWN, 0, f"... and {more:,} more in the report JSON"
-        )
-
-
-# -- the Summary sheet's content --------------------------------------------------------
-
-
-Line = tuple[str, str | int | float | None]
-
-
-def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
-    """The report as titled sections of (label, value) lines, for the XLSX "Summary" sheet."""
-    rows, saved, api = report.rows, report.saved, report.api
-    return [
-        ("In short", [(line, None) for line in summary_lines(report)]),
-        ("Run", _run_section(report)),
-        ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]),
-        ("Credits", _credit_section(report)),
-        (
-            "Saved",
-            [
-                ("Thanks to the cache", saved.cache),
-                ("Thanks to duplicates", saved.duplicates),
-                ("Invalid rows not sent (up to)", saved.invalid),
-                ("Total", saved.total),
-            ],
-        ),
-        (
-            "API",
-            [
-                ("Requests", api.requests),
-                ("Retries", api.retries),
-                ("Rate-limited (429)", api.rate_limited),
-            ],
-        ),
-        ("Warnings", [(w, None) for w in report.warnings]),
-        ("Notes", [(n, None) for n in report.notes]),
-    ]
-
-
-def _run_section(report: Report) -> list[Line]:
-    return [
-        ("Input", report.input),
-        ("Output", report.output),
-        ("Report", report.report),
-        ("Kind", report.kind),
-        ("Enrichment type", report.enrichment_type),
-        ("Mode", report.mode),
-        ("Started", report.started_at.isoformat()),
-        ("Finished", report.finished_at.isoformat()),
-        ("Duration (seconds)", report.duration_s),
-    ]
-
-
-def _credit_section(report: Report) -> list[Line]:
-    c = report.credits
-    return [
-        ("Most it could have cost (estimate)", c.estimated_max),
-        ("Reserved by the API", c.reserved),
-        ("Charged (settled by the API)", c.charged),
-        ("Refunded", c.refunded),
-        ("Held pending review (failed runs)", c.held_for_review),
-        ("Balance before", c.balance_before),
-        ("Balance after", c.balance_after),
-        *((_charged_label(k), v) for k, v in report.credits_by_outcome.items()),
-    ]
-
-
-def _charged_label(status: str) -> str:
-    if status == "unattributed":
-        return "Charged but not attributed to a row"
-    return f"Charged for {status.replace('_', ' ')} rows"
-
-
-_ROW_LABELS = (
-    ("total", "Total"),
-    ("enriched", "Enriched"),
-    ("not_found", "Not found"),
-    ("invalid", "Invalid (not sent)"),
-    ("failed", "Failed"),
-    ("skipped", "Skipped"),
-    ("duplicate", "Duplicates (paid once)"),
-    ("cached", "From the cache (free)"),
-    ("submitted", "Sent to the API"),
-)
 
 
 __all__ = ("LINK_LIMIT", "write_xlsx")

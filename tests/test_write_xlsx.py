@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csv_enrich import write_xlsx
+from csv_enrich import write_xlsx, write_xlsx_summary
 from csv_enrich.models import (
     COMPANY_COLUMNS,
     PERSON_COLUMNS,
@@ -360,7 +360,7 @@ def test_summary_lists_pending_reviews_first_and_caps_the_list(
 
     from csv_enrich.models import WorkflowRecord
 
-    monkeypatch.setattr(write_xlsx, "WORKFLOWS_SHOWN", 1)
+    monkeypatch.setattr(write_xlsx_summary, "WORKFLOWS_SHOWN", 1)
     table = make_table(tmp_path / "leads.csv")
     report = a_report(tmp_path, table)
     review = WorkflowRecord("enrich-9", "failed", 1, 1, 0, "pending_review", "Support will look")
