@@ -17,7 +17,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,11 @@ def build_report(
         warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
         notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind)))),
     )
+
+
+def with_notes(report: Report, notes: Sequence[str]) -> Report:
+    """The report with more notes (e.g. those `write_output` returns), each once."""
+    return replace(report, notes=tuple(dict.fromkeys((*report.notes, *notes))))
 
 
 def _charged(result: RunResult) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
-from csv_enrich.report import Report
+from csv_enrich.report import Report, with_notes
 from csv_enrich.write_xlsx_sheets import (
     Source,
     copy_defined_names,
@@ -83,7 +83,8 @@ def write_xlsx(
         out = _write_sheets(book, table, kind, names, values, styles, source)
         if report is not None:
             sheet = book.add_worksheet(_summary_name(order))
-            write_summary(sheet, report, title=styles.title, header=styles.header)
+            summary = with_notes(report, out)
+            write_summary(sheet, summary, title=styles.title, header=styles.header)
     finally:
         book.close()
         if source is not None:

@@ -466,3 +466,12 @@ def test_any_text_round_trips_as_text(
     write_output(table, "person", [Outcome("k", "not_found")] * len(texts), folder / "o.xlsx")
     back = pl.read_excel(folder / "o.xlsx", engine="calamine", infer_schema_length=0)
     assert back["Email"].to_list() == texts
+
+
+def test_summary_has_the_writers_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the writer had to change (here: links past Excel's limit) is noted on the Summary."""
+    monkeypatch.setattr(write_xlsx, "LINK_LIMIT", 1)
+    table = make_table(tmp_path / "leads.csv")
+    book = written(tmp_path, table, report=a_report(tmp_path, table))
+    labels = [c.value for c in book["Summary"]["A"] if c.value]
+    assert any(str(label).startswith("Excel allows 1 links per sheet") for label in labels)
