@@ -239,12 +239,14 @@ class BulkRunner:
             except (errors.ServerError, errors.TransportError, errors.RateLimitedError):
                 continue
             if st.terminal:
+                ctx.working = 0
                 ctx.settle(reserved)
                 ctx.record_workflow(workflow_record(st, reserved))
                 return st
             if time.monotonic() - started > tuning.bulk_timeout_s:
                 raise errors.ServerError("The bulk run is still going at the API. Run the same "
                                          "command again later to collect it.")
+            ctx.working = st.processed or 0
             ctx.say(f"bulk enrichment running at the API: {st.progress or 0}% done")
             delay = _next_delay(st, time.monotonic() - started, tuning.min_poll_s,
                                 tuning.max_poll_s)

@@ -76,6 +76,7 @@ class RunContext:
     message: str = ""
     balance_left: int | None = None  # the balance when this run started
     settled_here: int = 0  # credits settled since then
+    working: int = 0  # rows a bulk run has processed but not yet read back (for progress)
     _last_tick: float = 0.0
 
     @property
@@ -158,7 +159,8 @@ class RunContext:
         self._last_tick = now
         stats = self.client.stats
         self.progress(Progress(
-            done=sum(1 for k in self.outcomes if k not in self.plan.cached),
+            done=min(len(self.plan.identities),
+                     sum(1 for k in self.outcomes if k not in self.plan.cached) + self.working),
             total=len(self.plan.identities), credits=self.charged, requests=stats.requests,
             waiting_on_rate_limit=stats.waiting, message=self.message,
         ))
