@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csv_enrich.errors import OutputError
 from csv_enrich.models import (
     EMAIL_PRICE,
     PHONE_PRICE,
@@ -327,8 +328,14 @@ def _workflow_dict(w: WorkflowRecord) -> dict[str, Any]:
 def write_report(report: Report, path: Path) -> None:
     """Write the report JSON to `path` atomically (a temp file in the same folder, then rename)."""
     text = json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise OutputError(
+            f"Could not write the report {str(path)!r}: {exc.strerror or exc}. The output is "
+            "written; the summary above has the figures."
+        ) from exc
 
 
 @contextmanager

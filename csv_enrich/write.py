@@ -126,14 +126,28 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _can_replace(path: Path) -> bool:
+    """Whether an existing file can be written (Windows refuses one that Excel holds open)."""
+    if not os.access(path, os.W_OK):
+        return False
+    try:
+        with path.open("ab"):
+            return True
+    except OSError:
+        return False
+
+
 def _check_target(path: Path, what: str) -> None:
     folder = path.parent
     if path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a folder; give a file name.")
     if not folder.is_dir():
         raise OutputError(f"{what}: the folder {str(folder)!r} does not exist; create it first.")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise OutputError(f"{what}: {str(path)!r} is read-only; choose another name.")
+    if path.exists() and not _can_replace(path):
+        raise OutputError(
+            f"{what}: {str(path)!r} is read-only or open in another program (Excel?); "
+            "close it or choose another name."
+        )
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
@@ -201,16 +215,29 @@ def write_output(
     names, notes = appended_headers(table.headers, kind)
     values = appended_values(kind, rows)
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from csv_enrich.write_xlsx import write_xlsx
-
+    try:
         with atomic_path(path) as tmp:
-            notes += write_xlsx(table, kind, names, values, tmp, report=report)
-        return notes
-    sep = delimiter or _delimiter(table, suffix)
-    with atomic_path(path) as tmp:
-        _write_delimited(table, names, values, tmp, separator=sep, bom=bom)
+            if suffix == ".xlsx":
+                from csv_enrich.write_xlsx import write_xlsx
+
+                notes += write_xlsx(table, kind, names, values, tmp, report=report)
+            else:
+                sep = delimiter or _delimiter(table, suffix)
+                _write_delimited(table, names, values, tmp, separator=sep, bom=bom)
+    except OSError as exc:
+        raise OutputError(_write_failed(path, exc)) from exc
     return notes
+
+
+def _write_failed(path: Path, exc: OSError) -> str:
+    name = Path(exc.filename).name if exc.filename else path.name
+    where = None if name == path.name or name.startswith(f".{path.name}.") else exc.filename
+    because = f"{exc.strerror or exc}" + (f" ({where})" if where else "")
+    return (
+        f"Could not write {str(path)!r}: {because}. The results are in the cache (unless "
+        "--no-cache): the same command, with another -o if needed, writes them without paying "
+        "again."
+    )
 
 
 def _delimiter(table: Table, suffix: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from csv_enrich.errors import OutputError
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
@@ -447,3 +448,9 @@ def test_appended_names_never_clash(headers: list[str], kind: Kind) -> None:
     wanted = columns_for(kind)
     assert [n if n in wanted else n.rsplit("_", 1)[0] for n in names] == list(wanted)
     assert len(notes) == sum(n not in wanted for n in names)
+
+
+def test_report_to_a_missing_folder_is_an_output_error(tmp_path: Path) -> None:
+    """A report that cannot be written is an OutputError naming the file, not a traceback."""
+    with pytest.raises(OutputError, match=r"Could not write the report .*r\.json"):
+        write_report(typical(), tmp_path / "gone" / "r.json")

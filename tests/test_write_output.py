@@ -227,7 +227,7 @@ def test_failed_xlsx_write_keeps_the_old_file(tmp_path: Path) -> None:
     out.write_bytes(b"previous")
     table = make_table(tmp_path / "gone.xlsx", delimiter=None, fmt="xlsx")
     table = Table(**{**vars(table), "sheet": "Leads", "sheets": ("Leads", "Notes")})
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(OutputError, match=r"No such file.*gone\.xlsx.*without paying again"):
         write_output(table, "person", ROWS, out)
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
