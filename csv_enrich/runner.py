@@ -20,8 +20,8 @@ from .errors import Interrupted
 from .journal import Journal, ResultCache, default_state_dir
 from .models import EnrichOptions, Plan, Progress
 from .plan import Loaded, check_budget, load, make_plan
-from .report import Report, build_report, write_report
-from .write import check_writable, join, write_output
+from .report import Report, build_report, with_notes, write_report
+from .write import check_fits, check_writable, join, write_output
 
 ConfirmCallback = Callable[[Plan, int], bool]
 ProgressCallback = Callable[[Progress], None]
@@ -68,6 +68,7 @@ def enrich_file(
     check_writable(options.output, report, input_path=options.input)
     started = datetime.now(UTC)
     loaded = load(options)
+    check_fits(loaded.table, options.output, loaded.columns.kind)
     try:
         return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http))
     except KeyboardInterrupt:
@@ -100,14 +101,16 @@ async def _enrich(
                 plan, client=client, journal=journal, cache=cache, options=options,
                 progress=progress,
             )
-    rows = join(plan, result.outcomes)
+    rows = join(plan, result.outcomes, source_rows=loaded.table.source_rows)
     assert options.output is not None
     report = build_report(
         options=options, table=loaded.table, plan=plan, result=result, rows=rows,
         output=options.output, started_at=started, finished_at=datetime.now(UTC),
-        notes=loaded.columns.notes,
+        notes=(*loaded.table.notes, *loaded.columns.notes), report_path=report_file,
     )
-    write_output(loaded.table, plan.kind, rows, options.output, report=report, bom=options.bom)
+    written = write_output(loaded.table, plan.kind, rows, options.output, report=report,
+                           bom=options.bom)
+    report = with_notes(report, written)
     write_report(report, report_file)
     return report
 
