@@ -125,6 +125,8 @@ class CleanlistClient:
         self.pacer = pacer or Pacer(rate_limit_per_min)
         self.stats = ClientStats(pacer=self.pacer)
         self._held = 0  # slots taken ahead with take_slot()
+        self._paid_calls = 0
+        self._balance_seen: tuple[int, int] | None = None  # (credits, paid calls at the time)
 
     # -- account ---------------------------------------------------------------------------
 
@@ -135,7 +137,14 @@ class CleanlistClient:
     async def balance(self) -> int:
         """The organisation's credit balance (whole credits)."""
         body = await self._call("GET", "/credits/balance")
-        return int(body["credits"])
+        self._balance_seen = (int(body["credits"]), self._paid_calls)
+        return self._balance_seen[0]
+
+    def unspent_balance(self) -> int | None:
+        """The last balance read, if this client has sent no paid call since (else None), so a
+        run started right after its preflight need not ask again."""
+        seen = self._balance_seen
+        return seen[0] if seen is not None and seen[1] == self._paid_calls else None
 
     # -- lists -----------------------------------------------------------------------------
 
@@ -225,6 +234,7 @@ class CleanlistClient:
     async def _call(self, method: str, path: str, *, safety: Safety = "safe",
                     **kwargs: Any) -> dict[str, Any]:
         """Send with pacing and retries; the decoded JSON body, or a typed ApiError."""
+        self._paid_calls += safety == "paid"
         attempt = 0
         while True:
             try:

@@ -20,6 +20,7 @@ from csv_enrich.engine_company import CompanyRunner
 from csv_enrich.engine_rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import EnrichOptions, Identity, Mode, Outcome, Plan, Progress, RunResult
+from csv_enrich.plan import check_budget
 
 __all__ = ["Tuning", "choose_mode", "preflight", "run_plan"]
 
@@ -33,17 +34,9 @@ FALLBACK = ("CSV import is switched off for this account (the API answered 503),
 
 async def preflight(plan: Plan, client: CleanlistClient, options: EnrichOptions) -> int:
     """GET the balance; raise CreditsError (exit 3) when the most the run can cost is over
-    --max-credits or over the balance. Returns the balance."""
+    --max-credits or over the balance (plan.check_budget's rule). Returns the balance."""
     balance = await client.balance()
-    need = plan.estimated_max
-    if options.max_credits is not None and need > options.max_credits:
-        raise errors.CreditsError(
-            f"This run can cost up to {need:,} credits, over --max-credits "
-            f"{options.max_credits:,}. Raise --max-credits, or enrich fewer rows with --limit.")
-    if need > balance:
-        raise errors.CreditsError(
-            f"This run can cost up to {need:,} credits but the balance is {balance:,} (short by "
-            f"{need - balance:,}). Top up, or enrich fewer rows with --limit.")
+    check_budget(plan, max_credits=options.max_credits, balance=balance)
     return balance
 
 
@@ -72,6 +65,8 @@ async def run_plan(
     ctx = RunContext(plan, client, journal, cache, options, progress, tuning or Tuning())
     beat = asyncio.create_task(heartbeat(ctx))
     try:
+        if balance_before is None:
+            balance_before = client.unspent_balance()
         if balance_before is None:
             balance_before = await client.balance()
         ctx.balance_left = balance_before

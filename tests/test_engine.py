@@ -213,3 +213,18 @@ async def test_nothing_to_send_costs_one_request(sandbox: SandboxServer, tmp_pat
     assert result.outcomes == {}
     assert result.requests == 1
     assert result.balance_after == result.balance_before
+
+
+@pytest.mark.anyio
+async def test_preflight_balance_is_reused_by_the_run(sandbox: SandboxServer,
+                                                      tmp_path: Path) -> None:
+    """run_plan right after preflight takes the balance preflight read instead of asking again."""
+    plan = make_plan([person(n) for n in range(2)])
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        balance = await preflight(plan, r.client, options(tmp_path))
+        result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                options=options(tmp_path), tuning=FAST)
+        assert r.client.unspent_balance() == result.balance_after
+    assert result.balance_before == balance
+    reads = [q for q in sandbox.ledger()["requests"] if q["path"].endswith("/credits/balance")]
+    assert len(reads) == 2  # preflight's, and the one after the run
