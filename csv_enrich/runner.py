@@ -140,15 +140,18 @@ class _journal:
     def __init__(self, options: EnrichOptions) -> None:
         self._dir = options.state_dir or default_state_dir()
         self._journal: Journal | None = None
+        self._cache: ResultCache | None = None
 
     def __enter__(self) -> tuple[Journal, ResultCache]:
         self._dir.mkdir(parents=True, exist_ok=True)
         self._journal = Journal(self._dir)
-        return self._journal, ResultCache(self._dir)
+        self._cache = ResultCache(self._dir)
+        return self._journal, self._cache
 
     def __exit__(self, *exc: object) -> None:
-        if self._journal is not None:
-            self._journal.close()
+        for store in (self._cache, self._journal):
+            if store is not None:
+                store.close()
 
 
 class _cache:
@@ -157,14 +160,16 @@ class _cache:
     def __init__(self, options: EnrichOptions) -> None:
         self._dir = options.state_dir or default_state_dir()
         self._use = options.use_cache
+        self._cache: ResultCache | None = None
 
     def __enter__(self) -> ResultCache | None:
-        if not self._use or not self._dir.exists():
-            return None
-        return ResultCache(self._dir)
+        if self._use and self._dir.exists():
+            self._cache = ResultCache(self._dir)
+        return self._cache
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self._cache is not None:
+            self._cache.close()
 
 
 def fetch_balance(options: EnrichOptions) -> int:
