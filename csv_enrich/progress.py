@@ -11,6 +11,15 @@ from .models import Progress
 PLAIN_EVERY_S = 10.0
 
 
+BAR_WIDTH = 20
+
+
+def bar(tick: Progress) -> str:
+    """`[########------------]`: the share of rows done, for the live line."""
+    filled = BAR_WIDTH * tick.done // tick.total if tick.total else 0
+    return "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]"
+
+
 class ProgressPrinter:
     """Render `Progress` ticks to a stream (stderr by default); silent when `quiet`."""
 
@@ -38,7 +47,7 @@ class ProgressPrinter:
         if tick.message and tick.message != self._last_message:
             self._message(tick.message)
         if self._live:
-            self._stream.write("\r" + self.line(tick).ljust(79)[:200])
+            self._stream.write("\r" + (bar(tick) + " " + self.line(tick)).ljust(79)[:200])
             self._stream.flush()
             self._drawn = True
         elif self._due(tick):

@@ -23,7 +23,7 @@ def test_terminal_gets_one_redrawn_line_with_the_counts() -> None:
         printer.update(Progress(done=2, total=4, credits=2, requests=5, waiting_on_rate_limit=True))
     text = out.getvalue()
     assert text.count("\r") == 2
-    assert "2/4 rows · 2 credits · 5 requests" in text
+    assert "[##########----------] 2/4 rows · 2 credits · 5 requests" in text
     assert "waiting on the API rate limit" in text
     assert text.endswith("\n")
 
