@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csv_enrich import errors
-from csv_enrich.client import CleanlistClient
+from csv_enrich.client import CleanlistClient, default_burst
 from csv_enrich.client_wire import error_from_response, parse_status
 from csv_enrich.models import Identity
 from csv_enrich.pacer import Pacer
@@ -328,3 +328,18 @@ def test_pacer_slows_down_when_told_but_not_without_limit() -> None:
     for _ in range(500):
         pacer.recover()
     assert pacer.interval == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(1, 1), (30, 5), (60, 10), (6000, 10)])
+def test_default_burst_is_a_tenth_of_a_minute_capped(rate: int, burst: int) -> None:
+    """A small run goes out at once; the sustained pace stays at the plan's rate."""
+    assert default_burst(rate) == burst
+
+
+def test_burst_slots_are_free_then_spacing_resumes() -> None:
+    """With the default burst at 30/min, five slots are immediate and the sixth waits 2 s."""
+    now = [100.0]
+    pacer = Pacer(30, burst=default_burst(30), clock=lambda: now[0])
+    waits = [pacer.reserve() for _ in range(6)]
+    assert waits[:5] == [0.0] * 5
+    assert waits[5] == pytest.approx(2.0)
