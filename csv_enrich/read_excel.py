@@ -11,6 +11,7 @@ import re
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,7 +44,7 @@ def read_workbook(
 ) -> Table:
     """The chosen sheet of a workbook as a Table (see read.read_table)."""
     check_container(path, fmt, head)
-    reader = _open(path)
+    reader = _open_isolated(path, limit) if fmt == "xls" else _open(path)
     names = tuple(reader.sheet_names)
     if sheet is not None:
         return _sheet_table(path, fmt, reader, _pick_sheet(path, names, sheet), names, limit)
@@ -84,6 +85,10 @@ def check_container(path: Path, fmt: str, head: bytes) -> None:
     if not head.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(path, head))
     check_zip(path)
+    if fmt == "ods":
+        from csv_enrich.read_ods import check_ods
+
+        check_ods(path)
 
 
 def _not_a_workbook(path: Path, head: bytes) -> str:
@@ -125,7 +130,8 @@ def check_zip(path: Path) -> None:
             total = 0
             for info in archive.infolist():
                 total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, OSError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
+            OSError, ValueError, UnicodeDecodeError):  # fmt: skip
         raise InputError(
             f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
         ) from None
@@ -168,6 +174,18 @@ def _open(path: Path) -> Any:
     except CalamineFailed as exc:
         raise InputError(
             f"{path}: the workbook cannot be read ({exc}); open it in Excel and save a copy"
+        ) from None
+
+
+def _open_isolated(path: Path, limit: int | None) -> Any:
+    from csv_enrich.read_isolated import IsolatedReadFailed, read_isolated
+
+    try:
+        return read_isolated(path, None if limit is None else limit + 200)
+    except IsolatedReadFailed as exc:
+        raise InputError(
+            f"{path}: the workbook cannot be read ({exc}); it may be damaged: open it in Excel "
+            "and save a copy as .xlsx"
         ) from None
 
 
@@ -236,6 +254,10 @@ def _sheet_table(
 
 def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:
     """The sheet as string columns from row 1, and the 0-based column of its first column."""
+    from csv_enrich.read_isolated import IsolatedBook
+
+    if isinstance(reader, IsolatedBook):
+        return reader.frames[index], reader.first_cols[index]
     n_rows = None if limit is None else limit + 200
     try:
         with calamine_guard():

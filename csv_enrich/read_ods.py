@@ -13,8 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
+from csv_enrich.errors import InputError
 from csv_enrich.read import Grid
-from csv_enrich.read_formats import place_cells
+from csv_enrich.read_formats import MAX_CELLS, place_cells
 
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -23,6 +24,54 @@ _TABLE = _TABLE_NS + "table"
 _ROW = _TABLE_NS + "table-row"
 _CELLS = (_TABLE_NS + "table-cell", _TABLE_NS + "covered-table-cell")
 _NUMERIC = ("float", "percentage", "currency", "date", "time")
+
+
+def check_ods(path: Path) -> None:
+    """Refuse an .ods whose content.xml is not well-formed XML (calamine can loop forever on
+    one) or whose values span more cells than calamine can hold; streams, never expands."""
+    from defusedxml.ElementTree import ParseError
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            rows, cols = _extent(content)
+    except KeyError:
+        raise InputError(f"{path}: not an OpenDocument spreadsheet (no content.xml)") from None
+    except (ParseError, zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(
+            f"{path}: the spreadsheet is damaged (its XML is broken); open it in LibreOffice "
+            "and save a copy"
+        ) from None
+    if rows * cols > MAX_CELLS:
+        raise InputError(
+            f"{path}: a sheet has values spread over {rows:,} rows x {cols:,} columns, more than "
+            "csv-enrich reads at once; delete stray cells far from the data, or save it as CSV"
+        )
+
+
+def _extent(content: IO[bytes]) -> tuple[int, int]:
+    """The largest (rows, columns) a table's values reach, counting repeats without expanding."""
+    from defusedxml.ElementTree import iterparse
+
+    rows = cols = row = col = last_row = 0
+    for event, node in iterparse(content, events=("start", "end")):
+        if event == "start":
+            if node.tag == _TABLE:
+                row = last_row = 0
+            elif node.tag == _ROW:
+                col, filled = 0, False
+            continue
+        if node.tag in _CELLS:
+            repeat = int(node.get(_TABLE_NS + "number-columns-repeated", "1"))
+            col += repeat
+            if node.get(_OFFICE_NS + "value-type") is not None:
+                cols, filled = max(cols, col), True
+            node.clear()
+        elif node.tag == _ROW:
+            row += int(node.get(_TABLE_NS + "number-rows-repeated", "1"))
+            last_row = row if filled else last_row
+            rows = max(rows, last_row)
+            node.clear()
+    return rows, cols
 
 
 def apply_shown_text(path: Path, sheet: str, grid: Grid, first_col: int) -> Grid:
