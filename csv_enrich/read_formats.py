@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,12 @@ _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*?(?<!/)>')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*?(?<!/)>')
 MAX_CELLS = 30_000_000
+# What a damaged member can raise while it is unzipped and parsed (ParseError is a SyntaxError;
+# an XML declaration naming an unknown encoding is a LookupError).
+BROKEN = (
+    KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, SyntaxError,
+    LookupError,
+)  # fmt: skip
 
 
 def sheet_xml(path: Path, sheet: str) -> bytes:
@@ -38,7 +45,7 @@ def sheet_xml(path: Path, sheet: str) -> bytes:
         with zipfile.ZipFile(path) as archive:
             member = _sheet_member(archive, sheet)
             data = archive.read(member) if member else b""
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+    except BROKEN:
         return b""
     rows, cols = _extent(data)
     if rows * cols > MAX_CELLS:
@@ -72,7 +79,7 @@ def apply_number_formats(
             formats = _styled_formats(archive)
             member = _sheet_member(archive, sheet) if formats and data is None else None
             data = archive.read(member) if member else data
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+    except BROKEN:
         return grid
     if not data or not formats:
         return grid

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from csv_enrich.errors import InputError
 from csv_enrich.read import Grid
-from csv_enrich.read_formats import MAX_CELLS, place_cells
+from csv_enrich.read_formats import BROKEN, MAX_CELLS, place_cells
 
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -29,14 +29,12 @@ _NUMERIC = ("float", "percentage", "currency", "date", "time")
 def check_ods(path: Path) -> None:
     """Refuse an .ods whose content.xml is not well-formed XML (calamine can loop forever on
     one) or whose values span more cells than calamine can hold; streams, never expands."""
-    from defusedxml.ElementTree import ParseError
-
     try:
         with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
             rows, cols = _extent(content)
     except KeyError:
         raise InputError(f"{path}: not an OpenDocument spreadsheet (no content.xml)") from None
-    except (ParseError, zipfile.BadZipFile, OSError, ValueError):
+    except BROKEN:
         raise InputError(
             f"{path}: the spreadsheet is damaged (its XML is broken); open it in LibreOffice "
             "and save a copy"
@@ -79,7 +77,7 @@ def apply_shown_text(path: Path, sheet: str, grid: Grid, first_col: int) -> Grid
     try:
         with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
             found = _shown_cells(content, sheet, grid.frame.width + first_col)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+    except BROKEN:
         return grid
     return place_cells(grid, found, first_col)
 
