@@ -138,6 +138,17 @@ def _ods() -> bytes:
     return out.getvalue()
 
 
+def _damage_ods(ods: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ods)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b"</table:table>", b"<xtable:table>")
+            dst.writestr(_entry(info.filename), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def workbook_traps() -> None:
     """Write the workbook traps and their expectations."""
     trap("numbers", "xlsx", _book(_numbers), {
@@ -183,6 +194,10 @@ def workbook_traps() -> None:
         "reason": "a macro-enabled workbook is read like .xlsx (macros are never run)",
         "header_row": 4, "kind": "person",
         "rows": [key(5, "name:jane|doe|acme.io"), key(6, "name:john|roe|beta.io")],
+    })  # fmt: skip
+    trap("broken_ods", "ods", _damage_ods(_ods()), {
+        "reason": "an .ods whose XML lost a closing tag: refused (calamine would loop forever)",
+        "error": "the spreadsheet is damaged (its XML is broken)",
     })  # fmt: skip
     trap("libreoffice", "ods", _ods(), {
         "reason": "an OpenDocument spreadsheet under a title, from column B: numbers, leading "
