@@ -22,6 +22,9 @@ PERSON_STRONG = ("email", "linkedin_url", "person_id")
 PERSON_NAMES = ("first_name", "last_name", "full_name")
 COMPANY_IDS = ("domain", "website", "company_name", "company_ticker", "company_id")
 COMPANY_ONLY = ("company_ticker", "company_id")
+# Fields whose column decides who is enriched: two candidates are an error, never a guess. For
+# the others (names, company, website, phone) the leftmost wins and a note says so.
+DECISIVE = ("email", "linkedin_url", "person_id", "company_ticker", "company_id", "domain")
 ALIASES = {
     "linkedin": "linkedin_url", "linkedin url": "linkedin_url", "first": "first_name",
     "last": "last_name", "name": "full_name", "company": "company_name", "ticker": "company_ticker",
@@ -153,8 +156,14 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
         best, tied = _best(table, [c for c in candidates if c.field == field])
         fields[field] = best.header
         notes.extend(best.notes)
-        if tied:
+        if tied and field in DECISIVE:
             ambiguities.append(_ambiguity(table, field, tied))
+        elif tied:
+            others = " and ".join(f"'{h}'" for h in tied[1:])
+            notes.append(
+                f"'{tied[0]}' is used as {field}; {others} also fits "
+                f"(choose with --map '{tied[1]}={field}' --map '{tied[0]}=ignore')"
+            )
     return _Choice(fields, tuple(notes), tuple(ambiguities))
 
 

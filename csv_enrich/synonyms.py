@@ -83,13 +83,16 @@ PERSON: dict[str, tuple[str, ...]] = {
     "company_name": (
         (
             "company; company name; account name; organization; organisation; organization name; "
-            "organisation name; employer; current company; company name for emails; "
+            "organisation name; employer; current company; "
             "associated company; company account; account; organization 1 name; business name; "
             "firm; firma; firmenname; unternehmen; arbeitgeber; entreprise; societe; "
             "nom de l entreprise; nom entreprise; empresa; nombre de la empresa; compania; "
             "organizacion; current company name; company name current; org; org name"
         ),
-        ("organization name 1; company 1; company name 1; lead name; lead"),
+        (
+            "organization name 1; company 1; company name 1; lead name; lead; "
+            "company name for emails"
+        ),
     ),
     "domain": (
         (
@@ -108,7 +111,8 @@ PERSON: dict[str, tuple[str, ...]] = {
     ),
     "phone": (
         (
-            "phone; phone number; mobile; mobile phone; work phone; direct phone; telephone; tel; "
+            "phone; phone number; work direct phone; mobile; mobile phone; work phone; "
+            "direct phone; telephone; tel; "
             "cell; cell phone; business phone; corporate phone; mobile number; direct dial; "
             "phone 1; telefon; telefonnummer; handy; mobilnummer; telephone portable; portable; "
             "numero de telephone; telefono; movil; celular; numero de telefono; phone work; "
@@ -136,7 +140,7 @@ COMPANY: dict[str, tuple[str, ...]] = {
     "company_name": (
         (
             "company; company name; account name; organization; organisation; organization name; "
-            "organisation name; employer; current company; company name for emails; "
+            "organisation name; employer; current company; "
             "associated company; company account; account; organization 1 name; business name; "
             "firm; firma; firmenname; unternehmen; arbeitgeber; entreprise; societe; "
             "nom de l entreprise; nom entreprise; empresa; nombre de la empresa; compania; "
@@ -144,7 +148,10 @@ COMPANY: dict[str, tuple[str, ...]] = {
             "organization name; company legal name; legal name; brand; organisation; "
             "raison sociale; nombre; nom"
         ),
-        ("organization name 1; company 1; company name 1; lead name; lead"),
+        (
+            "organization name 1; company 1; company name 1; lead name; lead; "
+            "company name for emails"
+        ),
     ),
     "company_ticker": (
         (

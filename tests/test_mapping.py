@@ -224,3 +224,22 @@ def test_someone_elses_email_is_not_the_leads(tmp_path: Path) -> None:
     assert dict(cmap.fields) == {"full_name": "Name", "company_name": "Company"}
     note = "'Owner Email' holds email addresses of someone other than the lead, so it is not used"
     assert any(n.startswith(note) for n in cmap.notes)
+
+
+def test_apollo_full_export_is_not_ambiguous(tmp_path: Path) -> None:
+    """Apollo's many phone and company columns pick one each with a note, not an error."""
+    headers = ["First Name", "Last Name", "Company", "Company Name for Emails", "Email",
+               "Email Status", "Secondary Email", "Person Linkedin Url", "Website",
+               "Company Linkedin Url", "Twitter Url", "Work Direct Phone", "Mobile Phone",
+               "Corporate Phone", "Other Phone"]  # fmt: skip
+    row = ["Jane", "Doe", "Acme, Inc.", "Acme", "jane@acme.io", "Verified", "j@gmail.com",
+           "http://www.linkedin.com/in/jane-doe", "http://www.acme.io",
+           "http://www.linkedin.com/company/acme", "https://twitter.com/acme", "+1 415 555 0100",
+           "+1 415 555 0101", "+1 415 555 0102", ""]  # fmt: skip
+    cmap = map_columns(_table(tmp_path, headers, row))
+    assert dict(cmap.fields) == {
+        "email": "Email", "linkedin_url": "Person Linkedin Url", "first_name": "First Name",
+        "last_name": "Last Name", "company_name": "Company", "website": "Website",
+        "phone": "Work Direct Phone",
+    }  # fmt: skip
+    assert any(n.startswith("'Work Direct Phone' is used as phone;") for n in cmap.notes)
