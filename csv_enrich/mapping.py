@@ -8,6 +8,7 @@ what it inferred is in `ColumnMap.notes`, and what it cannot decide raises Mappi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -40,6 +41,9 @@ class ColumnMap:
     fields: Mapping[str, str]
     ignored: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    # field -> more headers that fill in, in order, where the field's own column is empty in a
+    # row (e.g. "Email" behind "Work Email"); row_values applies them.
+    fallbacks: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def map_columns(
@@ -56,9 +60,18 @@ def map_columns(
         raise MappingError(chosen.ambiguities[0])
     fields, notes = _finish(table, resolved, chosen, forced)
     _require_identifiers(table, resolved, fields)
-    used = set(fields.values())
+    fallbacks = {
+        f: headers for f, headers in chosen.fallbacks.items()
+        if fields.get(f) == chosen.fields.get(f) and f not in set(forced.values())
+    }  # fmt: skip
+    used = set(fields.values()) | {h for headers in fallbacks.values() for h in headers}
     ignored = tuple(h for h in table.headers if h not in used)
-    return ColumnMap(resolved, fields, ignored, tuple(notes) + chosen.notes)
+    notes += [
+        f"{' and '.join(repr(h) for h in headers)} fill{'s' * (len(headers) == 1)} in {f} "
+        f"where '{fields[f]}' is empty"
+        for f, headers in fallbacks.items()
+    ]
+    return ColumnMap(resolved, fields, ignored, tuple(notes) + chosen.notes, fallbacks)
 
 
 def has_identifiers(table: Table) -> bool:
@@ -72,10 +85,15 @@ def has_identifiers(table: Table) -> bool:
 
 def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
     """One dict per data row: field -> raw text (non-empty only), with derived values added."""
-    names = list(cmap.fields)
-    frame = table.frame.select([cmap.fields[n] for n in names])
-    for row in frame.iter_rows():
-        values = {n: v for n, v in zip(names, row, strict=True) if v is not None and v.strip()}
+    sources = [(f, (h, *cmap.fallbacks.get(f, ()))) for f, h in cmap.fields.items()]
+    headers = list(dict.fromkeys(h for _, hs in sources for h in hs))
+    spots = [(f, [headers.index(h) for h in hs]) for f, hs in sources]
+    for row in table.frame.select(headers).iter_rows():
+        values: dict[str, str] = {}
+        for name, where in spots:
+            text = next((row[i] for i in where if row[i] is not None and row[i].strip()), None)
+            if text is not None:
+                values[name] = text
         yield derive(values, cmap.kind)
 
 
@@ -140,6 +158,7 @@ class _Choice:
     fields: dict[str, str]
     notes: tuple[str, ...]
     ambiguities: tuple[str, ...] = ()
+    fallbacks: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool) -> _Choice:
@@ -150,21 +169,24 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
     fields: dict[str, str] = {}
     notes: list[str] = [n for c in found if not c.field for n in c.notes]
     ambiguities: list[str] = []
-    for field in dict.fromkeys(c.field for c in candidates):
-        if field in taken:
+    fallbacks: dict[str, tuple[str, ...]] = {}
+    for name in dict.fromkeys(c.field for c in candidates):
+        if name in taken:
             continue
-        best, tied = _best(table, [c for c in candidates if c.field == field])
-        fields[field] = best.header
+        best, tied, rest = _best(table, [c for c in candidates if c.field == name])
+        fields[name] = best.header
         notes.extend(best.notes)
-        if tied and field in DECISIVE:
-            ambiguities.append(_ambiguity(table, field, tied))
+        if tied and name in DECISIVE:
+            ambiguities.append(_ambiguity(table, name, tied))
         elif tied:
             others = " and ".join(f"'{h}'" for h in tied[1:])
             notes.append(
-                f"'{tied[0]}' is used as {field}; {others} also fits "
-                f"(choose with --map '{tied[1]}={field}' --map '{tied[0]}=ignore')"
+                f"'{tied[0]}' is used as {name}; {others} also fits "
+                f"(choose with --map '{tied[1]}={name}' --map '{tied[0]}=ignore')"
             )
-    return _Choice(fields, tuple(notes), tuple(ambiguities))
+        if rest:
+            fallbacks[name] = tuple(rest)
+    return _Choice(fields, tuple(notes), tuple(ambiguities), fallbacks)
 
 
 def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
@@ -172,15 +194,20 @@ def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
     return sniff_field(table.frame.get_column(header), header, matched, company)
 
 
-def _best(table: Table, candidates: list[Candidate]) -> tuple[Candidate, list[str]]:
-    """The strongest candidate, and the headers tied with it when they hold different values."""
-    top = min(c.tier for c in candidates)
-    tied = [c for c in candidates if c.tier == top]
-    filled = [c for c in tied if table.frame.get_column(c.header).null_count() < table.frame.height]
-    tied = filled or tied[:1]
+def _best(table: Table, candidates: list[Candidate]) -> tuple[Candidate, list[str], list[str]]:
+    """The strongest candidate holding any value; the headers tied with it when they hold other
+    values; and the other filled candidates, best first, to fill in its empty cells."""
+    height = table.frame.height
+    filled = [c for c in candidates if table.frame.get_column(c.header).null_count() < height]
+    filled = filled or candidates[:1]
+    top = min(c.tier for c in filled)
+    tied = [c for c in filled if c.tier == top]
+    rest = [c.header for c in tied[1:]] + [
+        c.header for c in sorted(filled, key=lambda c: c.tier) if c.tier != top
+    ]
     if len(tied) > 1 and not _same_values(table, [c.header for c in tied]):
-        return tied[0], [c.header for c in tied]
-    return tied[0], []
+        return tied[0], [c.header for c in tied], rest
+    return tied[0], [], rest
 
 
 def _ambiguity(table: Table, field: str, headers: list[str]) -> str:

@@ -243,3 +243,16 @@ def test_apollo_full_export_is_not_ambiguous(tmp_path: Path) -> None:
         "phone": "Work Direct Phone",
     }  # fmt: skip
     assert any(n.startswith("'Work Direct Phone' is used as phone;") for n in cmap.notes)
+
+
+def test_other_email_columns_fill_in_empty_cells(tmp_path: Path) -> None:
+    """A row without a work email is identified by its plain email; an empty column is skipped."""
+    headers = ["Work Email", "Email", "Business Email", "Company"]
+    rows = [["jane@acme.io", "j@gmail.com", "", "Acme"], ["", "john@beta.io", "", "Beta"]]
+    table = _table(tmp_path, headers, *rows)
+    cmap = map_columns(table)
+    assert dict(cmap.fields) == {"email": "Work Email", "company_name": "Company"}
+    assert dict(cmap.fallbacks) == {"email": ("Email",)}
+    assert "'Email' fills in email where 'Work Email' is empty" in cmap.notes
+    assert [v["email"] for v in row_values(table, cmap)] == ["jane@acme.io", "john@beta.io"]
+    assert cmap.ignored == ("Business Email",)
