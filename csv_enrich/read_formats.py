@@ -28,6 +28,9 @@ _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*?(?<!/)>')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*?(?<!/)>')
+_BOOLEAN = re.compile(
+    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="b"[^>]*>(?:<f[^>]*>[^<]*</f>)?<v>([01])</v>'
+)
 MAX_CELLS = 30_000_000
 # What a damaged member can raise while it is unzipped and parsed (ParseError is a SyntaxError;
 # an XML declaration naming an unknown encoding is a LookupError).
@@ -77,13 +80,22 @@ def apply_number_formats(
     try:
         with zipfile.ZipFile(path) as archive:
             formats = _styled_formats(archive)
-            member = _sheet_member(archive, sheet) if formats and data is None else None
+            member = _sheet_member(archive, sheet) if data is None else None
             data = archive.read(member) if member else data
     except BROKEN:
         return grid
-    if not data or not formats:
-        return grid
-    return place_cells(grid, _styled_cells(data, formats), first_col)
+    found = _boolean_cells(data) if data and b't="b"' in data else []
+    if data and formats:
+        found += _styled_cells(data, formats)
+    return place_cells(grid, found, first_col) if found else grid
+
+
+def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:
+    """(row, column, TRUE/FALSE) of the boolean cells, which calamine gives as true/false."""
+    return [
+        (int(m.group(2)) - 1, _col_index(m.group(1)), "TRUE" if m.group(3) == b"1" else "FALSE")
+        for m in _BOOLEAN.finditer(data)
+    ]
 
 
 def _parse(archive: zipfile.ZipFile, member: str) -> Any:

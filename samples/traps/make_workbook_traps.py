@@ -47,6 +47,9 @@ def _numbers(wb: Any) -> None:
     ws.write_formula(2, 6, '="ID-"&D3', None, "ID-501")
     ws.write_number(2, 7, 42)
     ws.write_string(2, 8, "john@beta.io")
+    ws.write_string(0, 9, "Active")
+    ws.write_boolean(1, 9, True)
+    ws.write_boolean(2, 9, False)
     ws.set_column(8, 8, None, None, {"hidden": True})
 
 
@@ -153,14 +156,16 @@ def workbook_traps() -> None:
     """Write the workbook traps and their expectations."""
     trap("numbers", "xlsx", _book(_numbers), {
         "reason": "cells as a person sees them: numbers without .0, leading zeros from number "
-                  "formats, dates as formatted, cached formula values; the hidden Email is read",
+                  "formats, dates as formatted, cached formula values, TRUE/FALSE; the hidden "
+                  "Email is read",
         "kind": "person",
         "mapping": {"email": "Email", "full_name": "Name", "company_name": "Company",
                     "phone": "Phone"},
         "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io")],
         "cells": {"Phone": ["14155550123", "(415) 555-0123"], "Zip": ["02134", "000501"],
                   "Created": ["05/03/2024", "Dec 31, 2024"], "Revenue": ["1,234,567.89", "0.00"],
-                  "Next": ["14155550124", "ID-501"], "Score": ["0.3", "42"]},
+                  "Next": ["14155550124", "ID-501"], "Score": ["0.3", "42"],
+                  "Active": ["TRUE", "FALSE"]},
     })  # fmt: skip
     trap("title_merged", "xlsx", _book(_title_merged), {
         "reason": "a title row and merged group headers above the real header row",
