@@ -15,7 +15,6 @@ from urllib.parse import quote, unquote
 
 from csv_enrich.models import Identity, Invalid, Kind
 
-_WS = re.compile(r"\s+")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _QUERY = re.compile(r"[?#]")
 _EMAIL = re.compile(
@@ -58,7 +57,7 @@ def clean(s: str | None) -> str | None:
     """Trim and collapse whitespace (including non-breaking spaces); None when nothing is left."""
     if s is None:
         return None
-    text = _WS.sub(" ", s.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    text = " ".join(s.replace("\u200b", "").split())  # str.split() knows every Unicode space
     return text or None
 
 
