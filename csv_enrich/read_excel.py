@@ -1,7 +1,10 @@
 """Workbooks (.xlsx, .xlsm, .xls, .ods) -> Table, through fastexcel (calamine), safely.
 
 Before calamine sees a file, the container is checked: the right magic bytes, no encryption,
-a bounded uncompressed size (zip bombs) and no XML document type declarations (entity bombs).
+a bounded uncompressed size (zip bombs), no XML document type declarations (entity bombs), and
+for .ods well-formed XML; the sheet's extent is checked before it is loaded. calamine's errors
+and panics become InputError; .xls files are read in a child process (read_isolated), because a
+damaged one can make calamine abort.
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""Number formats of .xlsx/.xlsm cells, which calamine does not apply (leading zeros, dates).
+"""The sheet XML of .xlsx/.xlsm files: a size check before calamine, and what calamine leaves out.
 
-calamine hands over a number cell's value: 2134 for a ZIP code shown as "02134", 45356 for a
-date shown as "05/03/2024". This module reads the workbook's styles (with defusedxml; the
-container was already checked for DTDs and size), finds the styles whose number format changes
-what a person sees, and re-renders only the cells that use them. A workbook without such styles
-costs one small XML parse; one with them costs one regex pass over the sheet's XML.
+Before calamine loads a sheet, `sheet_xml` checks how far its values reach (one stray value at
+XFD1048576 would make calamine allocate 17 billion cells and abort the process).
+
+After, `apply_number_formats` puts back what a person sees: calamine hands over a number cell's
+value (2134 for a ZIP code shown as "02134", 45356 for a date shown as "05/03/2024", true for
+TRUE). The workbook's styles are read with defusedxml (the container was already checked for
+DTDs and size); only the cells whose style has a number format that changes the text are
+re-rendered. Cost for 100k rows x 12 columns: about 0.5 s for the extent scan, 0.5 s more when
+two columns carry such formats.
 """
 
 from __future__ import annotations
