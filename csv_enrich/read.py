@@ -210,14 +210,15 @@ def build_table(
         source_rows=tuple(body.get_column(_ROW).to_list()),
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding,
-        notes=notes + _header_notes(header_at, headerless) + tuple(header_notes),
+        notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
+        + tuple(header_notes),
     )  # fmt: skip
 
 
-def _header_notes(header_at: int, headerless: bool) -> tuple[str, ...]:
+def _header_notes(filled_above: int, headerless: bool) -> tuple[str, ...]:
     if headerless:
         return ("there is no header row (the first row holds data); columns are named by position",)
-    return ("title rows above the header were skipped",) if header_at > 0 else ()
+    return ("title rows above the header were skipped",) if filled_above else ()
 
 
 def _fill(frame: pl.DataFrame) -> pl.Series:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
 
 from csv_enrich.errors import InputError
 
 MAX_TEXT_BYTES = 1 << 30
 DELIMITERS = (",", ";", "\t", "|")
+_SEP_LINE = re.compile(r"\A\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n)", re.I)
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _ENCODING_NAMES = {
     "cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1", "utf-16": "UTF-16",
@@ -138,7 +140,10 @@ def read_delimited(
     """(line number, fields) per record, the delimiter and the encoding of a delimited file."""
     text, encoding = decode(data, path)
     check_text(text, path)
-    delimiter = sniff_delimiter(text, path.suffix.lower())
+    hint = _SEP_LINE.match(text)
+    if hint:  # Excel's "sep=;" first line: the delimiter, said outright; the line stays blank
+        text = text[hint.end() :]
+    delimiter = hint.group(1) if hint else sniff_delimiter(text, path.suffix.lower())
     try:
         records = _records(text, delimiter, None if limit is None else limit + 200)
     except csv.Error as exc:
@@ -146,4 +151,13 @@ def read_delimited(
             f"{path}: the text cannot be split into fields ({exc}); "
             "check it is a CSV export, or save it as XLSX"
         ) from None
+    if '="' in text:
+        records = [(line, [_unwrap(f) for f in fields]) for line, fields in records]
     return records, delimiter, encoding
+
+
+def _unwrap(field: str) -> str:
+    """="00123" (how some exports keep Excel from dropping zeros) is the text 00123."""
+    if field.startswith('="') and field.endswith('"') and '"' not in field[2:-1]:
+        return field[2:-1]
+    return field

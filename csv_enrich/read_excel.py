@@ -228,9 +228,12 @@ def _pick_sheet(path: Path, names: tuple[str, ...], wanted: str) -> int:
     folded = [n.strip().casefold() for n in names]
     if wanted.strip().casefold() in folded:
         return folded.index(wanted.strip().casefold())
+    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
+        return int(wanted) - 1
     listed = ", ".join(f"'{n}'" for n in names)
     raise InputError(
-        f"{path}: no sheet named '{wanted}'; the sheets are {listed}; use --sheet NAME"
+        f"{path}: no sheet named '{wanted}'; the sheets are {listed}; "
+        "use --sheet NAME (or its number, 1 for the first)"
     )
 
 

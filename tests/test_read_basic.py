@@ -65,3 +65,14 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path / "empty.csv", "")
     with pytest.raises(InputError, match="empty.csv: the file is empty"):
         read_table(path)
+
+
+def test_sheet_by_number(tmp_path: Path) -> None:
+    """--sheet 2 picks the second sheet when no sheet is named "2"."""
+    path = tmp_path / "a.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        wb.add_worksheet("One").write_row(0, 0, ["Email"])
+        two = wb.add_worksheet("Two")
+        two.write_row(0, 0, ["Email"])
+        two.write_row(1, 0, ["jane@acme.io"])
+    assert read_table(path, sheet="2").sheet == "Two"

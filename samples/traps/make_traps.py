@@ -81,6 +81,14 @@ def text_traps() -> None:
         "kind": "person", "mapping": {"email": "Email"},
         "rows": [key(2, "email:jane@acme.io")], "cells": {"Zip": ["02134"]},
     })  # fmt: skip
+    excel = 'sep=;\r\nEmail;Phone;Zip\r\njane@acme.io;="+14155550123";="02134"\r\n'
+    trap("excel_hints", "csv", excel.encode(), {
+        "reason": "Excel's 'sep=;' first line, and =\"...\" cells that keep zeros and + signs",
+        "headers": ["Email", "Phone", "Zip"], "header_row": 2, "kind": "person",
+        "mapping": {"email": "Email", "phone": "Phone"},
+        "rows": [key(3, "email:jane@acme.io")],
+        "cells": {"Phone": ["+14155550123"], "Zip": ["02134"]},
+    })  # fmt: skip
     trap("pipe", "txt", b"email|company\njane@acme.io|Acme, Inc.\n", {
         "reason": "pipe-delimited text with a comma inside a field",
         "headers": ["email", "company"], "kind": "person",
