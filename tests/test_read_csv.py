@@ -91,10 +91,13 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_table(folder)
 
 
+# Left out on purpose: empty and placeholder cells (read as empty) and ="..." cells (read as the
+# text inside, as Excel shows them).
 _CELL = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from('\n",;|\t\''),
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from('\n",;|\t\'='),
     min_size=1, max_size=12,
-).filter(lambda s: bool(s.strip()) and s.strip().lower() not in PLACEHOLDERS)  # fmt: skip
+).filter(lambda s: bool(s.strip()) and s.strip().lower() not in PLACEHOLDERS
+         and not (s.startswith('="') and s.endswith('"')))  # fmt: skip
 
 
 @st.composite
