@@ -200,17 +200,29 @@ class CalamineFailed(Exception):
 def calamine_guard() -> Iterator[None]:
     """Turn calamine's errors and panics into CalamineFailed, and keep the panic message Rust
     writes to the process's stderr (fd 2) out of the person's terminal."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    with _stderr_silenced():
+        try:
+            yield
+        except (KeyboardInterrupt, SystemExit, GeneratorExit, InputError):
+            raise
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            raise CalamineFailed(_short(exc)) from None
+
+
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Point fd 2 at a scratch file for the duration (nothing changes if fd 2 is unusable)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
     try:
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), 2)
             try:
                 yield
-            except (KeyboardInterrupt, SystemExit, GeneratorExit, InputError):
-                raise
-            except BaseException as exc:  # pyo3's PanicException derives from BaseException
-                raise CalamineFailed(_short(exc)) from None
             finally:
                 os.dup2(saved, 2)
     finally:
