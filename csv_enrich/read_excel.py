@@ -62,8 +62,8 @@ def read_workbook(
         if accept is None or accept(table):
             return table
         first = first or table
-    if first is None and refused is not None and "has no data" not in str(refused):
-        raise refused
+    if refused is not None and "has no data" not in str(refused):
+        raise refused  # no sheet was accepted, and one was refused for a reason worth telling
     if first is None:
         raise InputError(
             f"{path}: every sheet is empty; export the sheet again with its header row"
