@@ -30,8 +30,9 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*?(?<!/)>')
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*?(?<!/)>')
+# A cell holding something: its start tag is followed by <v>, <f> or <is>.
+_VALUE_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*>(?=<[vfi])')
+_VALUE_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*>(?=<[vfi])')
 _BOOLEAN = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="b"[^>]*>(?:<f[^>]*>[^<]*</f>)?<v>([01])</v>'
 )
@@ -67,11 +68,10 @@ def sheet_xml(path: Path, sheet: str) -> bytes:
 def _extent(data: bytes) -> tuple[int, int]:
     """(rows, columns) between the first and last row and column holding a cell (as calamine
     counts them: by the cells' own references)."""
-    rows = [int(r) for r in set(_CELL_ROW.findall(data))]
-    letters = set(_CELL_COLUMN.findall(data))
-    if not rows or not letters:
+    rows = [int(r) for r in set(_VALUE_ROW.findall(data))]
+    cols = [_col_index(c) for c in set(_VALUE_COLUMN.findall(data))]
+    if not rows or not cols:
         return 0, 0
-    cols = [_col_index(c) for c in letters]
     return max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
 
 
