@@ -27,14 +27,12 @@ from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_TYPE = re.compile(rb'\bt="(\w+)"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
 # A cell holding something: its start tag is followed by <v>, <f> or <is>.
-_VALUE_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*>(?=<[vfi])')
-_VALUE_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d+"[^>]*>(?=<[vfi])')
+_VALUE_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d+)"[^>]*>(?=<[vfi])')
+_VALUE_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d+"[^>]*>(?=<[vfi])')
 _BOOLEAN = re.compile(
-    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="b"[^>]*>(?:<f[^>]*>[^<]*</f>)?<v>([01])</v>'
+    rb'<c\b(?=[^>]*\bt="b")(?=[^>]*\br="([A-Z]{1,3})(\d+)")[^>]*>'
+    rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([01])</v>"
 )
 MAX_CELLS = 30_000_000
 # What a damaged member can raise while it is unzipped and parsed (ParseError is a SyntaxError;
@@ -151,16 +149,19 @@ def _col_index(letters: bytes) -> int:
 def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, str]]:
     """(row, column, shown text) of the numeric cells whose style has a non-plain format."""
     ids = b"|".join(str(i).encode() for i in sorted(formats))
-    pattern = re.compile(rb'<c\b(?=[^>]*\bs="(' + ids + rb')")([^>]*)>(.*?)</c>', re.S)
+    pattern = re.compile(
+        rb'<c\b(?=[^>]*\bs="(' + ids + rb')")(?=[^>]*\br="([A-Z]{1,3})(\d+)")'
+        rb'(?![^>]*\bt="[^n"])[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([^<]*)</v>'
+    )
     found: list[tuple[int, int, str]] = []
-    for match in pattern.finditer(data):
-        attrs, body = match.group(2), match.group(3)
-        ref, kind, value = _REF.search(attrs), _TYPE.search(attrs), _VALUE.search(body)
-        if ref is None or value is None or (kind is not None and kind.group(1) != b"n"):
-            continue
-        text = render(value.group(1).decode(), formats[int(match.group(1))])
+    columns: dict[bytes, int] = {}
+    for style, letters, row, value in pattern.findall(data):
+        text = render(value.decode(), formats[int(style)])
         if text is not None:
-            found.append((int(ref.group(2)) - 1, _col_index(ref.group(1)), text))
+            column = columns.get(letters)
+            if column is None:
+                column = columns[letters] = _col_index(letters)
+            found.append((int(row) - 1, column, text))
     return found
 
 

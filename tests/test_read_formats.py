@@ -77,3 +77,28 @@ def test_only_the_chosen_sheet_is_formatted(tmp_path: Path) -> None:
         second.write_number(1, 1, 2, zip5)
     assert read_table(path, sheet="First").frame.row(0) == ("a@b.co", "1")
     assert read_table(path, sheet="second").frame.row(0) == ("c@d.co", "00002")
+
+
+def test_attribute_order_does_not_matter(tmp_path: Path) -> None:
+    """Formats and booleans are found whatever order a writer puts a cell's attributes in."""
+    import io
+    import re
+    import zipfile
+
+    path = tmp_path / "a.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Leads")
+        ws.write_row(0, 0, ["Email", "Zip", "Active"])
+        ws.write_string(1, 0, "jane@acme.io")
+        ws.write_number(1, 1, 501, wb.add_format({"num_format": "00000"}))
+        ws.write_boolean(1, 2, True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="(\w+)"((?: \w+="[^"]*")*)', rb'<c\2 r="\1"', data)
+            dst.writestr(name, data)
+    path.write_bytes(out.getvalue())
+    assert b'<c s="' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert read_table(path).frame.row(0) == ("jane@acme.io", "00501", "TRUE")
