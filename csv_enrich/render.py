@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .models import Invalid
+from .engine import choose_mode
+from .models import Invalid, Plan
 
 if TYPE_CHECKING:
     from .runner import Estimate
@@ -28,7 +29,7 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
     return {
         "kind": plan.kind,
         "enrichment_type": plan.enrichment_type,
-        "mode": plan.mode,
+        "mode": choose_mode(plan),
         "sheet": table.sheet,
         "header_row": table.header_row,
         "mapping": dict(columns.fields),
@@ -53,18 +54,36 @@ def estimate_lines(est: Estimate) -> list[str]:
     """What a person reads before spending: the mapping, the counts, bad rows, the cost."""
     plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
     where = f"{table.path.name}" + (f", sheet {table.sheet!r}" if table.sheet else "")
-    lines = [f"{where}: {len(plan.row_keys):,} rows of {plan.kind}s (header on row "
-             f"{table.header_row})", "", "Columns used:"]
+    total = len(plan.row_keys)
+    what = {"person": "people", "company": "companies"}[plan.kind]
+    header = f"header on row {table.header_row}" if table.header_row else "no header row"
+    lines = [f"{where}: {total:,} {'row' if total == 1 else 'rows'} of {what} ({header})",
+             "", "Columns used:"]
     lines += [f"  {header!r:32} -> {field}" for field, header in columns.fields.items()]
     if columns.ignored:
         lines.append("Columns kept but not used: " + ", ".join(repr(h) for h in columns.ignored))
     lines += [f"Note: {note}" for note in (*table.notes, *columns.notes)]
     lines += ["", *_count_lines(est), *_invalid_lines(est), ""]
     lines.append(
-        f"To enrich: {len(plan.identities):,} ({plan.enrichment_type}); "
+        f"To enrich: {len(plan.identities):,} {_what(plan)}; "
         f"at most {plan.estimated_max:,} credits (only what is found is charged)."
     )
+    lines.append(f"How: {HOW[choose_mode(plan)]}.")
     return lines
+
+
+HOW = {
+    "bulk": "bulk mode (the rows are imported into one list and enriched in one run)",
+    "rows": "rows mode (one request per person, about 2 requests each at your rate limit)",
+    "sync": "one company lookup per company (1 credit each; not found costs nothing)",
+}
+
+
+def _what(plan: Plan) -> str:
+    if plan.kind == "company":
+        return "companies"
+    return {"partial": "people for an email", "phone_only": "people for a phone",
+            "full": "people for an email and a phone"}[plan.enrichment_type]
 
 
 def _count_lines(est: Estimate) -> list[str]:

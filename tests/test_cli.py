@@ -214,3 +214,25 @@ def test_readme_command_on_the_embedded_sandbox(tmp_path: Path, state_dir: Path)
     assert len(statuses) == 25
     assert all(statuses)
     assert (tmp_path / "enriched.report.json").exists()
+
+
+def test_estimate_text_shows_mapping_bad_rows_and_cost() -> None:
+    """`estimate` tells a person what was understood, which rows are bad and why, and the cost."""
+    result = run(["estimate", str(SAMPLES / "leads.csv"), "--no-cache", "--type", "full"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "leads.csv: 25 rows of people (header on row 1)" in out
+    assert "'Email'" in out
+    assert "-> email" in out
+    assert "row 16: the LinkedIn URL is a company page, not a person's profile" in out
+    assert "To enrich: 20 people for an email and a phone; at most 220 credits" in out
+    assert "How: bulk mode" in out
+
+
+def test_dry_run_spends_nothing_and_writes_nothing(tmp_path: Path) -> None:
+    """`enrich --dry-run` prints the estimate and neither calls the API nor writes the output."""
+    out = tmp_path / "o.csv"
+    result = run([str(SAMPLES / "companies.csv"), "-o", str(out), "--dry-run", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert "To enrich: 7 companies; at most 7 credits" in result.output
+    assert not out.exists()
