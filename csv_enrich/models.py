@@ -116,6 +116,9 @@ class Identity:
     company_ticker: str | None = None
     company_id: str | None = None
     phone: str | None = None
+    # Every key this identity answers to (`key` first): a row with an email and a LinkedIn URL
+    # is the same person as a row with only that email, and is paid for once.
+    aliases: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, str]:
         """The identifier fields that are set, by field name."""

@@ -244,13 +244,15 @@ def _validate_person(values: Mapping[str, str]) -> Identity | Invalid:
     person_id = normalise_id(values.get("person_id"))
     first, last = _names(values)
     company, domain = normalise_company(values.get("company_name")), _domain_of(values)
-    key = _person_key(email, linkedin, person_id, (first, last, domain or company))
+    name = (first, last, domain or company)
+    key = _person_key(email, linkedin, person_id, name)
     if key is None:
         return Invalid(_person_reason(values, first, last, company or domain))
+    aliases = (key, *_person_aliases(email, linkedin, person_id, name))
     return Identity(
         kind="person", key=key, email=email, linkedin_url=linkedin, person_id=person_id,
         first_name=first, last_name=last, company_name=company, domain=domain,
-        phone=normalise_phone(values.get("phone")),
+        phone=normalise_phone(values.get("phone")), aliases=tuple(dict.fromkeys(aliases)),
     )  # fmt: skip
 
 
@@ -269,6 +271,24 @@ def _person_key(
     if all(name):
         return "name:" + "|".join(_fold(part or "") for part in name)
     return None
+
+
+def _person_aliases(
+    email: str | None,
+    linkedin: str | None,
+    person_id: str | None,
+    name: tuple[str | None, str | None, str | None],
+) -> list[str]:
+    """Every strong key the person answers to (the name key only when no strong one exists,
+    since two people can share a name at one company but not an email or a profile)."""
+    keys = [
+        *(["li:" + slug] if linkedin and (slug := linkedin_slug(linkedin)) else []),
+        *(["email:" + email] if email else []),
+        *(["pid:" + person_id] if person_id else []),
+    ]
+    if not keys and all(name):
+        keys.append("name:" + "|".join(_fold(part or "") for part in name))
+    return keys
 
 
 def _shown(values: Mapping[str, str], field: str) -> str:
@@ -309,9 +329,12 @@ def _validate_company(values: Mapping[str, str]) -> Identity | Invalid:
     key = _company_key(domain, name, ticker, company_id)
     if key is None:
         return Invalid(_company_reason(values))
+    strong = [*(["domain:" + domain] if domain else []),
+              *(["cid:" + company_id] if company_id else [])]
     return Identity(
         kind="company", key=key, company_name=name, domain=domain,
         company_ticker=ticker, company_id=company_id,
+        aliases=tuple(dict.fromkeys((key, *strong))),
     )  # fmt: skip
 
 

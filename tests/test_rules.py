@@ -139,7 +139,7 @@ def test_identity_carries_every_valid_identifier() -> None:
     assert verdict == Identity(
         kind="person", key="li:jane-doe", email="jane@acme.io",
         linkedin_url="https://www.linkedin.com/in/jane-doe", first_name="Jane", last_name="Doe",
-        domain="acme.io", phone="+14155550123",
+        domain="acme.io", phone="+14155550123", aliases=("li:jane-doe", "email:jane@acme.io"),
     )  # fmt: skip
 
 
@@ -221,3 +221,19 @@ def test_validate_never_raises(values: dict[str, str], kind: str) -> None:
     assert isinstance(verdict, Identity | Invalid)
     if isinstance(verdict, Invalid):
         assert verdict.reason
+
+
+def test_aliases_name_every_strong_key_of_a_person() -> None:
+    """A row with an email and a LinkedIn URL answers to both, so a row with either is the same
+    person; the name key is an alias only when there is no strong identifier."""
+    both = rules.validate({"email": "Hannah@Quillstack.com",
+                     "linkedin_url": "linkedin.com/in/hannah-okafor"}, "person")
+    assert isinstance(both, Identity)
+    assert both.aliases == ("li:hannah-okafor", "email:hannah@quillstack.com")
+    named = rules.validate(
+        {"first_name": "Jane", "last_name": "Doe", "domain": "acme.io"}, "person")
+    assert isinstance(named, Identity)
+    assert named.aliases == (named.key,)
+    company = rules.validate({"company_name": "Acme", "domain": "acme.io"}, "company")
+    assert isinstance(company, Identity)
+    assert company.aliases == ("domain:acme.io",)

@@ -1,0 +1,87 @@
+"""The CLI as a separate process: Ctrl-C mid-run, the resume, and the key kept out of everything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture
+def slow_sandbox() -> Iterator[Any]:
+    """Workflows that take a few real seconds, so a run can be interrupted in the middle."""
+    from csv_enrich.sandbox import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(time_scale=0.5, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000)
+    with SandboxServer(config) as server:
+        yield server
+
+
+def cli(args: list[str], server: Any) -> subprocess.Popen[str]:
+    env = {**os.environ, "CLEANLIST_API_KEY": server.api_key,
+           "CLEANLIST_BASE_URL": server.base_url}
+    return subprocess.Popen([sys.executable, "-m", "csv_enrich", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_ctrl_c_exits_130_with_the_resume_command_and_the_rerun_pays_nothing_twice(
+    slow_sandbox: Any, tmp_path: Path
+) -> None:
+    """SIGINT mid-run: exit 130 and the command to resume; that command finishes the run and the
+    ledger charges nobody twice."""
+    args = [str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "out.csv"), "--mode", "rows",
+            "--yes", "--rate-limit", "6000", "--state-dir", str(tmp_path / "state")]
+    proc = cli(args, slow_sandbox)
+    deadline = time.monotonic() + 20
+    while not any(r["path"].endswith("/enrichment/person")
+                  for r in slow_sandbox.ledger()["requests"]):
+        assert time.monotonic() < deadline, "the run never submitted anyone"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Resume with: csv-enrich" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+    rerun = cli(args, slow_sandbox)
+    _, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert (tmp_path / "out.csv").exists()
+    charges = Counter(c["identity"] for c in slow_sandbox.ledger()["charges"] if c["credits"])
+    assert charges
+    assert all(n == 1 for n in charges.values()), charges
+
+
+def test_the_api_key_appears_in_no_output_report_state_or_message(
+    fast_sandbox: Any, tmp_path: Path
+) -> None:
+    """After a run and a failed run, the key is in no file written and in nothing printed."""
+    args = [str(SAMPLES / "leads.xlsx"), "-o", str(tmp_path / "out.xlsx"), "--yes", "--json",
+            "--rate-limit", "6000", "--state-dir", str(tmp_path / "state")]
+    ok = cli(args, fast_sandbox)
+    out, err = ok.communicate(timeout=120)
+    assert ok.returncode == 0, err
+    wrong_key = "clapi_" + "x" * 48
+    env = {**os.environ, "CLEANLIST_API_KEY": wrong_key,
+           "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    bad = subprocess.run([sys.executable, "-m", "csv_enrich", *args[:-4], "--debug",
+                          "--state-dir", str(tmp_path / "state")],
+                         env=env, text=True, capture_output=True, timeout=60)
+    assert bad.returncode == 4, bad.stderr
+    for key in (fast_sandbox.api_key, wrong_key):
+        assert key not in out + err + bad.stdout + bad.stderr
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                assert key.encode() not in path.read_bytes(), path
