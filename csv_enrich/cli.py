@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .errors import AuthError, CsvEnrichError, ExitStatus, Interrupted, UsageError
+from .errors import (
+    AuthError,
+    CreditsError,
+    CsvEnrichError,
+    ExitStatus,
+    Interrupted,
+    UsageError,
+)
 from .models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
 
 if TYPE_CHECKING:
@@ -33,10 +40,17 @@ KEY_HELP = (
 )
 
 
+PLANNED = ("watch", "task", "status")
+
+
 class DefaultGroup(click.Group):
     """A group that runs `enrich` when the first argument is not a command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] in PLANNED and args[0] not in self.commands:
+            click.echo(f"csv-enrich: '{args[0]}' is not in this version yet. To enrich a file: "
+                       "csv-enrich FILE -o OUTPUT (see csv-enrich --help).", err=True)
+            ctx.exit(ExitStatus.USAGE)
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["enrich", *args]
         return super().parse_args(ctx, args)
@@ -126,7 +140,9 @@ def enrich(**kw: Any) -> None:
     """
     with _errors(kw["debug"]):
         if kw["dry_run"]:
-            _print_estimate(_options(kw), as_json=kw["as_json"])
+            options = _options(kw, **_offline_connection(kw))
+            _check_output(options)
+            _print_estimate(options, as_json=kw["as_json"])
             return
         with _connection(kw) as conn:
             options = _options(kw, **conn)
@@ -140,6 +156,11 @@ def enrich(**kw: Any) -> None:
 @click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
               type=click.Path(file_okay=False, path_type=Path),
               help="Where the result cache lives (for cache hits).")
+@click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=DEFAULT_BASE_URL,
+              show_default=True, help="API base URL whose cached results count (no request is "
+                                      "made).")
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The key whose cached results count (else env CLEANLIST_API_KEY; optional).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def estimate(**kw: Any) -> None:
     """Show how INPUT is understood and the most it can cost. Spends nothing, sends nothing.
@@ -149,7 +170,7 @@ def estimate(**kw: Any) -> None:
       csv-enrich estimate leads.csv --type full
     """
     with _errors(kw["debug"]):
-        _print_estimate(_options(kw), as_json=kw["as_json"])
+        _print_estimate(_options(kw, **_offline_connection(kw)), as_json=kw["as_json"])
 
 
 @main.command()
@@ -272,6 +293,25 @@ def _connection(kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
            "state_dir": kw["state_dir"]}
 
 
+def _offline_connection(kw: dict[str, Any]) -> dict[str, Any]:
+    """The API and key an estimate's cache hits belong to; nothing is sent, no key is needed."""
+    try:
+        key = _api_key(kw.get("api_key_file"))
+    except AuthError:
+        key = ""
+    return {"base_url": kw.get("base_url") or DEFAULT_BASE_URL, "api_key": key,
+            "state_dir": kw.get("state_dir")}
+
+
+def _check_output(options: EnrichOptions) -> None:
+    """Refuse an output or report path that cannot be written, as the real run would."""
+    from .runner import report_path
+    from .write import check_writable
+
+    assert options.output is not None
+    check_writable(options.output, report_path(options), input_path=options.input)
+
+
 def _default_state_dir() -> Path:
     from .journal import default_state_dir
 
@@ -296,22 +336,29 @@ def _run_enrich(options: EnrichOptions, kw: dict[str, Any]) -> Report:
     from .progress import ProgressPrinter
     from .runner import enrich_file
 
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
-    if not (kw["yes"] or kw["sandbox"] or options.max_credits is not None or interactive):
-        from .errors import CreditsError
-
-        raise CreditsError(
-            "Not on a terminal, so csv-enrich cannot ask before spending. "
-            "Pass --max-credits N to cap the spend, or --yes to accept the estimate."
-        )
-    confirm = None if (kw["yes"] or kw["sandbox"]) else _confirm
     with ProgressPrinter(quiet=kw["quiet"]) as printer:
         try:
-            return enrich_file(options, confirm=confirm, progress=printer.update)
+            return enrich_file(options, confirm=_confirmation(options, kw),
+                               progress=printer.update)
         except Interrupted as exc:
-            if "before spending" not in exc.message:
-                exc.message += f" Resume with: {_resume_command()}"
+            exc.message += f" Resume with: {_resume_command()}"
             raise
+
+
+def _confirmation(options: EnrichOptions, kw: dict[str, Any]) -> Callable[[Plan, int], bool] | None:
+    """How the run is allowed to spend: --yes and the sandbox need no question; on a terminal
+    the person is asked; elsewhere a --max-credits cap is the consent, and without one the run
+    refuses (exit 3)."""
+    if kw["yes"] or kw["sandbox"]:
+        return None
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        return _confirm
+    if options.max_credits is not None:
+        return None
+    raise CreditsError(
+        "Not on a terminal, so csv-enrich cannot ask before spending. "
+        "Pass --max-credits N to cap the spend, or --yes to accept the estimate."
+    )
 
 
 def _confirm(plan: Plan, balance: int) -> bool:
@@ -320,7 +367,12 @@ def _confirm(plan: Plan, balance: int) -> bool:
         f"up to {plan.estimated_max:,} credits of your {balance:,}.",
         err=True,
     )
-    return click.confirm("Spend up to that?", default=False, err=True)
+    if click.confirm("Spend up to that?", default=False, err=True):
+        return True
+    raise CreditsError(
+        "Nothing spent: the estimate was declined. To go ahead without the question, pass "
+        "--max-credits N (a cap) or --yes."
+    )
 
 
 def _resume_command() -> str:

@@ -31,6 +31,7 @@ class ProgressPrinter:
         self._last_plain = 0.0
         self._drawn = False
         self._last_message = ""
+        self._last_plain_line = ""
 
     def __enter__(self) -> ProgressPrinter:
         return self
@@ -50,8 +51,9 @@ class ProgressPrinter:
             self._stream.write("\r" + (bar(tick) + " " + self.line(tick)).ljust(79)[:200])
             self._stream.flush()
             self._drawn = True
-        elif self._due(tick):
-            self._stream.write(self.line(tick) + "\n")
+        elif self._due(tick) and (line := self.line(tick)) != self._last_plain_line:
+            self._last_plain_line = line
+            self._stream.write(line + "\n")
             self._stream.flush()
 
     def line(self, tick: Progress) -> str:

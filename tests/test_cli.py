@@ -236,3 +236,30 @@ def test_dry_run_spends_nothing_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "To enrich: 7 companies; at most 7 credits" in result.output
     assert not out.exists()
+
+
+def test_max_credits_is_consent_enough_off_a_terminal(fast_sandbox: Any, tmp_path: Path,
+                                                      state_dir: Path) -> None:
+    """A scripted run with --max-credits and no --yes runs (capped) instead of prompting."""
+    out = tmp_path / "o.csv"
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(out), "--max-credits", "100",
+                  "--state-dir", str(state_dir)], api_env(fast_sandbox))
+    assert result.exit_code == 0, result.output
+    assert "Spend up to that?" not in result.output
+    assert out.exists()
+
+
+def test_dry_run_refuses_an_output_it_could_not_write(tmp_path: Path) -> None:
+    """--dry-run checks the output path as the real run would (exit 2, nothing read or sent)."""
+    result = run([str(SAMPLES / "leads.csv"), "-o", str(tmp_path / "missing" / "o.csv"),
+                  "--dry-run"])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize("command", ["watch", "status", "task"])
+def test_planned_commands_say_so_instead_of_reading_a_file(command: str) -> None:
+    """`watch`, `status`, `task` are not mistaken for an input file name."""
+    result = run([command, "x"])
+    assert result.exit_code == 2
+    assert f"'{command}' is not in this version yet" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,3 +86,33 @@ def test_the_api_key_appears_in_no_output_report_state_or_message(
         for path in tmp_path.rglob("*"):
             if path.is_file():
                 assert key.encode() not in path.read_bytes(), path
+
+
+def test_declining_the_prompt_on_a_terminal_spends_nothing(fast_sandbox: Any,
+                                                           tmp_path: Path) -> None:
+    """On a terminal the estimate is shown and asked about; 'n' exits 3 and nothing is charged."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "CLEANLIST_API_KEY": fast_sandbox.api_key,
+           "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csv_enrich", str(SAMPLES / "leads.csv"), "-o",
+         str(tmp_path / "o.csv"), "--rate-limit", "6000", "--state-dir", str(tmp_path / "st")],
+        stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Spend up to that?" not in seen:
+        assert time.monotonic() < deadline, seen
+        seen += os.read(leader, 4096)
+    assert b"20 to enrich (partial); up to 20 credits" in seen
+    os.write(leader, b"n\n")
+    assert proc.wait(timeout=60) == 3
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 4096):
+            seen += chunk
+    os.close(leader)
+    assert b"Nothing spent" in seen
+    assert fast_sandbox.ledger()["charges"] == []
+    assert not (tmp_path / "o.csv").exists()

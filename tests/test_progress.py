@@ -56,3 +56,12 @@ def test_messages_are_printed_once_on_their_own_line() -> None:
         for done in (1, 2):
             printer.update(Progress(done=done, total=2, credits=0, requests=1, message="slow"))
     assert out.getvalue().count("slow") == 1
+
+
+def test_plain_stream_never_repeats_the_same_line() -> None:
+    """Final ticks that change nothing visible are not printed again."""
+    out = io.StringIO()
+    with ProgressPrinter(stream=out) as printer:
+        for _ in range(3):
+            printer.update(Progress(done=2, total=2, credits=1, requests=4))
+    assert out.getvalue().count("2/2 rows") == 1
