@@ -264,12 +264,19 @@ def _write_delimited(
 
     texts = [*(c.cast(pl.String) for c in table.frame.iter_columns()), *map(_texts, values)]
     frame = pl.DataFrame({f"c{j}": col for j, col in enumerate(texts)})
-    header = pl.DataFrame({f"c{j}": [h] for j, h in enumerate((*table.headers, *names))})
+    header = pl.DataFrame({f"c{j}": [h] for j, h in enumerate((*output_headers(table), *names))})
     safe = [neutralise_expr(pl.col(c)) for c in frame.columns]
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf" if bom else b"")
         for part in (header, frame):
             part.select(safe).write_csv(fh, include_header=False, separator=separator)
+
+
+def output_headers(table: Table) -> tuple[str, ...]:
+    """The input's header texts exactly as in its file (duplicates kept: CRM import templates
+    match on them), not the unique names the reader gives its columns."""
+    given: tuple[str, ...] = getattr(table, "source_headers", ())
+    return given if len(given) == len(table.headers) else table.headers
 
 
 def _texts(column: Sequence[str | int | None]) -> pl.Series:
@@ -287,5 +294,6 @@ __all__ = (
     "join",
     "neutralise",
     "neutralise_expr",
+    "output_headers",
     "write_output",
 )

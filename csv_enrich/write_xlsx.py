@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.report import Report, with_notes
+from csv_enrich.write import output_headers
 from csv_enrich.write_xlsx_sheets import (
     Source,
     copy_defined_names,
@@ -164,7 +165,7 @@ def _write_data(
     """The header on row `top` (0-based; rows above it hold the input's title rows), then the
     data rows with their appended cells: where they were in an input workbook (blank rows
     between them stay), else one after the other."""
-    headers = [*table.headers, *names]
+    headers = [*output_headers(table), *names]
     _set_widths(sheet, table, headers, values)
     for j, header in enumerate(headers):
         sheet.write_string(top, j, header, styles.header)
