@@ -88,7 +88,7 @@ def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
     sources = [(f, (h, *cmap.fallbacks.get(f, ()))) for f, h in cmap.fields.items()]
     headers = list(dict.fromkeys(h for _, hs in sources for h in hs))
     spots = [(f, [headers.index(h) for h in hs]) for f, hs in sources]
-    for row in table.frame.select(headers).iter_rows():
+    for row in table.blanked.select(headers).iter_rows():
         values: dict[str, str] = {}
         for name, where in spots:
             text = next((row[i] for i in where if row[i] is not None and row[i].strip()), None)
@@ -191,14 +191,14 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
 
 def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
     matched = match_header(header, company)
-    return sniff_field(table.frame.get_column(header), header, matched, company)
+    return sniff_field(table.blanked.get_column(header), header, matched, company)
 
 
 def _best(table: Table, candidates: list[Candidate]) -> tuple[Candidate, list[str], list[str]]:
     """The strongest candidate holding any value; the headers tied with it when they hold other
     values; and the other filled candidates, best first, to fill in its empty cells."""
-    height = table.frame.height
-    filled = [c for c in candidates if table.frame.get_column(c.header).null_count() < height]
+    height = table.blanked.height
+    filled = [c for c in candidates if table.blanked.get_column(c.header).null_count() < height]
     filled = filled or candidates[:1]
     top = min(c.tier for c in filled)
     tied = [c for c in filled if c.tier == top]
@@ -220,8 +220,8 @@ def _ambiguity(table: Table, field: str, headers: list[str]) -> str:
 
 
 def _same_values(table: Table, headers: list[str]) -> bool:
-    first = table.frame.get_column(headers[0])
-    return all(table.frame.get_column(h).equals(first) for h in headers[1:])
+    first = table.blanked.get_column(headers[0])
+    return all(table.blanked.get_column(h).equals(first) for h in headers[1:])
 
 
 def _auto_kind(person: _Choice, company: _Choice, forced: dict[str, str]) -> Kind:

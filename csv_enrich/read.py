@@ -6,24 +6,18 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
+from csv_enrich.rules import PLACEHOLDERS
 
 if TYPE_CHECKING:
     import polars as pl
 
 TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "txt", ".tab": "tsv"}
 WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".ods": "ods"}
-PLACEHOLDERS = frozenset(
-    {
-        "n/a", "na", "#n/a", "n.a.", "null", "nil", "none", "-", "--", "---", "\u2014", "?",
-        "[not provided]", "not provided", "(not provided)", "<not provided>", "nan",
-        "#ref!", "#value!", "#name?", "#div/0!", "#null!", "#num!",
-        "(blank)", "[blank]", "(empty)", "[empty]",
-    }
-)  # fmt: skip
 HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
 _LINK_CELL = re.compile(r"\w@\w|://|^www\.")
@@ -35,10 +29,15 @@ class Table:
     """One sheet of the input as text.
 
     `frame` has one pl.String column per header (``headers`` == ``frame.columns``; duplicate
-    header names are made unique and reported in `notes`); empty cells and placeholders such
-    as N/A are null. `source_rows[i]` is the row number a person sees for data row i (the
-    spreadsheet row, or the CSV line the record starts on). `header_row` is the 1-based row
-    number of the header.
+    header names are made unique and reported in `notes`) holding each cell exactly as a person
+    sees it ("N/A" and " " included); only empty cells are null. `blanked` is the same frame
+    with whitespace-only and placeholder cells (N/A, #N/A, [not provided]) as null too: the
+    view identifiers are taken from. Every data row is kept: for CSV every record under the
+    header (",," included), for workbooks every row holding anything (empty rows are left out;
+    `source_rows` puts the others back in place). `source_rows[i]` is the row number a person
+    sees for data row i (the spreadsheet row, or the CSV line the record starts on).
+    `header_row` is the 1-based row number of the header. `source_headers` are the header
+    texts exactly as in the file, in the order of `headers` (empty: the same as `headers`).
     """
 
     path: Path
@@ -52,16 +51,25 @@ class Table:
     delimiter: str | None = None
     encoding: str | None = None
     notes: tuple[str, ...] = ()
+    source_headers: tuple[str, ...] = ()
+
+    @cached_property
+    def blanked(self) -> pl.DataFrame:
+        """`frame` with whitespace-only and placeholder cells as null (for identifiers)."""
+        return blank_cells(self.frame)
 
 
 @dataclass(frozen=True)
 class Grid:
     """Raw cells as a frame of pl.String columns (no header yet), the row number a person sees
-    for each frame row, and a label per column for naming blank headers ("Column C")."""
+    for each frame row, and a label per column for naming blank headers ("Column C").
+    `records[i]` (delimited text) says frame row i is a record of the file even when all its
+    fields are empty (",,"), as opposed to a blank line; None: only rows holding text count."""
 
     frame: pl.DataFrame
     row_numbers: list[int]
     column_labels: list[str]
+    records: list[bool] | None = None
 
 
 def read_table(
@@ -135,10 +143,20 @@ def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
     rows = [r if len(r) == width else r + [""] * (width - len(r)) for _, r in records]
     names = [str(i) for i in range(width)]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
-    return Grid(frame, [line for line, _ in records], [str(i + 1) for i in range(width)])
+    labels = [str(i + 1) for i in range(width)]
+    return Grid(frame, [line for line, _ in records], labels, [bool(r) for _, r in records])
 
 
-def _blanked(frame: pl.DataFrame) -> pl.DataFrame:
+def _emptied(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty cells ("") as null; every other text as it is."""
+    import polars as pl
+
+    return frame.select(
+        pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in frame.columns
+    )
+
+
+def blank_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty, whitespace-only and placeholder cells (N/A, #N/A, [not provided]) as null."""
     import polars as pl
 
@@ -187,8 +205,10 @@ def build_table(
     encoding: str | None = None,
     notes: tuple[str, ...] = (),
 ) -> Table:
-    """The Table of a grid: header found, headers made unique, blank rows and columns dropped."""
-    frame = _blanked(grid.frame)
+    """The Table of a grid: header found, headers made unique, empty rows and columns dropped;
+    every other cell kept exactly as it is."""
+    raw = _emptied(grid.frame)
+    frame = blank_cells(raw)
     fill = _fill(frame)
     data_like = _data_like(frame)
     header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list(), data_like)
@@ -196,12 +216,13 @@ def build_table(
         where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
         raise InputError(f"{where}: has no data; export the sheet again with its header row")
     headerless = data_like[header_at]
-    body = _body(frame, fill, grid.row_numbers, header_at - headerless, limit)
+    body = _body(raw, grid, header_at - headerless, limit)
     header_cells = (None,) * frame.width if headerless else frame.row(header_at)
     keep = [i for i, name in enumerate(frame.columns) if _used(body, name, header_cells[i])]
     headers, header_notes = unique_headers(
         [header_cells[i] for i in keep], [grid.column_labels[i] for i in keep]
     )
+    source = headers if headerless else [raw.row(header_at)[i] or "" for i in keep]
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
@@ -211,7 +232,7 @@ def build_table(
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding,
         notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
-        + tuple(header_notes),
+        + tuple(header_notes), source_headers=tuple(source),
     )  # fmt: skip
 
 
@@ -230,16 +251,17 @@ def _fill(frame: pl.DataFrame) -> pl.Series:
     return frame.select(pl.sum_horizontal(pl.all().is_not_null())).to_series()
 
 
-def _body(
-    frame: pl.DataFrame, fill: pl.Series, row_numbers: list[int], header_at: int, limit: int | None
-) -> pl.DataFrame:
-    """The rows under the header (-1: no header) that hold something, with their row numbers
-    in column _ROW."""
+def _body(raw: pl.DataFrame, grid: Grid, header_at: int, limit: int | None) -> pl.DataFrame:
+    """The rows under the header (-1: no header) that hold any text or are records of a
+    delimited file, with their row numbers in column _ROW."""
     import polars as pl
 
-    numbers = pl.Series(_ROW, row_numbers[header_at + 1 :], dtype=pl.Int64)
-    body = frame.slice(header_at + 1).with_columns(numbers)
-    body = body.filter(fill.slice(header_at + 1) > 0)
+    numbers = pl.Series(_ROW, grid.row_numbers[header_at + 1 :], dtype=pl.Int64)
+    body = raw.slice(header_at + 1).with_columns(numbers)
+    kept = _fill(raw).slice(header_at + 1) > 0
+    if grid.records is not None:
+        kept = kept | pl.Series(grid.records[header_at + 1 :], dtype=pl.Boolean)
+    body = body.filter(kept)
     return body if limit is None else body.head(limit)
 
 

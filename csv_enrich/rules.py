@@ -39,6 +39,16 @@ _SUFFIXES = frozenset(
     {"jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "cpa", "dds", "jd"}
 )
 
+# Cell texts that mean "nothing here": empty for identifiers (the output keeps them as they are).
+PLACEHOLDERS = frozenset(
+    {
+        "n/a", "na", "#n/a", "n.a.", "null", "nil", "none", "-", "--", "---", "\u2014", "?",
+        "[not provided]", "not provided", "(not provided)", "<not provided>", "nan",
+        "#ref!", "#value!", "#name?", "#div/0!", "#null!", "#num!",
+        "(blank)", "[blank]", "(empty)", "[empty]",
+    }
+)  # fmt: skip
+
 # Free-mail providers: their domain says nothing about a person's employer.
 FREE_MAIL = frozenset(
     {

@@ -23,8 +23,9 @@ def test_csv_reads_every_cell_as_text(tmp_path: Path) -> None:
     assert table.headers == ("Email", "Phone")
     assert table.frame.to_dicts() == [
         {"Email": "jane@acme.io", "Phone": "0415550123"},
-        {"Email": "x@y.co", "Phone": None},
+        {"Email": "x@y.co", "Phone": "N/A"},
     ]
+    assert table.blanked.get_column("Phone").to_list() == ["0415550123", None]
     assert table.source_rows == (2, 4)
 
 

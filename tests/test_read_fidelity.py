@@ -1,0 +1,77 @@
+"""The Table keeps every cell and row as a person sees them; placeholders are empty only for
+identifiers (QA findings 6 and 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from csv_enrich.mapping import map_columns, row_values
+from csv_enrich.models import Identity
+from csv_enrich.read import read_table
+from csv_enrich.rules import validate
+
+ROWS_CSV = (
+    "Email,Lead Source,Notes\njane.doe@acmeanalytics.io,Webinar,\n,,\nN/A,N/A,N/A\n-,-,-\n"
+    "none,unknown,\n,,call back Monday\n,,\nomar@acme.io,Event,x\n"
+)
+
+
+def test_csv_keeps_placeholder_cells_and_every_record(tmp_path: Path) -> None:
+    """Placeholder cells stay as written and every record (",," included) is a data row."""
+    path = tmp_path / "p.csv"
+    path.write_text(ROWS_CSV)
+    table = read_table(path)
+    assert table.frame.height == 8
+    assert table.source_rows == (2, 3, 4, 5, 6, 7, 8, 9)
+    assert table.frame.row(2) == ("N/A", "N/A", "N/A")
+    assert table.frame.row(4) == ("none", "unknown", None)
+    assert table.blanked.row(4) == (None, "unknown", None)
+
+
+def test_placeholder_rows_are_invalid_not_dropped(tmp_path: Path) -> None:
+    """A row with no identifier is one invalid verdict; the others keep their identities."""
+    path = tmp_path / "p.csv"
+    path.write_text(ROWS_CSV)
+    table = read_table(path)
+    cmap = map_columns(table)
+    verdicts = [validate(v, cmap.kind) for v in row_values(table, cmap)]
+    keys = [v.key if isinstance(v, Identity) else None for v in verdicts]
+    assert keys == ["email:jane.doe@acmeanalytics.io", *[None] * 6, "email:omar@acme.io"]
+
+
+def test_placeholder_does_not_block_a_fallback_column(tmp_path: Path) -> None:
+    """An N/A in the first email column lets the next email column fill in."""
+    path = tmp_path / "p.csv"
+    path.write_text("Work Email,Email\nN/A,jane@acme.io\nomar@acme.io,o@gmail.com\n")
+    table = read_table(path)
+    cmap = map_columns(table)
+    assert [v["email"] for v in row_values(table, cmap)] == ["jane@acme.io", "omar@acme.io"]
+
+
+def test_xlsx_keeps_placeholders_and_row_numbers(tmp_path: Path) -> None:
+    """Workbook placeholders stay; an empty row is left out but the row numbers stay right."""
+    path = tmp_path / "p.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["Email", "Phone", "Notes"])
+        ws.write_row(1, 0, ["jane@acme.io", "N/A", "-"])
+        ws.write_row(2, 0, ["N/A", "#N/A", "[not provided]"])
+        ws.write_row(4, 0, ["omar@acme.io", "null", "ok"])
+    table = read_table(path)
+    assert table.source_rows == (2, 3, 5)
+    assert table.frame.rows() == [
+        ("jane@acme.io", "N/A", "-"),
+        ("N/A", "#N/A", "[not provided]"),
+        ("omar@acme.io", "null", "ok"),
+    ]
+
+
+def test_source_headers_keep_duplicate_names(tmp_path: Path) -> None:
+    """Duplicate headers are unique in `headers` and exactly as written in `source_headers`."""
+    path = tmp_path / "d.csv"
+    path.write_text("Email,Email, Company ,\na@b.co,c@gmail.com,Acme,x\n")
+    table = read_table(path)
+    assert table.headers == ("Email", "Email (2)", "Company", "Column 4")
+    assert table.source_headers == ("Email", "Email", " Company ", "")
