@@ -71,7 +71,25 @@ def map_columns(
         f"where '{fields[f]}' is empty"
         for f, headers in fallbacks.items()
     ]
+    notes += _platform_notes(table, fields)
     return ColumnMap(resolved, fields, ignored, tuple(notes) + chosen.notes, fallbacks)
+
+
+def _platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
+    """Say when a website or domain column holds platform pages (LinkedIn, Facebook), which
+    give no company domain."""
+    notes: list[str] = []
+    for field in ("domain", "website"):
+        if field not in fields:
+            continue
+        cells = table.blanked.get_column(fields[field]).drop_nulls().to_list()
+        sites = sorted({s for c in cells if (s := rules.platform_of(c))})
+        if sites:
+            notes.append(
+                f"'{fields[field]}' holds {' and '.join(sites)} pages, not company websites; "
+                "no domain is taken from them"
+            )
+    return notes
 
 
 def has_identifiers(table: Table) -> bool:
@@ -104,8 +122,8 @@ def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
         if split:
             values.setdefault("first_name", split[0])
             values.setdefault("last_name", split[1])
-    if "domain" not in values or rules.normalise_domain(values["domain"]) is None:
-        domain = rules.normalise_domain(values.get("website"))
+    if "domain" not in values or rules.company_domain(values["domain"]) is None:
+        domain = rules.company_domain(values.get("website"))
         if domain is None and kind == "company":
             domain = rules.email_domain(rules.normalise_email(values.get("email")))
             domain = None if domain in rules.FREE_MAIL else domain

@@ -49,6 +49,23 @@ PLACEHOLDERS = frozenset(
     }
 )  # fmt: skip
 
+# Sites whose pages are not a company's own website: their domain is never a company's domain.
+PLATFORMS = {
+    "linkedin.com": "LinkedIn", "lnkd.in": "LinkedIn", "facebook.com": "Facebook",
+    "fb.com": "Facebook", "fb.me": "Facebook", "twitter.com": "Twitter", "x.com": "X",
+    "t.co": "Twitter", "instagram.com": "Instagram", "youtube.com": "YouTube",
+    "youtu.be": "YouTube", "tiktok.com": "TikTok", "crunchbase.com": "Crunchbase",
+    "angel.co": "AngelList", "wellfound.com": "Wellfound", "github.com": "GitHub",
+    "gitlab.com": "GitLab", "medium.com": "Medium", "bit.ly": "Bitly", "tinyurl.com": "TinyURL",
+    "goo.gl": "Google", "g.page": "Google", "g.co": "Google", "maps.google.com": "Google Maps",
+    "linktr.ee": "Linktree", "ow.ly": "Hootsuite", "buff.ly": "Buffer", "pinterest.com":
+    "Pinterest", "reddit.com": "Reddit", "glassdoor.com": "Glassdoor", "indeed.com": "Indeed",
+    "yelp.com": "Yelp", "zoominfo.com": "ZoomInfo", "wikipedia.org": "Wikipedia",
+    "threads.net": "Threads", "vimeo.com": "Vimeo", "calendly.com": "Calendly", "t.me":
+    "Telegram", "wa.me": "WhatsApp", "whatsapp.com": "WhatsApp", "sites.google.com": "Google",
+}  # fmt: skip
+_GOOGLE_MAPS = re.compile(r"(?:^|[/.])google\.[a-z.]+/maps\b|(?:^|/)maps\.app\.goo\.gl", re.I)
+
 # Free-mail providers: their domain says nothing about a person's employer.
 FREE_MAIL = frozenset(
     {
@@ -129,7 +146,10 @@ def is_linkedin_company(s: str | None) -> bool:
     """True for a LinkedIn company, school or showcase page (not a person's profile)."""
     path = _strip_url(clean(s) or "").lower()
     host, _, rest = path.partition("/")
-    return bool(_LI_HOST.match(host)) and rest.split("/", 1)[0] in _LI_COMPANY
+    first, _, more = rest.partition("/")
+    if not _LI_HOST.match(host):
+        return False
+    return first in _LI_COMPANY or (first == "sales" and more.startswith(("company", "account")))
 
 
 def normalise_linkedin(s: str | None) -> str | None:
@@ -155,6 +175,25 @@ def normalise_domain(s: str | None) -> str | None:
     if len(labels) < 2 or len(text) > 253 or not _TLD.match(labels[-1]):
         return None
     return text if all(_LABEL.match(label) for label in labels) else None
+
+
+def platform_of(s: str | None) -> str | None:
+    """The site's name ("LinkedIn") when `s` is a page or domain of a platform (social network,
+    link shortener, directory, maps) rather than a company's own website, else None."""
+    domain = normalise_domain(s)
+    if domain is None:
+        return None
+    if _GOOGLE_MAPS.search(clean(s) or ""):
+        return "Google Maps"
+    labels = domain.split(".")
+    suffixes = (".".join(labels[i:]) for i in range(len(labels) - 1))
+    return next((PLATFORMS[d] for d in suffixes if d in PLATFORMS), None)
+
+
+def company_domain(s: str | None) -> str | None:
+    """The company domain of a domain or website (as normalise_domain), None for a platform."""
+    domain = normalise_domain(s)
+    return domain if domain is not None and platform_of(s) is None else None
 
 
 def normalise_name(s: str | None) -> str | None:
@@ -245,7 +284,7 @@ def _names(values: Mapping[str, str]) -> tuple[str | None, str | None]:
 
 
 def _domain_of(values: Mapping[str, str]) -> str | None:
-    return normalise_domain(values.get("domain")) or normalise_domain(values.get("website"))
+    return company_domain(values.get("domain")) or company_domain(values.get("website"))
 
 
 def _validate_person(values: Mapping[str, str]) -> Identity | Invalid:
@@ -322,13 +361,23 @@ def _person_reason(
         problems.append(f"'{_shown(values, 'linkedin_url')}' is not a LinkedIn profile URL")
     if clean(values.get("person_id")):
         problems.append("the person id has spaces in it")
+    platform = _platform_problem(values)
     if first and last and not org:
-        problems.append("a first and last name need a company name or domain too")
+        problems.append(platform or "a first and last name need a company name or domain too")
     elif (first or last or clean(values.get("full_name"))) and org:
         problems.append("a first and a last name are both needed with the company")
     if not problems:
         return "no email, LinkedIn URL, person id, or first + last name with a company or domain"
     return "; ".join(problems)
+
+
+def _platform_problem(values: Mapping[str, str]) -> str | None:
+    """Why the domain or website of a row is not the company's, when it is a platform page."""
+    for field in ("domain", "website"):
+        site = platform_of(values.get(field))
+        if site:
+            return f"{field} '{_shown(values, field)}' is a {site} page, not the company's website"
+    return None
 
 
 def _validate_company(values: Mapping[str, str]) -> Identity | Invalid:
@@ -369,8 +418,11 @@ def _company_key(
 
 def _company_reason(values: Mapping[str, str]) -> str:
     problems: list[str] = []
+    platform = _platform_problem(values)
+    if platform:
+        problems.append(platform)
     for field, label in (("domain", "domain"), ("website", "website")):
-        if clean(values.get(field)):
+        if clean(values.get(field)) and not platform:
             problems.append(f"{label} '{_shown(values, field)}' is not a valid domain")
     if clean(values.get("company_ticker")):
         problems.append(f"ticker '{_shown(values, 'company_ticker')}' is not a ticker symbol")
