@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich.client import CleanlistClient, WorkflowStatus
-from csv_enrich.journal import Journal, ResultCache
+from csv_enrich.journal import Journal, ResultCache, scope_of
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
@@ -78,6 +78,7 @@ class RunContext:
     settled_here: int = 0  # credits settled since then
     working: int = 0  # rows a bulk run has processed but not yet read back (for progress)
     _last_tick: float = 0.0
+    _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -86,6 +87,17 @@ class RunContext:
     @property
     def etype(self) -> EnrichmentType:
         return self.plan.enrichment_type
+
+    @property
+    def scope(self) -> str:
+        """The API endpoint and account (hashed) the run's results and submissions belong to."""
+        return scope_of(self.options.base_url, self.options.api_key)
+
+    def aliases(self, key: str) -> tuple[str, ...]:
+        """Every key the plan's identity `key` answers to (just `key` if it is not the plan's)."""
+        if not self._aliases:
+            self._aliases = {i.key: (i.key, *i.aliases) for i in self.plan.identities}
+        return self._aliases.get(key, (key,))
 
     @property
     def charged(self) -> int:
@@ -128,7 +140,8 @@ class RunContext:
         if journal:
             self.journal.record_outcome(self.run_id, outcome)
         if self.cache is not None:
-            self.cache.store(self.plan.kind, outcome.key, self.etype, outcome)
+            self.cache.store(self.plan.kind, self.aliases(outcome.key), self.etype, outcome,
+                             scope=self.scope, run_id=self.run_id)
         self.tick()
 
     def finish_many(self, outcomes: Iterable[Outcome]) -> None:
@@ -138,7 +151,9 @@ class RunContext:
         self.settled_here += sum(o.credits for o in batch)
         self.journal.record_outcomes(self.run_id, batch)
         if self.cache is not None:
-            self.cache.store_many(self.plan.kind, self.etype, batch)
+            self.cache.store_many(self.plan.kind, self.etype, batch, scope=self.scope,
+                                  run_id=self.run_id,
+                                  aliases={o.key: self.aliases(o.key) for o in batch})
         self.tick(force=True)
 
     def record_workflow(self, record: WorkflowRecord) -> None:

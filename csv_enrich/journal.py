@@ -7,17 +7,22 @@ method returns, so a crash, kill -9 or Ctrl-C right after it loses nothing.
     items(run_id, key, ...)                  per identity: intent -> workflow id -> outcome
     chunks(run_id, idx, rows_imported)       csv-import chunks that landed
     workflows(run_id, workflow_id, record)   settled workflow records for the report
-    cache(kind, key, enrichment_type, ...)   results reusable by later runs
+    submissions(scope, kind, alias, ...)     which run may have paid for whom (by every alias)
+    results(scope, kind, alias, ...)         the result cache: reusable by later runs
+
+`scope` is a one-way hash of the API base URL and the key (`scope_of`), never the key itself: a
+result bought from one endpoint or organisation is never served for another.
 
 Nothing here knows the Cleanlist wire format; values are our own records as JSON.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +43,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE TABLE IF NOT EXISTS workflows (
     run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (run_id, workflow_id));
-CREATE TABLE IF NOT EXISTS cache (
-    kind TEXT NOT NULL, key TEXT NOT NULL, enrichment_type TEXT NOT NULL,
-    stored_at REAL NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (kind, key, enrichment_type));
+CREATE TABLE IF NOT EXISTS results (
+    scope TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL, enrichment_type TEXT NOT NULL,
+    stored_at REAL NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL,
+    PRIMARY KEY (scope, kind, alias, enrichment_type));
+CREATE TABLE IF NOT EXISTS submissions (
+    scope TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL, enrichment_type TEXT NOT NULL,
+    run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (scope, kind, alias, run_id));
 """
 
 
@@ -49,6 +58,17 @@ def default_state_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_state_dir("csv-enrich"))
+
+
+def scope_of(base_url: str, api_key: str) -> str:
+    """The API endpoint and account a result or submission belongs to, as a one-way hash."""
+    text = f"{base_url.rstrip('/')}\n{api_key}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# An enrichment type whose results also satisfy the key's (full covers both others).
+COVERS: Mapping[str, tuple[str, ...]] = {
+    "partial": ("partial", "full"), "phone_only": ("phone_only", "full"), "full": ("full",)}
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
@@ -208,36 +228,54 @@ def _satisfies(kind: Kind, enrichment_type: EnrichmentType, data: Mapping[str, s
     return all(data.get(k) for k in need[enrichment_type])
 
 
+def _keys(keys: str | Sequence[str]) -> list[str]:
+    return [keys] if isinstance(keys, str) else list(dict.fromkeys(keys))
+
+
 class ResultCache(_Store):
-    """Enriched results by normalised identity, reusable by any later file within max-age days."""
+    """Enriched results by every alias of an identity, reusable by any later file within max-age
+    days, scoped to the API endpoint and account that bought them (see `scope_of`)."""
 
     def __enter__(self) -> ResultCache:
         return self
 
-    def lookup(self, kind: Kind, key: str, enrichment_type: EnrichmentType,
-               max_age_days: float) -> Outcome | None:
-        """A fresh enough cached result that covers `enrichment_type`, as a 0-credit Outcome."""
+    def lookup(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+               max_age_days: float, *, scope: str = "",
+               exclude_run: str | None = None) -> Outcome | None:
+        """A fresh enough cached result for any of `keys` (a key or every alias, the identity's
+        key first) that covers `enrichment_type`, as a 0-credit Outcome under the first key.
+        Results stored by run `exclude_run` are left out (a resumed run reports its own)."""
+        wanted = _keys(keys)
         since = time.time() - max_age_days * 86400
+        marks = ",".join("?" * len(wanted))
         for (text,) in self._rows(
-                "SELECT outcome FROM cache WHERE kind=? AND key=? AND stored_at>=? "
-                "ORDER BY stored_at DESC", kind, key, since):
+                f"SELECT outcome FROM results WHERE scope=? AND kind=? AND alias IN ({marks}) "
+                "AND stored_at>=? AND (? IS NULL OR run_id!=?) ORDER BY stored_at DESC",
+                scope, kind, *wanted, since, exclude_run, exclude_run):
             data = outcome_from_json(text).data
             if _satisfies(kind, enrichment_type, data):
-                return Outcome(key=key, status="enriched", note="cached", credits=0,
+                return Outcome(key=wanted[0], status="enriched", note="cached", credits=0,
                                data=dict(data))
         return None
 
-    def store(self, kind: Kind, key: str, enrichment_type: EnrichmentType,
-              outcome: Outcome) -> None:
-        """Keep an enriched outcome (others are not worth caching: not-found costs nothing)."""
-        if outcome.status == "enriched" and outcome.note != "cached":
-            self._write("INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?)",
-                        kind, key, enrichment_type, time.time(), outcome_to_json(outcome))
+    def store(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+              outcome: Outcome, *, scope: str = "", run_id: str = "") -> None:
+        """Keep an enriched outcome under every alias in `keys` (others are not worth caching:
+        not-found costs nothing)."""
+        if outcome.status != "enriched" or outcome.note == "cached":
+            return
+        text, now = outcome_to_json(outcome), time.time()
+        for alias in _keys(keys):
+            self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        scope, kind, alias, enrichment_type, now, run_id, text)
 
     def store_many(self, kind: Kind, enrichment_type: EnrichmentType,
-                   outcomes: list[Outcome]) -> None:
-        """store() for many outcomes in one transaction."""
+                   outcomes: Iterable[Outcome], *, scope: str = "", run_id: str = "",
+                   aliases: Mapping[str, Sequence[str]] | None = None) -> None:
+        """store() for many outcomes in one transaction (`aliases`: key -> every alias)."""
+        known = aliases or {}
         with self._conn:
             self._conn.execute("BEGIN")
             for outcome in outcomes:
-                self.store(kind, outcome.key, enrichment_type, outcome)
+                self.store(kind, known.get(outcome.key) or outcome.key, enrichment_type,
+                           outcome, scope=scope, run_id=run_id)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from .errors import CreditsError
+from .journal import scope_of
 from .mapping import ColumnMap, has_identifiers, map_columns, row_values
 from .models import EnrichmentType, EnrichOptions, Identity, Invalid, Kind, Outcome, Plan, price
 from .read import Table, read_table
@@ -26,7 +27,8 @@ class CacheLookup(Protocol):
     """What the plan needs of the result cache (journal.ResultCache satisfies it)."""
 
     def lookup(
-        self, kind: Kind, key: str, enrichment_type: EnrichmentType, max_age_days: float
+        self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+        max_age_days: float, *, scope: str = "", exclude_run: str | None = None,
     ) -> Outcome | None: ...
 
 
@@ -53,11 +55,14 @@ def make_plan(
     """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
     kind = loaded.columns.kind
     verdicts = [validate(values, kind) for values in row_values(loaded.table, loaded.columns)]
-    row_keys = tuple(v if isinstance(v, Invalid) else v.key for v in verdicts)
-    unique = _unique(v for v in verdicts if isinstance(v, Identity))
-    cached = _cache_hits(unique, kind, options, cache)
+    valid = [v for v in verdicts if isinstance(v, Identity)]
+    unique, key_of = dedupe(valid)
+    keys = iter(key_of)
+    row_keys = tuple(v if isinstance(v, Invalid) else next(keys) for v in verdicts)
+    rid = run_id(loaded.table.path, kind, options)
+    cached = _cache_hits(unique, kind, options, cache, rid)
     to_send = tuple(i for i in unique if i.key not in cached)
-    valid_rows = sum(1 for v in verdicts if isinstance(v, Identity))
+    valid_rows = len(valid)
     return Plan(
         kind=kind,
         enrichment_type=options.enrichment_type,
@@ -67,26 +72,55 @@ def make_plan(
         cached=cached,
         duplicates=valid_rows - len(unique),
         estimated_max=len(to_send) * price(kind, options.enrichment_type),
-        run_id=run_id(loaded.table.path, kind, options),
+        run_id=rid,
     )
 
 
-def _unique(identities: Iterable[Identity]) -> tuple[Identity, ...]:
-    """The first identity seen for each key, in order."""
-    seen: dict[str, Identity] = {}
-    for ident in identities:
-        seen.setdefault(ident.key, ident)
-    return tuple(seen.values())
+def aliases(ident: Identity) -> tuple[str, ...]:
+    """Every key `ident` answers to, its own key first."""
+    return tuple(dict.fromkeys((ident.key, *ident.aliases)))
+
+
+def dedupe(idents: Sequence[Identity]) -> tuple[tuple[Identity, ...], list[str]]:
+    """Identities that share any alias are one person (union-find over the aliases): the unique
+    representatives in first-seen order (the one with the most identifiers, carrying the whole
+    group's aliases), and for each input identity the key of its representative."""
+    parent: dict[str, str] = {}
+
+    def root(alias: str) -> str:
+        while parent.setdefault(alias, alias) != alias:
+            parent[alias] = parent[parent[alias]]
+            alias = parent[alias]
+        return alias
+
+    for ident in idents:
+        first, *rest = aliases(ident)
+        for alias in rest:
+            parent[root(alias)] = root(first)
+    groups: dict[str, list[Identity]] = {}
+    for ident in idents:
+        groups.setdefault(root(ident.key), []).append(ident)
+    reps = {r: _representative(group) for r, group in groups.items()}
+    return tuple(reps.values()), [reps[root(i.key)].key for i in idents]
+
+
+def _representative(group: list[Identity]) -> Identity:
+    best = max(group, key=lambda i: len(i.fields()))  # max keeps the first of equals
+    every = dict.fromkeys(a for i in [best, *group] for a in aliases(i))
+    return replace(best, aliases=tuple(every))
 
 
 def _cache_hits(
-    unique: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None
+    unique: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
+    rid: str,
 ) -> Mapping[str, Outcome]:
     if cache is None or not options.use_cache:
         return {}
+    scope = scope_of(options.base_url, options.api_key)
     hits: dict[str, Outcome] = {}
     for ident in unique:
-        hit = cache.lookup(kind, ident.key, options.enrichment_type, options.max_age_days)
+        hit = cache.lookup(kind, aliases(ident), options.enrichment_type, options.max_age_days,
+                           scope=scope, exclude_run=rid)
         if hit is not None:
             hits[ident.key] = hit
     return hits

@@ -9,6 +9,7 @@ import pytest
 
 from csv_enrich import errors
 from csv_enrich.engine import choose_mode, preflight, run_plan
+from csv_enrich.journal import scope_of
 from csv_enrich.models import Progress
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (
@@ -114,10 +115,13 @@ async def test_results_are_cached_for_later_runs(sandbox: SandboxServer, tmp_pat
                                 options=options(tmp_path), tuning=FAST)
         enriched = [k for k, o in result.outcomes.items() if o.status == "enriched"]
         assert enriched
-        hit = r.cache.lookup("person", enriched[0], "partial", 30)
+        opts = options(tmp_path)
+        scope = scope_of(opts.base_url, opts.api_key)
+        hit = r.cache.lookup("person", enriched[0], "partial", 30, scope=scope)
         assert hit is not None
         assert (hit.note, hit.credits) == ("cached", 0)
-        assert r.cache.lookup("person", enriched[0], "full", 30) is None
+        assert r.cache.lookup("person", enriched[0], "full", 30, scope=scope) is None
+        assert r.cache.lookup("person", enriched[0], "partial", 30, scope="other") is None
 
 
 @pytest.mark.anyio

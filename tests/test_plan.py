@@ -1,0 +1,123 @@
+"""The plan: one person is paid for once whatever identifiers each row has; cache by alias."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from csv_enrich.journal import ResultCache, scope_of
+from csv_enrich.models import EnrichOptions, Identity, Outcome
+from csv_enrich.plan import dedupe, load, make_plan
+
+HANNAH = (
+    "Email,LinkedIn,First Name,Last Name,Company\n"
+    "hannah@quillstack.com,https://www.linkedin.com/in/hannah-okafor-0266,Hannah,Okafor,Quillstack\n"
+    "Hannah@Quillstack.com,,Hannah,Okafor,Quillstack\n"
+    ",linkedin.com/in/Hannah-Okafor-0266/,,,\n"
+    ",,Hannah,Okafor,Quillstack\n"
+)
+
+
+def opts(path: Path, **kw: object) -> EnrichOptions:
+    """Options for a file with a key and the sandbox URL."""
+    base = {"api_key": "k1", "base_url": "http://127.0.0.1:1/api/v2"}
+    return EnrichOptions(input=path, **{**base, **kw})  # type: ignore[arg-type]
+
+
+def csv_file(tmp_path: Path, name: str, text: str) -> Path:
+    """Write a CSV input."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_rows_sharing_an_email_or_linkedin_are_one_person(tmp_path: Path) -> None:
+    """Email + LinkedIn, the email alone and the LinkedIn alone are sent once, as the row with
+    the most identifiers; every such row maps to its key (QA: hannah charged twice)."""
+    options = opts(csv_file(tmp_path, "h.csv", HANNAH), mode="rows")
+    plan = make_plan(load(options), options)
+    strong = [i for i in plan.identities if i.email or i.linkedin_url]
+    assert len(strong) == 1
+    (hannah,) = strong
+    assert hannah.email
+    assert hannah.linkedin_url
+    assert plan.row_keys[:3] == (hannah.key,) * 3
+    assert set(hannah.aliases) >= {"email:hannah@quillstack.com", hannah.key}
+
+
+def test_cache_hits_by_any_alias_across_files(tmp_path: Path) -> None:
+    """A result bought for email + LinkedIn is a cache hit for a later file with only the email
+    and for one with only the LinkedIn URL (QA cacheA then cacheB / cacheC)."""
+    a = opts(csv_file(tmp_path, "a.csv", "Email,LinkedIn\nmia@initech.com,"
+                      "https://www.linkedin.com/in/mia-johansson-4b21a\n"))
+    (mia,) = make_plan(load(a), a).identities
+    with ResultCache(tmp_path) as cache:
+        cache.store("person", mia.aliases, "partial",
+                    Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
+                    scope=scope_of(a.base_url, a.api_key), run_id="run-a")
+        for name, text in (("b.csv", "Email\nmia@initech.com\n"),
+                           ("c.csv", "LinkedIn\nhttps://de.linkedin.com/in/Mia-Johansson-4b21a"
+                                     "?trk=x\n")):
+            later = opts(csv_file(tmp_path, name, text))
+            plan = make_plan(load(later), later, cache)
+            assert plan.identities == ()
+            assert list(plan.cached.values())[0].note == "cached"
+
+
+def test_cache_is_scoped_by_endpoint_and_key(tmp_path: Path) -> None:
+    """A result bought through one base URL or key is not served for another (QA: sandbox
+    results served as real data)."""
+    path = csv_file(tmp_path, "b.csv", "Email\nmia@initech.com\n")
+    first = opts(path)
+    (mia,) = make_plan(load(first), first).identities
+    with ResultCache(tmp_path) as cache:
+        cache.store("person", mia.aliases, "partial",
+                    Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
+                    scope=scope_of(first.base_url, first.api_key), run_id="other-run")
+        assert make_plan(load(first), first, cache).identities == ()
+        for other in (opts(path, api_key="k2"), opts(path, base_url="https://api.cleanlist.ai")):
+            assert len(make_plan(load(other), other, cache).identities) == 1
+
+
+def test_scope_never_holds_the_key() -> None:
+    """The scope is a short one-way hash that differs by key and by base URL."""
+    key = "clk_" + "s3cr3t" * 8
+    scope = scope_of("https://api.cleanlist.ai/api/v2", key)
+    assert key not in scope
+    assert len(scope) == 16
+    assert scope != scope_of("https://api.cleanlist.ai/api/v2", key + "x")
+    assert scope != scope_of("http://127.0.0.1:8731/api/v2", key)
+
+
+def test_own_run_results_are_not_cache_hits(tmp_path: Path) -> None:
+    """Results stored by the same run are left to the engine (a resume reports them as paid)."""
+    path = csv_file(tmp_path, "b.csv", "Email\nmia@initech.com\n")
+    options = opts(path)
+    plan = make_plan(load(options), options)
+    with ResultCache(tmp_path) as cache:
+        (mia,) = plan.identities
+        cache.store("person", mia.aliases, "partial",
+                    Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
+                    scope=scope_of(options.base_url, options.api_key), run_id=plan.run_id)
+        assert make_plan(load(options), options, cache).identities == plan.identities
+
+
+ALIASES = st.lists(st.sampled_from(["li:a", "li:b", "email:x", "email:y", "email:z", "pid:q"]),
+                   min_size=1, max_size=3, unique=True)
+
+
+@given(st.lists(ALIASES, min_size=1, max_size=12))
+def test_dedupe_groups_every_shared_alias(groups: list[list[str]]) -> None:
+    """Identities sharing any alias map to one representative, which answers to all of them."""
+    idents = [Identity("person", a[0], aliases=tuple(a)) for a in groups]
+    reps, keys = dedupe(idents)
+    by_key = {r.key: r for r in reps}
+    for ident, key in zip(idents, keys, strict=True):
+        assert set(ident.aliases) <= set(by_key[key].aliases)
+    for i, a in enumerate(idents):
+        for j, b in enumerate(idents):
+            if set(a.aliases) & set(b.aliases):
+                assert keys[i] == keys[j]
+    assert len({a for r in reps for a in r.aliases}) == sum(len(r.aliases) for r in reps)
