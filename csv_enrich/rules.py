@@ -25,6 +25,7 @@ _ANGLE = re.compile(r"<([^<>]+)>")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 _SLUG = re.compile(r"^[\w\-%.]{3,100}$")
+_MEMBER_ID = re.compile(r"^AC[a-zA-Z]AA[\w-]{6,}$")
 _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,9}$")
 _EXCHANGE = re.compile(r"^(?:NASDAQ|NYSE|AMEX|LSE|TSX|ASX|XETRA|EURONEXT|OTC)\s*:\s*", re.I)
 _LI_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.|m\.)?linkedin\.com$")
@@ -46,6 +47,17 @@ PLACEHOLDERS = frozenset(
         "[not provided]", "not provided", "(not provided)", "<not provided>", "nan",
         "#ref!", "#value!", "#name?", "#div/0!", "#null!", "#num!",
         "(blank)", "[blank]", "(empty)", "[empty]",
+    }
+)  # fmt: skip
+
+# Words people type where a LinkedIn handle is not known: never a profile.
+NOT_HANDLES = frozenset(
+    {
+        "unknown", "tbd", "tba", "tbc", "n/a", "na", "none", "null", "nil", "nan", "pending",
+        "missing", "private", "hidden", "unavailable", "not available", "not found", "notfound",
+        "todo", "test", "yes", "no", "true", "false", "linkedin", "profile", "empty", "blank",
+        "xxx", "abc", "asdf", "sample", "example", "undefined", "n.a.", "inconnu", "unbekannt",
+        "desconocido", "keine", "aucun", "ninguno",
     }
 )  # fmt: skip
 
@@ -123,23 +135,41 @@ def _pub_slug(parts: list[str]) -> str | None:
 
 @lru_cache(maxsize=8192)
 def linkedin_slug(s: str | None) -> str | None:
-    """The lower-cased profile slug of any common form of a person's LinkedIn URL, else None."""
+    """The profile slug of any common form of a person's LinkedIn URL or a bare handle
+    ("jane-doe", "in/jane-doe", "@jane-doe"), else None. Vanity slugs are lower-cased; member
+    ids (ACoAA...) keep their case, which is part of the id. Placeholder words (TBD, unknown)
+    are not handles."""
     text = clean(s)
     if text is None or " " in text:
         return None
     path = _strip_url(text)
     host, _, rest = path.partition("/")
     if not _LI_HOST.match(host.lower().split(":")[0].split("@")[-1]):
-        if "/" in text or "." in text or not _SLUG.match(text):
-            return None
-        return unquote(text).lower() if not text.startswith("-") else None
+        return _bare_handle(text)
     parts = [p for p in rest.split("/") if p]
+    if parts and parts[0].lower() == "mwlite":
+        parts = parts[1:]
     if len(parts) < 2 or parts[0].lower() not in ("in", "pub"):
         return None
     slug = _pub_slug(parts) if parts[0].lower() == "pub" else parts[1]
-    if not slug or not _SLUG.match(slug):
+    return _slug_form(slug) if slug else None
+
+
+def _bare_handle(text: str) -> str | None:
+    """The slug of a handle written without the host: "jane-doe", "in/jane-doe", "@jane-doe"."""
+    handle = text.removeprefix("@").removeprefix("/")
+    if handle[:3].lower() == "in/":
+        handle = handle[3:].rstrip("/")
+    if "/" in handle or "." in handle or handle.startswith("-"):
         return None
-    return unquote(slug).lower()
+    return _slug_form(handle)
+
+
+def _slug_form(slug: str) -> str | None:
+    """A valid slug as it is keyed: member ids as written, vanity slugs lower-cased."""
+    if not _SLUG.match(slug) or _fold(unquote(slug)) in NOT_HANDLES:
+        return None
+    return unquote(slug) if _MEMBER_ID.match(slug) else unquote(slug).lower()
 
 
 def is_linkedin_company(s: str | None) -> bool:
