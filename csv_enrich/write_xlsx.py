@@ -10,6 +10,7 @@ report in words and numbers.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +19,16 @@ from csv_enrich.models import Kind, columns_for
 from csv_enrich.report import Report, with_notes
 from csv_enrich.write import output_headers
 from csv_enrich.write_xlsx_sheets import (
+    Layout,
     Source,
+    column_looks,
     copy_defined_names,
     copy_rows,
     copy_sheet,
     drawings_note,
+    header_texts,
+    is_our_summary,
+    read_layout,
 )
 from csv_enrich.write_xlsx_summary import write_summary
 
@@ -78,10 +84,11 @@ def write_xlsx(
     options = {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
     styles = _Styles(book)
-    order = _sheet_order(table)[1]
-    source = Source(table.path, book) if len(order) > 1 or _top(table) else None
+    source, out = _open_source(table, book)
+    order = _carried_order(table, source)
+    out += _replaced(table, order) if source is not None else []
     try:
-        out = _write_sheets(book, table, kind, names, values, styles, source)
+        out += _write_sheets(book, table, kind, names, values, styles, source, order)
         if report is not None:
             sheet = book.add_worksheet(_summary_name(order))
             summary = with_notes(report, out)
@@ -93,6 +100,34 @@ def write_xlsx(
     return out
 
 
+def _open_source(table: Table, book: Any) -> tuple[Source | None, list[str]]:
+    """The input workbook to carry sheets and layout from (None for other inputs, or when it
+    can no longer be opened: the results are written all the same)."""
+    if table.format not in CARRIED_FORMATS:
+        return None, []
+    try:
+        return Source(table.path, book), []
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None, [
+            f"The input workbook {table.path.name!r} could not be opened again, so its other "
+            "sheets, title rows and column widths are not carried over."
+        ]
+
+
+def _carried_order(table: Table, source: Source | None) -> list[str]:
+    """The sheets to write, in the input's order, less the Summary of an earlier csv-enrich
+    run (this run's Summary replaces it)."""
+    data_name, order = _sheet_order(table)
+    if source is None:
+        return [data_name]
+    return [n for n in order if n == data_name or not is_our_summary(source, n)]
+
+
+def _replaced(table: Table, order: Sequence[str]) -> list[str]:
+    gone = [n for n in _sheet_order(table)[1] if n not in order]
+    return [f"The input's sheet {n!r} (an earlier csv-enrich Summary) is replaced." for n in gone]
+
+
 def _write_sheets(
     book: Any,
     table: Table,
@@ -101,9 +136,10 @@ def _write_sheets(
     values: Sequence[Sequence[str | int | None]],
     styles: _Styles,
     source: Source | None,
+    order: Sequence[str],
 ) -> list[str]:
-    """Every sheet in the input's order: the enriched one, and the others carried over."""
-    data_name, order = _sheet_order(table)
+    """Every sheet in `order`: the enriched one, and the others carried over."""
+    data_name = _sheet_order(table)[0]
     out = _uncarried(table)
     for name in order:
         if name != data_name:
@@ -111,12 +147,29 @@ def _write_sheets(
             continue
         sheet = book.add_worksheet(name)
         sheet.activate()
+        layout = read_layout(table.path, name) if source is not None else Layout()
         if source is not None and _top(table):
-            copy_rows(source, name, sheet, _top(table))
-        out += _write_data(sheet, table, kind, names, values, styles, _top(table))
+            copy_rows(source, name, sheet, _top(table), layout)
+        looks = _own_looks(source, table, name, layout)
+        out += _write_data(sheet, table, kind, names, values, styles, _top(table), looks)
     if source is not None:
         out += copy_defined_names(source) + drawings_note(table.path)
     return out
+
+
+def _own_looks(
+    source: Source | None, table: Table, name: str, layout: Layout
+) -> dict[int, tuple[float | None, bool]]:
+    """The input's widths and hidden state of the enriched sheet's columns, when its columns
+    sit where the output puts them (from column A, none left out); else none."""
+    if source is None or not layout.columns:
+        return {}
+    texts = header_texts(source, name, table.header_row)
+    given = output_headers(table)
+    placed = len(texts) >= len(given) and all(
+        not h or t.strip() == h.strip() for t, h in zip(texts, given, strict=False)
+    )
+    return column_looks(layout, len(given)) if placed else {}
 
 
 def _top(table: Table) -> int:
@@ -161,12 +214,13 @@ def _write_data(
     values: Sequence[Sequence[str | int | None]],
     styles: _Styles,
     top: int = 0,
+    looks: dict[int, tuple[float | None, bool]] | None = None,
 ) -> list[str]:
     """The header on row `top` (0-based; rows above it hold the input's title rows), then the
     data rows with their appended cells: where they were in an input workbook (blank rows
     between them stay), else one after the other."""
     headers = [*output_headers(table), *names]
-    _set_widths(sheet, table, headers, values)
+    _set_widths(sheet, table, headers, values, looks or {})
     for j, header in enumerate(headers):
         sheet.write_string(top, j, header, styles.header)
     sheet.freeze_panes(top + 1, 0)
@@ -205,13 +259,20 @@ def _places(table: Table, top: int) -> list[int]:
 
 
 def _set_widths(
-    sheet: Any, table: Table, headers: Sequence[str], values: Sequence[Sequence[object]]
+    sheet: Any,
+    table: Table,
+    headers: Sequence[str],
+    values: Sequence[Sequence[object]],
+    looks: dict[int, tuple[float | None, bool]],
 ) -> None:
+    """Widths that fit the content; an input workbook's own widths and hidden columns win."""
     sample = [list(col) for col in table.frame.head(WIDTH_SAMPLE).iter_columns()]
     sample += [list(col[:WIDTH_SAMPLE]) for col in values]
     for j, (header, column) in enumerate(zip(headers, sample, strict=True)):
         longest = max((len(str(v)) for v in column if v is not None), default=0)
-        sheet.set_column(j, j, min(60, max(8, len(header) + 4, longest + 2)))
+        width, hidden = looks.get(j, (None, False))
+        fit = min(60, max(8, len(header) + 4, longest + 2))
+        sheet.set_column(j, j, fit if width is None else width, None, {"hidden": hidden})
 
 
 class _LinkBudget:

@@ -19,6 +19,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from csv_enrich.write_xlsx_summary import FIRST_TITLE, SUMMARY_MARK
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -79,14 +81,44 @@ def copy_sheet(source: Source, name: str) -> list[str]:
     return _lost(name, layout)
 
 
-def copy_rows(source: Source, name: str, sheet: Any, rows: int) -> None:
+def copy_rows(source: Source, name: str, sheet: Any, rows: int, layout: Layout) -> None:
     """Copy the first `rows` rows of the input's sheet `name` (the title rows above its header)
-    into `sheet`, with their values and styles."""
+    into `sheet`, with their values, styles and one-row merges (group headers such as A4:C4)."""
     found = source.workbook[name] if name in source.workbook.sheetnames else None
+    above = Layout(merges={k: v for k, v in layout.merges.items() if k[0] < rows})
     for row in found.iter_rows(max_row=rows) if found is not None else ():
         for cell in row:
             if cell.value is not None or getattr(cell, "has_style", False):
-                _copy_cell(sheet, cell, source, Layout())
+                _copy_cell(sheet, cell, source, above)
+
+
+def is_our_summary(source: Source, name: str) -> bool:
+    """Whether the input's sheet `name` is the Summary sheet of an earlier csv-enrich run
+    (its first title and the labels SUMMARY_MARK and "Report")."""
+    found = source.workbook[name] if name in source.workbook.sheetnames else None
+    if found is None or not hasattr(found, "iter_rows"):
+        return False
+    labels = [row[0] for row in found.iter_rows(max_row=80, max_col=1, values_only=True) if row]
+    return bool(labels) and labels[0] == FIRST_TITLE and {SUMMARY_MARK, "Report"} <= set(labels)
+
+
+def header_texts(source: Source, name: str, row: int) -> list[str]:
+    """The texts of the input sheet's row `row` (1-based), by column from A ("" when empty)."""
+    found = source.workbook[name] if name in source.workbook.sheetnames else None
+    if found is None or row < 1:
+        return []
+    for cells in found.iter_rows(min_row=row, max_row=row, values_only=True):
+        return ["" if v is None else str(v) for v in cells]
+    return []
+
+
+def column_looks(layout: Layout, count: int) -> dict[int, tuple[float | None, bool]]:
+    """The input's own width (None: not set) and hidden state of columns 0..count-1."""
+    looks: dict[int, tuple[float | None, bool]] = {}
+    for first, last, width, hidden in layout.columns:
+        for col in range(max(first, 0), min(last, count - 1) + 1):
+            looks[col] = (characters(width), hidden)
+    return looks
 
 
 def copy_defined_names(source: Source) -> list[str]:
@@ -257,9 +289,16 @@ def _merge(ref: str, layout: Layout) -> None:
         layout.tall_merges += 1
 
 
+def characters(width: float | None) -> float | None:
+    """The width xlsxwriter's set_column takes for a column stored as `width` in the file
+    (xlsxwriter adds the cell padding, 5 pixels of 7 per character, when it writes)."""
+    return width - 5 / 7 if width is not None and width > 2 else width
+
+
 def _apply_layout(sheet: Any, layout: Layout) -> None:
     for first, last, width, hidden in layout.columns:
-        sheet.set_column(first, last, width, None, {"hidden": True} if hidden else None)
+        options = {"hidden": True} if hidden else None
+        sheet.set_column(first, last, characters(width), None, options)
     for row, (height, hidden) in sorted(layout.rows.items()):
         sheet.set_row(row, height, None, {"hidden": True} if hidden else None)
 

@@ -13,6 +13,8 @@ from typing import Any
 from csv_enrich.report import Report, summary_lines
 
 WORKFLOWS_SHOWN = 1_000
+FIRST_TITLE = "In short"
+SUMMARY_MARK = "Charged (settled by the API)"  # a label that tells our Summary sheet apart
 _WORKFLOW_HEADERS = (
     "Workflow",
     "Status",
@@ -80,7 +82,7 @@ def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
     """The report as titled sections of (label, value) lines, for the XLSX "Summary" sheet."""
     rows, saved, api = report.rows, report.saved, report.api
     return [
-        ("In short", [(line, None) for line in summary_lines(report)]),
+        (FIRST_TITLE, [(line, None) for line in summary_lines(report)]),
         ("Run", _run_section(report)),
         ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]),
         ("Credits", _credit_section(report)),
@@ -125,7 +127,7 @@ def _credit_section(report: Report) -> list[Line]:
     return [
         ("Most it could have cost (estimate)", c.estimated_max),
         ("Reserved by the API", c.reserved),
-        ("Charged (settled by the API)", c.charged),
+        (SUMMARY_MARK, c.charged),
         ("Refunded", c.refunded),
         ("Held pending review (failed runs)", c.held_for_review),
         ("Balance before", c.balance_before),

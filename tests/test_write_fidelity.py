@@ -48,3 +48,64 @@ def test_duplicate_header_names_kept_in_xlsx(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(out).active
     assert sheet is not None
     assert [c.value for c in sheet[1]][:4] == ["Email", "Email", "Name", "enriched_email"]
+
+
+def group_header_workbook(path: Path, *, first_column: int = 1) -> None:
+    """A Salesforce-like sheet: a title, merged group headers, a hidden and a wide column."""
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Leads"
+    sheet.cell(1, 1, "Leads report")
+    sheet.cell(2, first_column, "Person")
+    sheet.cell(2, first_column + 2, "Company")
+    letter = get_column_letter
+    sheet.merge_cells(f"{letter(first_column)}2:{letter(first_column + 1)}2")
+    sheet.merge_cells(f"{letter(first_column + 2)}2:{letter(first_column + 3)}2")
+    for j, text in enumerate(["Name", "Email", "Company", "Secret"]):
+        sheet.cell(3, first_column + j, text)
+        sheet.cell(4, first_column + j, f"{text.lower()}-1" if j != 1 else "ann@x.io")
+    sheet.column_dimensions[letter(first_column)].width = 33
+    sheet.column_dimensions[letter(first_column + 3)].hidden = True
+    book.save(path)
+
+
+def test_hidden_column_widths_and_group_header_merges_carried(tmp_path: Path) -> None:
+    """The enriched sheet keeps the input's hidden column, its own widths and the merged
+    group-header cells above the header."""
+    group_header_workbook(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx")
+    assert table.header_row == 3
+    write_output(table, "person", outcomes(1), tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A2:B2", "C2:D2"}
+    assert (sheet["A2"].value, sheet["C2"].value) == ("Person", "Company")
+    assert sheet.column_dimensions["D"].hidden
+    assert round(sheet.column_dimensions["A"].width) == 33
+    assert not sheet.column_dimensions["E"].hidden
+    assert [c.value for c in sheet[4]][:4] == ["name-1", "ann@x.io", "company-1", "secret-1"]
+
+
+def test_columns_moved_by_the_writer_do_not_take_the_inputs_looks(tmp_path: Path) -> None:
+    """When the input's table starts at column B (the output writes it from A), no column is
+    hidden by mistake: widths and hidden state follow only columns that stay in place."""
+    group_header_workbook(tmp_path / "in.xlsx", first_column=2)
+    table = read_table(tmp_path / "in.xlsx")
+    write_output(table, "person", outcomes(1), tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
+    assert not any(sheet.column_dimensions[c].hidden for c in "ABCDE")
+    assert [c.value for c in sheet[3]][:2] == ["Name", "Email"]
+
+
+def test_input_workbook_gone_before_writing_still_writes_the_results(tmp_path: Path) -> None:
+    """An input workbook moved away during a long run does not lose the paid results: the
+    output is written and a note says what could not be carried over."""
+    group_header_workbook(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx")
+    (tmp_path / "in.xlsx").unlink()
+    notes = write_output(table, "person", outcomes(1), tmp_path / "out.xlsx")
+    assert any("could not be opened again" in n for n in notes)
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
+    assert [c.value for c in sheet[3]][:2] == ["Name", "Email"]

@@ -221,13 +221,22 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
-def test_failed_xlsx_write_keeps_the_old_file(tmp_path: Path) -> None:
-    """An XLSX write that fails (its input workbook vanished) leaves the old output alone."""
+def test_failed_xlsx_write_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An XLSX write that fails as it finishes (the disk is full) leaves the old output alone."""
+    import xlsxwriter
+
+    def full_disk(self: xlsxwriter.Workbook) -> None:
+        real_close(self)
+        raise OSError(28, "No space left on device")
+
+    real_close = xlsxwriter.Workbook.close
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", full_disk)
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"previous")
-    table = make_table(tmp_path / "gone.xlsx", delimiter=None, fmt="xlsx")
-    table = Table(**{**vars(table), "sheet": "Leads", "sheets": ("Leads", "Notes")})
-    with pytest.raises(OutputError, match=r"No such file.*gone\.xlsx.*without paying again"):
+    table = make_table(tmp_path / "in.csv")
+    with pytest.raises(OutputError, match=r"No space left on device.*without paying again"):
         write_output(table, "person", ROWS, out)
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
@@ -255,7 +264,7 @@ def test_too_many_columns_for_excel(tmp_path: Path) -> None:
 
 
 cell_text = st.one_of(
-    st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+    st.none(), st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
 )
 
 

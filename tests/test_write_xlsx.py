@@ -372,6 +372,7 @@ def test_summary_lists_pending_reviews_first_and_caps_the_list(
 
 def test_xlsm_macros_are_not_carried_and_say_so(tmp_path: Path) -> None:
     """An .xlsm input's macros cannot live in an .xlsx output; the note says so."""
+    openpyxl.Workbook().save(tmp_path / "in.xlsm")
     table = make_table(tmp_path / "in.xlsm", fmt="xlsm")
     notes = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
     assert notes == ["The input's macros are not carried over: the output is an .xlsx workbook."]
