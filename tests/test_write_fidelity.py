@@ -109,3 +109,21 @@ def test_input_workbook_gone_before_writing_still_writes_the_results(tmp_path: P
     assert any("could not be opened again" in n for n in notes)
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
     assert [c.value for c in sheet[3]][:2] == ["Name", "Email"]
+
+
+def test_re_enriching_replaces_the_earlier_summary_sheet(tmp_path: Path) -> None:
+    """Enriching an enriched XLSX again gives one cost summary: the earlier csv-enrich Summary
+    sheet is replaced (and the note says so), while a sheet of the user's own is kept."""
+    from tests.test_write_xlsx import a_report
+
+    group_header_workbook(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx")
+    first = tmp_path / "first.xlsx"
+    write_output(table, "person", outcomes(1), first, report=a_report(tmp_path, table))  # type: ignore[arg-type]
+    again = read_table(first, sheet="Leads")
+    assert again.sheets == ("Leads", "Summary")
+    notes = write_output(
+        again, "person", outcomes(1), tmp_path / "second.xlsx", report=a_report(tmp_path, again)
+    )  # type: ignore[arg-type]
+    assert openpyxl.load_workbook(tmp_path / "second.xlsx").sheetnames == ["Leads", "Summary"]
+    assert "The input's sheet 'Summary' (an earlier csv-enrich Summary) is replaced." in notes
