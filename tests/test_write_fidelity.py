@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -119,11 +120,10 @@ def test_re_enriching_replaces_the_earlier_summary_sheet(tmp_path: Path) -> None
     group_header_workbook(tmp_path / "in.xlsx")
     table = read_table(tmp_path / "in.xlsx")
     first = tmp_path / "first.xlsx"
-    write_output(table, "person", outcomes(1), first, report=a_report(tmp_path, table))  # type: ignore[arg-type]
+    report: Any = a_report(tmp_path, table)
+    write_output(table, "person", outcomes(1), first, report=report)
     again = read_table(first, sheet="Leads")
     assert again.sheets == ("Leads", "Summary")
-    notes = write_output(
-        again, "person", outcomes(1), tmp_path / "second.xlsx", report=a_report(tmp_path, again)
-    )  # type: ignore[arg-type]
+    notes = write_output(again, "person", outcomes(1), tmp_path / "second.xlsx", report=report)
     assert openpyxl.load_workbook(tmp_path / "second.xlsx").sheetnames == ["Leads", "Summary"]
     assert "The input's sheet 'Summary' (an earlier csv-enrich Summary) is replaced." in notes
