@@ -275,7 +275,7 @@ def _write_delimited(
 def output_headers(table: Table) -> tuple[str, ...]:
     """The input's header texts exactly as in its file (duplicates kept: CRM import templates
     match on them), not the unique names the reader gives its columns."""
-    given: tuple[str, ...] = getattr(table, "source_headers", ())
+    given = table.source_headers
     return given if len(given) == len(table.headers) else table.headers
 
 
