@@ -10,7 +10,7 @@ journal committed (every journal write is durable when it returns).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from csv_enrich import errors
 from csv_enrich.client import CleanlistClient
@@ -19,7 +19,16 @@ from csv_enrich.engine_common import RunContext, Tuning, heartbeat
 from csv_enrich.engine_company import CompanyRunner
 from csv_enrich.engine_rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
-from csv_enrich.models import EnrichOptions, Identity, Mode, Outcome, Plan, Progress, RunResult
+from csv_enrich.models import (
+    EnrichOptions,
+    Identity,
+    Mode,
+    Outcome,
+    Plan,
+    Progress,
+    RunResult,
+    WorkflowRecord,
+)
 from csv_enrich.plan import check_budget
 
 __all__ = ["Tuning", "choose_mode", "preflight", "run_plan"]
@@ -29,7 +38,9 @@ INTERRUPTED = ("Interrupted. Everything already submitted is saved in the journa
 UNFINISHED = "not finished in this run; run the same command again to resume"
 FALLBACK = ("CSV import is switched off for this account (the API answered 503), so csv-enrich "
             "falls back to rows mode: {n:,} rows at about {per_min} rows a minute will take "
-            "about {minutes:,} minutes.")
+            "about {minutes}.")
+COMPANY_MODE = ("--mode {mode} applies to people; a company file is looked up one company per "
+                "call (sync)")
 
 
 async def preflight(plan: Plan, client: CleanlistClient, options: EnrichOptions) -> int:
@@ -63,6 +74,7 @@ async def run_plan(
 ) -> RunResult:
     """Enrich `plan.identities`: one Outcome per identity, the workflows, requests and money."""
     ctx = RunContext(plan, client, journal, cache, options, progress, tuning or Tuning())
+    resumed = journal.known(plan.run_id)
     beat = asyncio.create_task(heartbeat(ctx))
     try:
         if balance_before is None:
@@ -77,7 +89,7 @@ async def run_plan(
         raise errors.Interrupted(INTERRUPTED) from None
     finally:
         beat.cancel()
-    return _result(ctx, mode, balance_before, balance_after)
+    return _result(ctx, mode, balance_before, balance_after, resumed=resumed)
 
 
 async def _run(ctx: RunContext, mode: Mode) -> Mode:
@@ -85,6 +97,8 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
     idents = ctx.plan.identities
     ctx.journal.set(ctx.run_id, "mode", mode)
     if mode == "sync":
+        if ctx.options.mode != "auto":
+            ctx.warnings.append(COMPANY_MODE.format(mode=ctx.options.mode))
         await CompanyRunner(ctx, idents, workers=workers).run()
         return mode
     if mode == "rows":
@@ -101,24 +115,36 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
 
 def _fallback_warning(ctx: RunContext, rows: int) -> None:
     per_min = max(1, ctx.options.rate_limit_per_min // 2)  # a submission and a poll per row
-    message = FALLBACK.format(n=rows, per_min=per_min, minutes=-(-rows // per_min))
+    minutes = -(-rows // per_min)
+    message = FALLBACK.format(n=rows, per_min=per_min,
+                              minutes="1 minute" if minutes == 1 else f"{minutes:,} minutes")
     ctx.warnings.append(message)
     ctx.say(message)
 
 
-def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None) -> RunResult:
+def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, *,
+            resumed: bool) -> RunResult:
     stats = ctx.client.stats
     outcomes = {i.key: ctx.outcomes[i.key] for i in ctx.plan.identities if i.key in ctx.outcomes}
     missing = [i for i in ctx.plan.identities if i.key not in outcomes]
     outcomes |= {i.key: _unfinished(i) for i in missing}
     ctx.tick(force=True)
+    workflows = ctx.journal.workflows(ctx.run_id)
     return RunResult(
-        mode=mode, outcomes=outcomes,
-        workflows=ctx.journal.workflows(ctx.run_id) or tuple(ctx.workflows.values()),
+        mode=mode, outcomes=outcomes, workflows=workflows,
         requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
-        credits_reserved=ctx.reserved_total, balance_before=before, balance_after=after,
-        warnings=tuple(ctx.warnings),
+        credits_reserved=_reserved(mode, outcomes, workflows), balance_before=before,
+        balance_after=after, warnings=tuple(ctx.warnings), resumed=resumed,
     )
+
+
+def _reserved(mode: Mode, outcomes: Mapping[str, Outcome],
+              workflows: Sequence[WorkflowRecord]) -> int:
+    """What the API reserved for the run: each workflow's reservation, once. A company lookup
+    settles in its own call (reserved = charged, nothing refunded)."""
+    if mode == "sync":
+        return sum(o.credits for o in outcomes.values())
+    return sum(w.credits_reserved for w in workflows)
 
 
 def _unfinished(ident: Identity) -> Outcome:

@@ -28,7 +28,7 @@ from csv_enrich.engine_common import (
     workflow_record,
 )
 from csv_enrich.engine_join import join_in_order
-from csv_enrich.engine_rows import RowsRunner, ensure_list, read_list
+from csv_enrich.engine_rows import RowsRunner, ensure_list, lost_workflow, read_list
 from csv_enrich.models import Identity, Outcome, RowStatus, price
 
 COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
@@ -175,6 +175,7 @@ class BulkRunner:
                 self.refusal = ctx.room_for(quote.estimated_cost) or BALANCE_NOTE
                 return None
             ctx.journal.set(ctx.run_id, "bulk_intent", {"quote_id": quote.quote_id,
+                                                         "cost": quote.estimated_cost,
                                                          "at": time.time()})
             try:
                 return self._sent(await ctx.client.enrich_bulk(self.list_id, ctx.etype,
@@ -277,6 +278,10 @@ class BulkRunner:
             data = dict(lead.data) if lead and credits else {}
             outcomes.append(Outcome(ident.key, state, note=note, credits=credits, data=data,
                                     workflow_id=wf_id))
+        if status is None:  # the workflow's id was lost with the answer: record what it did
+            cost = (ctx.journal.get(ctx.run_id, "bulk_intent") or {}).get("cost", 0)
+            ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost),
+                                              sum(o.credits for o in outcomes)))
         ctx.finish_many(outcomes)
         ctx.say("")
         settled = status.credits_charged if status else None

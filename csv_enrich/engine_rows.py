@@ -28,7 +28,7 @@ from csv_enrich.engine_common import (
     workflow_record,
 )
 from csv_enrich.engine_join import LeadIndex
-from csv_enrich.models import Identity, Outcome, price
+from csv_enrich.models import Identity, Outcome, WorkflowRecord, price
 
 RECOVERED = "recovered from the lead list (the API's answer was lost)"
 UNMATCHED = ("the API's answer was lost and its lead cannot be told apart in the run's list; "
@@ -36,6 +36,7 @@ UNMATCHED = ("the API's answer was lost and its lead cannot be told apart in the
 GONE = "the API no longer knows workflow {}; check the balance before enriching this row again"
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
 MAX_RESOLVE_ROUNDS = 5
+LOST_ID = "(id lost with the answer) "
 
 
 @dataclass(order=True)
@@ -315,11 +316,21 @@ class RowsRunner:
         if data is None:  # never happened: send it again
             self.ctx.journal.clear_intent(self.ctx.run_id, key)
             self.queue.append(self.idents[key])
-        elif credits:
+            return
+        self.ctx.record_workflow(lost_workflow(key, self.price, credits))
+        if credits:
             self.ctx.finish(Outcome(key, "enriched", note=RECOVERED, credits=credits,
                                     data=dict(data)))
         else:
             self.ctx.finish(Outcome(key, "not_found", note=RECOVERED))
+
+
+def lost_workflow(key: str, reserved: int, charged: int) -> WorkflowRecord:
+    """The record of a workflow whose id was lost with the API's answer: it reserved the price
+    and settled what was found (pay for results), the rest refunded."""
+    return WorkflowRecord(workflow_id=f"{LOST_ID}{key}", status="completed",
+                          credits_reserved=reserved, credits_charged=charged,
+                          credits_refunded=max(0, reserved - charged))
 
 
 def _answer_lost(exc: errors.ApiError) -> bool:

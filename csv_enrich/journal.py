@@ -149,6 +149,13 @@ class Journal(_Store):
             return json.loads(value)
         return default
 
+    def known(self, run_id: str) -> bool:
+        """True when anything was recorded for `run_id` (a resume or a replay)."""
+        for _ in self._rows("SELECT 1 FROM runs_meta WHERE run_id=? UNION ALL "
+                            "SELECT 1 FROM items WHERE run_id=? LIMIT 1", run_id, run_id):
+            return True
+        return False
+
     def forget(self, run_id: str, name: str) -> None:
         """Drop a run-level fact (e.g. a quote that expired unused)."""
         self._write("DELETE FROM runs_meta WHERE run_id=? AND name=?", run_id, name)

@@ -235,6 +235,9 @@ class RunResult:
     balance_before: int | None = None
     balance_after: int | None = None
     warnings: tuple[str, ...] = ()
+    # True when the journal already knew this run: this invocation resumed an interrupted run
+    # (or replayed a finished one, sending nothing); its figures cover the whole run.
+    resumed: bool = False
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,19 @@ async def test_company_sync_with_not_found(sandbox: SandboxServer, tmp_path: Pat
     for outcome in result.outcomes.values():
         assert (outcome.status, outcome.credits) in {("enriched", 1), ("not_found", 0)}
     assert sum(o.credits for o in result.outcomes.values()) == sandbox.ledger()["charged_total"]
+    assert result.credits_reserved == sandbox.ledger()["charged_total"]
+
+
+@pytest.mark.anyio
+async def test_company_file_with_mode_bulk_says_it_ran_sync(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """--mode bulk on a company file warns that companies are looked up one call each."""
+    plan = make_plan([company(1)], kind="company", mode="sync")
+    async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
+        result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                options=options(tmp_path, mode="bulk"), tuning=FAST)
+    assert result.mode == "sync"
+    assert any("--mode bulk applies to people" in w for w in result.warnings)
 
 
 @pytest.mark.anyio

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from csv_enrich.engine import run_plan
 from csv_enrich.engine_bulk import MAX_BYTES, MAX_ROWS, chunks
-from csv_enrich.models import Identity
+from csv_enrich.engine_rows import LOST_ID
+from csv_enrich.models import Identity, WorkflowRecord
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (
     FAST,
@@ -91,7 +93,7 @@ async def test_csv_import_503_falls_back_to_rows(tmp_path: Path) -> None:
         ledger = server.ledger()
     assert result.mode == "rows"
     assert "falls back to rows mode: 8 rows" in result.warnings[0]
-    assert "minutes" in result.warnings[0]
+    assert "about 1 minute." in result.warnings[0]
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
 
@@ -149,6 +151,35 @@ async def test_faults_on_every_row_ends_right_and_nobody_pays_twice(
     assert max(charges_by_identity(ledger).values()) == 1
     assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
     assert result.retries > 0
+    assert_workflows_match(result.workflows, ledger, result.credits_reserved)
+
+
+def assert_workflows_match(workflows: Sequence[WorkflowRecord], ledger: dict[str, Any],
+                           reserved: int) -> None:
+    """The run lists every workflow the ledger settled, once, with the same money."""
+    settled = ledger["settlements"]
+    assert len(workflows) == len(settled)
+    assert len({w.workflow_id for w in workflows}) == len(workflows)
+    for name, field in (("reserved", "credits_reserved"), ("charged", "credits_charged"),
+                        ("refunded", "credits_refunded")):
+        assert sum(getattr(w, field) for w in workflows) == sum(s[name] for s in settled)
+    assert reserved == sum(s["reserved"] for s in settled)
+
+
+@pytest.mark.anyio
+async def test_lost_answers_under_faults_keep_the_books_straight(tmp_path: Path) -> None:
+    """QA: rows mode with answers lost after the work was done (fault rate 0.2, seed 3): the
+    run's workflows and credits equal the ledger's settlements, each workflow once."""
+    idents = [person(n) for n in range(40)]
+    with SandboxServer(fast_config(fault_rate=0.2, seed=3)) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(idents, mode="rows"), client=r.client,
+                                    journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path, concurrency=16), tuning=FAST)
+        ledger = server.ledger()
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert sum(w.workflow_id.startswith(LOST_ID) for w in result.workflows) > 0
+    assert_workflows_match(result.workflows, ledger, result.credits_reserved)
 
 
 @settings(max_examples=30, deadline=None)
