@@ -26,6 +26,10 @@ COMPANY_ONLY = ("company_ticker", "company_id")
 # Fields whose column decides who is enriched: two candidates are an error, never a guess. For
 # the others (names, company, website, phone) the leftmost wins and a note says so.
 DECISIVE = ("email", "linkedin_url", "person_id", "company_ticker", "company_id", "domain")
+_CONTACT_WORDS = frozenset(
+    {"contact", "primary", "main", "billing", "account", "company", "generic", "general", "info",
+     "kontakt", "firmen", "entreprise", "societe", "empresa", "contacto"}
+)  # fmt: skip
 ALIASES = {
     "linkedin": "linkedin_url", "linkedin url": "linkedin_url", "first": "first_name",
     "last": "last_name", "name": "full_name", "company": "company_name", "ticker": "company_ticker",
@@ -56,6 +60,8 @@ def map_columns(
     company = _choose(table, free, forced, company=True)
     resolved = kind if kind != "auto" else _auto_kind(person, company, forced)
     chosen = person if resolved == "person" else company
+    if kind == "auto" and resolved == "company" and "email" in person.fields:
+        chosen = dataclasses.replace(chosen, notes=(*chosen.notes, _accounts_note(person)))
     if chosen.ambiguities:
         raise MappingError(chosen.ambiguities[0])
     fields, notes = _finish(table, resolved, chosen, forced)
@@ -249,11 +255,31 @@ def _auto_kind(person: _Choice, company: _Choice, forced: dict[str, str]) -> Kin
     if wanted & set(COMPANY_ONLY):
         return "company"
     people = set(person.fields) & set(PERSON_STRONG + PERSON_NAMES)
+    if _accounts_file(person, company, people):
+        return "company"
     if people and people != {"full_name"}:
         return "person"
     if people == {"full_name"} and "company_name" in person.fields:
         return "person"
     return "company" if set(company.fields) & set(COMPANY_IDS) else "person"
+
+
+def _accounts_file(person: _Choice, company: _Choice, people: set[str]) -> bool:
+    """An accounts export: company identifiers (name, website, ticker...) and, as the only
+    person column, an email whose header says it is the account's contact."""
+    if people != {"email"}:
+        return False
+    words = set(fold_header(person.fields["email"]).split())
+    return bool(words & _CONTACT_WORDS) and len(set(company.fields) & set(COMPANY_IDS)) >= 2
+
+
+def _accounts_note(person: _Choice) -> str:
+    header = person.fields["email"]
+    return (
+        f"read as a company file: '{header}' is taken as each account's contact (its work "
+        f"domain stands in for a missing website); to look up the people in '{header}' "
+        "instead, use --kind person"
+    )
 
 
 def _finish(
@@ -275,8 +301,6 @@ def _finish(
 
 
 def _tidy(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
-    if kind == "company" and "email" in fields and ({"domain", "website"} & set(fields)):
-        fields.pop("email")
     order = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS + ("email",)
     return {f: fields[f] for f in order if f in fields}
 
@@ -288,8 +312,10 @@ def _derived_notes(kind: Kind, fields: dict[str, str]) -> list[str]:
     if "website" in fields and "domain" not in fields:
         notes.append(f"domains are taken from the websites in '{fields['website']}'")
     if kind == "company" and "email" in fields:
+        site = {"domain", "website"} & set(fields)
+        where = " where a row has no website or domain" if site else ""
         notes.append(
-            f"company domains are taken from the work emails in '{fields['email']}' "
+            f"company domains are taken from the work emails in '{fields['email']}'{where} "
             "(free-mail addresses are skipped)"
         )
     return notes
