@@ -81,9 +81,18 @@ def _found(key: str, plan: Plan, outcomes: Mapping[str, Outcome]) -> Outcome:
         return outcomes[key]
     if key in plan.cached:
         hit = plan.cached[key]
-        note = "from cache" + (f"; {hit.note}" if hit.note else "")
-        return Outcome(key=key, status=hit.status, note=note, credits=0, data=hit.data)
+        return Outcome(key=key, status=hit.status, note=_cache_note(hit.note), credits=0,
+                       data=hit.data)
     return Outcome(key=key, status="skipped", note="not enriched: the run ended before this row")
+
+
+def _cache_note(note: str) -> str:
+    """"from cache", with the day it was enriched when the cache says it ("cached on DAY")."""
+    if not note or note == "cached":
+        return "from cache"
+    if note.startswith("cached on "):
+        return f"from cache (enriched on {note.removeprefix('cached on ')})"
+    return f"from cache; {note}"
 
 
 # -- checks before spending ------------------------------------------------------------------

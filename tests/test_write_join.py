@@ -65,6 +65,18 @@ def test_cache_hits_cost_nothing_and_say_so() -> None:
     assert (row.status, row.credits, row.data, row.note) == ("enriched", 0, JANE.data, "from cache")
 
 
+def test_cache_note_says_it_once() -> None:
+    """The cache's own "cached" note is not repeated ("from cache; cached"); a day it gives
+    reads "from cache (enriched on DAY)"."""
+    for note, shown in (
+        ("cached", "from cache"),
+        ("cached on 2026-11-20", "from cache (enriched on 2026-11-20)"),
+    ):
+        hit = Outcome(JANE.key, "enriched", note=note, data=JANE.data)
+        (row,) = join(make_plan([JANE.key], {JANE.key: hit}), {})
+        assert row.note == shown
+
+
 def test_unanswered_keys_are_skipped_with_a_note() -> None:
     """A key neither answered nor cached (the run stopped early) is skipped, with a note."""
     (row,) = join(make_plan([JANE.key]), {})
