@@ -9,12 +9,12 @@ what it inferred is in `ColumnMap.notes`, and what it cannot decide raises Mappi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
-from csv_enrich.mapping_sniff import Candidate, sniff_field
+from csv_enrich.mapping_sniff import Candidate, sample, sniff_field
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
 from csv_enrich.read import Table
 from csv_enrich.synonyms import fold_header, match_header
@@ -197,7 +197,9 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
     for name in dict.fromkeys(c.field for c in candidates):
         if name in taken:
             continue
-        best, tied, rest = _best(table, [c for c in candidates if c.field == name])
+        fitting, demoted = _prefer_fitting(table, [c for c in candidates if c.field == name])
+        notes.extend(demoted)
+        best, tied, rest = _best(table, fitting)
         fields[name] = best.header
         notes.extend(best.notes)
         if tied and name in DECISIVE:
@@ -211,6 +213,42 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
         if rest:
             fallbacks[name] = tuple(rest)
     return _Choice(fields, tuple(notes), tuple(ambiguities), fallbacks)
+
+
+_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "email": rules.normalise_email, "linkedin_url": rules.linkedin_slug,
+    "domain": rules.company_domain,
+}  # fmt: skip
+
+
+def _prefer_fitting(table: Table, group: list[Candidate]) -> tuple[list[Candidate], list[str]]:
+    """Candidates for one field, those whose values mostly fail it (Sales Navigator links in a
+    profile URL column) moved behind those whose values fit, with a note saying so."""
+    check = _CHECKS.get(group[0].field) if len(group) > 1 else None
+    if check is None:
+        return group, []
+    fits = {c.header: _fit_share(table, c.header, check) for c in group}
+    good = [c for c in group if fits[c.header] >= 0.5]
+    if not good or len(good) == len(group):
+        return group, []
+    worse = [dataclasses.replace(c, tier=c.tier + 100) for c in group if c not in good]
+    notes = [_demoted_note(table, c.header, good[0]) for c in worse]
+    return good + worse, notes
+
+
+def _fit_share(table: Table, header: str, check: Callable[[str], str | None]) -> float:
+    values = sample(table.blanked.get_column(header))
+    return sum(check(v) is not None for v in values) / len(values) if values else 0.0
+
+
+def _demoted_note(table: Table, header: str, used: Candidate) -> str:
+    values = sample(table.blanked.get_column(header))
+    sales = sum("/sales/" in v.lower() for v in values) * 2 > len(values)
+    what = "Sales Navigator links, which cannot be looked up" if sales else "few usable values"
+    return (
+        f"'{header}' holds {what}; '{used.header}' is used as {used.field} "
+        f"('{header}' only fills in where it is empty)"
+    )
 
 
 def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
