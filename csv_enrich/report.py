@@ -123,6 +123,14 @@ class Report:
     saved: Savings = Savings()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    run_id: str = ""
+    resumed: bool = False
+
+    @property
+    def already_complete(self) -> bool:
+        """A resumed run that spent nothing now: it had finished before (a replay)."""
+        c = self.credits
+        return self.resumed and c.balance_before is not None and c.balance_before == c.balance_after
 
     @property
     def duration_s(self) -> float:
@@ -190,6 +198,8 @@ def build_report(
         saved=_savings(plan, result),
         warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
         notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind)))),
+        run_id=plan.run_id,
+        resumed=bool(getattr(result, "resumed", False)),
     )
 
 
@@ -310,6 +320,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "saved": {**vars(report.saved), "total": report.saved.total},
         "warnings": list(report.warnings),
         "notes": list(report.notes),
+        "run_id": report.run_id,
+        "resumed": report.resumed,
+        "already_complete": report.already_complete,
     }
 
 
@@ -356,6 +369,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def summary_lines(report: Report) -> list[str]:
     """The few lines a person reads after a run: rows, credits, balance, where the files are."""
     return [
+        *_run_line(report),
         _rows_line(report.rows),
         _credits_line(report),
         *_balance_line(report.credits),
@@ -365,17 +379,35 @@ def summary_lines(report: Report) -> list[str]:
     ]
 
 
+def _run_line(report: Report) -> list[str]:
+    """Which run this is, when finance could otherwise count it twice."""
+    if report.already_complete:
+        return [f"Run {report.run_id}: this run was already complete: nothing was spent now."]
+    if report.resumed:
+        return [f"Run {report.run_id}: resumed run: includes credits paid before the interruption."]
+    return []
+
+
 def _rows_line(rows: RowCounts) -> str:
     parts = [f"{rows.enriched:,} enriched", f"{rows.not_found:,} not found"]
     parts += [f"{n:,} {s}" for s in ("invalid", "failed", "skipped") if (n := getattr(rows, s))]
-    extra = [f"{rows.duplicate:,} duplicate", f"{rows.cached:,} from cache"]
-    extra = [e for e in extra if not e.startswith("0 ")]
-    tail = f" ({', '.join(extra)})" if extra else ""
-    return f"Rows: {rows.total:,} in all; {', '.join(parts)}{tail}"
+    if rows.duplicate:
+        parts[-1] += f"; {_rows(rows.duplicate, 'duplicate row')} shared an earlier row's result"
+    if rows.cached:
+        parts[-1] += f"; {_rows(rows.cached, 'row')} from the cache"
+    return f"Rows: {rows.total:,} in all; {', '.join(parts)}"
+
+
+def _rows(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
 def _credits_line(report: Report) -> str:
     c, saved = report.credits, report.saved
+    if report.mode == "sync":
+        line = f"Credits: {c.charged:,} charged for {_rows(report.rows.submitted, 'lookup')}"
+        line += "; not-found lookups are free" if report.rows.not_found else ""
+        return line + (f"; {saved.total:,} saved" if saved.total else "")
     line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
     line += f", {c.held_for_review:,} held pending review" if c.held_for_review else ""
     return line + (f"; {saved.total:,} saved" if saved.total else "")

@@ -110,6 +110,8 @@ def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
 
 def _run_section(report: Report) -> list[Line]:
     return [
+        ("Run id", report.run_id),
+        ("Resumed (figures include what was paid before)", "yes" if report.resumed else "no"),
         ("Input", report.input),
         ("Output", report.output),
         ("Report", report.report),

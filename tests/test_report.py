@@ -386,12 +386,52 @@ def test_notes_include_renamed_columns() -> None:
 def test_summary_lines_read_at_a_glance() -> None:
     """Rows by status, credits charged and refunded, balance left, where the files are."""
     assert summary_lines(typical()) == [
-        "Rows: 6 in all; 4 enriched, 1 not found, 1 invalid (1 duplicate, 1 from cache)",
+        "Rows: 6 in all; 4 enriched, 1 not found, 1 invalid; 1 duplicate row shared an earlier "
+        "row's result; 1 row from the cache",
         "Credits: 12 charged, 21 refunded of 33 reserved; 33 saved",
         "Balance: 488 left",
         "Output: out.xlsx",
         "Report: out.report.json",
     ]
+
+
+def test_report_names_its_run() -> None:
+    """The JSON carries the run id; a fresh run is neither resumed nor already complete."""
+    doc = report_dict(typical())
+    assert (doc["run_id"], doc["resumed"], doc["already_complete"]) == ("run", False, False)
+    assert not any(line.startswith("Run ") for line in summary_lines(typical()))
+
+
+def test_resumed_and_replayed_runs_say_so() -> None:
+    """A resumed run says its figures include what was paid before the interruption; a replay
+    of a finished run says nothing was spent now, so finance does not count it twice."""
+    keys = [JANE.key]
+    resumed = make_report(keys, {JANE.key: JANE}, balance_before=500, balance_after=489,
+                          resumed=True)  # fmt: skip
+    assert summary_lines(resumed)[0] == (
+        "Run run: resumed run: includes credits paid before the interruption."
+    )
+    assert report_dict(resumed)["resumed"] is True
+    replay = make_report(keys, {JANE.key: JANE}, balance_before=489, balance_after=489,
+                         resumed=True)  # fmt: skip
+    assert summary_lines(replay)[0] == (
+        "Run run: this run was already complete: nothing was spent now."
+    )
+    assert report_dict(replay)["already_complete"] is True
+
+
+def test_sync_credits_line_reads_right() -> None:
+    """A company (sync) run says what it charged for how many lookups, not "0 refunded of N
+    reserved"."""
+    found = Outcome("domain:acme.io", "enriched", credits=1, data={"name": "Acme"})
+    lost = Outcome("domain:nobody.io", "not_found")
+    report = make_report(
+        [found.key, lost.key], {found.key: found, lost.key: lost}, workflows=(), mode="sync",
+        kind="company", enrichment_type="partial", credits_reserved=1,
+    )  # fmt: skip
+    assert summary_lines(report)[1] == (
+        "Credits: 1 charged for 2 lookups; not-found lookups are free"
+    )
 
 
 def test_default_report_path() -> None:
