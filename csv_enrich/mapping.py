@@ -131,8 +131,7 @@ def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
     if "domain" not in values or rules.company_domain(values["domain"]) is None:
         domain = rules.company_domain(values.get("website"))
         if domain is None and kind == "company":
-            domain = rules.email_domain(rules.normalise_email(values.get("email")))
-            domain = None if domain in rules.FREE_MAIL else domain
+            domain = rules.work_domain(values.get("email"))
         if domain:
             values["domain"] = domain
     return values

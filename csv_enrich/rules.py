@@ -17,10 +17,7 @@ from csv_enrich.models import Identity, Invalid, Kind
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _QUERY = re.compile(r"[?#]")
-_EMAIL = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-)
+_LOCAL = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
 _ANGLE = re.compile(r"<([^<>]+)>")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
@@ -111,8 +108,26 @@ def normalise_email(s: str | None) -> str | None:
     text = text.strip("\"'<>(),;[] ")
     if text.lower().startswith("mailto:"):
         text = text[7:].split("?", 1)[0]
-    text = text.strip().lower()
-    return text if len(text) <= 254 and _EMAIL.match(text) else None
+    text = unicodedata.normalize("NFC", text.strip().lower())
+    return text if len(text) <= 254 and _valid_address(text) else None
+
+
+def _valid_address(text: str) -> bool:
+    """RFC 5321/6531 syntax: a dot-atom local part (UTF-8 letters allowed) @ a domain whose
+    labels (IDN ones as punycode) are valid and whose TLD is alphabetic."""
+    local, at, host = text.rpartition("@")
+    if not at or len(local) > 64 or not _LOCAL.match(local) or "@" in local:
+        return False
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return False
+    labels = ascii_host.split(".")
+    return (
+        len(labels) >= 2
+        and all(_LABEL.match(label) for label in labels)
+        and bool(_TLD.match(labels[-1]))
+    )
 
 
 def email_domain(email: str | None) -> str | None:
@@ -411,15 +426,17 @@ def _platform_problem(values: Mapping[str, str]) -> str | None:
 
 
 def _validate_company(values: Mapping[str, str]) -> Identity | Invalid:
-    domain = _domain_of(values) or _work_domain(values.get("email"))
+    domain = _domain_of(values) or work_domain(values.get("email"))
     name = normalise_company(values.get("company_name"))
     ticker = normalise_ticker(values.get("company_ticker"))
     company_id = normalise_id(values.get("company_id"))
     key = _company_key(domain, name, ticker, company_id)
     if key is None:
         return Invalid(_company_reason(values))
-    strong = [*(["domain:" + domain] if domain else []),
-              *(["cid:" + company_id] if company_id else [])]
+    strong = [
+        *(["domain:" + domain] if domain else []),
+        *(["cid:" + company_id] if company_id else []),
+    ]
     return Identity(
         kind="company", key=key, company_name=name, domain=domain,
         company_ticker=ticker, company_id=company_id,
@@ -427,8 +444,9 @@ def _validate_company(values: Mapping[str, str]) -> Identity | Invalid:
     )  # fmt: skip
 
 
-def _work_domain(email: str | None) -> str | None:
-    domain = email_domain(normalise_email(email))
+def work_domain(email: str | None) -> str | None:
+    """The company domain of a work email (as normalise_domain gives it); None for free mail."""
+    domain = normalise_domain(email_domain(normalise_email(email)))
     return domain if domain and domain not in FREE_MAIL else None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -193,8 +195,9 @@ def _key(values: dict[str, str], kind: str) -> str:
     return verdict.key
 
 
+_NO_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 _text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40
+    alphabet=st.characters(codec="utf-8", exclude_categories=_NO_SURROGATES), max_size=40
 ) | st.sampled_from(LINKEDIN_FORMS + ["Jane@Acme.io", "mailto:x@y.co", "https://www.a-b.io/x"])
 
 
@@ -226,14 +229,40 @@ def test_validate_never_raises(values: dict[str, str], kind: str) -> None:
 def test_aliases_name_every_strong_key_of_a_person() -> None:
     """A row with an email and a LinkedIn URL answers to both, so a row with either is the same
     person; the name key is an alias only when there is no strong identifier."""
-    both = rules.validate({"email": "Hannah@Quillstack.com",
-                     "linkedin_url": "linkedin.com/in/hannah-okafor"}, "person")
+    both = rules.validate(
+        {"email": "Hannah@Quillstack.com", "linkedin_url": "linkedin.com/in/hannah-okafor"},
+        "person",
+    )
     assert isinstance(both, Identity)
     assert both.aliases == ("li:hannah-okafor", "email:hannah@quillstack.com")
     named = rules.validate(
-        {"first_name": "Jane", "last_name": "Doe", "domain": "acme.io"}, "person")
+        {"first_name": "Jane", "last_name": "Doe", "domain": "acme.io"}, "person"
+    )
     assert isinstance(named, Identity)
     assert named.aliases == (named.key,)
     company = rules.validate({"company_name": "Acme", "domain": "acme.io"}, "company")
     assert isinstance(company, Identity)
     assert company.aliases == ("domain:acme.io",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jüri@bücher.de", "jüri@bücher.de"),
+        ("Ännchen.Weiß@Bücher.de", "ännchen.weiß@bücher.de"),
+        ("ça@b.fr", "ça@b.fr"),
+        ("x@xn--bcher-kva.de", "x@xn--bcher-kva.de"),
+        ("jane..doe@acme.io", None),
+        ("jü ri@bücher.de", None),
+        ("jüri@bü_cher.de", None),
+    ],
+)
+def test_internationalised_emails(text: str, expected: str | None) -> None:
+    """UTF-8 local parts and IDN domains are valid addresses (RFC 6531), lower-cased."""
+    assert rules.normalise_email(text) == expected
+
+
+def test_work_domain_of_an_idn_email_is_punycode() -> None:
+    """A company domain from an IDN work email has the same form as one from a website."""
+    assert rules.work_domain("jüri@bücher.de") == rules.normalise_domain("https://bücher.de")
+    assert rules.work_domain("bob@gmail.com") is None

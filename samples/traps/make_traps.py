@@ -62,10 +62,10 @@ def text_traps() -> None:
     })  # fmt: skip
     utf16 = "E-mail\tName\tCompany\r\njürgen@bäcker.de\tJürgen Groß\tBäcker\r\n"
     trap("utf16_tab", "txt", b"\xff\xfe" + utf16.encode("utf-16-le"), {
-        "reason": "Excel's 'Unicode Text': UTF-16 LE with a BOM, tab-delimited; an IDN email fails",
+        "reason": "Excel's 'Unicode Text': UTF-16 LE, BOM, tab-separated; an IDN email is valid",
         "headers": ["E-mail", "Name", "Company"], "kind": "person",
         "mapping": {"email": "E-mail", "full_name": "Name", "company_name": "Company"},
-        "rows": [key(2, "name:jurgen|gross|backer")],
+        "rows": [key(2, "email:jürgen@bäcker.de")],
         "cells": {"Name": ["Jürgen Groß"]},
     })  # fmt: skip
     german = "Vorname;Nachname;Firma;E-Mail\r\nJürgen;Müller;Bäckerei Größ GmbH;\r\n"
