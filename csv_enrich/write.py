@@ -13,6 +13,7 @@ came from the input or the API can run as a formula:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import Invalid, Kind, Outcome, Plan, columns_for
-from csv_enrich.report import Report, appended_headers, atomic_path
+from csv_enrich.report import Report, appended_headers, atomic_path, default_report_path
 
 if TYPE_CHECKING:
     import polars as pl
@@ -105,15 +106,21 @@ def check_writable(output: Path, report: Path, *, input_path: Path) -> None:
             f"Cannot write {output.name!r}: the output must end in .csv, .tsv, .txt or .xlsx. "
             f"Try -o {output.with_suffix('.xlsx').name}."
         )
-    for path, what in ((output, "-o"), (report, "--report")):
+    suggestions = (
+        (output, "-o", f"{input_path.stem}.enriched{input_path.suffix}"),
+        (report, "--report", default_report_path(output).name),
+    )
+    for path, what, instead in suggestions:
         if _same_file(path, input_path):
             raise OutputError(
-                f"{what} {str(path)!r} names the input file; choose another name, "
-                f"e.g. {input_path.stem}.enriched{input_path.suffix}."
+                f"{what} {str(path)!r} names the input file; choose another name, e.g. {instead}."
             )
         _check_target(path, what)
     if _same_file(output, report):
-        raise OutputError(f"The report would overwrite the output {str(output)!r}; use --report.")
+        raise OutputError(
+            f"-o and --report name the same file {str(output)!r}; give the report another "
+            f"name, e.g. --report {default_report_path(output).name}."
+        )
 
 
 def check_fits(table: Table, output: Path, kind: Kind) -> None:
@@ -151,7 +158,7 @@ def _check_target(path: Path, what: str) -> None:
     if path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a folder; give a file name.")
     if not folder.is_dir():
-        raise OutputError(f"{what}: the folder {str(folder)!r} does not exist; create it first.")
+        raise OutputError(f"{what}: {_missing_folder(folder)}")
     if path.exists() and not _can_replace(path):
         raise OutputError(
             f"{what}: {str(path)!r} is read-only or open in another program (Excel?); "
@@ -162,8 +169,28 @@ def _check_target(path: Path, what: str) -> None:
             pass
     except OSError as exc:
         raise OutputError(
-            f"{what}: cannot write in {str(folder)!r} ({exc.strerror}); choose another folder."
+            f"{what}: cannot create files in {str(folder)!r} ({_refusal(exc)}); "
+            "choose another folder."
         ) from None
+
+
+def _missing_folder(folder: Path) -> str:
+    """Why `folder` cannot hold the file: a part of it is a file, or it does not exist."""
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            return f"{str(part)!r} is a file, not a folder; choose another path."
+    return f"the folder {str(folder)!r} does not exist; create it first."
+
+
+def _refusal(exc: OSError) -> str:
+    """The reason a folder refused a new file, in words that fit an existing folder."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    return "the system does not allow new files there"
 
 
 # -- injection -------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ def test_report_naming_the_input_or_output_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "leads.csv"
     with pytest.raises(OutputError, match="--report"):
         check_writable(tmp_path / "o.csv", source, input_path=source)
-    with pytest.raises(OutputError, match="overwrite the output"):
+    with pytest.raises(OutputError, match="-o and --report name the same file"):
         check_writable(tmp_path / "o.csv", tmp_path / "o.csv", input_path=source)
 
 
@@ -190,13 +190,35 @@ def test_missing_folder_and_folder_as_output(tmp_path: Path) -> None:
         check_writable(tmp_path / "dir.csv", tmp_path / "r.json", input_path=tmp_path / "i")
 
 
+def test_path_messages_say_what_is_wrong(tmp_path: Path) -> None:
+    """A file where a folder should be, the report naming the input, and -o equal to --report
+    each get a message that fits (no "does not exist", no data-file name for a report)."""
+    source = tmp_path / "victim.csv"
+    source.write_text("Email\na@b.io\n", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"victim\.csv' is a file, not a folder"):
+        check_writable(source / "x.csv", tmp_path / "r.json", input_path=tmp_path / "i.csv")
+    with pytest.raises(OutputError, match=r"names the input file.*e\.g\. out\.report\.json\."):
+        check_writable(tmp_path / "out.csv", source, input_path=source)
+    with pytest.raises(OutputError, match=r"-o and --report name the same.*--report v2\.report"):
+        check_writable(tmp_path / "v2.csv", tmp_path / "v2.csv", input_path=source)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_folder_refusing_new_files_is_not_called_missing(tmp_path: Path) -> None:
+    """-o in a folder that exists but takes no new files (/proc) does not say "No such file"."""
+    with pytest.raises(OutputError) as caught:
+        check_writable(Path("/proc/x.csv"), tmp_path / "r.json", input_path=tmp_path / "i.csv")
+    assert "cannot create files in '/proc' (the system does not allow" in str(caught.value)
+    assert "No such file" not in str(caught.value)
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
 def test_unwritable_folder(tmp_path: Path) -> None:
     """A folder the user cannot write in is reported before any credit is spent."""
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
-        with pytest.raises(OutputError, match="cannot write in"):
+        with pytest.raises(OutputError, match="cannot create files in.*permission denied"):
             check_writable(locked / "o.csv", tmp_path / "r.json", input_path=tmp_path / "i")
     finally:
         locked.chmod(0o700)
