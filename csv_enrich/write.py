@@ -259,7 +259,9 @@ def write_output(
                 notes += write_xlsx(table, kind, names, values, tmp, report=report)
             else:
                 sep = delimiter or _delimiter(table, suffix)
-                _write_delimited(table, names, values, tmp, separator=sep, bom=bom)
+                excel = bom or _wants_bom(table)
+                notes += _bom_note(table) if excel and not bom else []
+                _write_delimited(table, names, values, tmp, separator=sep, bom=excel)
     except OSError as exc:
         raise OutputError(_write_failed(path, exc)) from exc
     return notes
@@ -274,6 +276,24 @@ def _write_failed(path: Path, exc: OSError) -> str:
         "--no-cache): the same command, with another -o if needed, writes them without paying "
         "again."
     )
+
+
+def _wants_bom(table: Table) -> bool:
+    """Whether a text output should start with a BOM though --bom was not given: the input was
+    text with a BOM or not in UTF-8 (Windows-1252 from Excel), so Excel is what will open it,
+    and without a BOM Excel reads UTF-8 as Windows-1252 (mojibake: "MÃ¼ller")."""
+    if table.format not in ("csv", "tsv", "txt") or table.encoding is None:
+        return False
+    return table.encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "ascii")
+
+
+def _bom_note(table: Table) -> list[str]:
+    if table.encoding == "utf-8-sig":
+        return ["The output starts with a BOM, as the input did, so Excel reads it as UTF-8."]
+    return [
+        f"The input was not UTF-8 ({table.encoding}); the output is UTF-8 and starts with a "
+        "BOM so Excel shows accented letters right."
+    ]
 
 
 def _delimiter(table: Table, suffix: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from csv_enrich.models import Outcome
 from csv_enrich.read import read_table
@@ -119,3 +120,19 @@ def test_re_enriching_replaces_the_earlier_summary_sheet(tmp_path: Path) -> None
     notes = write_output(again, "person", outcomes(1), tmp_path / "second.xlsx", report=report)
     assert openpyxl.load_workbook(tmp_path / "second.xlsx").sheetnames == ["Leads", "Summary"]
     assert "The input's sheet 'Summary' (an earlier csv-enrich Summary) is replaced." in notes
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("cp1252", True), ("utf-8-sig", True), ("utf-8", False)]
+)
+def test_bom_when_the_input_was_for_excel(tmp_path: Path, encoding: str, bom: bool) -> None:
+    """A Windows-1252 (or BOM-marked) CSV gives a UTF-8 CSV with a BOM, so German Excel shows
+    "Müller", not "MÃ¼ller", and a note says so; a plain UTF-8 input gives no BOM."""
+    source = tmp_path / "de.csv"
+    source.write_bytes("Name;E-Mail\nJürgen Müller;jm@firma.de\n".encode(encoding))
+    out = tmp_path / "out.csv"
+    notes = write_output(read_table(source), "person", outcomes(1), out)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") == bom
+    assert "Jürgen Müller;jm@firma.de".encode() in data
+    assert any("BOM" in n for n in notes) == bom
