@@ -22,7 +22,7 @@ from typing import Any
 
 from csv_enrich.errors import InputError
 from csv_enrich.read import Grid
-from csv_enrich.read_numfmt import BUILTIN_FORMATS, is_plain, render
+from csv_enrich.read_numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -34,6 +34,14 @@ _BOOLEAN = re.compile(
     rb'<c\b(?=[^>]*\bt="b")(?=[^>]*\br="([A-Z]{1,3})(\d+)")[^>]*>'
     rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([01])</v>"
 )
+_FORMULA = rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?"
+_ERROR = re.compile(
+    rb'<c\b(?=[^>]*\bt="e")(?=[^>]*\br="([A-Z]{1,3})(\d+)")[^>]*>' + _FORMULA + rb"<v>([^<]*)</v>"
+)
+_EXPONENT = re.compile(
+    rb'<c\b(?=[^>]*\br="([A-Z]{1,3})(\d+)")(?![^>]*\bt="[^n"])[^>]*>' + _FORMULA
+    + rb"<v>(-?\d+(?:\.\d+)?E[+-]\d+)</v>"
+)  # fmt: skip
 MAX_CELLS = 30_000_000
 # What a damaged member can raise while it is unzipped and parsed (ParseError is a SyntaxError;
 # an XML declaration naming an unknown encoding is a LookupError).
@@ -87,6 +95,8 @@ def apply_number_formats(
     except BROKEN:
         return grid
     found = _boolean_cells(data) if data and b't="b"' in data else []
+    found += _error_cells(data) if data and b't="e"' in data else []
+    found += _general_exponents(data) if data and re.search(rb"<v>-?[\d.]+E", data) else []
     if data and formats:
         found += _styled_cells(data, formats)
     return place_cells(grid, found, first_col) if found else grid
@@ -98,6 +108,25 @@ def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:
         (int(m.group(2)) - 1, _col_index(m.group(1)), "TRUE" if m.group(3) == b"1" else "FALSE")
         for m in _BOOLEAN.finditer(data)
     ]
+
+
+def _error_cells(data: bytes) -> list[tuple[int, int, str]]:
+    """(row, column, text) of the error cells (#DIV/0!, #N/A), which calamine leaves empty."""
+    return [
+        (int(m.group(2)) - 1, _col_index(m.group(1)), m.group(3).decode(errors="replace"))
+        for m in _ERROR.finditer(data)
+    ]
+
+
+def _general_exponents(data: bytes) -> list[tuple[int, int, str]]:
+    """(row, column, text) of numbers past Excel's 15 digits (or tinier than 1E-09), shown as
+    General shows them ("1.5E+20"), not as the digits calamine spells out."""
+    found: list[tuple[int, int, str]] = []
+    for m in _EXPONENT.finditer(data):
+        value = float(m.group(3))
+        if abs(value) >= 1e15 or 0 < abs(value) < 1e-9:
+            found.append((int(m.group(2)) - 1, _col_index(m.group(1)), general_scientific(value)))
+    return found
 
 
 def _parse(archive: zipfile.ZipFile, member: str) -> Any:

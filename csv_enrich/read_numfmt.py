@@ -1,15 +1,18 @@
 """A small renderer of Excel number formats: the text Excel shows for a number and a format code.
 
 Covers what lead sheets use: digit patterns with literals ("000000", "00000-0000",
-"(000) 000-0000", "#,##0.00", "0%") and dates and times ("yyyy-mm-dd", "dd/mm/yyyy",
-"mmm d, yyyy", "h:mm AM/PM"). Anything else (scientific, fractions) returns None: keep
-calamine's text. The 1900 date system is assumed (the 1904 system is rare since Excel 2011).
+"(000) 000-0000", "#,##0.00", "0%"), currency codes ("#,##0.00 [$€-407]"), scientific
+("0.00E+00"), fractions ("# ?/?", "# ?/8") and dates and times ("yyyy-mm-dd", "dd/mm/yyyy",
+"mmm d, yyyy", "h:mm AM/PM"). Anything else returns None: keep calamine's text. The 1900
+date system is assumed (the 1904 system is rare since Excel 2011).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
+from fractions import Fraction
 from functools import lru_cache
 
 BUILTIN_FORMATS: dict[int, str] = {
@@ -27,11 +30,20 @@ _MONTHS = "January February March April May June July August September October N
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 _EPOCH = datetime(1899, 12, 30)
 _ZEROS = re.compile(r"^0+$")
+_FRACTION = re.compile(r"^(?:([#0?,]+) +)?([#0?]+)/([#0?]+|[1-9]\d*)$")
+_NOT_SHOWN = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
 
 
 def is_plain(code: str) -> bool:
     """True when calamine's text is already what Excel shows (General, text)."""
     return code.strip().lower() in ("general", "@", "")
+
+
+def general_scientific(value: float) -> str:
+    """How Excel's General format shows a number too long for its digits: 1.5E+20, 1.23457E+17."""
+    mantissa, _, exponent = f"{value:.5E}".partition("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{exponent[0]}{int(exponent[1:]):02d}"
 
 
 @lru_cache(maxsize=65536)
@@ -47,6 +59,12 @@ def render(raw: str, code: str) -> str | None:
     tokens, is_date, unsure = _compile(section)
     if is_date:
         return _render_date(value, tokens)
+    if any(t.upper() in ("E+", "E-") for t in tokens):
+        text = _render_scientific(value, tokens)
+        return None if text is None else sign + text
+    if "/" in section:
+        text = _render_fraction(value, section)
+        return None if text is None else sign + text
     if unsure:
         return None
     text = _render_number(value, tokens)
@@ -85,9 +103,53 @@ def _literal(token: str) -> str:
         return token[1:]
     if token.startswith("_"):
         return " "
+    if token.startswith("[$"):  # [$€-407]: a currency symbol and a locale
+        return token[2:-1].split("-", 1)[0]
     if token.startswith(("*", "[")):
         return ""
     return token
+
+
+def _render_scientific(value: float, tokens: list[str]) -> str | None:
+    """0.00E+00 and ##0.0E+0: mantissa digits, then E, the exponent's sign and digits."""
+    at = next(i for i, t in enumerate(tokens) if t.upper() in ("E+", "E-"))
+    mantissa, exponent = tokens[:at], tokens[at + 1 :]
+    point = mantissa.index(".") if "." in mantissa else len(mantissa)
+    whole = sum(t in "0#?" for t in mantissa[:point])
+    decimals = sum(t in "0#?" for t in mantissa[point + 1 :])
+    width = sum(t in "0#?" for t in exponent)
+    if whole < 1 or width < 1:
+        return None
+    power = 0 if value == 0 else math.floor(math.log10(value))
+    step = whole if whole > 1 and "#" in mantissa[:point] else 1
+    power -= power % step
+    digits = round(value / 10**power, decimals)
+    if digits >= 10**step:
+        power, digits = power + step, round(digits / 10**step, decimals)
+    shown = f"{digits:.{decimals}f}" if decimals else f"{digits:.0f}"
+    sign = "-" if power < 0 else ("+" if tokens[at].endswith("+") else "")
+    return f"{shown}E{sign}{abs(power):0{width}d}"
+
+
+def _render_fraction(value: float, section: str) -> str | None:
+    """# ?/? and # ?/8: a whole part (when the format has one) and a fraction."""
+    match = _FRACTION.match(_NOT_SHOWN.sub("", section).strip())
+    if match is None:
+        return None
+    whole_part, _, den_code = match.groups()
+    whole = math.floor(value) if whole_part else 0
+    rest = value - whole
+    if den_code.isdigit():
+        fraction = Fraction(round(rest * int(den_code)), int(den_code))
+        num, den = fraction.numerator * int(den_code) // fraction.denominator, int(den_code)
+    else:
+        fraction = Fraction(rest).limit_denominator(10 ** len(den_code) - 1)
+        num, den = fraction.numerator, fraction.denominator
+    if num and num == den:
+        whole, num = whole + 1, 0
+    if not num:
+        return str(whole)
+    return f"{whole} {num}/{den}" if whole else f"{num}/{den}"
 
 
 def _render_number(value: float, tokens: list[str]) -> str | None:

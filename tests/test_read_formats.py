@@ -29,7 +29,13 @@ from csv_enrich.read_numfmt import render
         ("45356", "[$-409]mmmm d, yyyy;@", "March 5, 2024"), ("45356", "dddd", "Tuesday"),
         ("45356.75", "yyyy-mm-dd hh:mm:ss", "2024-03-05 18:00:00"),
         ("45356.75", "h:mm AM/PM", "6:00 PM"), ("0.5", "hh:mm", "12:00"),
-        ("1.5", "0.00E+00", None), ("0.5", "# ?/?", None), ("abc", "0", None),
+        ("1.5", "0.00E+00", "1.50E+00"), ("1.5E20", "0.00E+00", "1.50E+20"),
+        ("0.00012", "0.0E+00", "1.2E-04"), ("12345", "##0.0E+0", "12.3E+3"),
+        ("0.5", "# ?/?", "1/2"), ("1.25", "# ??/??", "1 1/4"), ("0.375", "# ?/8", "3/8"),
+        ("2", "# ?/?", "2"), ("-0.5", "# ?/?", "-1/2"),
+        ("1234567.5", "#,##0.00 [$€-407]", "1,234,567.50 €"),
+        ("1234.5", "[$USD] #,##0.00", "USD 1,234.50"), ("1234.5", "[$-409]#,##0.00", "1,234.50"),
+        ("abc", "0", None),
     ],
 )  # fmt: skip
 def test_render(raw: str, code: str, shown: str | None) -> None:
@@ -102,3 +108,22 @@ def test_attribute_order_does_not_matter(tmp_path: Path) -> None:
     path.write_bytes(out.getvalue())
     assert b'<c s="' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert read_table(path).frame.row(0) == ("jane@acme.io", "00501", "TRUE")
+
+
+def test_errors_and_long_numbers_read_as_excel_shows_them(tmp_path: Path) -> None:
+    """An error cell reads as its error text; a number past 15 digits as General shows it."""
+    path = tmp_path / "a.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["Email", "Big", "Err", "Frac", "Eur", "Phone"])
+        ws.write(1, 0, "a@b.co")
+        ws.write_number(1, 1, 1.5e20)
+        ws.write_formula(1, 2, "=1/0", None, "#DIV/0!")
+        ws.write_number(1, 3, 0.5, wb.add_format({"num_format": "# ?/?"}))
+        ws.write_number(1, 4, 1234567.5, wb.add_format({"num_format": "#,##0.00 [$€-407]"}))
+        ws.write_number(1, 5, 14155550123)
+    table = read_table(path)
+    assert table.frame.row(0) == (
+        "a@b.co", "1.5E+20", "#DIV/0!", "1/2", "1,234,567.50 €", "14155550123"
+    )  # fmt: skip
+    assert table.blanked.row(0)[2] is None
