@@ -17,6 +17,7 @@ from csv_enrich.client import CleanlistClient
 from csv_enrich.engine_bulk import BulkRunner, CsvImportDisabled, importable
 from csv_enrich.engine_common import RunContext, Tuning, heartbeat
 from csv_enrich.engine_company import CompanyRunner
+from csv_enrich.engine_prior import collect_earlier, register
 from csv_enrich.engine_rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
@@ -94,7 +95,9 @@ async def run_plan(
 
 async def _run(ctx: RunContext, mode: Mode) -> Mode:
     workers = max(1, ctx.options.concurrency)
-    idents = ctx.plan.identities
+    register(ctx)
+    await collect_earlier(ctx)
+    idents = [i for i in ctx.plan.identities if i.key not in ctx.outcomes]
     ctx.journal.set(ctx.run_id, "mode", mode)
     if mode == "sync":
         if ctx.options.mode != "auto":

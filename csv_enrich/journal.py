@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from csv_enrich.models import EnrichmentType, Kind, Outcome, WorkflowRecord
 
@@ -203,6 +203,32 @@ class Journal(_Store):
                 "SELECT key, intent_at, workflow_id, reserved, outcome FROM items "
                 "WHERE run_id=?", run_id)
         }
+
+    # -- across runs: who may already have been paid for ------------------------------------
+
+    def register(self, run_id: str, scope: str, kind: Kind, enrichment_type: EnrichmentType,
+                 idents: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Record, before anything is paid, every alias of the run's identities (key, aliases),
+        so a later run with another file or options finds what this one may have paid for."""
+        with self._conn:
+            self._conn.execute("BEGIN")
+            for key, aliases in idents:
+                for alias in dict.fromkeys((key, *aliases)):
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO submissions VALUES (?, ?, ?, ?, ?, ?)",
+                        (scope, kind, alias, enrichment_type, run_id, key))
+
+    def earlier(self, scope: str, kind: Kind, enrichment_type: EnrichmentType,
+                aliases: Sequence[str], *, exclude_run: str,
+                ) -> list[tuple[str, str, EnrichmentType]]:
+        """Other runs (same scope, same or stronger type) that hold any of `aliases`: (run id,
+        the key there, its enrichment type), latest registrations first."""
+        wanted, types = _keys(aliases), COVERS[enrichment_type]
+        return [(r, k, cast(EnrichmentType, t)) for r, k, t in self._rows(
+            f"SELECT DISTINCT run_id, key, enrichment_type FROM submissions WHERE scope=? "
+            f"AND kind=? AND alias IN ({','.join('?' * len(wanted))}) AND enrichment_type IN "
+            f"({','.join('?' * len(types))}) AND run_id!=? ORDER BY rowid DESC",
+            scope, kind, *wanted, *types, exclude_run)]
 
     # -- bulk ------------------------------------------------------------------------------
 

@@ -1,0 +1,105 @@
+"""Never pay twice across runs: collect what an earlier, unfinished run may already have paid for.
+
+A run is named by its file and options, so an interrupted run followed by an edited file or
+another --limit is a different run. Before anything is sent, each identity's aliases are looked
+up in every earlier run of the same API and account (journal.earlier): when that run submitted
+it (a rows intent or workflow, or a bulk run over a list holding it) and never recorded how it
+ended, that run is finished for those identities with its own strategy and journal (poll the
+workflow, read its list, resend its single-use quote) and the outcome is taken over here, with
+its credits and its workflow, instead of being paid again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from csv_enrich.engine_bulk import BulkRunner
+from csv_enrich.engine_common import RunContext
+from csv_enrich.engine_rows import RowsRunner
+from csv_enrich.journal import ItemState
+from csv_enrich.models import EnrichmentType, Identity
+
+ADOPTED = "submitted by an earlier interrupted run; collected here, not paid again"
+
+
+@dataclass
+class _Earlier:
+    """One earlier run's unfinished work for identities of this run."""
+
+    run_id: str
+    etype: EnrichmentType
+    rows: list[tuple[Identity, str]]  # (this run's identity, its key in the earlier run)
+    bulk: list[tuple[Identity, str]]
+
+
+def register(ctx: RunContext) -> None:
+    """Record this run's identities by every alias before anything is paid."""
+    ctx.journal.register(ctx.run_id, ctx.scope, ctx.plan.kind, ctx.etype,
+                         ((i.key, ctx.aliases(i.key)) for i in ctx.plan.identities))
+
+
+async def collect_earlier(ctx: RunContext) -> None:
+    """Finish, for this run's identities, what earlier runs submitted and left unfinished."""
+    if ctx.plan.kind != "person":
+        return
+    for earlier in _find(ctx, _fresh(ctx)).values():
+        await _collect(ctx, earlier)
+
+
+def _fresh(ctx: RunContext) -> list[Identity]:
+    """Identities this run's own journal knows nothing paid about (its resume handles those)."""
+    own = ctx.journal.items(ctx.run_id)
+    in_bulk = set(ctx.journal.get(ctx.run_id, "bulk_keys") or ())
+    return [i for i in ctx.plan.identities if i.key not in own and i.key not in in_bulk]
+
+
+def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
+    found: dict[str, _Earlier] = {}
+    items: dict[str, dict[str, ItemState]] = {}
+    for ident in idents:
+        for run_id, key, etype in ctx.journal.earlier(
+                ctx.scope, "person", ctx.etype, ctx.aliases(ident.key), exclude_run=ctx.run_id):
+            state = items.setdefault(run_id, ctx.journal.items(run_id)).get(key)
+            where = _pending(ctx, run_id, key, state)
+            if where is not None:
+                entry = found.setdefault(run_id, _Earlier(run_id, etype, [], []))
+                getattr(entry, where).append((ident, key))
+                break
+    return found
+
+
+def _pending(ctx: RunContext, run_id: str, key: str, state: ItemState | None) -> str | None:
+    """'rows' or 'bulk' when run `run_id` may have paid for `key` and not recorded the end."""
+    if state is not None and state.outcome is not None:
+        return None
+    if state is not None and (state.workflow_id or state.intent_at is not None):
+        return "rows"
+    started = (ctx.journal.get(run_id, "bulk_intent") is not None
+               or ctx.journal.get(run_id, "bulk_workflow") is not None)
+    if started and key in set(ctx.journal.get(run_id, "bulk_keys") or ()):
+        return "bulk"
+    return None
+
+
+async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
+    """Run the earlier run's strategy over its unfinished identities; take the outcomes over."""
+    pairs = earlier.rows + earlier.bulk
+    theirs = tuple(replace(ident, key=key) for ident, key in pairs)
+    plan = replace(ctx.plan, run_id=earlier.run_id, enrichment_type=earlier.etype,
+                   identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs))
+    sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, ctx.options, None, ctx.tuning,
+                     balance_left=ctx.balance_left)
+    ctx.say("collecting what an earlier interrupted run already paid for")
+    if earlier.bulk:
+        await BulkRunner(sub, theirs[len(earlier.rows):]).run()
+    if earlier.rows:
+        await RowsRunner(sub, theirs[:len(earlier.rows)]).run()
+    for record in sub.workflows.values():
+        ctx.record_workflow(record)
+    for ident, key in pairs:
+        if (outcome := sub.outcomes.get(key)) is not None and outcome.status != "skipped":
+            note = "; ".join(n for n in (ADOPTED, outcome.note) if n)
+            final = outcome.status in ("enriched", "not_found")  # else a rerun looks again
+            ctx.finish(replace(outcome, key=ident.key, note=note), journal=final)
+    ctx.say("")
