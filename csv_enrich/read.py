@@ -22,6 +22,9 @@ HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
 _LINK_CELL = re.compile(r"\w@\w|://|^www\.")
 _NUMBER_CELL = re.compile(r"^\s*[+(]?\d[\d\s().,/-]*$")
+_FOOTER = re.compile(
+    r"^(?:grand totals?\b|totals?\s*\(|confidential information\b|copyright\b|\(c\)|©)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -232,8 +235,26 @@ def build_table(
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding,
         notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
-        + tuple(header_notes), source_headers=tuple(source),
+        + tuple(header_notes) + _footer_note(data), source_headers=tuple(source),
     )  # fmt: skip
+
+
+def _footer_note(data: pl.DataFrame) -> tuple[str, ...]:
+    """Say so when the last rows are a report footer (Salesforce: Grand Totals, Confidential
+    Information, Copyright): one filled cell each, not leads."""
+    count = 0
+    for row in reversed(data.tail(10).rows()):
+        cells = [c for c in row if c is not None and c.strip()]
+        if not cells:
+            continue
+        if len(cells) != 1 or not _FOOTER.match(cells[0].strip()):
+            break
+        count += 1
+    if not count:
+        return ()
+    rows = "row is" if count == 1 else f"{count} rows are"
+    return (f"the last {rows} a report footer (totals, confidentiality, copyright), "
+            "not leads; they count as invalid",)  # fmt: skip
 
 
 def _header_notes(filled_above: int, headerless: bool) -> tuple[str, ...]:

@@ -75,3 +75,23 @@ def test_source_headers_keep_duplicate_names(tmp_path: Path) -> None:
     table = read_table(path)
     assert table.headers == ("Email", "Email (2)", "Company", "Column 4")
     assert table.source_headers == ("Email", "Email", " Company ", "")
+
+
+def test_report_footer_rows_are_noted(tmp_path: Path) -> None:
+    """Salesforce's footer rows stay rows, and a note says they are not leads."""
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        '"Email","Company"\n"jane@acme.io","Acme"\n,\n"Grand Totals (1 records)",\n,\n'
+        '"Confidential Information - Do Not Distribute",\n'
+        '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",\n'
+    )
+    table = read_table(path)
+    assert table.frame.height == 6
+    assert any("the last 3 rows are a report footer" in n for n in table.notes)
+
+
+def test_no_footer_note_for_ordinary_rows(tmp_path: Path) -> None:
+    """A file ending with leads gets no footer note."""
+    path = tmp_path / "a.csv"
+    path.write_text("Email,Company\njane@acme.io,Acme\nomar@acme.io,Copyright Inc\n")
+    assert not any("footer" in n for n in read_table(path).notes)
