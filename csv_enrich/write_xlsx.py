@@ -103,7 +103,7 @@ def write_xlsx(
 def _open_source(table: Table, book: Any) -> tuple[Source | None, list[str]]:
     """The input workbook to carry sheets and layout from (None for other inputs, or when it
     can no longer be opened: the results are written all the same)."""
-    if table.format not in CARRIED_FORMATS:
+    if table.format not in CARRIED_FORMATS or not (len(table.sheets) > 1 or _top(table)):
         return None, []
     try:
         return Source(table.path, book), []
@@ -147,7 +147,7 @@ def _write_sheets(
             continue
         sheet = book.add_worksheet(name)
         sheet.activate()
-        layout = read_layout(table.path, name) if source is not None else Layout()
+        layout = _layout(table, name)
         if source is not None and _top(table):
             copy_rows(source, name, sheet, _top(table), layout)
         looks = _own_looks(source, table, name, layout)
@@ -157,18 +157,29 @@ def _write_sheets(
     return out
 
 
+def _layout(table: Table, name: str) -> Layout:
+    """The input sheet's columns (and, when title rows are kept, its merges: those need the
+    whole sheet read)."""
+    if table.format not in CARRIED_FORMATS:
+        return Layout()
+    return read_layout(table.path, name, whole=bool(_top(table)))
+
+
 def _own_looks(
     source: Source | None, table: Table, name: str, layout: Layout
 ) -> dict[int, tuple[float | None, bool]]:
     """The input's widths and hidden state of the enriched sheet's columns, when its columns
     sit where the output puts them (from column A, none left out); else none."""
-    if source is None or not layout.columns:
-        return {}
-    texts = header_texts(source, name, table.header_row)
     given = output_headers(table)
-    placed = len(texts) >= len(given) and all(
-        not h or t.strip() == h.strip() for t, h in zip(texts, given, strict=False)
-    )
+    if not layout.columns:
+        return {}
+    if layout.used_columns is not None:
+        placed = layout.used_columns == (0, len(given) - 1)
+    else:
+        texts = header_texts(source, name, table.header_row) if source is not None else []
+        placed = len(texts) >= len(given) and all(
+            not h or t.strip() == h.strip() for t, h in zip(texts, given, strict=False)
+        )
     return column_looks(layout, len(given)) if placed else {}
 
 

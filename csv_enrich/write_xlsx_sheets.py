@@ -39,6 +39,7 @@ class Layout:
     rows: dict[int, tuple[float | None, bool]] = field(default_factory=dict)
     merges: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     tall_merges: int = 0
+    used_columns: tuple[int, int] | None = None  # the <dimension>: first and last column used
 
 
 class Source:
@@ -240,26 +241,32 @@ def _rgb(colour: Any) -> str | None:
 # -- layout from the sheet's XML -------------------------------------------------------------
 
 
-def read_layout(path: Path, name: str) -> Layout:
-    """Column widths, row heights and merged ranges of the sheet `name` of an XLSX file."""
+def read_layout(path: Path, name: str, *, whole: bool = True) -> Layout:
+    """Column widths, row heights and merged ranges of the sheet `name` of an XLSX file;
+    `whole=False`: only what comes before the cells (columns and used range), which is quick."""
     layout = Layout()
     try:
         with zipfile.ZipFile(path) as archive:
             member = _sheet_member(archive, name)
             if member is not None:
-                for element in _elements(archive, member):
+                for element in _elements(archive, member, whole):
                     _collect(element, layout)
     except (KeyError, zipfile.BadZipFile, OSError, SyntaxError, ValueError):
         return Layout()
     return layout
 
 
-def _elements(archive: zipfile.ZipFile, member: str) -> Iterator[Any]:
+def _elements(archive: zipfile.ZipFile, member: str, whole: bool) -> Iterator[Any]:
     from defusedxml.ElementTree import iterparse
 
+    wanted = {f"{_MAIN}{t}" for t in ("col", "row", "mergeCell", "dimension")}
     with archive.open(member) as fh:
-        for _, element in iterparse(fh):
-            if element.tag in (f"{_MAIN}col", f"{_MAIN}row", f"{_MAIN}mergeCell"):
+        for event, element in iterparse(fh, events=("start", "end")):
+            if event == "start":
+                if element.tag == f"{_MAIN}sheetData" and not whole:
+                    return
+                continue
+            if element.tag in wanted:
                 yield element
             if element.tag in (f"{_MAIN}row", f"{_MAIN}c"):
                 element.clear()
@@ -276,6 +283,15 @@ def _collect(element: Any, layout: Layout) -> None:
         layout.rows[int(get("r")) - 1] = (height, get("hidden") in ("1", "true"))
     elif element.tag == f"{_MAIN}mergeCell":
         _merge(get("ref", ""), layout)
+    elif element.tag == f"{_MAIN}dimension":
+        _dimension(get("ref", ""), layout)
+
+
+def _dimension(ref: str, layout: Layout) -> None:
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    first, _, last = ref.partition(":")
+    layout.used_columns = (xl_cell_to_rowcol(first)[1], xl_cell_to_rowcol(last or first)[1])
 
 
 def _merge(ref: str, layout: Layout) -> None:
