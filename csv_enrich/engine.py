@@ -83,9 +83,10 @@ async def run_plan(
         if balance_before is None:
             balance_before = await client.balance()
         ctx.balance_left = balance_before
+        balance_before = _first_balance(journal, plan.run_id, balance_before)
         mode = await _run(ctx, choose_mode(plan, ctx.tuning))
         spent = ctx.settled_here or ctx.reserved_total
-        balance_after = await client.balance() if spent else balance_before
+        balance_after = await client.balance() if spent else ctx.balance_left
     except asyncio.CancelledError:
         raise errors.Interrupted(INTERRUPTED) from None
     finally:
@@ -114,6 +115,15 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
         await RowsRunner(ctx, idents, workers=workers).run()
         return "rows"
     return mode
+
+
+def _first_balance(journal: Journal, run_id: str, balance: int) -> int:
+    """The balance when the run first started (a resume or replay reports the whole run)."""
+    first = journal.get(run_id, "balance_before")
+    if first is None:
+        journal.set(run_id, "balance_before", balance)
+        return balance
+    return int(first)
 
 
 def _fallback_warning(ctx: RunContext, rows: int) -> None:
