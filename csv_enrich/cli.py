@@ -125,7 +125,9 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
               help="Requests in flight at once.")
 @click.option("--report", type=click.Path(path_type=Path),
               help="Cost report path (default: OUTPUT without suffix + .report.json).")
-@click.option("--bom", is_flag=True, help="Start CSV output with a BOM (for Excel).")
+@click.option("--bom", is_flag=True,
+              help="Start CSV output with a BOM for Excel (automatic when the input CSV was not "
+                   "UTF-8 or had a BOM).")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be sent and its cost; spend nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
