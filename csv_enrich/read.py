@@ -235,8 +235,18 @@ def build_table(
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding,
         notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
-        + tuple(header_notes) + _footer_note(data), source_headers=tuple(source),
+        + tuple(header_notes) + _footer_note(data) + _empty_note(data),
+        source_headers=tuple(source),
     )  # fmt: skip
+
+
+def _empty_note(data: pl.DataFrame) -> tuple[str, ...]:
+    """Say how many records hold nothing at all (",,"): kept, so the output has every row."""
+    empty = int((_fill(data) == 0).sum()) if data.height else 0
+    if not empty:
+        return ()
+    rows = "1 row is" if empty == 1 else f"{empty:,} rows are"
+    return (f"{rows} empty; kept in the output as they are, and counted as invalid",)
 
 
 def _footer_note(data: pl.DataFrame) -> tuple[str, ...]:

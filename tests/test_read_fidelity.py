@@ -95,3 +95,12 @@ def test_no_footer_note_for_ordinary_rows(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("Email,Company\njane@acme.io,Acme\nomar@acme.io,Copyright Inc\n")
     assert not any("footer" in n for n in read_table(path).notes)
+
+
+def test_empty_records_are_counted_in_a_note(tmp_path: Path) -> None:
+    """Records holding nothing are kept and a note counts them."""
+    path = tmp_path / "p.csv"
+    path.write_text(ROWS_CSV)
+    assert "2 rows are empty; kept in the output as they are, and counted as invalid" in (
+        read_table(path).notes
+    )
