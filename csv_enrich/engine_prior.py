@@ -56,12 +56,12 @@ def _fresh(ctx: RunContext) -> list[Identity]:
 
 def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
     found: dict[str, _Earlier] = {}
-    items: dict[str, dict[str, ItemState]] = {}
+    runs: dict[str, _RunState] = {}
     for ident in idents:
         for run_id, key, etype in ctx.journal.earlier(
                 ctx.scope, "person", ctx.etype, ctx.aliases(ident.key), exclude_run=ctx.run_id):
-            state = items.setdefault(run_id, ctx.journal.items(run_id)).get(key)
-            where = _pending(ctx, run_id, key, state)
+            state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
+            where = state.pending(key)
             if where is not None:
                 entry = found.setdefault(run_id, _Earlier(run_id, etype, [], []))
                 getattr(entry, where).append((ident, key))
@@ -69,17 +69,28 @@ def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
     return found
 
 
-def _pending(ctx: RunContext, run_id: str, key: str, state: ItemState | None) -> str | None:
-    """'rows' or 'bulk' when run `run_id` may have paid for `key` and not recorded the end."""
-    if state is not None and state.outcome is not None:
-        return None
-    if state is not None and (state.workflow_id or state.intent_at is not None):
-        return "rows"
-    started = (ctx.journal.get(run_id, "bulk_intent") is not None
-               or ctx.journal.get(run_id, "bulk_workflow") is not None)
-    if started and key in set(ctx.journal.get(run_id, "bulk_keys") or ()):
-        return "bulk"
-    return None
+@dataclass
+class _RunState:
+    """What an earlier run's journal says, read once per run."""
+
+    items: dict[str, ItemState]
+    bulk_keys: set[str]
+
+    @classmethod
+    def read(cls, ctx: RunContext, run_id: str) -> _RunState:
+        started = (ctx.journal.get(run_id, "bulk_intent") is not None
+                   or ctx.journal.get(run_id, "bulk_workflow") is not None)
+        keys = set(ctx.journal.get(run_id, "bulk_keys") or ()) if started else set()
+        return cls(ctx.journal.items(run_id), keys)
+
+    def pending(self, key: str) -> str | None:
+        """'rows' or 'bulk' when the run may have paid for `key` and not recorded the end."""
+        state = self.items.get(key)
+        if state is not None and state.outcome is not None:
+            return None
+        if state is not None and (state.workflow_id or state.intent_at is not None):
+            return "rows"
+        return "bulk" if key in self.bulk_keys else None
 
 
 async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
