@@ -21,6 +21,8 @@ from csv_enrich.journal import ItemState
 from csv_enrich.models import EnrichmentType, Identity
 
 ADOPTED = "submitted by an earlier interrupted run; collected here, not paid again"
+OTHERS = ("collected an earlier interrupted run's work instead of paying again; its workflows "
+          "also charged {n:,} credit(s) for people not in this run (shown as unattributed)")
 
 
 @dataclass
@@ -108,9 +110,14 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
         await RowsRunner(sub, theirs[:len(earlier.rows)]).run()
     for record in sub.workflows.values():
         ctx.record_workflow(record)
+    taken = 0
     for ident, key in pairs:
         if (outcome := sub.outcomes.get(key)) is not None and outcome.status != "skipped":
             note = "; ".join(n for n in (ADOPTED, outcome.note) if n)
             final = outcome.status in ("enriched", "not_found")  # else a rerun looks again
             ctx.finish(replace(outcome, key=ident.key, note=note), journal=final)
+            taken += outcome.credits
+    others = sum(w.credits_charged for w in sub.workflows.values()) - taken
+    if others > 0:
+        ctx.warnings.append(OTHERS.format(n=others))
     ctx.say("")

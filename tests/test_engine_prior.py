@@ -16,6 +16,7 @@ from csv_enrich.journal import ResultCache, scope_of
 from csv_enrich.models import Identity, Plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, options, person, rig
+from tests.test_engine_resume import requests_to
 
 CONFIG = SandboxConfig(credits=100_000, time_scale=0.05, rate_limit_per_min=100_000,
                        org_rate_limit_per_min=100_000)
@@ -105,3 +106,28 @@ async def test_a_row_known_by_another_alias_is_collected_not_paid(tmp_path: Path
                for o in result.outcomes.values())
     assert max(charges_by_identity(ledger).values()) == 1
     assert any(o.note.startswith(ADOPTED) for o in result.outcomes.values())
+
+
+@pytest.mark.anyio
+async def test_fewer_rows_after_an_interrupted_bulk_run_accounts_for_the_rest(
+        tmp_path: Path) -> None:
+    """QA: Ctrl-C after the bulk run was sent, then the same file with --limit one less: the
+    bulk run is collected (nobody paid twice) and what it charged for the row left out is
+    told in a warning, so the workflows' charges add up."""
+    idents = [person(n) for n in range(16)]
+    with SandboxServer(CONFIG) as server:
+        await interrupt(server, make_plan(idents, mode="bulk", run_id="first"), tmp_path,
+                        "/enrichment/bulk", 1)
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            plan = uncached(make_plan(idents[:15], mode="bulk", run_id="limited"), r.cache,
+                            tmp_path)
+            result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert requests_to(ledger, "/enrichment/bulk") == 1
+    others = [int(w.split("charged ")[1].split()[0]) for w in result.warnings
+              if "people not in this run" in w]
+    charged = sum(w.credits_charged for w in result.workflows)
+    assert sum(o.credits for o in result.outcomes.values()) + sum(others) == charged
+    assert charged == ledger["charged_total"]
