@@ -283,7 +283,8 @@ def normalise_phone(s: str | None) -> str | None:
 
 def _fold(s: str) -> str:
     """Case- and accent-insensitive form of a name, for identity keys."""
-    decomposed = unicodedata.normalize("NFKD", s.casefold())
+    compat = unicodedata.normalize("NFKD", s)  # first, so "𝜜" folds like "Α"
+    decomposed = unicodedata.normalize("NFKD", compat.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 

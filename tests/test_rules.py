@@ -266,3 +266,9 @@ def test_work_domain_of_an_idn_email_is_punycode() -> None:
     """A company domain from an IDN work email has the same form as one from a website."""
     assert rules.work_domain("jüri@bücher.de") == rules.normalise_domain("https://bücher.de")
     assert rules.work_domain("bob@gmail.com") is None
+
+
+@given(st.text(max_size=30))
+def test_name_fold_is_idempotent(text: str) -> None:
+    """Folding a folded name changes nothing (compatibility letters like '𝜜' included)."""
+    assert rules._fold(rules._fold(text)) == rules._fold(text)
