@@ -225,6 +225,44 @@ def mapping_traps() -> None:
     })  # fmt: skip
 
 
+def export_traps() -> None:
+    """Round 2: platform pages as websites, placeholder LinkedIn handles, accounts exports,
+    Phantombuster's Sales Navigator columns."""
+    accounts = "Account Name,Website,Ticker,Contact Email\nHooli,hooli.com,,\n"
+    accounts += "Facebook page,https://www.facebook.com/acme,,\n,,,carol@initech.com\n"
+    trap("accounts_export", "csv", accounts.encode(), {
+        "reason": "an accounts export with a Contact Email is a company file; a Facebook page is"
+                  " no domain; the contact's work email stands in for a missing website",
+        "kind": "company",
+        "mapping": {"website": "Website", "company_name": "Account Name",
+                    "company_ticker": "Ticker", "email": "Contact Email"},
+        "rows": [key(2, "domain:hooli.com"), key(3, "name:facebook page"),
+                 key(4, "domain:initech.com")],
+    })  # fmt: skip
+    handles = "Email,LinkedIn\n,TBD\n,unknown\njane@acme.io,TBD\n"
+    handles += ",https://www.linkedin.com/in/ACoAAAB1234xyz\n,@jane-doe\n"
+    trap("linkedin_handles", "csv", handles.encode(), {
+        "reason": "TBD/unknown are not handles; member ids keep their case; @handle is a handle",
+        "kind": "person", "mapping": {"email": "Email", "linkedin_url": "LinkedIn"},
+        "rows": [invalid(2, "'TBD' is not a LinkedIn profile URL"),
+                 invalid(3, "'unknown' is not a LinkedIn profile URL"),
+                 key(4, "email:jane@acme.io"), key(5, "li:ACoAAAB1234xyz"),
+                 key(6, "li:jane-doe")],
+    })  # fmt: skip
+    phantom = "firstName,lastName,companyName,defaultProfileUrl,linkedInProfileUrl,companyUrl\n"
+    phantom += "Jane,Doe,Acme,https://www.linkedin.com/sales/people/ACwAAAB1,"
+    phantom += "https://www.linkedin.com/in/jane-doe,https://www.linkedin.com/sales/company/12\n"
+    trap("phantombuster", "csv", phantom.encode(), {
+        "reason": "Phantombuster Sales Navigator export: the /in/ column wins, no --map needed;"
+                  " a LinkedIn company link is no domain",
+        "kind": "person",
+        "mapping": {"linkedin_url": "linkedInProfileUrl", "first_name": "firstName",
+                    "last_name": "lastName", "company_name": "companyName",
+                    "website": "companyUrl"},
+        "rows": [key(2, "li:jane-doe")],
+    })  # fmt: skip
+
+
 def bad_file_traps() -> None:
     """Files that must stop with one line (exit 2), quickly and in bounded memory."""
     trap("empty", "csv", b"", {"reason": "an empty file", "error": "the file is empty"})
@@ -302,6 +340,7 @@ def _xml_bomb() -> bytes:
 if __name__ == "__main__":
     text_traps()
     mapping_traps()
+    export_traps()
     bad_file_traps()
     from make_workbook_traps import workbook_traps, xls_trap
 
