@@ -124,7 +124,12 @@ class RowsRunner:
         for key in list(self.unresolved):
             self.ctx.finish(Outcome(key, "failed", note=STILL_RUNNING), journal=False)
 
+    def _claim(self, lead_id: str) -> None:
+        self.claimed.add(lead_id)
+        self.ctx.journal.claim_lead(self.ctx.run_id, lead_id)
+
     def _load_journal(self) -> None:
+        self.claimed = set(self.ctx.journal.claimed_leads(self.ctx.run_id))
         items = self.ctx.journal.items(self.ctx.run_id)
         now = time.monotonic()
         for key, ident in self.idents.items():
@@ -265,7 +270,7 @@ class RowsRunner:
 
     def _settled(self, p: _Poll, st: WorkflowStatus) -> None:
         if st.lead_id:
-            self.claimed.add(st.lead_id)
+            self._claim(st.lead_id)
         self.ctx.settle(p.reserved)
         self.ctx.record_workflow(workflow_record(st, p.reserved))
         self.ctx.finish(status_outcome(self.ctx, p.key, st))
@@ -285,7 +290,7 @@ class RowsRunner:
             if lead is None:
                 unmatched.append(key)
                 continue
-            self.claimed.add(lead.lead_id)
+            self._claim(lead.lead_id)
             credits = found_credits(self.ctx.etype, lead.data)
             if credits or time.time() - sent > wait:
                 self._resolved(key, lead.data, credits)
@@ -294,7 +299,8 @@ class RowsRunner:
 
     def _unmatched(self, keys: list[str], free: list[Lead]) -> None:
         """Lost submissions no lead shares a key with: none in the list -> never happened, send
-        again; one of each -> that lead; otherwise they may have happened: never resend."""
+        again; one of each -> that lead; as many as free leads that all found nothing -> each
+        not found; otherwise they may have happened: never resend."""
         if not keys:
             return
         if not free:
@@ -302,8 +308,13 @@ class RowsRunner:
                 self._resolved(key, None, 0)
         elif len(keys) == len(free) == 1:
             lead = free[0]
-            self.claimed.add(lead.lead_id)
+            self._claim(lead.lead_id)
             self._resolved(keys[0], lead.data, found_credits(self.ctx.etype, lead.data))
+        elif len(keys) == len(free) and not any(found_credits(self.ctx.etype, ld.data)
+                                                for ld in free):
+            for key, lead in zip(keys, free, strict=True):  # all found nothing: whichever is
+                self._claim(lead.lead_id)  # whose, each is not_found at 0 credits
+                self._resolved(key, {}, 0)
         else:
             for key in keys:
                 del self.unresolved[key]

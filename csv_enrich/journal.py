@@ -7,6 +7,7 @@ method returns, so a crash, kill -9 or Ctrl-C right after it loses nothing.
     items(run_id, key, ...)                  per identity: intent -> workflow id -> outcome
     chunks(run_id, idx, rows_imported)       csv-import chunks that landed
     workflows(run_id, workflow_id, record)   settled workflow records for the report
+    leads(run_id, lead_id)                   leads known to belong to answered submissions
     submissions(scope, kind, alias, ...)     which run may have paid for whom (by every alias)
     results(scope, kind, alias, ...)         the result cache: reusable by later runs
 
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS results (
     scope TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL, enrichment_type TEXT NOT NULL,
     stored_at REAL NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL,
     PRIMARY KEY (scope, kind, alias, enrichment_type));
+CREATE TABLE IF NOT EXISTS leads (
+    run_id TEXT NOT NULL, lead_id TEXT NOT NULL, PRIMARY KEY (run_id, lead_id));
 CREATE TABLE IF NOT EXISTS submissions (
     scope TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL, enrichment_type TEXT NOT NULL,
     run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (scope, kind, alias, run_id));
@@ -203,6 +206,15 @@ class Journal(_Store):
                 "SELECT key, intent_at, workflow_id, reserved, outcome FROM items "
                 "WHERE run_id=?", run_id)
         }
+
+    def claim_lead(self, run_id: str, lead_id: str) -> None:
+        """Record that `lead_id` in the run's list belongs to a submission whose end is known."""
+        self._write("INSERT OR IGNORE INTO leads VALUES (?, ?)", run_id, lead_id)
+
+    def claimed_leads(self, run_id: str) -> frozenset[str]:
+        """The lead ids claim_lead recorded for the run."""
+        return frozenset(lead for (lead,) in self._rows("SELECT lead_id FROM leads WHERE run_id=?",
+                                                      run_id))
 
     # -- across runs: who may already have been paid for ------------------------------------
 
