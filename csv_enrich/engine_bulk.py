@@ -280,8 +280,8 @@ class BulkRunner:
                                     workflow_id=wf_id))
         if status is None:  # the workflow's id was lost with the answer: record what it did
             cost = (ctx.journal.get(ctx.run_id, "bulk_intent") or {}).get("cost", 0)
-            ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost),
-                                              sum(o.credits for o in outcomes)))
+            found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)
+            ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost), found))
         ctx.finish_many(outcomes)
         ctx.say("")
         settled = status.credits_charged if status else None
