@@ -299,8 +299,9 @@ class RowsRunner:
 
     def _unmatched(self, keys: list[str], free: list[Lead]) -> None:
         """Lost submissions no lead shares a key with: none in the list -> never happened, send
-        again; one of each -> that lead; free leads that all found nothing -> _found_nothing;
-        otherwise they may have happened and found something: never resend."""
+        again; one of each -> that lead; as many free leads, all of which found nothing -> each
+        not found; otherwise they may have happened: never resend (a lead may still be
+        running, and a resend could then pay twice)."""
         if not keys:
             return
         if not free:
@@ -310,29 +311,16 @@ class RowsRunner:
             lead = free[0]
             self._claim(lead.lead_id)
             self._resolved(keys[0], lead.data, found_credits(self.ctx.etype, lead.data))
-        elif not any(found_credits(self.ctx.etype, ld.data) for ld in free):
-            self._found_nothing(keys, free)
+        elif len(keys) == len(free) and not any(found_credits(self.ctx.etype, ld.data)
+                                                for ld in free):
+            for key, lead in zip(keys, free, strict=True):  # all found nothing: whichever is
+                self._claim(lead.lead_id)  # whose, each is not_found at 0 credits
+                self._resolved(key, {}, 0)
         else:
             for key in keys:
                 del self.unresolved[key]
                 self.ctx.settle(self.price)
                 self.ctx.finish(Outcome(key, "failed", note=UNMATCHED))
-
-    def _found_nothing(self, keys: list[str], free: list[Lead]) -> None:
-        """Free leads that all found nothing (charged 0): as many as the keys -> each key
-        not_found; else which key ran is unknowable, but sending them again cannot pay twice
-        (a person found nothing for is charged nothing), so the leads' reservations are
-        recorded and every key is sent again."""
-        if len(keys) == len(free):
-            for key, lead in zip(keys, free, strict=True):
-                self._claim(lead.lead_id)
-                self._resolved(key, {}, 0)
-            return
-        for lead in free:
-            self._claim(lead.lead_id)
-            self.ctx.record_workflow(lost_workflow(f"lead {lead.lead_id}", self.price, 0))
-        for key in keys:
-            self._resolved(key, None, 0)
 
     def _resolved(self, key: str, data: Mapping[str, str] | None, credits: int) -> None:
         del self.unresolved[key]

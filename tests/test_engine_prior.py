@@ -11,6 +11,7 @@ import pytest
 from csv_enrich import errors
 from csv_enrich.engine import run_plan
 from csv_enrich.engine_prior import ADOPTED
+from csv_enrich.engine_rows import UNMATCHED
 from csv_enrich.journal import ResultCache, scope_of
 from csv_enrich.models import Identity, Plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
@@ -100,7 +101,10 @@ async def test_a_row_known_by_another_alias_is_collected_not_paid(tmp_path: Path
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
                                     options=options(tmp_path), tuning=FAST)
         ledger = server.ledger()
-    assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
+    # A request cancelled in flight may or may not have reached the API: when that cannot be
+    # told from the list, the row fails rather than risk a second payment.
+    assert all(o.status in ("enriched", "not_found") or UNMATCHED in o.note
+               for o in result.outcomes.values())
     assert max(charges_by_identity(ledger).values()) == 1
     assert any(o.note.startswith(ADOPTED) for o in result.outcomes.values())
 
