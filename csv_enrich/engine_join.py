@@ -23,7 +23,8 @@ def fold(text: str | None) -> str:
     """Case-, accent- and punctuation-insensitive form of a name."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    compat = unicodedata.normalize("NFKD", text)  # first, so "𝜜" folds like "Α"
+    decomposed = unicodedata.normalize("NFKD", compat.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
 

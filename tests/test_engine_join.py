@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from csv_enrich.client import Lead
@@ -67,6 +67,7 @@ def test_join_recovers_every_row_when_the_order_is_kept(known: list[bool]) -> No
 
 
 @given(st.text(max_size=30))
+@example("𝜜")  # a compatibility capital: casefold first left "Α" behind
 def test_folds_are_idempotent(text: str) -> None:
     """Folding a folded name or company changes nothing."""
     assert fold(fold(text)) == fold(text)
