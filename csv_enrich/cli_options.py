@@ -1,0 +1,166 @@
+"""The CLI's shared options and the translation of parsed values into EnrichOptions.
+
+No printing here (cli.py prints); these functions only parse, validate and build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import AuthError, UsageError
+from .models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
+
+DEFAULT_BASE_URL = "https://api.cleanlist.ai/api/v2"
+SANDBOX_CREDITS = 10_000
+KEY_HELP = (
+    "No API key. Set CLEANLIST_API_KEY (export CLEANLIST_API_KEY=clapi_...), "
+    "pass --api-key-file FILE, or try it on the local sandbox with --sandbox."
+)
+
+
+def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command that talks to the API shares."""
+    options = [
+        click.option("--sandbox", is_flag=True,
+                     help="Run against a local Cleanlist sandbox (no key, no real credits)."),
+        click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Read the API key from this file (else env CLEANLIST_API_KEY)."),
+        click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=DEFAULT_BASE_URL,
+                     show_default=True, help="API base URL (env CLEANLIST_BASE_URL)."),
+        click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Where the run journal and result cache live "
+                          "(env CSV_ENRICH_STATE_DIR; default: your user state directory)."),
+        click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000), default=30,
+                     show_default=True, help="Requests per minute your API plan allows."),
+        click.option("--debug", is_flag=True, help="Show tracebacks on errors."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that decide how the input is read, mapped and priced."""
+    options = [
+        click.argument("input", type=click.Path(path_type=Path)),
+        click.option("--kind", type=click.Choice(["auto", "person", "company"]), default="auto",
+                     show_default=True, help="What the rows are."),
+        click.option("--type", "enrichment_type", type=click.Choice(ENRICHMENT_TYPES),
+                     default="partial", show_default=True,
+                     help="partial = email (1 credit), phone_only = phone (10), full = both (11)."),
+        click.option("--mode", type=click.Choice(["auto", "rows", "bulk"]), default="auto",
+                     show_default=True, help="One request per person, or the bulk list path."),
+        click.option("--map", "maps", multiple=True, metavar="'HEADER=field'",
+                     help=f"Map a column by hand (repeatable). Fields: {', '.join(FIELDS)}, "
+                          "ignore."),
+        click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
+        click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
+        click.option("--no-cache", is_flag=True, help="Pay again even for recently enriched."),
+        click.option("--max-age", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                     help="Reuse results enriched within this many days."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def build_options(kw: dict[str, Any], **conn: Any) -> EnrichOptions:
+    """Build EnrichOptions from parsed CLI values (and the connection, when there is one)."""
+    return EnrichOptions(
+        input=kw["input"],
+        output=kw.get("output"),
+        report=kw.get("report"),
+        kind=kw.get("kind", "auto"),
+        enrichment_type=kw.get("enrichment_type", "partial"),
+        mode=kw.get("mode", "auto"),
+        mapping_overrides=parse_maps(kw.get("maps", ())),
+        sheet=kw.get("sheet"),
+        limit=kw.get("limit"),
+        max_credits=kw.get("max_credits"),
+        yes=kw.get("yes", False),
+        concurrency=kw.get("concurrency", 8),
+        use_cache=not kw.get("no_cache", False),
+        max_age_days=kw.get("max_age", 30.0),
+        rate_limit_per_min=kw.get("rate_limit", 30),
+        state_dir=conn.get("state_dir", kw.get("state_dir")),
+        base_url=conn.get("base_url", DEFAULT_BASE_URL),
+        api_key=conn.get("api_key", ""),
+        bom=kw.get("bom", False),
+    )
+
+
+def parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
+    """'Work Email=email' -> {'Work Email': 'email'}; the field is checked against FIELDS."""
+    parsed: dict[str, str] = {}
+    for item in maps:
+        header, sep, field = item.rpartition("=")
+        field = field.strip().lower()
+        if not sep or not header.strip() or field not in (*FIELDS, "ignore"):
+            raise UsageError(
+                f"--map {item!r} is not HEADER=field. Fields: {', '.join(FIELDS)}, ignore. "
+                f"Example: --map 'Work Email=email'"
+            )
+        parsed[header.strip()] = field
+    return parsed
+
+
+@contextlib.contextmanager
+def connection(kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The base URL, key and state dir to use: a sandbox started here, or the real API."""
+    if kw["sandbox"]:
+        from .sandbox import SandboxConfig, SandboxServer
+
+        with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
+            state = kw["state_dir"] or state_dir_default()
+            yield {"base_url": server.base_url, "api_key": server.api_key,
+                   "state_dir": state / "sandbox"}
+        return
+    yield {"base_url": kw["base_url"], "api_key": api_key(kw["api_key_file"]),
+           "state_dir": kw["state_dir"]}
+
+
+def offline_connection(kw: dict[str, Any]) -> dict[str, Any]:
+    """The API and key an estimate's cache hits belong to; nothing is sent, no key is needed."""
+    try:
+        key = api_key(kw.get("api_key_file"))
+    except AuthError:
+        key = ""
+    return {"base_url": kw.get("base_url") or DEFAULT_BASE_URL, "api_key": key,
+            "state_dir": kw.get("state_dir")}
+
+
+def check_output(options: EnrichOptions) -> None:
+    """Refuse an output or report path that cannot be written, as the real run would."""
+    from .runner import report_path
+    from .write import check_writable
+
+    assert options.output is not None
+    check_writable(options.output, report_path(options), input_path=options.input)
+
+
+def state_dir_default() -> Path:
+    """The user's state directory (the journal module is imported only when it is needed)."""
+    from .journal import default_state_dir
+
+    return default_state_dir()
+
+
+def api_key(key_file: Path | None) -> str:
+    """The key from --api-key-file or CLEANLIST_API_KEY; never printed."""
+    if key_file is not None:
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AuthError(f"Cannot read --api-key-file {key_file}: {exc.strerror}.") from None
+    else:
+        key = os.environ.get("CLEANLIST_API_KEY", "").strip()
+    if not key:
+        raise AuthError(KEY_HELP)
+    return key
