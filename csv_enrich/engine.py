@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 from csv_enrich import errors
 from csv_enrich.client import CleanlistClient
@@ -37,6 +38,8 @@ __all__ = ["Tuning", "choose_mode", "preflight", "run_plan"]
 INTERRUPTED = ("Interrupted. Everything already submitted is saved in the journal; run the same "
                "command again to resume without paying twice.")
 UNFINISHED = "not finished in this run; run the same command again to resume"
+RESUME_MODE = ("--mode {asked} was not used: this run started in {started} mode and goes on in it, "
+               "so nobody it already sent is paid for again.")
 FALLBACK = ("CSV import is switched off for this account (the API answered 503), so csv-enrich "
             "falls back to rows mode: {n:,} rows at about {per_min} rows a minute will take "
             "about {minutes}.")
@@ -99,6 +102,7 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
     register(ctx)
     await collect_earlier(ctx)
     idents = [i for i in ctx.plan.identities if i.key not in ctx.outcomes]
+    mode = _resume_mode(ctx, mode)
     ctx.journal.set(ctx.run_id, "mode", mode)
     if mode == "sync":
         if ctx.options.mode != "auto":
@@ -115,6 +119,17 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
         await RowsRunner(ctx, idents, workers=workers).run()
         return "rows"
     return mode
+
+
+def _resume_mode(ctx: RunContext, asked: Mode) -> Mode:
+    """A resumed run goes on in the mode it started in: what the first part submitted (a bulk
+    run, or rows in flight) is only found again by the strategy that sent it, so switching
+    --mode on a rerun would pay for those people twice."""
+    started = ctx.journal.get(ctx.run_id, "mode")
+    if started not in ("rows", "bulk") or started == asked or asked == "sync":
+        return asked
+    ctx.warnings.append(RESUME_MODE.format(asked=asked, started=started))
+    return cast(Mode, started)
 
 
 def _first_balance(journal: Journal, run_id: str, balance: int) -> int:

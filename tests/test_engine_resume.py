@@ -151,3 +151,35 @@ async def test_an_intent_that_never_reached_the_api_is_sent_on_resume(tmp_path: 
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert requests_to(ledger, "/enrichment/person") == 3
     assert sum(o.credits for o in result.outcomes.values()) == ledger["charged_total"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("first", "then"), [("bulk", "rows"), ("rows", "bulk")])
+async def test_a_resume_with_another_mode_goes_on_in_the_first_mode(
+        tmp_path: Path, first: str, then: str) -> None:
+    """QA round 2: Ctrl-C in one --mode, then the same run with the other: the run goes on in
+    the mode it started in (with a warning) and nobody is charged twice."""
+    idents = [person(n) for n in range(16)]
+    config = SandboxConfig(credits=100_000, time_scale=0.05, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000)
+    with SandboxServer(config) as server:
+        async with rig(server.base_url, server.api_key, tmp_path, rate=1200) as r:
+            task = asyncio.create_task(run_plan(
+                make_plan(idents, mode=first), client=r.client, journal=r.journal,
+                cache=r.cache, options=options(tmp_path), tuning=FAST))
+            for _ in range(6000):
+                if r.client.stats.requests >= 6:
+                    break
+                await asyncio.sleep(0.005)
+            task.cancel()
+            with pytest.raises(errors.Interrupted):
+                await task
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(idents, mode=then), client=r.client,
+                                    journal=r.journal, cache=r.cache,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert result.mode == first
+    assert any(f"--mode {then} was not used" in w for w in result.warnings)
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert sum(o.credits for o in result.outcomes.values()) == ledger["charged_total"]
