@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -91,7 +92,7 @@ async def _enrich(
             base_url=options.base_url,
             rate_limit_per_min=options.rate_limit_per_min,
         )
-        with _journal(options) as (journal, cache):
+        with _journal(options, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
             balance = await engine.preflight(plan, client, options)
             check_budget(plan, max_credits=options.max_credits, balance=balance)
@@ -134,22 +135,50 @@ class _http:
             await self._made.aclose()
 
 
-class _journal:
-    """Open the journal and the result cache under the state directory."""
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
-    def __init__(self, options: EnrichOptions) -> None:
+WAITING = ("Another csv-enrich run is using this state directory; waiting for it to finish, so "
+           "that nobody in both files is paid for twice.")
+
+
+def lock_state_dir(state_dir: Path, progress: ProgressCallback | None = None) -> IO[str]:
+    """Hold the state directory for one enriching run at a time (released when the returned
+    file is closed). Two runs over overlapping people at once would each see the other's
+    people as unpaid; the second waits, then plans with the first one's results."""
+    handle = (state_dir / "run.lock").open("a", encoding="utf-8")
+    if fcntl is None:  # pragma: no cover - not POSIX
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if progress is not None:
+            progress(Progress(done=0, total=0, credits=0, requests=0, message=WAITING))
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+class _journal:
+    """Hold the state directory, and open the journal and the result cache in it."""
+
+    def __init__(self, options: EnrichOptions, progress: ProgressCallback | None = None) -> None:
         self._dir = options.state_dir or default_state_dir()
+        self._progress = progress
         self._journal: Journal | None = None
         self._cache: ResultCache | None = None
+        self._lock: IO[str] | None = None
 
     def __enter__(self) -> tuple[Journal, ResultCache]:
         self._dir.mkdir(parents=True, exist_ok=True)
+        self._lock = lock_state_dir(self._dir, self._progress)
         self._journal = Journal(self._dir)
         self._cache = ResultCache(self._dir)
         return self._journal, self._cache
 
     def __exit__(self, *exc: object) -> None:
-        for store in (self._cache, self._journal):
+        for store in (self._cache, self._journal, self._lock):
             if store is not None:
                 store.close()
 

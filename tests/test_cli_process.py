@@ -116,3 +116,25 @@ def test_declining_the_prompt_on_a_terminal_spends_nothing(fast_sandbox: Any,
     assert b"Nothing spent" in seen
     assert fast_sandbox.ledger()["charges"] == []
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_two_runs_at_once_over_overlapping_people_pay_nobody_twice(
+    slow_sandbox: Any, tmp_path: Path
+) -> None:
+    """QA round 2: two files sharing 20 people, enriched at the same time with one state dir:
+    the second run waits for the first and takes the shared people from its results."""
+    header = "First Name,Last Name,Email\n"
+    people = [f"P{n},Person{n},p{n}.person@acme{n % 7}.io\n" for n in range(60)]
+    first, second = tmp_path / "x.csv", tmp_path / "y.csv"
+    first.write_text(header + "".join(people[:40]))
+    second.write_text(header + "".join(reversed(people[20:])).upper())
+    common = ["--yes", "--mode", "rows", "--rate-limit", "6000", "--state-dir",
+              str(tmp_path / "state")]
+    runs = [cli([str(f), "-o", str(tmp_path / f"{f.stem}-out.csv"), *common], slow_sandbox)
+            for f in (first, second)]
+    errs = [run.communicate(timeout=180)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errs
+    assert any("waiting for it to finish" in err for err in errs)
+    charges = Counter(c["identity"] for c in slow_sandbox.ledger()["charges"] if c["credits"])
+    assert charges
+    assert all(n == 1 for n in charges.values()), charges
