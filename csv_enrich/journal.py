@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from csv_enrich.models import EnrichmentType, Kind, Outcome, WorkflowRecord
 
@@ -65,7 +66,9 @@ def default_state_dir() -> Path:
 
 def scope_of(base_url: str, api_key: str) -> str:
     """The API endpoint and account a result or submission belongs to, as a one-way hash."""
-    text = f"{base_url.rstrip('/')}\n{api_key}"
+    parts = urlsplit(base_url.strip())
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    text = f"{url}\n{api_key}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

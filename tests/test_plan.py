@@ -121,3 +121,12 @@ def test_dedupe_groups_every_shared_alias(groups: list[list[str]]) -> None:
             if set(a.aliases) & set(b.aliases):
                 assert keys[i] == keys[j]
     assert len({a for r in reps for a in r.aliases}) == sum(len(r.aliases) for r in reps)
+
+
+def test_scope_ignores_how_the_base_url_is_spelled() -> None:
+    """QA round 2: `HTTP://API.Cleanlist.ai/api/v2/` is the same API as the lower-case form."""
+    key = "clapi_" + "k" * 48
+    assert scope_of("HTTP://API.Cleanlist.ai/api/v2/", key) == scope_of(
+        "http://api.cleanlist.ai/api/v2", key)
+    assert scope_of("http://api.cleanlist.ai/api/V2", key) != scope_of(
+        "http://api.cleanlist.ai/api/v2", key)
