@@ -176,3 +176,13 @@ def test_control_api_flips_the_kill_switch_and_faults() -> None:
             "csv_content_base64": "ZW1haWwKYUBiLmlv", "column_mapping": {"email": "email"},
             "dispatch_enrichment": False})
     assert resp.status_code == 503
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b"[1]", b"not json"])
+def test_minting_a_key_with_a_bad_body_is_a_400(body: bytes) -> None:
+    """QA round 2: the key-minting control answers 400 (not 500) to a body without scopes."""
+    with SandboxServer(fast_config()) as srv:
+        root = srv.base_url.removesuffix("/api/v2")
+        resp = httpx.post(root + "/_sandbox/keys", content=body,
+                          headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400

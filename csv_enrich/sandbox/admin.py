@@ -35,11 +35,15 @@ async def ledger(request: Request) -> JSONResponse:
 
 async def keys(request: Request) -> JSONResponse:
     """POST /_sandbox/keys: mint a key with the given scopes."""
-    body = await request.json()
-    scopes = body.get("scopes")
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    scopes = body.get("scopes") if isinstance(body, dict) else None
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         return JSONResponse({"detail": "scopes must be a list of strings"}, 400)
     state = _state(request)
+    assert isinstance(body, dict)
     key = state.add_key(scopes, body.get("organization_id") or DEFAULT_ORG, body.get("credits", 0))
     return JSONResponse({"api_key": key, "scopes": scopes}, 201)
 
