@@ -19,6 +19,19 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 # Leading words that only say whose field it is ("Person - Email", "Contact: First Name").
+# Shared by the person and company tables: a domain or a website column means the same in both.
+DOMAIN: tuple[str, ...] = (
+    "domain; company domain; email domain; website domain; domain name; "
+    "company domain name; primary domain; organization domain; domaine; dominio; "
+    "domain url",
+)
+WEBSITE: tuple[str, ...] = (
+    "website; company website; web site; website url; homepage; home page; web; "
+    "company url; organization website; web page; webpage; site; site web; site internet; "
+    "sitio web; pagina web; webseite; internetseite; url; website 1; company website url; "
+    "corporate website; www",
+)
+
 PERSON_PREFIXES = ("person", "contact", "lead", "prospect", "primary contact", "primary", "your")
 # Trailing words that add nothing ("E-mail 1 - Value", "Email (Work)" is kept: see tiers).
 TRAILING_NOISE = ("value", "1", "address 1", "text")
@@ -94,21 +107,8 @@ PERSON: dict[str, tuple[str, ...]] = {
             "company name for emails"
         ),
     ),
-    "domain": (
-        (
-            "domain; company domain; email domain; website domain; domain name; "
-            "company domain name; primary domain; organization domain; domaine; dominio; "
-            "domain url"
-        ),
-    ),
-    "website": (
-        (
-            "website; company website; web site; website url; homepage; home page; web; "
-            "company url; organization website; web page; webpage; site; site web; site internet; "
-            "sitio web; pagina web; webseite; internetseite; url; website 1; company website url; "
-            "corporate website; www"
-        ),
-    ),
+    "domain": DOMAIN,
+    "website": WEBSITE,
     "phone": (
         (
             "phone; phone number; work direct phone; mobile; mobile phone; work phone; "
@@ -122,21 +122,8 @@ PERSON: dict[str, tuple[str, ...]] = {
 }
 
 COMPANY: dict[str, tuple[str, ...]] = {
-    "domain": (
-        (
-            "domain; company domain; email domain; website domain; domain name; "
-            "company domain name; primary domain; organization domain; domaine; dominio; "
-            "domain url"
-        ),
-    ),
-    "website": (
-        (
-            "website; company website; web site; website url; homepage; home page; web; "
-            "company url; organization website; web page; webpage; site; site web; site internet; "
-            "sitio web; pagina web; webseite; internetseite; url; website 1; company website url; "
-            "corporate website; www"
-        ),
-    ),
+    "domain": DOMAIN,
+    "website": WEBSITE,
     "company_name": (
         (
             "company; company name; account name; organization; organisation; organization name; "
