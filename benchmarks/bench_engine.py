@@ -25,8 +25,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from csv_enrich.client import CleanlistClient, make_http_client  # noqa: E402
-from csv_enrich.engine import Tuning, run_plan  # noqa: E402
+from csv_enrich.api.client import CleanlistClient, make_http_client  # noqa: E402
+from csv_enrich.engine.run import Tuning, run_plan  # noqa: E402
 from csv_enrich.journal import Journal  # noqa: E402
 from csv_enrich.models import EnrichOptions, Identity, Plan, RunResult, price  # noqa: E402
 

@@ -116,8 +116,8 @@ def peak_kib() -> int:
 def child(case: str, rows: int, folder: Path) -> dict[str, float]:
     """Run one case once, in this process; return seconds and MiB of peak growth."""
     from csv_enrich.models import EnrichOptions
+    from csv_enrich.output.write import join, write_output
     from csv_enrich.report import build_report
-    from csv_enrich.write import join, write_output
 
     fmt, sheets = ("xlsx", ("Leads", "Notes")) if case == "xlsx+sheets" else ("csv", ())
     source = folder / ("input.xlsx" if sheets else "input.csv")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from csv_enrich.errors import (
     ApiError,
     AuthError,
     CreditsError,
@@ -24,11 +24,11 @@ from .errors import (
     OutputError,
     UsageError,
 )
-from .models import EnrichOptions
+from csv_enrich.models import EnrichOptions
 
 if TYPE_CHECKING:
-    from .report import Report
-    from .runner import Estimate, enrich_file, estimate_file
+    from csv_enrich.report import Report
+    from csv_enrich.runner import Estimate, enrich_file, estimate_file
 
 __all__ = [
     "ApiError",

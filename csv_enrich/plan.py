@@ -13,12 +13,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from .errors import CreditsError
-from .journal import scope_of
-from .mapping import ColumnMap, has_identifiers, map_columns, row_values
-from .models import EnrichmentType, EnrichOptions, Identity, Invalid, Kind, Outcome, Plan, price
-from .read import Table, read_table
-from .rules import validate
+from csv_enrich.errors import CreditsError
+from csv_enrich.journal import scope_of
+from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_values
+from csv_enrich.models import (
+    EnrichmentType,
+    EnrichOptions,
+    Identity,
+    Invalid,
+    Kind,
+    Outcome,
+    Plan,
+    price,
+)
+from csv_enrich.read import Table, read_table
+from csv_enrich.rules.validate import validate
 
 RUN_ID_VERSION = "1"
 

@@ -39,7 +39,7 @@ from csv_enrich.models import (
     columns_for,
     price,
 )
-from csv_enrich.read import Table
+from csv_enrich.read.table import Table
 
 SCHEMA = "csv-enrich/report@1"
 

@@ -15,14 +15,14 @@ from typing import IO
 
 import httpx
 
-from . import engine
-from .client import CleanlistClient, make_http_client
-from .errors import Interrupted
-from .journal import Journal, ResultCache, default_state_dir
-from .models import EnrichOptions, Plan, Progress
-from .plan import Loaded, check_budget, load, make_plan
-from .report import Report, build_report, with_notes, write_report
-from .write import check_fits, check_writable, join, write_output
+from csv_enrich import engine
+from csv_enrich.api.client import CleanlistClient, make_http_client
+from csv_enrich.errors import Interrupted
+from csv_enrich.journal import Journal, ResultCache, default_state_dir
+from csv_enrich.models import EnrichOptions, Plan, Progress
+from csv_enrich.output.write import check_fits, check_writable, join, write_output
+from csv_enrich.plan import Loaded, check_budget, load, make_plan
+from csv_enrich.report import Report, build_report, with_notes, write_report
 
 ConfirmCallback = Callable[[Plan, int], bool]
 ProgressCallback = Callable[[Progress], None]

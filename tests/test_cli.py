@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from csv_enrich.cli import main
+from csv_enrich.cli.commands import main
 from csv_enrich.models import COMPANY_COLUMNS, PERSON_COLUMNS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csv_enrich import errors
-from csv_enrich.client import CleanlistClient, default_burst
-from csv_enrich.client_wire import error_from_response, parse_status
+from csv_enrich.api.client import CleanlistClient, default_burst
+from csv_enrich.api.pacer import Pacer
+from csv_enrich.api.wire import error_from_response, parse_status
 from csv_enrich.models import Identity
-from csv_enrich.pacer import Pacer
 
 KEY = "clapi_test_secret_key_0123456789"
 BASE = "https://api.test/api/v2"

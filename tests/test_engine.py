@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from csv_enrich import errors
-from csv_enrich.engine import choose_mode, preflight, run_plan
+from csv_enrich.engine.run import choose_mode, preflight, run_plan
 from csv_enrich.journal import scope_of
 from csv_enrich.models import Progress
 from csv_enrich.sandbox import SandboxConfig, SandboxServer

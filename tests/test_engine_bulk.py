@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csv_enrich.engine import run_plan
-from csv_enrich.engine_bulk import MAX_BYTES, MAX_ROWS, chunks
-from csv_enrich.engine_rows import LOST_ID
+from csv_enrich.engine.bulk import MAX_BYTES, MAX_ROWS, chunks
+from csv_enrich.engine.rows import LOST_ID
+from csv_enrich.engine.run import run_plan
 from csv_enrich.models import Identity, WorkflowRecord
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (

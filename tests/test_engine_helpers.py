@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from csv_enrich.client import CleanlistClient, make_http_client
-from csv_enrich.engine import Tuning
+from csv_enrich.api.client import CleanlistClient, make_http_client
+from csv_enrich.engine.run import Tuning
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import EnrichmentType, EnrichOptions, Identity, Kind, Plan, price
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from csv_enrich.client import Lead
-from csv_enrich.engine_join import LeadIndex, company_fold, fold, join_in_order
+from csv_enrich.api.client import Lead
+from csv_enrich.engine.join import LeadIndex, company_fold, fold, join_in_order
 from csv_enrich.models import Identity
 
 

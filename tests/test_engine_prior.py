@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from csv_enrich import errors
-from csv_enrich.engine import run_plan
-from csv_enrich.engine_prior import ADOPTED
-from csv_enrich.engine_rows import UNMATCHED
+from csv_enrich.engine.prior import ADOPTED
+from csv_enrich.engine.rows import UNMATCHED
+from csv_enrich.engine.run import run_plan
 from csv_enrich.journal import ResultCache, scope_of
 from csv_enrich.models import Identity, Plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer

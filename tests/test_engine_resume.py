@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from csv_enrich import errors
-from csv_enrich.engine import run_plan
+from csv_enrich.engine.run import run_plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, options, person, rig
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = """
 import asyncio, json, sys
 from pathlib import Path
-from csv_enrich.engine import run_plan
+from csv_enrich.engine.run import run_plan
 from csv_enrich.models import Identity
 from tests.test_engine_helpers import FAST, make_plan, options, rig
 

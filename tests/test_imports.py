@@ -18,9 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "csv_enrich"
 LAYERS = {
     "models": 0, "errors": 0,
     "read": 1, "mapping": 1, "rules": 1, "synonyms": 1,
-    "plan": 2, "client": 2, "pacer": 2, "journal": 2, "write": 2, "report": 2,
+    "plan": 2, "api": 2, "journal": 2, "output": 2, "report": 2,
     "engine": 3,
-    "runner": 4, "render": 4, "progress": 4,
+    "runner": 4,
     "watch": 5,
     "cli": 6, "__main__": 7, "__init__": 7,
 }
@@ -71,7 +71,7 @@ def test_sandbox_shares_no_code_with_the_client() -> None:
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
     """`csv-enrich --help` stays fast: polars, httpx and openpyxl are imported on first use."""
-    code = ("import sys; from csv_enrich.cli import main\n"
+    code = ("import sys; from csv_enrich.cli.commands import main\n"
             "heavy = [m for m in ('polars', 'httpx', 'openpyxl', 'starlette')\n"
             "         if m in sys.modules]\n"
             "print(','.join(heavy))")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from csv_enrich.errors import MappingError
-from csv_enrich.mapping import ColumnMap, has_identifiers, map_columns, row_values
+from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_values
 from csv_enrich.read import Table, read_table
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from csv_enrich.mapping import map_columns, row_values
+from csv_enrich.mapping.columns import map_columns, row_values
 from csv_enrich.models import Identity
 from csv_enrich.read import read_table
-from csv_enrich.rules import validate
+from csv_enrich.rules.validate import validate
 
 ACCOUNTS = (
     "Account Name,Website,Ticker,Industry,Contact Email\n"

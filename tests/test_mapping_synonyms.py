@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csv_enrich.synonyms import PERSON, PERSON_LOOKUP, fold_header, match_header
+from csv_enrich.mapping.synonyms import PERSON, PERSON_LOOKUP, fold_header, match_header
 
 _WORDS = sorted({w.strip() for tiers in PERSON.values() for t in tiers for w in t.split(";")})
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
+from csv_enrich.cli.progress import ProgressPrinter
 from csv_enrich.models import Progress
-from csv_enrich.progress import ProgressPrinter
 
 
 class Terminal(io.StringIO):

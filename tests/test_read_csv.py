@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csv_enrich.errors import InputError
-from csv_enrich.read import PLACEHOLDERS, read_table
+from csv_enrich.read import read_table
+from csv_enrich.read.table import PLACEHOLDERS
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

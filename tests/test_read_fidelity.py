@@ -7,10 +7,10 @@ from pathlib import Path
 
 import xlsxwriter
 
-from csv_enrich.mapping import map_columns, row_values
+from csv_enrich.mapping.columns import map_columns, row_values
 from csv_enrich.models import Identity
 from csv_enrich.read import read_table
-from csv_enrich.rules import validate
+from csv_enrich.rules.validate import validate
 
 ROWS_CSV = (
     "Email,Lead Source,Notes\njane.doe@acmeanalytics.io,Webinar,\n,,\nN/A,N/A,N/A\n-,-,-\n"

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csv_enrich.read import read_table
-from csv_enrich.read_numfmt import render
+from csv_enrich.read.numfmt import render
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csv_enrich.models import Outcome
+from csv_enrich.output.write import write_output
 from csv_enrich.read import Table, read_table
-from csv_enrich.write import write_output
 
 # Cells the reader reads differently on purpose are left out: empty cells (read as null) and
 # text starting with = + - @ (the writer neutralises formulas with a leading apostrophe).

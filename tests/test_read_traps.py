@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from csv_enrich.errors import InputError
-from csv_enrich.mapping import has_identifiers, map_columns, row_values
+from csv_enrich.mapping.columns import has_identifiers, map_columns, row_values
 from csv_enrich.models import Identity
 from csv_enrich.read import read_table
-from csv_enrich.rules import validate
+from csv_enrich.rules.validate import validate
 
 TRAPS = Path(__file__).resolve().parents[1] / "samples" / "traps"
 EXPECTED = sorted(TRAPS.glob("*.expected.json"))

@@ -28,6 +28,7 @@ from csv_enrich.models import (
     WorkflowRecord,
     columns_for,
 )
+from csv_enrich.output.write import join
 from csv_enrich.read import Table
 from csv_enrich.report import (
     Report,
@@ -39,7 +40,6 @@ from csv_enrich.report import (
     worth,
     write_report,
 )
-from csv_enrich.write import join
 
 KEY = "clapi_live_SECRET_1234567890"
 START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)

@@ -26,10 +26,10 @@ from csv_enrich.models import (
     RunResult,
     WorkflowRecord,
 )
+from csv_enrich.output.write import join, write_output
 from csv_enrich.read import Table
 from csv_enrich.report import build_report
 from csv_enrich.sandbox import SandboxServer
-from csv_enrich.write import join, write_output
 
 EMAILS = [
     "jane@acme.io",

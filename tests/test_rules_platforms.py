@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from csv_enrich import rules
-from csv_enrich.mapping import map_columns, row_values
+from csv_enrich.mapping.columns import map_columns, row_values
 from csv_enrich.models import Identity, Invalid
 from csv_enrich.read import read_table
 

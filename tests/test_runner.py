@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from csv_enrich import errors
-from csv_enrich.engine import run_plan
+from csv_enrich.engine.run import run_plan
 from csv_enrich.models import EnrichOptions, Progress
 from csv_enrich.report import Report
 from csv_enrich.runner import enrich_file

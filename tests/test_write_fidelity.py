@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from csv_enrich.models import Outcome
+from csv_enrich.output.write import write_output
 from csv_enrich.read import read_table
-from csv_enrich.write import write_output
 
 
 def outcomes(n: int) -> list[Outcome]:

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from csv_enrich.models import Invalid, Outcome, Plan
+from csv_enrich.output.write import join, write_output
 from csv_enrich.read import read_table
-from csv_enrich.write import join, write_output
 
 GOLDEN = Path(__file__).resolve().parents[1] / "samples" / "golden"
 CASES = sorted(p.parent.name for p in GOLDEN.glob("*/case.json"))

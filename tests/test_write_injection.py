@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csv_enrich.write import TRIGGERS, neutralise, neutralise_expr
+from csv_enrich.output.write import TRIGGERS, neutralise, neutralise_expr
 
 ATTACKS = [
     '=HYPERLINK("http://evil.example","click")',

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csv_enrich.models import Identity, Invalid, Outcome, Plan
-from csv_enrich.write import join
+from csv_enrich.output.write import join
 
 JANE = Outcome("email:jane@acme.io", "enriched", credits=1, data={"email": "jane@acme.io"})
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csv_enrich import write_xlsx, write_xlsx_summary
 from csv_enrich.models import (
     COMPANY_COLUMNS,
     PERSON_COLUMNS,
@@ -20,9 +19,11 @@ from csv_enrich.models import (
     Plan,
     RunResult,
 )
+from csv_enrich.output import xlsx as write_xlsx
+from csv_enrich.output import xlsx_summary as write_xlsx_summary
+from csv_enrich.output.write import write_output
 from csv_enrich.read import Table
 from csv_enrich.report import build_report
-from csv_enrich.write import write_output
 
 HEADERS = ("Email", "Phone", "Customer ID", "Zip", "Revenue", "Comment")
 CELLS = [

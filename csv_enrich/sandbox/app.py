@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -22,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from .config import SandboxConfig
+from .endpoint import BodyCheck, Ctx, Endpoint
 from .records import Key
 from .state import SandboxState
 from .wire import ApiError, SchemaError, detail, request_id
@@ -40,46 +39,6 @@ class DropConnection(Response):
         headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         raise ConnectionDropped("sandbox fault: connection dropped")
-
-
-@dataclass
-class Ctx:
-    """What a handler gets: the state, the caller's key, the validated body and the request."""
-
-    state: SandboxState
-    key: Key
-    request: Request
-    body: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def org_id(self) -> str:
-        """The caller's organisation."""
-        return self.key.org_id
-
-    def query(self, name: str) -> str | None:
-        """A query parameter, or None."""
-        return self.request.query_params.get(name)
-
-    def path(self, name: str) -> str:
-        """A path parameter."""
-        return str(self.request.path_params[name])
-
-
-Handler = Callable[[Ctx], tuple[int, dict[str, Any]]]
-BodyCheck = Callable[[Any], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One API operation: method, path, required scope, body check and handler."""
-
-    method: str
-    path: str
-    scope: str | None
-    handler: Handler
-    body: BodyCheck | None = None
-    extra_scope: Callable[[dict[str, Any]], str | None] | None = None
-    legacy: bool = False  # the legacy 5-endpoint API: FastAPI {"detail": "..."} errors, 402
 
 
 LEGACY_STATUS = {"insufficient_credits": 402}

@@ -6,12 +6,21 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .quotes import Quotes
 from .records import Key, Lead, LeadList, Org, Task, Workflow
 
-if TYPE_CHECKING:
-    from .state import SandboxState
+
+class Stored(Protocol):
+    """What is saved of the sandbox's state (SandboxState has it; persist does not import it)."""
+
+    quotes: Quotes
+    idempotency: dict[str, dict[str, Any]]
+    csv_import: Any
+
+    def reindex(self) -> None:
+        """Rebuild the indexes after a load."""
 
 TABLES: dict[str, Any] = {
     "orgs": Org, "keys": Key, "lists": LeadList, "leads": Lead, "workflows": Workflow,
@@ -19,7 +28,7 @@ TABLES: dict[str, Any] = {
 }
 
 
-def save(state: SandboxState, path: Path) -> None:
+def save(state: Stored, path: Path) -> None:
     """Write the state atomically (temp file + os.replace)."""
     doc: dict[str, Any] = {name: {k: asdict(v) for k, v in getattr(state, name).items()}
                            for name in TABLES}
@@ -31,7 +40,7 @@ def save(state: SandboxState, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load(state: SandboxState, path: Path) -> bool:
+def load(state: Stored, path: Path) -> bool:
     """Fill `state` from the file; False when there is no file yet."""
     if not path.exists():
         return False

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from . import csvimport, schemas
-from .app import Ctx, Endpoint
+from .endpoint import Ctx, Endpoint
 from .pricing import filter_hash, list_scope, quote_params
 from .records import Lead, LeadList
 from .routes_core import env, poll_url

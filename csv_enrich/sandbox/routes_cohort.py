@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from . import schemas
-from .app import Ctx, Endpoint
 from .data import company_key, company_record
+from .endpoint import Ctx, Endpoint
 from .pricing import PERSON_POINTS, points_type
 from .records import LeadList, Task
 from .routes_core import env

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import schemas
-from .app import Ctx, Endpoint
 from .data import company_key, company_record, person_identity
+from .endpoint import Ctx, Endpoint
 from .records import LeadList
 from .wire import ApiError, now_ms
 from .workflows import PRICE, status_body

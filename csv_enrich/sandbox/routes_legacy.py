@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .app import Ctx, Endpoint
 from .data import person_identity
+from .endpoint import Ctx, Endpoint
 from .records import Lead, Workflow
 from .wire import ApiError, SchemaError, detail
 from .workflows import status_body

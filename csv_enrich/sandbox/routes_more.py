@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from . import schemas
-from .app import BodyCheck, Ctx, Endpoint
+from .endpoint import BodyCheck, Ctx, Endpoint
 from .records import LeadList
 from .routes_bulk import lead_row, page_slice
 from .routes_core import env, list_detail

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read import Grid
-from csv_enrich.read_numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
+from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
+from csv_enrich.read.table import Grid
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

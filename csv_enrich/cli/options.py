@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from .errors import AuthError, UsageError
-from .models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
+from csv_enrich.errors import AuthError, UsageError
+from csv_enrich.models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
 
 DEFAULT_BASE_URL = "https://api.cleanlist.ai/api/v2"
 SANDBOX_CREDITS = 10_000
@@ -115,7 +115,7 @@ def parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 def connection(kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The base URL, key and state dir to use: a sandbox started here, or the real API."""
     if kw["sandbox"]:
-        from .sandbox import SandboxConfig, SandboxServer
+        from csv_enrich.sandbox import SandboxConfig, SandboxServer
 
         with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
             state = kw["state_dir"] or state_dir_default()
@@ -138,8 +138,8 @@ def offline_connection(kw: dict[str, Any]) -> dict[str, Any]:
 
 def check_output(options: EnrichOptions) -> None:
     """Refuse an output or report path that cannot be written, as the real run would."""
-    from .runner import report_path
-    from .write import check_writable
+    from csv_enrich.output.write import check_writable
+    from csv_enrich.runner import report_path
 
     assert options.output is not None
     check_writable(options.output, report_path(options), input_path=options.input)
@@ -147,7 +147,7 @@ def check_output(options: EnrichOptions) -> None:
 
 def state_dir_default() -> Path:
     """The user's state directory (the journal module is imported only when it is needed)."""
-    from .journal import default_state_dir
+    from csv_enrich.journal import default_state_dir
 
     return default_state_dir()
 

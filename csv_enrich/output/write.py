@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import Invalid, Kind, Outcome, Plan, columns_for
+from csv_enrich.output.headers import output_headers
 from csv_enrich.report import Report, appended_headers, atomic_path, default_report_path
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from csv_enrich.read import Table
+    from csv_enrich.read.table import Table
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
@@ -254,7 +255,7 @@ def write_output(
     try:
         with atomic_path(path) as tmp:
             if suffix == ".xlsx":
-                from csv_enrich.write_xlsx import write_xlsx
+                from csv_enrich.output.xlsx import write_xlsx
 
                 notes += write_xlsx(table, kind, names, values, tmp, report=report)
             else:
@@ -326,13 +327,6 @@ def _write_delimited(
         fh.write(b"\xef\xbb\xbf" if bom else b"")
         for part in (header, frame):
             part.select(safe).write_csv(fh, include_header=False, separator=separator)
-
-
-def output_headers(table: Table) -> tuple[str, ...]:
-    """The input's header texts exactly as in its file (duplicates kept: CRM import templates
-    match on them), not the unique names the reader gives its columns."""
-    given = table.source_headers
-    return given if len(given) == len(table.headers) else table.headers
 
 
 def _texts(column: Sequence[str | int | None]) -> pl.Series:

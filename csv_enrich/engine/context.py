@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from csv_enrich.client import CleanlistClient, WorkflowStatus
+from csv_enrich.api.client import CleanlistClient, WorkflowStatus
 from csv_enrich.journal import Journal, ResultCache, scope_of
 from csv_enrich.models import (
     EnrichmentType,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from csv_enrich import rules
-from csv_enrich.synonyms import fold_header
+from csv_enrich.mapping.synonyms import fold_header
 
 if TYPE_CHECKING:
     import polars as pl

@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from csv_enrich.write_xlsx_summary import FIRST_TITLE, SUMMARY_MARK
+from csv_enrich.output.xlsx_summary import FIRST_TITLE, SUMMARY_MARK
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
-from csv_enrich.mapping_sniff import Candidate, sample, sniff_field
+from csv_enrich.mapping.sniff import Candidate, sample, sniff_field
+from csv_enrich.mapping.synonyms import fold_header, match_header
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
-from csv_enrich.read import Table
-from csv_enrich.synonyms import fold_header, match_header
+from csv_enrich.read.table import Table
 
 PERSON_STRONG = ("email", "linkedin_url", "person_id")
 PERSON_NAMES = ("first_name", "last_name", "full_name")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .engine import choose_mode
-from .models import Invalid, Plan
+from csv_enrich.engine.run import choose_mode
+from csv_enrich.models import Invalid, Plan
 
 if TYPE_CHECKING:
-    from .runner import Estimate
+    from csv_enrich.runner import Estimate
 
 SHOW_INVALID = 10
 

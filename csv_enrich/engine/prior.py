@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from csv_enrich.engine_bulk import BulkRunner
-from csv_enrich.engine_common import RunContext
-from csv_enrich.engine_rows import RowsRunner
+from csv_enrich.engine.bulk import BulkRunner
+from csv_enrich.engine.context import RunContext
+from csv_enrich.engine.rows import RowsRunner
 from csv_enrich.journal import ItemState
 from csv_enrich.models import EnrichmentType, Identity
 

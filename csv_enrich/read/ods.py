@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read import Grid
-from csv_enrich.read_formats import BROKEN, MAX_CELLS, place_cells
+from csv_enrich.read.sheet_xml import BROKEN, MAX_CELLS, place_cells
+from csv_enrich.read.table import Grid
 
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"

@@ -19,16 +19,16 @@ import time
 from collections.abc import Iterable, Sequence
 
 from csv_enrich import errors
-from csv_enrich.client import Submitted, WorkflowStatus
-from csv_enrich.engine_common import (
+from csv_enrich.api.client import Submitted, WorkflowStatus
+from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     found_credits,
     skipped,
     workflow_record,
 )
-from csv_enrich.engine_join import join_in_order
-from csv_enrich.engine_rows import RowsRunner, ensure_list, lost_workflow, read_list
+from csv_enrich.engine.join import join_in_order
+from csv_enrich.engine.rows import RowsRunner, ensure_list, lost_workflow, read_list
 from csv_enrich.models import Identity, Outcome, RowStatus, price
 
 COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")

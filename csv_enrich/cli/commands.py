@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .cli_options import (
+from csv_enrich.cli.options import (
     DEFAULT_BASE_URL,
     build_options,
     check_output,
@@ -26,17 +26,17 @@ from .cli_options import (
     offline_connection,
     reading_options,
 )
-from .errors import (
+from csv_enrich.errors import (
     CreditsError,
     CsvEnrichError,
     ExitStatus,
     Interrupted,
 )
-from .models import EnrichOptions
+from csv_enrich.models import EnrichOptions
 
 if TYPE_CHECKING:
-    from .models import Plan
-    from .report import Report
+    from csv_enrich.models import Plan
+    from csv_enrich.report import Report
 
 PLANNED = ("watch", "task", "status")
 
@@ -136,7 +136,7 @@ def balance(**kw: Any) -> None:
     Example:
       csv-enrich balance
     """
-    from .runner import fetch_balance
+    from csv_enrich.runner import fetch_balance
 
     with _errors(kw["debug"]), connection(kw) as conn:
         credits = fetch_balance(build_options({**kw, "input": Path()}, **conn))
@@ -168,7 +168,7 @@ def sandbox(**kw: Any) -> None:
     Example:
       csv-enrich sandbox --port 8787 --time-scale 0.1
     """
-    from .sandbox import SandboxConfig, serve
+    from csv_enrich.sandbox import SandboxConfig, serve
 
     config = SandboxConfig(
         credits=kw["credits"], rate_limit_per_min=kw["rate_limit_per_min"],
@@ -192,8 +192,8 @@ def sandbox(**kw: Any) -> None:
 
 
 def _run_enrich(options: EnrichOptions, kw: dict[str, Any]) -> Report:
-    from .progress import ProgressPrinter
-    from .runner import enrich_file
+    from csv_enrich.cli.progress import ProgressPrinter
+    from csv_enrich.runner import enrich_file
 
     with ProgressPrinter(quiet=kw["quiet"]) as printer:
         try:
@@ -239,7 +239,7 @@ def _resume_command() -> str:
 
 
 def _finish(report: Report, kw: dict[str, Any]) -> NoReturn:
-    from .report import report_dict, summary_lines
+    from csv_enrich.report import report_dict, summary_lines
 
     if kw["as_json"]:
         click.echo(_json(report_dict(report)))
@@ -251,8 +251,8 @@ def _finish(report: Report, kw: dict[str, Any]) -> NoReturn:
 
 
 def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
-    from .render import estimate_dict, estimate_lines
-    from .runner import estimate_file
+    from csv_enrich.cli.render import estimate_dict, estimate_lines
+    from csv_enrich.runner import estimate_file
 
     est = estimate_file(options)
     if as_json:

@@ -11,9 +11,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from csv_enrich.client import Lead
+from csv_enrich.api.client import Lead
 from csv_enrich.models import Identity
-from csv_enrich.rules import email_domain, linkedin_slug, normalise_email
+from csv_enrich.rules.validate import email_domain, linkedin_slug, normalise_email
 
 _COMPANY_SUFFIX = re.compile(
     r"\b(inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|plc|bv)\b\.?")

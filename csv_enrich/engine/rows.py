@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich import errors
-from csv_enrich.client import Lead, LeadsPage, WorkflowStatus
-from csv_enrich.engine_common import (
+from csv_enrich.api.client import Lead, LeadsPage, WorkflowStatus
+from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     found_credits,
@@ -27,7 +27,7 @@ from csv_enrich.engine_common import (
     skipped,
     workflow_record,
 )
-from csv_enrich.engine_join import LeadIndex
+from csv_enrich.engine.join import LeadIndex
 from csv_enrich.models import Identity, Outcome, WorkflowRecord, price
 
 RECOVERED = "recovered from the lead list (the API's answer was lost)"

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from .models import Progress
+from csv_enrich.models import Progress
 
 PLAIN_EVERY_S = 10.0
 

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 from csv_enrich import errors
-from csv_enrich.client import CleanlistClient
-from csv_enrich.engine_bulk import BulkRunner, CsvImportDisabled, importable
-from csv_enrich.engine_common import RunContext, Tuning, heartbeat
-from csv_enrich.engine_company import CompanyRunner
-from csv_enrich.engine_prior import collect_earlier, register
-from csv_enrich.engine_rows import RowsRunner
+from csv_enrich.api.client import CleanlistClient
+from csv_enrich.engine.bulk import BulkRunner, CsvImportDisabled, importable
+from csv_enrich.engine.company import CompanyRunner
+from csv_enrich.engine.context import RunContext, Tuning, heartbeat
+from csv_enrich.engine.prior import collect_earlier, register
+from csv_enrich.engine.rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
     EnrichOptions,

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from csv_enrich import errors
-from csv_enrich.engine_common import BALANCE_NOTE, RunContext, run_workers, skipped
+from csv_enrich.engine.context import BALANCE_NOTE, RunContext, run_workers, skipped
 from csv_enrich.models import COMPANY_PRICE, Identity, Outcome
 
 MAX_TRIES = 3

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
-from csv_enrich.rules import PLACEHOLDERS
+from csv_enrich.rules.validate import PLACEHOLDERS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,81 +73,6 @@ class Grid:
     row_numbers: list[int]
     column_labels: list[str]
     records: list[bool] | None = None
-
-
-def read_table(
-    path: Path,
-    *,
-    sheet: str | None = None,
-    limit: int | None = None,
-    accept: Callable[[Table], bool] | None = None,
-) -> Table:
-    """Read `path` as text. For workbooks: `sheet` if given, else the first sheet `accept`
-    approves (else the first sheet). `limit` keeps the first N data rows. Raises InputError."""
-    path = Path(path)
-    fmt = _format_of(path)
-    data_head = _head(path)
-    if fmt in WORKBOOK_FORMATS.values():
-        from csv_enrich.read_excel import read_workbook
-
-        return read_workbook(path, fmt, data_head, sheet=sheet, limit=limit, accept=accept)
-    return _read_text(path, fmt, data_head, limit)
-
-
-def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    fmt = TEXT_FORMATS.get(suffix) or WORKBOOK_FORMATS.get(suffix)
-    if fmt is None:
-        raise InputError(
-            f"{path}: unsupported file type '{suffix or '(none)'}'; "
-            "use .csv, .tsv, .txt, .xlsx, .xlsm, .xls or .ods"
-        )
-    return fmt
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8192)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file; name a CSV or XLSX file") from None
-    except OSError as exc:
-        raise InputError(
-            f"{path}: cannot be opened ({exc.strerror}); check its permissions"
-        ) from None
-    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise InputError(f"{path}: the file is empty; export the sheet again with its header row")
-    return head
-
-
-def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
-    from csv_enrich import read_csv
-
-    if head[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise InputError(
-            f"{path}: this is an Excel workbook, not delimited text; rename it to .xlsx (or .xls)"
-        )
-    if path.stat().st_size > read_csv.MAX_TEXT_BYTES:
-        raise InputError(f"{path}: larger than 1 GiB; split it into smaller files")
-    records, delimiter, encoding = read_csv.read_delimited(path, path.read_bytes(), limit)
-    grid = _grid_from_records(records)
-    notes = read_csv.dialect_notes(delimiter, encoding)
-    return build_table(
-        path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes
-    )
-
-
-def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
-    import polars as pl
-
-    width = max((len(r) for _, r in records), default=0)
-    rows = [r if len(r) == width else r + [""] * (width - len(r)) for _, r in records]
-    names = [str(i) for i in range(width)]
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
-    labels = [str(i + 1) for i in range(width)]
-    return Grid(frame, [line for line, _ in records], labels, [bool(r) for _, r in records])
 
 
 def _emptied(frame: pl.DataFrame) -> pl.DataFrame:

@@ -25,7 +25,8 @@ from typing import Any, Literal
 import httpx
 
 from csv_enrich import errors
-from csv_enrich.client_wire import (
+from csv_enrich.api.pacer import Pacer
+from csv_enrich.api.wire import (
     CompanyAnswer,
     CsvImport,
     Lead,
@@ -42,7 +43,6 @@ from csv_enrich.client_wire import (
     parse_submitted,
 )
 from csv_enrich.models import EnrichmentType, Identity
-from csv_enrich.pacer import Pacer
 
 __all__ = [
     "ClientStats",

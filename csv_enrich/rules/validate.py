@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from csv_enrich.models import Identity, Invalid, Kind
-from csv_enrich.rules_normalise import (
+from csv_enrich.rules.normalise import (
     FREE_MAIL,
     NOT_HANDLES,
     PLACEHOLDERS,

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
-from csv_enrich.report import Report, with_notes
-from csv_enrich.write import output_headers
-from csv_enrich.write_xlsx_sheets import (
+from csv_enrich.output.headers import output_headers
+from csv_enrich.output.xlsx_sheets import (
     Layout,
     Source,
     column_looks,
@@ -30,10 +29,11 @@ from csv_enrich.write_xlsx_sheets import (
     is_our_summary,
     read_layout,
 )
-from csv_enrich.write_xlsx_summary import write_summary
+from csv_enrich.output.xlsx_summary import write_summary
+from csv_enrich.report import Report, with_notes
 
 if TYPE_CHECKING:
-    from csv_enrich.read import Table
+    from csv_enrich.read.table import Table
 
 LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
 URL_LIMIT = 2_079  # Excel's characters per hyperlink

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read import Grid, Table, build_table
+from csv_enrich.read.table import Grid, Table, build_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -89,7 +89,7 @@ def check_container(path: Path, fmt: str, head: bytes) -> None:
         raise InputError(_not_a_workbook(path, head))
     check_zip(path)
     if fmt == "ods":
-        from csv_enrich.read_ods import check_ods
+        from csv_enrich.read.ods import check_ods
 
         check_ods(path)
 
@@ -181,7 +181,7 @@ def _open(path: Path) -> Any:
 
 
 def _open_isolated(path: Path, limit: int | None) -> Any:
-    from csv_enrich.read_isolated import IsolatedReadFailed, read_isolated
+    from csv_enrich.read.isolated import IsolatedReadFailed, read_isolated
 
     try:
         return read_isolated(path, None if limit is None else limit + 200)
@@ -254,17 +254,17 @@ def _sheet_table(
 ) -> Table:
     xml = b""
     if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.read_formats import sheet_xml
+        from csv_enrich.read.sheet_xml import sheet_xml
 
         xml = sheet_xml(path, names[index])
     frame, first_col = _load(path, reader, index, limit)
     grid = _grid(frame, first_col)
     if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.read_formats import apply_number_formats
+        from csv_enrich.read.sheet_xml import apply_number_formats
 
         grid = apply_number_formats(path, names[index], grid, first_col, xml or None)
     elif fmt == "ods":
-        from csv_enrich.read_ods import apply_shown_text
+        from csv_enrich.read.ods import apply_shown_text
 
         grid = apply_shown_text(path, names[index], grid, first_col)
     return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)
@@ -272,7 +272,7 @@ def _sheet_table(
 
 def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:
     """The sheet as string columns from row 1, and the 0-based column of its first column."""
-    from csv_enrich.read_isolated import IsolatedBook
+    from csv_enrich.read.isolated import IsolatedBook
 
     if isinstance(reader, IsolatedBook):
         return reader.frames[index], reader.first_cols[index]

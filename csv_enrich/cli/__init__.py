@@ -1,0 +1,8 @@
+"""The command line: click commands, option parsing, rendering and progress.
+
+The only layer that prints, prompts or exits. `main` is the `csv-enrich` entry point.
+"""
+
+from csv_enrich.cli.commands import main
+
+__all__ = ["main"]

@@ -1,0 +1,11 @@
+"""The engine: runs a plan against the API and returns one `Outcome` per identity.
+
+`context` is the base (the run context, tuning, shared helpers); `rows`, `bulk` and `company` are
+the strategies; `prior` collects what earlier unfinished runs submitted; `join` matches leads back
+to identities; `run` picks the strategy and drives it.
+"""
+
+from csv_enrich.engine.context import RunContext, Tuning
+from csv_enrich.engine.run import choose_mode, preflight, run_plan
+
+__all__ = ["RunContext", "Tuning", "choose_mode", "preflight", "run_plan"]

@@ -1,0 +1,38 @@
+"""Rules: normalise and validate person and company identifiers.
+
+Pure functions that return values and never raise on data: `validate` gives an `Identity` or an
+`Invalid` with a reason; the normalisers (in `normalise`) give `None` for unusable text.
+"""
+
+from csv_enrich.rules.normalise import fold
+from csv_enrich.rules.validate import (
+    FREE_MAIL,
+    NOT_HANDLES,
+    PLACEHOLDERS,
+    PLATFORMS,
+    clean,
+    company_domain,
+    email_domain,
+    is_linkedin_company,
+    linkedin_slug,
+    normalise_company,
+    normalise_domain,
+    normalise_email,
+    normalise_id,
+    normalise_linkedin,
+    normalise_name,
+    normalise_phone,
+    normalise_ticker,
+    platform_of,
+    split_full_name,
+    validate,
+    work_domain,
+)
+
+__all__ = [
+    "FREE_MAIL", "NOT_HANDLES", "PLACEHOLDERS", "PLATFORMS", "clean", "company_domain",
+    "email_domain", "fold", "is_linkedin_company", "linkedin_slug", "normalise_company",
+    "normalise_domain", "normalise_email", "normalise_id", "normalise_linkedin", "normalise_name",
+    "normalise_phone", "normalise_ticker", "platform_of", "split_full_name", "validate",
+    "work_domain",
+]
