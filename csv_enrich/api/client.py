@@ -104,8 +104,8 @@ def make_http_client(*, max_connections: int = 8, timeout: float = 30.0) -> http
 def default_burst(rate_limit_per_min: int) -> int:
     """Requests allowed back to back at the start: a tenth of a minute's allowance (5 at 30/min,
     at most 10). A small run then finishes in seconds instead of waiting 2 s before each call, and
-    the sustained pace is unchanged; a server that counts a strict 60-second window may answer one
-    429 in the first minute, which the client honours like any other."""
+    the sustained pace is unchanged, and the pacer's window rule keeps the first minute (like
+    every other) within the limit."""
     return max(1, min(10, rate_limit_per_min // 6))
 
 

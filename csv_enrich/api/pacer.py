@@ -1,24 +1,38 @@
-"""A token bucket that keeps one API key under its request rate, so 429s stay rare.
+"""Keep one API key under its request rate, so the server never has to answer 429.
 
-Requests are spaced evenly (`60 / rate_limit_per_min` seconds apart, a small burst allowed) and the
-bucket can be paused until a moment the server named (a 429's Retry-After). The pacer knows nothing
-about HTTP; the client asks it for a slot before every request.
+Two rules decide when the next request may go, and the later of the two wins:
+
+* spacing: slots `60 / rate_per_min` seconds apart, `burst` of them back to back when idle (a
+  small run finishes in seconds instead of waiting before each call);
+* the window: never more than `rate_per_min` slots in any `window_s` (+ `margin_s`) seconds. A
+  server that counts a sliding 60-second window (or a fixed one, or a token bucket of the same
+  size) then has nothing to refuse, the first minute included; the margin absorbs the difference
+  between when a slot is granted here and when the request reaches the server.
+
+On long runs the window rule costs `margin_s / (window_s + margin_s)` of the rate (1.6% at the
+defaults). The pacer can also be paused until a moment the server named (a 429's Retry-After) and
+slowed down when the server's limit is lower than configured. It knows nothing about HTTP; the
+client asks it for a slot before every request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 NOTICEABLE_S = 3.0
+WINDOW_S = 60.0
+MARGIN_S = 1.0
 
 
 class Pacer:
-    """Grant at most `rate_per_min` slots per minute, `burst` of them back to back.
+    """Grant at most `rate_per_min` slots in any minute, `burst` of them back to back.
 
     `waiting` is true while some caller is held back by the rate limit (for the progress bar).
-    `clock` and `sleep` are injectable so tests can run on a fake clock.
+    `clock` is injectable so tests can run on a fake clock.
     """
 
     def __init__(
@@ -27,14 +41,19 @@ class Pacer:
         *,
         burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
+        window_s: float = WINDOW_S,
+        margin_s: float = MARGIN_S,
     ) -> None:
         if rate_per_min <= 0:
             raise ValueError("rate_per_min must be positive")
         self.interval = 60.0 / rate_per_min
         self.base_interval = self.interval
-        self.burst = max(1, burst)
+        self.per_window = max(1, math.floor(rate_per_min * window_s / 60.0))
+        self.window = window_s + margin_s
+        self.burst = max(1, min(burst, self.per_window))
         self._clock = clock
         self._tat = clock()  # theoretical arrival time of the next request (GCRA)
+        self._granted: deque[float] = deque(maxlen=self.per_window)  # latest slots, ascending
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
         self._waiters = 0
@@ -44,20 +63,30 @@ class Pacer:
         """True while the rate limit holds work back noticeably: a server-ordered pause, or
         callers queued for slots more than a few seconds ahead."""
         now = self._clock()
-        ahead = self._tat - now
+        ahead = self._slot(now, max(self._tat, now, self._paused_until)) - now
         return now < self._paused_until or (
             self._waiters > 0 and ahead > max(NOTICEABLE_S, 2 * self.interval))
+
+    def _slot(self, now: float, tat: float) -> float:
+        """The earliest moment the next slot may be granted (both rules, and any pause)."""
+        slot = max(now, tat - self.interval * (self.burst - 1), self._paused_until)
+        if len(self._granted) == self.per_window:
+            slot = max(slot, self._granted[0] + self.window)
+        return slot
 
     def reserve(self) -> float:
         """Book the next slot and return how long to wait for it (0 when it is free now)."""
         now = self._clock()
         tat = max(self._tat, now, self._paused_until)
-        slot = max(now, tat - self.interval * (self.burst - 1), self._paused_until)
-        self._tat = tat + self.interval
+        slot = self._slot(now, tat)
+        self._tat = max(tat, slot) + self.interval
+        self._granted.append(slot)
         return slot - now
 
     def refund(self) -> None:
-        """Give back the last slot granted (it went unused)."""
+        """Give back the last slot granted (it went unused) to the spacing rule. The window
+        keeps counting it: with callers interleaved it cannot tell which slot went unused, and
+        a slot counted once too often costs a moment, one counted too rarely a 429."""
         self._tat = max(self._clock(), self._tat - self.interval)
 
     def pause_until(self, moment: float) -> None:
