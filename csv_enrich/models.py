@@ -219,6 +219,8 @@ class Progress:
     requests: int
     waiting_on_rate_limit: bool = False
     message: str = ""
+    # While the API is unreachable or answering 5xx: why, and when the client tries again.
+    api_trouble: str = ""
 
 
 @dataclass(frozen=True)

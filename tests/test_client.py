@@ -343,3 +343,27 @@ def test_burst_slots_are_free_then_spacing_resumes() -> None:
     waits = [pacer.reserve() for _ in range(6)]
     assert waits[:5] == [0.0] * 5
     assert waits[5] == pytest.approx(2.0)
+
+
+@pytest.mark.anyio
+async def test_a_pending_retry_is_explained_then_cleared() -> None:
+    """While a 5xx or a dropped connection is being retried, the stats say what went wrong, the
+    attempt and when the next try goes (for the progress line); a success clears it."""
+    seen: list[str] = []
+    answers = [httpx.Response(503, json=envelope("unavailable")),
+               httpx.ConnectError("refused"),
+               httpx.Response(200, json={"organization_id": "o", "credits": 3})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(client.stats.trouble_text())
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    client = make_client(handler)
+    assert await client.balance() == 3
+    assert seen[0] == ""
+    assert seen[1].startswith("API error 503: attempt 2, next try in ")
+    assert seen[2].startswith("API unreachable: attempt 3, next try in ")
+    assert client.stats.trouble_text() == ""

@@ -65,3 +65,44 @@ def test_plain_stream_never_repeats_the_same_line() -> None:
         for _ in range(3):
             printer.update(Progress(done=2, total=2, credits=1, requests=4))
     assert out.getvalue().count("2/2 rows") == 1
+
+
+def screen(written: str) -> str:
+    """What a terminal line shows after `written`: a carriage return moves back to column 0,
+    characters overwrite, nothing is erased."""
+    line: list[str] = []
+    col = 0
+    for ch in written.split("\n")[-1]:
+        if ch == "\r":
+            col = 0
+            continue
+        if col < len(line):
+            line[col] = ch
+        else:
+            line.append(ch)
+        col += 1
+    return "".join(line).rstrip()
+
+
+def test_a_shorter_line_leaves_no_stray_characters() -> None:
+    """When the live line shortens (a long note goes away), nothing of the old one stays on
+    screen (it used to show `…limit)t)`)."""
+    out = Terminal()
+    printer = ProgressPrinter(stream=out)
+    printer.update(Progress(done=1, total=400, credits=1, requests=3,
+                            api_trouble="API unreachable: attempt 3, next try in 12 s"))
+    printer.update(Progress(done=2, total=400, credits=2, requests=5,
+                            waiting_on_rate_limit=True))
+    printer.update(Progress(done=3, total=400, credits=3, requests=6))
+    shown = screen(out.getvalue())
+    assert shown.endswith("3/400 rows · 3 credits · 6 requests" + shown.split("requests")[1])
+    assert ")" not in shown
+
+
+def test_api_trouble_is_shown_instead_of_silence() -> None:
+    """While the API is unreachable or answering 5xx the line says so, with the attempt and the
+    seconds until the next try."""
+    printer = ProgressPrinter(stream=io.StringIO())
+    line = printer.line(Progress(done=0, total=9, credits=0, requests=2,
+                                 api_trouble="API error 503: attempt 2, next try in 4 s"))
+    assert line.endswith("(API error 503: attempt 2, next try in 4 s)")

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -82,11 +84,31 @@ class ClientStats:
     retries: int = 0
     rate_limited: int = 0
     pacer: Pacer | None = field(default=None, repr=False)
+    trouble: str = ""  # why the last attempt failed, while a retry is pending
+    attempt: int = 0  # the attempt the pending retry will be
+    retry_at: float = 0.0  # when it goes (time.monotonic())
 
     @property
     def waiting(self) -> bool:
         """True while a request waits on the rate limit."""
         return self.pacer is not None and self.pacer.waiting
+
+    def retrying(self, exc: errors.ApiError, attempt: int, delay: float) -> None:
+        """A call failed and will be tried again in `delay` s as attempt `attempt`."""
+        self.trouble = _trouble(exc)
+        self.attempt, self.retry_at = attempt, time.monotonic() + delay
+
+    def answered(self) -> None:
+        """A call got through: no retry pending any more."""
+        self.trouble = ""
+
+    def trouble_text(self) -> str:
+        """`API unreachable (ConnectError): attempt 3, next try in 12 s`, or "" when all is
+        well (for the progress line)."""
+        if not self.trouble:
+            return ""
+        left = max(0, math.ceil(self.retry_at - time.monotonic()))
+        return f"{self.trouble}: attempt {self.attempt}, next try in {left} s"
 
 
 def make_http_client(*, max_connections: int = 8, timeout: float = 30.0) -> httpx.AsyncClient:
@@ -246,11 +268,16 @@ class CleanlistClient:
         attempt = 0
         while True:
             try:
-                return await self._once(method, path, **kwargs)
+                body = await self._once(method, path, **kwargs)
             except errors.ApiError as exc:
                 delay = self._retry_delay(exc, attempt, safety)
                 if delay is None:
+                    self.stats.answered()
                     raise
+                self.stats.retrying(exc, attempt + 2, delay)
+            else:
+                self.stats.answered()
+                return body
             attempt += 1
             self.stats.retries += 1
             await asyncio.sleep(delay)
@@ -307,6 +334,15 @@ def _retryable(exc: errors.ApiError, safety: Safety) -> bool:
     if isinstance(exc, errors.TransportError):
         return safety == "safe" or exc.code == "not_sent"
     return isinstance(exc, errors.ServerError) and safety == "safe"
+
+
+def _trouble(exc: errors.ApiError) -> str:
+    """What went wrong, in a few words for the progress line."""
+    if isinstance(exc, errors.TransportError):
+        return "API unreachable" if exc.code == "not_sent" else "no answer from the API"
+    if isinstance(exc, errors.RateLimitedError):
+        return "API rate limit (429)"
+    return f"API error {exc.status}" if exc.status else "API error"
 
 
 def _transport_error(exc: httpx.TransportError) -> errors.TransportError:

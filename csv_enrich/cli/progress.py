@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -32,6 +33,7 @@ class ProgressPrinter:
         self._drawn = False
         self._last_message = ""
         self._last_plain_line = ""
+        self._width = 0  # characters of the live line now on screen
 
     def __enter__(self) -> ProgressPrinter:
         return self
@@ -48,9 +50,7 @@ class ProgressPrinter:
         if tick.message and tick.message != self._last_message:
             self._message(tick.message)
         if self._live:
-            self._stream.write("\r" + (bar(tick) + " " + self.line(tick)).ljust(79)[:200])
-            self._stream.flush()
-            self._drawn = True
+            self._draw(bar(tick) + " " + self.line(tick))
         elif self._due(tick) and (line := self.line(tick)) != self._last_plain_line:
             self._last_plain_line = line
             self._stream.write(line + "\n")
@@ -67,9 +67,26 @@ class ProgressPrinter:
         if eta:
             parts.append(f"ETA {eta}")
         text = " · ".join(parts)
-        if tick.waiting_on_rate_limit:
+        if tick.api_trouble:
+            text += f" ({tick.api_trouble})"
+        elif tick.waiting_on_rate_limit:
             text += " (waiting on the API rate limit)"
         return text
+
+    def _draw(self, text: str) -> None:
+        """Redraw the live line: cut to the terminal's width (a wrapped line cannot be redrawn)
+        and padded over whatever the previous, longer line left on screen."""
+        text = text[:max(20, self._columns() - 1)]
+        self._stream.write("\r" + text.ljust(self._width if self._drawn else 0))
+        self._stream.flush()
+        self._width = len(text)
+        self._drawn = True
+
+    def _columns(self) -> int:
+        try:
+            return os.get_terminal_size(self._stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # not a real terminal: as before
+            return 201
 
     def _message(self, message: str) -> None:
         self._last_message = message

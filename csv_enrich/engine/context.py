@@ -178,6 +178,7 @@ class RunContext:
                      sum(1 for k in self.outcomes if k not in self.plan.cached) + self.working),
             total=len(self.plan.identities), credits=self.charged, requests=stats.requests,
             waiting_on_rate_limit=stats.waiting, message=self.message,
+            api_trouble=stats.trouble_text(),
         ))
 
 
