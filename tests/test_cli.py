@@ -263,3 +263,23 @@ def test_planned_commands_say_so_instead_of_reading_a_file(command: str) -> None
     result = run([command, "x"])
     assert result.exit_code == 2
     assert f"'{command}' is not in this version yet" in result.output
+
+
+def test_without_o_the_output_goes_beside_the_input_never_over_a_file(
+    tmp_path: Path, state_dir: Path
+) -> None:
+    """-o left out: NAME.enriched.EXT beside the input; run again, NAME.enriched-2.EXT, and the
+    first output is left as it was."""
+    src = tmp_path / "leads.csv"
+    src.write_bytes((SAMPLES / "leads.csv").read_bytes())
+    first = run([str(src), "--sandbox", "--state-dir", str(state_dir)])
+    assert first.exit_code == 0, first.output
+    made = tmp_path / "leads.enriched.csv"
+    assert read_rows(made)[0]["enrichment_status"]
+    assert (tmp_path / "leads.enriched.report.json").exists()
+    before = made.read_bytes()
+    second = run([str(src), "--sandbox", "--state-dir", str(state_dir)])
+    assert second.exit_code == 0, second.output
+    assert made.read_bytes() == before
+    assert read_rows(tmp_path / "leads.enriched-2.csv")[0]["enrichment_status"]
+    assert src.read_bytes() == (SAMPLES / "leads.csv").read_bytes()

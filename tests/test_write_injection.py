@@ -29,6 +29,9 @@ LEGITIMATE = [
     "00123",
     "4.4E+11",
     "-1.5e10",
+    "-2+3",
+    "-1-1",
+    "+1-415-555-0123",
     "jane@acme.io",
     "Acme, Inc.",
     "",
@@ -88,3 +91,30 @@ def test_e164_phones_untouched(phone: str) -> None:
 def test_numbers_untouched(number: str) -> None:
     """Every integer and float as Python prints it is written as it is."""
     assert neutralise(number) == number
+
+
+ARITHMETIC = "0123456789 .,()/+-"
+
+
+@given(st.sampled_from("+-"), st.text(alphabet=ARITHMETIC, max_size=20))
+def test_digits_and_arithmetic_after_a_sign_are_untouched(sign: str, rest: str) -> None:
+    """The one rule, first half: + or - followed only by digits, spaces and + - ( ) . , /
+    (phones, numbers, sums of numbers such as -1-1 and -2+3) is left as it is."""
+    assert neutralise(sign + rest) == sign + rest
+
+
+@given(
+    st.sampled_from(TRIGGERS),
+    st.text(max_size=8),
+    st.characters(blacklist_characters=ARITHMETIC + "eE"),
+    st.text(max_size=8),
+)
+def test_anything_else_after_a_trigger_gets_an_apostrophe(
+    trigger: str, before: str, odd: str, after: str
+) -> None:
+    """The one rule, second half: a trigger followed by anything that is not digits and
+    arithmetic (a letter, a name, a reference, a pipe...) gets the apostrophe, and so does
+    every cell starting with =, @, a tab or a carriage return."""
+    value = trigger + before + odd + after
+    assert neutralise(value) == "'" + value
+    assert neutralise("=" + before) == "'=" + before

@@ -319,3 +319,18 @@ def test_any_cells_round_trip(
     assert [r[:2] for r in back[1:]] == [
         [neutralise(v) if v else "" for v in pair] for pair in cells
     ]
+
+
+def test_default_output_names(tmp_path: Path) -> None:
+    """NAME.enriched.EXT beside the input; .xls/.ods give .xlsx, .xlsm stays .xlsm; a taken
+    name (output or its report) moves on to -2, -3."""
+    from csv_enrich.output.write import default_output
+
+    assert default_output(tmp_path / "a.csv") == tmp_path / "a.enriched.csv"
+    assert default_output(tmp_path / "a.xls") == tmp_path / "a.enriched.xlsx"
+    assert default_output(tmp_path / "a.ods") == tmp_path / "a.enriched.xlsx"
+    assert default_output(tmp_path / "a.xlsm") == tmp_path / "a.enriched.xlsm"
+    (tmp_path / "a.enriched.csv").write_text("x")
+    assert default_output(tmp_path / "a.csv") == tmp_path / "a.enriched-2.csv"
+    (tmp_path / "a.enriched-2.report.json").write_text("{}")
+    assert default_output(tmp_path / "a.csv") == tmp_path / "a.enriched-3.csv"

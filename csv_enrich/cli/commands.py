@@ -68,8 +68,9 @@ def main() -> None:
 
 @main.command()
 @reading_options
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the enriched file (.xlsx, .csv, .tsv).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Where to write the enriched file (.xlsx, .csv, .tsv; .xlsm for an .xlsm "
+                   "input). Default: INPUT's name + .enriched, beside it, never over a file.")
 @click.option("--max-credits", type=click.IntRange(min=0), help="Never spend more than this.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before spending.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,

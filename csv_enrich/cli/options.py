@@ -75,7 +75,7 @@ def build_options(kw: dict[str, Any], **conn: Any) -> EnrichOptions:
     """Build EnrichOptions from parsed CLI values (and the connection, when there is one)."""
     return EnrichOptions(
         input=kw["input"],
-        output=kw.get("output"),
+        output=_output(kw),
         report=kw.get("report"),
         kind=kw.get("kind", "auto"),
         enrichment_type=kw.get("enrichment_type", "partial"),
@@ -94,6 +94,15 @@ def build_options(kw: dict[str, Any], **conn: Any) -> EnrichOptions:
         api_key=conn.get("api_key", ""),
         bom=kw.get("bom", False),
     )
+
+
+def _output(kw: dict[str, Any]) -> Path | None:
+    """-o, else (for commands that write) NAME.enriched.EXT beside the input, never over a file."""
+    if kw.get("output") is not None or "output" not in kw:
+        return kw.get("output")
+    from csv_enrich.output.write import default_output
+
+    return default_output(Path(kw["input"]))
 
 
 def parse_maps(maps: tuple[str, ...]) -> dict[str, str]:

@@ -6,9 +6,11 @@ came from the input or the API can run as a formula:
 * XLSX: every such cell is written as a text cell (``write_string``), never as a formula or a
   number, so ``=HYPERLINK(...)`` shows as text, ``+14155550123`` keeps its ``+`` and ``00123``
   its zeros. Only ``enrichment_credits`` (our own count) is a number cell.
-* CSV/TSV: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-  leading apostrophe (OWASP), unless it is made only of digits and ``+-().,/`` and spaces
-  (phones such as ``+14155550123``, negative numbers such as ``-12.5``), which cannot run.
+* CSV/TSV, one rule: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+  gets a leading apostrophe (OWASP), unless it starts with ``+`` or ``-`` and is made only of
+  digits, spaces and ``+-().,/`` (phones such as ``+1 (415) 555-0123``, numbers and sums of
+  numbers such as ``-12.5``, ``-1-1`` and ``-2+3``), or is a number in E notation (``-1.5e10``):
+  with no letter, name or reference in it, such a cell cannot call or read anything.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ if TYPE_CHECKING:
 
     from csv_enrich.read.table import Table
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+_OUTPUT_SUFFIX = {".xls": ".xlsx", ".ods": ".xlsx", ".tab": ".tsv"}
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_SAFE = r"[+-][0-9 .,()/-]*|[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
+_SAFE = r"[+-][0-9 .,()/+-]*|[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
 _SAFE_RE = re.compile(_SAFE)
 
 
@@ -104,8 +107,14 @@ def check_writable(output: Path, report: Path, *, input_path: Path) -> None:
     """Raise OutputError unless the output and the report can be written where asked."""
     if output.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise OutputError(
-            f"Cannot write {output.name!r}: the output must end in .csv, .tsv, .txt or .xlsx. "
+            f"Cannot write {output.name!r}: the output must end in .csv, .tsv, .txt or .xlsx "
+            "(or .xlsm for an .xlsm input). "
             f"Try -o {output.with_suffix('.xlsx').name}."
+        )
+    if output.suffix.lower() == ".xlsm" and input_path.suffix.lower() != ".xlsm":
+        raise OutputError(
+            f"Cannot write {output.name!r}: an .xlsm output keeps the macros of an .xlsm input, "
+            f"and {input_path.name!r} has none. Try -o {output.with_suffix('.xlsx').name}."
         )
     suggestions = (
         (output, "-o", f"{input_path.stem}.enriched{input_path.suffix}"),
@@ -122,6 +131,19 @@ def check_writable(output: Path, report: Path, *, input_path: Path) -> None:
             f"-o and --report name the same file {str(output)!r}; give the report another "
             f"name, e.g. --report {default_report_path(output).name}."
         )
+
+
+def default_output(input_path: Path) -> Path:
+    """Where the output goes when -o is left out: beside the input, as NAME.enriched.EXT (an
+    .xls or .ods input gives .xlsx, the formats csv-enrich writes), never over an existing file
+    or report: NAME.enriched-2.EXT, -3... when taken."""
+    suffix = _OUTPUT_SUFFIX.get(input_path.suffix.lower(), input_path.suffix or ".csv")
+    for n in range(1, 10_000):
+        name = f"{input_path.stem}.enriched{'' if n == 1 else f'-{n}'}{suffix}"
+        path = input_path.with_name(name)
+        if not path.exists() and not default_report_path(path).exists():
+            return path
+    raise OutputError(f"No free output name beside {str(input_path)!r}; give one with -o.")
 
 
 def check_fits(table: Table, output: Path, kind: Kind) -> None:
@@ -341,6 +363,7 @@ __all__ = (
     "atomic_path",
     "check_fits",
     "check_writable",
+    "default_output",
     "join",
     "neutralise",
     "neutralise_expr",
