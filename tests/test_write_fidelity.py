@@ -136,3 +136,47 @@ def test_bom_when_the_input_was_for_excel(tmp_path: Path, encoding: str, bom: bo
     assert data.startswith(b"\xef\xbb\xbf") == bom
     assert "Jürgen Müller;jm@firma.de".encode() in data
     assert any("BOM" in n for n in notes) == bom
+
+
+SALESFORCE_CSV = (
+    '"Leads with email, this quarter"\n'
+    '"Acme Inc."\n'
+    '"Filtered By: Lead Status equals Open"\n'
+    "\n"
+    "First Name,Last Name,Email,Company\n"
+    "Jane,Doe,jane@acme.io,Acme\n"
+    "Bob,Roe,bob@example.com,Example\n"
+)
+
+
+def test_csv_title_rows_stay_above_the_header_in_csv_output(tmp_path: Path) -> None:
+    """A Salesforce report's three title rows and the blank line under them come back where
+    they were; the header and data follow."""
+    src = tmp_path / "report.csv"
+    src.write_text(SALESFORCE_CSV, encoding="utf-8")
+    table = read_table(src)
+    out = tmp_path / "out.csv"
+    write_output(table, "person", outcomes(2), out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[:4] == [
+        '"Leads with email, this quarter"', "Acme Inc.", "Filtered By: Lead Status equals Open", "",
+    ]
+    assert lines[4].startswith("First Name,Last Name,Email,Company,enriched_email")
+    assert lines[5].startswith("Jane,Doe,jane@acme.io,Acme,")
+    assert len(lines) == 7
+
+
+def test_csv_title_rows_stay_above_the_header_in_xlsx_output(tmp_path: Path) -> None:
+    """The same report written as XLSX: titles on rows 1-3, row 4 blank, the header on row 5
+    (frozen under it, the filter on it), the data from row 6."""
+    src = tmp_path / "report.csv"
+    src.write_text(SALESFORCE_CSV, encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    write_output(read_table(src), "person", outcomes(2), out)
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    assert [sheet.cell(r, 1).value for r in range(1, 7)] == [
+        "Leads with email, this quarter", "Acme Inc.", "Filtered By: Lead Status equals Open",
+        None, "First Name", "Jane",
+    ]
+    assert sheet.freeze_panes == "A6"
+    assert str(sheet.auto_filter.ref).startswith("A5:")

@@ -15,7 +15,9 @@ came from the input or the API can run as a formula:
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import re
 import tempfile
@@ -347,8 +349,21 @@ def _write_delimited(
     safe = [neutralise_expr(pl.col(c)) for c in frame.columns]
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf" if bom else b"")
+        fh.write(_title_lines(table.title_rows, separator))
         for part in (header, frame):
             part.select(safe).write_csv(fh, include_header=False, separator=separator)
+
+
+def _title_lines(rows: Sequence[Sequence[str | None]], separator: str) -> bytes:
+    """The input's rows above its header (a report's title rows), where they were, guarded
+    like every other cell."""
+    if not rows:
+        return b""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if c is None else neutralise(c) for c in row])
+    return buffer.getvalue().encode("utf-8")
 
 
 def _texts(column: Sequence[str | int | None]) -> pl.Series:

@@ -150,6 +150,8 @@ def _write_sheets(
         layout = _layout(table, name)
         if source is not None and _top(table):
             copy_rows(source, name, sheet, _top(table), layout)
+        elif table.format not in CARRIED_FORMATS:
+            _write_titles(sheet, table, styles)
         looks = _own_looks(source, table, name, layout)
         out += _write_data(sheet, table, kind, names, values, styles, _top(table), looks)
     if source is not None:
@@ -184,8 +186,18 @@ def _own_looks(
 
 
 def _top(table: Table) -> int:
-    """Title rows above the header that the output keeps (those of an input workbook)."""
-    return table.header_row - 1 if table.format in CARRIED_FORMATS else 0
+    """Title rows above the header that the output keeps (a report's title rows)."""
+    if table.format in CARRIED_FORMATS:
+        return table.header_row - 1
+    return len(table.title_rows)
+
+
+def _write_titles(sheet: Any, table: Table, styles: _Styles) -> None:
+    """The title rows above the header of a CSV or .xls/.ods input, as text, where they were."""
+    for r, row in enumerate(table.title_rows):
+        for c, text in enumerate(row):
+            if text is not None:
+                sheet.write_string(r, c, text, styles.text)
 
 
 def _sheet_order(table: Table) -> tuple[str, list[str]]:

@@ -41,6 +41,8 @@ class Table:
     sees for data row i (the spreadsheet row, or the CSV line the record starts on).
     `header_row` is the 1-based row number of the header. `source_headers` are the header
     texts exactly as in the file, in the order of `headers` (empty: the same as `headers`).
+    `title_rows` are the rows above the header (a report's title, filters, blank lines) as the
+    file holds them, cell by cell from its first column, so the output can keep them in place.
     """
 
     path: Path
@@ -55,6 +57,7 @@ class Table:
     encoding: str | None = None
     notes: tuple[str, ...] = ()
     source_headers: tuple[str, ...] = ()
+    title_rows: tuple[tuple[str | None, ...], ...] = ()
 
     @cached_property
     def blanked(self) -> pl.DataFrame:
@@ -161,8 +164,19 @@ def build_table(
         delimiter=delimiter, encoding=encoding,
         notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
         + tuple(header_notes) + _footer_note(data) + _empty_note(data),
-        source_headers=tuple(source),
+        source_headers=tuple(source), title_rows=_title_rows(raw, header_at),
     )  # fmt: skip
+
+
+def _title_rows(raw: pl.DataFrame, header_at: int) -> tuple[tuple[str | None, ...], ...]:
+    """The rows above the header, trailing empty cells left out (a blank line: no cells)."""
+    rows = []
+    for row in raw.head(header_at).iter_rows():
+        cells = list(row)
+        while cells and cells[-1] is None:
+            cells.pop()
+        rows.append(tuple(cells))
+    return tuple(rows)
 
 
 def _empty_note(data: pl.DataFrame) -> tuple[str, ...]:
