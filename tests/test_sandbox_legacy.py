@@ -12,9 +12,9 @@ import pytest
 from csv_enrich.sandbox import SandboxServer
 
 try:  # tests/ on sys.path (rootdir mode) or tests as a package
-    from sandbox_helpers import fast_config
+    from sandbox_helpers import client_for, fast_config
 except ModuleNotFoundError:
-    from tests.sandbox_helpers import fast_config
+    from tests.sandbox_helpers import client_for, fast_config
 
 CONTACTS = [{"linkedin_url": "https://www.linkedin.com/in/ann-lee"},
             {"first_name": "Bo", "last_name": "Ek", "company_domain": "acme.io"},
@@ -124,3 +124,86 @@ def test_list_cap() -> None:
         codes = [httpx.post(srv.base_url + "/lead-lists", json={"name": f"n{i}"},
                             headers=headers).status_code for i in range(3)]
     assert codes == [201, 201, 403]
+
+
+def v1_client(srv: SandboxServer) -> httpx.Client:
+    """A client on the server's /api/v1/public prefix."""
+    return httpx.Client(base_url=srv.base_url.replace("/api/v2", "/api/v1/public"),
+                        headers={"Authorization": f"Bearer {srv.api_key}"})
+
+
+def test_legacy_run_reserves_nothing_and_charges_each_contact_as_it_completes() -> None:
+    """Assumption 23: the balance is untouched by the submission; every completed contact is
+    charged by what was found, so the balance falls by exactly the ledger's charges."""
+    with SandboxServer(fast_config(time_scale=0.05)) as srv, v1_client(srv) as c:
+        before = c.get("/credits/balance").json()["credits"]
+        body = c.post("/enrich/bulk", json={"enrichment_type": "full",
+                                            "contacts": CONTACTS}).json()
+        assert c.get("/credits/balance").json()["credits"] == before
+        done = wait_done(c, body["workflow_id"])
+        charges = [ch for ch in srv.ledger()["charges"]
+                   if ch["workflow_id"] == body["workflow_id"]]
+        found = sum((1 if r["primary_email"] else 0) + 10 * len(r["personal_phone_numbers"])
+                    for r in done["results"])
+        assert sum(ch["credits"] for ch in charges) == found == done["credits_charged"]
+        assert c.get("/credits/balance").json()["credits"] == before - found
+
+
+def test_legacy_status_envelope_and_results_in_task_order() -> None:
+    """Assumption 24: results in task_ids order, each processing until its task ends, then
+    completed (primary_email null when nothing was found); ?task_id= gives that one result."""
+    with SandboxServer(fast_config(time_scale=0.05)) as srv, v1_client(srv) as c:
+        contacts = [{"linkedin_url": f"https://linkedin.com/in/person-{i}"} for i in range(12)]
+        body = c.post("/enrich/bulk", json={"contacts": contacts}).json()
+        first = c.get("/enrich/status", params={"workflow_id": body["workflow_id"]}).json()
+        assert first["status"] == "processing"
+        assert {r["status"] for r in first["results"]} <= {"processing", "completed"}
+        done = wait_done(c, body["workflow_id"])
+        assert [r["task_id"] for r in done["results"]] == body["task_ids"]
+        assert {r["status"] for r in done["results"]} == {"completed"}
+        assert set(done) >= {"workflow_id", "status", "lead_list_id", "enrichment_type",
+                             "summary", "results", "results_truncated", "credits_charged"}
+        assert done["summary"]["total"] == 12
+        statuses = {r["primary_email_status"] for r in done["results"] if r["primary_email"]}
+        assert statuses <= {"reliable", "risky", "unknown"}
+        assert any(r["primary_email"] is None for r in done["results"])  # found nothing
+        one = c.get("/enrich/status", params={"task_id": body["task_ids"][5]}).json()
+        assert [r["task_id"] for r in one["results"]] == [body["task_ids"][5]]
+
+
+def test_a_legacy_run_on_the_v2_status_reports_no_settlement() -> None:
+    """Assumption 25: the v2 status of a legacy workflow has credits_charged and
+    credits_refunded null and no per-lead result (and still matches the OpenAPI document)."""
+    with SandboxServer(fast_config()) as srv, v1_client(srv) as c, client_for(srv) as v2:
+        body = c.post("/enrich/bulk", json={"enrichment_type": "full",
+                                            "contacts": CONTACTS}).json()
+        wait_done(c, body["workflow_id"])
+        st = v2.get(f"/enrichment/status/{body['workflow_id']}").json()
+    assert st["status"] == "completed"
+    assert (st["credits_charged"], st["credits_refunded"], st["result"]) == (None, None, None)
+
+
+def test_legacy_balance_check_is_the_highest_price_of_the_type() -> None:
+    """Exactly enough for every contact at the type's highest price starts the run; one credit
+    less is 402 and starts nothing."""
+    for credits, status in ((33, 200), (32, 402)):
+        with SandboxServer(fast_config(credits=credits)) as srv, v1_client(srv) as c:
+            resp = c.post("/enrich/bulk", json={"enrichment_type": "full", "contacts": CONTACTS})
+            assert resp.status_code == status
+            assert len(srv.ledger()["requests"]) == 1
+
+
+def test_tasks_of_a_failed_legacy_run_end_failed_unpaid() -> None:
+    """When the run fails halfway, the contacts it did not reach end failed and are not
+    charged."""
+    with SandboxServer(fast_config(workflow_failure_rate=1.0)) as srv, v1_client(srv) as c:
+        contacts = [{"linkedin_url": f"https://linkedin.com/in/p-{i}"} for i in range(6)]
+        body = c.post("/enrich/bulk", json={"enrichment_type": "partial",
+                                            "contacts": contacts}).json()
+        done = wait_done(c, body["workflow_id"])
+        charged = sum(ch["credits"] for ch in srv.ledger()["charges"])
+    assert done["status"] == "failed"
+    states = [r["status"] for r in done["results"]]
+    assert states.count("failed") == 3
+    assert charged == sum(1 for r in done["results"] if r["primary_email"]) == \
+        done["credits_charged"]

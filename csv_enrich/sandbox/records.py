@@ -74,7 +74,7 @@ class Workflow:
     """An async enrichment run; advanced lazily from wall-clock time."""
 
     workflow_id: str
-    kind: str  # "person" | "bulk"
+    kind: str  # "person" | "bulk" | "legacy"
     org_id: str
     list_id: str
     enrichment_type: str  # partial | phone_only | full
@@ -95,3 +95,7 @@ class Workflow:
     result: dict[str, Any] | None = None
     fail_at: int | None = None  # the run fails once this many leads are done
     held: int = 0  # unused reservation kept for manual review (failed run that charged)
+    # legacy runs (kind "legacy"): not prepaid, each contact charged as its task completes
+    paid: int = 0  # credits charged so far
+    unpaid: list[str] = field(default_factory=list)  # leads whose task failed: balance ran out
+    legacy_tasks: list[str] = field(default_factory=list)  # task ids in submission order

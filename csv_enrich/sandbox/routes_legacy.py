@@ -3,6 +3,12 @@
 auth/validate-key, enrich/bulk (1-250 contacts, one task id per contact, in submission order),
 enrich/status (?workflow_id= or ?task_id=, exactly one) and webhooks/deliveries (always empty: the
 sandbox sends no webhooks). Errors use FastAPI's {"detail": "..."}; low balance is 402.
+
+Money as CONTRACT.md assumptions 23-25 say: nothing is reserved; a submission the balance cannot
+cover at the type's highest price is refused (402) and starts nothing; each contact is charged
+when its task completes, by what was found (email 1, phone 10); the v2 status of a legacy run
+reports credits_charged and credits_refunded null. A task that completes when the balance no
+longer covers it ends failed and unpaid (the sandbox's choice; the contract is silent).
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ from .data import person_identity
 from .endpoint import Ctx, Endpoint
 from .records import Lead, Workflow
 from .wire import ApiError, SchemaError, detail
-from .workflows import status_body
 
 LEGACY_TYPES = ("none", "partial", "phone_only", "full", "prospecting_only")
 CONTACT_KEYS = ("linkedin_url", "first_name", "last_name", "company_domain", "company_name",
@@ -74,19 +79,34 @@ def enrich_bulk(ctx: Ctx) -> tuple[int, dict[str, Any]]:
         ctx.state.add_to_list(lst, lead_id)
     task_ids = [ctx.state.new_task(ctx.org_id, "person", [lead.lead_id], wf.workflow_id)
                 for lead in leads]
+    wf.legacy_tasks = task_ids
     return 200, {"workflow_id": wf.workflow_id, "status": "processing",
                  "message": "Bulk enrichment started", "task_ids": task_ids,
                  "total_contacts": len(contacts)}
 
 
-def _result(ctx: Ctx, task_id: str, lead: Lead, done: bool) -> dict[str, Any]:
-    f = lead.found
+LEGACY_EMAIL_STATUS = {"valid": "reliable", "risky": "risky"}  # anything else: unknown
+
+
+def _task_state(wf: Workflow, lead_id: str, done: set[str]) -> str:
+    """processing until the contact's task ends, then completed (found or not) or failed (the
+    run failed first, or the balance no longer covered the contact)."""
+    if lead_id in wf.unpaid:
+        return "failed"
+    if lead_id in done:
+        return "completed"
+    return "failed" if wf.status in ("failed", "cancelled") else "processing"
+
+
+def _result(task_id: str, lead: Lead, state: str) -> dict[str, Any]:
+    f = lead.found if state == "completed" else {}
+    email = f.get("email")
     return {
-        "task_id": task_id, "status": "completed" if done else "processing",
-        "primary_email": f.get("email") if done else None,
-        "primary_email_status": f.get("email_status") if done and f.get("email") else None,
-        "other_emails": [], "personal_phone_numbers": [f["phone"]] if done and f.get("phone")
-        else [],
+        "task_id": task_id, "status": state,
+        "primary_email": email,
+        "primary_email_status": LEGACY_EMAIL_STATUS.get(f.get("email_status") or "", "unknown")
+        if email else None,
+        "other_emails": [], "personal_phone_numbers": [f["phone"]] if f.get("phone") else [],
         "prospect": {k: f.get(k) or lead.raw.get(k) for k in
                      ("first_name", "last_name", "full_name", "linkedin_url", "title")},
         "company": {"name": f.get("company") or lead.raw.get("company_name"),
@@ -99,23 +119,25 @@ def _legacy_status(wf: Workflow) -> str:
 
 
 def enrich_status(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    """GET /enrich/status?workflow_id= | ?task_id= (exactly one)."""
+    """GET /enrich/status?workflow_id= | ?task_id= (exactly one): the envelope of assumption 24,
+    one result per task in task_ids order (or just the task asked for)."""
     wf_ref, task_ref = ctx.query("workflow_id"), ctx.query("task_id")
     if (wf_ref is None) == (task_ref is None):
         raise ApiError("validation_error", "Pass exactly one of workflow_id or task_id.")
     wf = ctx.state.get_workflow(ctx.org_id, wf_ref or task_ref or "")
-    done_ids = set(wf.lead_ids[:wf.done])
-    tasks = [t for t in ctx.state.tasks.values() if t.workflow_id == wf.workflow_id
-             and t.task_id != wf.task_id and (task_ref is None or t.task_id == task_ref)]
-    results = [_result(ctx, t.task_id, ctx.state.leads[t.entity_ids[0]],
-                       t.entity_ids[0] in done_ids) for t in tasks]
-    counters = status_body(wf)
-    summary = {"total": counters["total"], "successful": wf.completed, "failed": wf.failed,
+    if wf.kind != "legacy":
+        raise ApiError("not_found", f"Workflow '{wf_ref or task_ref}' not found.")
+    done = set(wf.lead_ids[:wf.done])
+    task_ids = [task_ref] if task_ref else wf.legacy_tasks
+    tasks = [ctx.state.tasks[t] for t in task_ids]
+    results = [_result(t.task_id, ctx.state.leads[t.entity_ids[0]],
+                       _task_state(wf, t.entity_ids[0], done)) for t in tasks]
+    summary = {"total": len(wf.legacy_tasks), "successful": wf.completed, "failed": wf.failed,
                "emails_found": wf.emails_found, "phones_found": wf.phones_found}
     return 200, {"workflow_id": wf.workflow_id, "status": _legacy_status(wf),
                  "lead_list_id": wf.list_id, "enrichment_type": wf.enrichment_type,
                  "summary": summary, "results": results, "results_truncated": False,
-                 "credits_charged": wf.charged}
+                 "credits_charged": wf.paid}
 
 
 def deliveries(ctx: Ctx) -> tuple[int, dict[str, Any]]:

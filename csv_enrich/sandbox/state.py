@@ -28,6 +28,12 @@ from .workflows import PENDING_S, advance, bulk_schedule, person_finish
 DEFAULT_ORG = "org_sandbox"
 
 
+def _settled(wf: Workflow) -> bool:
+    if wf.kind == "legacy":
+        return wf.status in ("completed", "failed", "cancelled")
+    return wf.charged is not None
+
+
 def iso_now() -> str:
     """The current UTC time as ISO-8601."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -72,7 +78,7 @@ class SandboxState:
         """Rebuild the derived indexes after loading."""
         self._by_identity = {(ld.org_id, ld.identity): ld.lead_id for ld in self.leads.values()}
         self._members = {}
-        self._active = [w for w, wf in self.workflows.items() if wf.charged is None]
+        self._active = [w for w, wf in self.workflows.items() if not _settled(wf)]
 
     # -- keys -------------------------------------------------------------------------------
     def _put_key(self, key: str, org_id: str, scopes: list[str]) -> Key:
@@ -125,8 +131,27 @@ class SandboxState:
         with self.lock:
             for wf_id in list(self._active):
                 wf = self.workflows[wf_id]
-                if advance(wf, self.leads, now):
+                ended = advance(wf, self.leads, now)
+                if wf.kind == "legacy":
+                    self._pay_as_done(wf, ended)
+                elif ended:
                     self._settle(wf)
+
+    def _pay_as_done(self, wf: Workflow, ended: bool) -> None:
+        """A legacy run is not prepaid: each contact is charged the moment its task completes;
+        one the balance no longer covers ends failed, unpaid (CONTRACT.md assumption 23)."""
+        org = self.orgs[wf.org_id]
+        for identity, credits in wf.pending_charges:
+            if org.balance < credits:
+                wf.unpaid.append(self._by_identity.get((wf.org_id, identity), ""))
+                continue
+            org.balance -= credits
+            wf.paid += credits
+            self.ledger.charge(identity, "person", wf.workflow_id, credits)
+        wf.pending_charges = []
+        if ended:
+            self.ledger.settle(wf.workflow_id, 0, wf.paid, 0)
+            self._active.remove(wf.workflow_id)
 
     def _settle(self, wf: Workflow) -> None:
         for identity, credits in wf.pending_charges:
@@ -224,7 +249,11 @@ class SandboxState:
         from .workflows import PRICE
 
         cost = PRICE.get(etype, 1 if etype == "prospecting_only" else 0) * len(lead_ids)
-        self.reserve(org_id, cost, "enrich_person" if kind == "person" else "enrich_list")
+        if kind == "legacy":  # not prepaid: the balance must cover the most it can cost
+            self.check_funds(org_id, cost, "enrich/bulk")
+            cost = 0
+        else:
+            self.reserve(org_id, cost, "enrich_person" if kind == "person" else "enrich_list")
         prefix = {"person": "enrich-", "legacy": "public_bulk_"}.get(kind, "bulk-enrich-")
         wf_id = prefix + (str(uuid.uuid4()) if kind == "legacy" else secrets.token_hex(6))
         now, scale = time.time(), self.config.time_scale
