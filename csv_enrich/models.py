@@ -199,6 +199,8 @@ class Plan:
     duplicates: int
     estimated_max: int
     run_id: str
+    # data row index -> what the row's reading deserves saying (a cell held several emails)
+    row_notes: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def invalid_count(self) -> int:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from csv_enrich.errors import CreditsError
 from csv_enrich.journal import scope_of
-from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_values
+from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_readings
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
@@ -63,7 +63,12 @@ def make_plan(
 ) -> Plan:
     """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
     kind = loaded.columns.kind
-    verdicts = [validate(values, kind) for values in row_values(loaded.table, loaded.columns)]
+    verdicts: list[Identity | Invalid] = []
+    row_notes: dict[int, str] = {}
+    for i, (values, notes) in enumerate(row_readings(loaded.table, loaded.columns)):
+        verdicts.append(validate(values, kind))
+        if notes:
+            row_notes[i] = "; ".join(notes)
     valid = [v for v in verdicts if isinstance(v, Identity)]
     unique, key_of = dedupe(valid)
     keys = iter(key_of)
@@ -82,6 +87,7 @@ def make_plan(
         duplicates=valid_rows - len(unique),
         estimated_max=len(to_send) * price(kind, options.enrichment_type),
         run_id=rid,
+        row_notes=row_notes,
     )
 
 
@@ -143,7 +149,7 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    settings = {
+    settings: dict[str, object] = {
         "v": RUN_ID_VERSION,
         "kind": kind,
         "type": options.enrichment_type,
@@ -152,6 +158,9 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
         "map": sorted(options.mapping_overrides.items()),
         "base_url": options.base_url,
     }
+    fields = list(options.mapping_overrides.values())
+    if any(fields.count(f) > 1 for f in fields if f != "ignore"):  # --map order matters then
+        settings["map_order"] = list(options.mapping_overrides.keys())
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:32]
 

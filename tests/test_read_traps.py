@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from csv_enrich.errors import InputError
-from csv_enrich.mapping.columns import has_identifiers, map_columns, row_values
+from csv_enrich.mapping.columns import has_identifiers, map_columns, row_readings
 from csv_enrich.models import Identity
 from csv_enrich.read import read_table
 from csv_enrich.rules.validate import validate
@@ -28,15 +28,18 @@ def _verdicts(expected: dict[str, Any]) -> dict[str, Any]:
         table, kind=expected.get("kind_choice", "auto"), overrides=expected.get("overrides", {})
     )
     rows = []
-    for row, values in zip(table.source_rows, row_values(table, cmap), strict=True):
+    for row, (values, notes) in zip(table.source_rows, row_readings(table, cmap), strict=True):
         verdict = validate(values, cmap.kind)
         if isinstance(verdict, Identity):
             rows.append({"row": row, "key": verdict.key})
         else:
             rows.append({"row": row, "invalid": verdict.reason})
+        if notes:
+            rows[-1]["note"] = "; ".join(notes)
     return {
         "headers": list(table.headers), "header_row": table.header_row, "sheet_read": table.sheet,
         "kind": cmap.kind, "mapping": dict(cmap.fields), "rows": rows,
+        "order": {f: list(cmap.order(f)) for f in expected.get("order", {}) if f in cmap.fields},
         "cells": {h: table.frame.get_column(h).to_list() for h in expected.get("cells", {})},
         "notes": [n for n in expected.get("notes", []) if n in table.notes + cmap.notes],
     }  # fmt: skip
@@ -68,6 +71,7 @@ def test_trap(path: Path) -> None:
         "sheet_read",
         "kind",
         "mapping",
+        "order",
         "rows",
         "cells",
         "notes",

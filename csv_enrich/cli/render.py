@@ -33,6 +33,7 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         "sheet": table.sheet,
         "header_row": table.header_row,
         "mapping": dict(columns.fields),
+        "columns_in_order": {f: list(columns.order(f)) for f in columns.fields},
         "ignored": list(columns.ignored),
         "rows": {
             "total": len(plan.row_keys),
@@ -59,7 +60,11 @@ def estimate_lines(est: Estimate) -> list[str]:
     header = f"header on row {table.header_row}" if table.header_row else "no header row"
     lines = [f"{where}: {total:,} {'row' if total == 1 else 'rows'} of {what} ({header})",
              "", "Columns used:"]
-    lines += [f"  {header!r:32} -> {field}" for field, header in columns.fields.items()]
+    for field in columns.fields:
+        first, *more = columns.order(field)
+        lines.append(f"  {first!r:32} -> {field}")
+        lines += [f"    then {h!r:25} -> {field}"
+                  for h in more]  # fmt: skip
     if columns.ignored:
         lines.append("Columns kept but not used: " + ", ".join(repr(h) for h in columns.ignored))
     lines += [f"Note: {note}" for note in (*table.notes, *columns.notes)]

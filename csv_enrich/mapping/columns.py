@@ -14,10 +14,22 @@ from dataclasses import dataclass
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
+from csv_enrich.mapping.exports import (
+    Layout,
+    a_name,
+    forced_order,
+    layout_rank,
+    marker,
+    never_note,
+    never_used,
+    order_note,
+    recognise,
+)
 from csv_enrich.mapping.sniff import Candidate, sample, sniff_field
 from csv_enrich.mapping.synonyms import fold_header, match_header
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
 from csv_enrich.read.table import Table
+from csv_enrich.rules.cells import first_valid, pick, several_note
 
 PERSON_STRONG = ("email", "linkedin_url", "person_id")
 PERSON_NAMES = ("first_name", "last_name", "full_name")
@@ -45,9 +57,14 @@ class ColumnMap:
     fields: Mapping[str, str]
     ignored: tuple[str, ...]
     notes: tuple[str, ...] = ()
-    # field -> more headers that fill in, in order, where the field's own column is empty in a
-    # row (e.g. "Email" behind "Work Email"); row_values applies them.
+    # field -> more headers, in order of preference after the field's own column (E-mail 2
+    # behind E-mail 1): each row takes the first valid value among them (row_values).
     fallbacks: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    layout: str | None = None
+
+    def order(self, field: str) -> tuple[str, ...]:
+        """Every column `field` is taken from, best first."""
+        return (self.fields[field], *self.fallbacks.get(field, ()))
 
 
 def map_columns(
@@ -56,8 +73,9 @@ def map_columns(
     """The ColumnMap of `table`; raises MappingError naming the headers and showing --map."""
     forced, dropped = parse_overrides(table, overrides or {})
     free = [h for h in table.headers if h not in forced and h not in dropped]
-    person = _choose(table, free, forced, company=False)
-    company = _choose(table, free, forced, company=True)
+    layout = recognise(table.headers)
+    person = _choose(table, free, forced, company=False, layout=layout)
+    company = _choose(table, free, forced, company=True, layout=layout)
     resolved = kind if kind != "auto" else _auto_kind(person, company, forced)
     chosen = person if resolved == "person" else company
     if kind == "auto" and resolved == "company" and "email" in person.fields:
@@ -70,15 +88,17 @@ def map_columns(
         f: headers for f, headers in chosen.fallbacks.items()
         if fields.get(f) == chosen.fields.get(f) and f not in set(forced.values())
     }  # fmt: skip
+    fallbacks.update(forced_order(forced, fields))
     used = set(fields.values()) | {h for headers in fallbacks.values() for h in headers}
     ignored = tuple(h for h in table.headers if h not in used)
-    notes += [
-        f"{' and '.join(repr(h) for h in headers)} fill{'s' * (len(headers) == 1)} in {f} "
-        f"where '{fields[f]}' is empty"
-        for f, headers in fallbacks.items()
-    ]
+    notes += [order_note(f, (fields[f], *headers)) for f, headers in fallbacks.items()]
     notes += _platform_notes(table, fields)
-    return ColumnMap(resolved, fields, ignored, tuple(notes) + chosen.notes, fallbacks)
+    if layout is not None:
+        notes.insert(0, f"recognised as {a_name(layout.name)} export")
+    return ColumnMap(
+        resolved, fields, ignored, tuple(notes) + chosen.notes, fallbacks,
+        layout.name if layout else None,
+    )  # fmt: skip
 
 
 def _platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
@@ -109,16 +129,27 @@ def has_identifiers(table: Table) -> bool:
 
 def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
     """One dict per data row: field -> raw text (non-empty only), with derived values added."""
-    sources = [(f, (h, *cmap.fallbacks.get(f, ()))) for f, h in cmap.fields.items()]
+    for values, _ in row_readings(table, cmap):
+        yield values
+
+
+def row_readings(table: Table, cmap: ColumnMap) -> Iterator[tuple[dict[str, str], tuple[str, ...]]]:
+    """Per data row: field -> the text used (the first valid value among the field's columns,
+    and within a cell), with derived values added; and the notes the row deserves (a cell that
+    held several values)."""
+    sources = [(f, cmap.order(f)) for f in cmap.fields]
     headers = list(dict.fromkeys(h for _, hs in sources for h in hs))
-    spots = [(f, [headers.index(h) for h in hs]) for f, hs in sources]
+    spots = [(f, [(h, headers.index(h)) for h in hs]) for f, hs in sources]
     for row in table.blanked.select(headers).iter_rows():
         values: dict[str, str] = {}
+        notes: list[str] = []
         for name, where in spots:
-            text = next((row[i] for i in where if row[i] is not None and row[i].strip()), None)
-            if text is not None:
-                values[name] = text
-        yield derive(values, cmap.kind)
+            picked = pick(name, [(h, row[i]) for h, i in where])
+            if picked is not None:
+                values[name] = picked.text
+                if picked.several:
+                    notes.append(several_note(name, picked))
+        yield derive(values, cmap.kind), tuple(notes)
 
 
 def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
@@ -147,9 +178,7 @@ def parse_overrides(table: Table, overrides: Mapping[str, str]) -> tuple[dict[st
         if field == "ignore":
             dropped.add(header)
             continue
-        if field in forced.values():
-            raise MappingError(f"--map names two columns for {field}; keep one of them")
-        forced[header] = field
+        forced[header] = field  # several columns for one field: in the order given
     return forced, dropped
 
 
@@ -184,13 +213,19 @@ class _Choice:
     fallbacks: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
-def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool) -> _Choice:
-    """The best header per field among `free`, skipping fields the user set with --map."""
+def _choose(
+    table: Table, free: list[str], forced: dict[str, str], company: bool, layout: Layout | None
+) -> _Choice:
+    """The best header per field among `free`, skipping fields the user set with --map; the
+    others for each field behind it in order of preference."""
     found = [c for h in free if (c := _candidate(table, h, company)) is not None]
+    unused = [c for c in found if c.field and never_used(layout, c.header)]
+    found = [c for c in found if c not in unused]
     candidates = [c for c in found if c.field]
     taken = set(forced.values())
     fields: dict[str, str] = {}
     notes: list[str] = [n for c in found if not c.field for n in c.notes]
+    notes += [never_note(c.header, layout) for c in unused if layout]
     ambiguities: list[str] = []
     fallbacks: dict[str, tuple[str, ...]] = {}
     for name in dict.fromkeys(c.field for c in candidates):
@@ -198,7 +233,7 @@ def _choose(table: Table, free: list[str], forced: dict[str, str], company: bool
             continue
         fitting, demoted = _prefer_fitting(table, [c for c in candidates if c.field == name])
         notes.extend(demoted)
-        best, tied, rest = _best(table, fitting)
+        best, tied, rest = _best(table, fitting, layout)
         fields[name] = best.header
         notes.extend(best.notes)
         if tied and name in DECISIVE:
@@ -226,7 +261,7 @@ def _prefer_fitting(table: Table, group: list[Candidate]) -> tuple[list[Candidat
     check = _CHECKS.get(group[0].field) if len(group) > 1 else None
     if check is None:
         return group, []
-    fits = {c.header: _fit_share(table, c.header, check) for c in group}
+    fits = {c.header: _fit_share(table, c.header, c.field) for c in group}
     good = [c for c in group if fits[c.header] >= 0.5]
     if not good or len(good) == len(group):
         return group, []
@@ -235,9 +270,9 @@ def _prefer_fitting(table: Table, group: list[Candidate]) -> tuple[list[Candidat
     return good + worse, notes
 
 
-def _fit_share(table: Table, header: str, check: Callable[[str], str | None]) -> float:
+def _fit_share(table: Table, header: str, field: str) -> float:
     values = sample(table.blanked.get_column(header))
-    return sum(check(v) is not None for v in values) / len(values) if values else 0.0
+    return sum(first_valid(field, v) is not None for v in values) / len(values) if values else 0.0
 
 
 def _demoted_note(table: Table, header: str, used: Candidate) -> str:
@@ -255,20 +290,25 @@ def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
     return sniff_field(table.blanked.get_column(header), header, matched, company)
 
 
-def _best(table: Table, candidates: list[Candidate]) -> tuple[Candidate, list[str], list[str]]:
-    """The strongest candidate holding any value; the headers tied with it when they hold other
-    values; and the other filled candidates, best first, to fill in its empty cells."""
+def _best(
+    table: Table, candidates: list[Candidate], layout: Layout | None
+) -> tuple[Candidate, list[str], list[str]]:
+    """The preferred candidate holding any value; the headers tied with it when they hold other
+    values; and the other filled candidates in order of preference (see mapping.exports)."""
     height = table.blanked.height
     filled = [c for c in candidates if table.blanked.get_column(c.header).null_count() < height]
     filled = filled or candidates[:1]
-    top = min(c.tier for c in filled)
-    tied = [c for c in filled if c.tier == top]
-    rest = [c.header for c in tied[1:]] + [
-        c.header for c in sorted(filled, key=lambda c: c.tier) if c.tier != top
-    ]
-    if len(tied) > 1 and not _same_values(table, [c.header for c in tied]):
-        return tied[0], [c.header for c in tied], rest
-    return tied[0], [], rest
+
+    def rank(c: Candidate) -> tuple[int, ...]:
+        return (c.tier >= 100, layout_rank(layout, c.field, c.header), c.tier, marker(c.header))
+
+    position = {h: i for i, h in enumerate(table.headers)}
+    ordered = sorted(filled, key=lambda c: (rank(c), position.get(c.header, 0)))
+    tied = [c.header for c in ordered if rank(c) == rank(ordered[0])]
+    rest = [c.header for c in ordered[1:]]
+    if len(tied) > 1 and not _same_values(table, tied):
+        return ordered[0], tied, rest
+    return ordered[0], [], rest
 
 
 def _ambiguity(table: Table, field: str, headers: list[str]) -> str:
@@ -332,7 +372,7 @@ def _finish(
                 f"{', '.join(allowed)}"
             )
     fields = {f: h for f, h in chosen.fields.items() if f in allowed}
-    fields.update({f: h for h, f in forced.items()})
+    fields.update({f: h for h, f in reversed(forced.items())})  # the first --map for f wins
     notes = [f"'{h}' is {f} (set with --map)" for h, f in forced.items()]
     return _tidy(kind, fields), notes + _derived_notes(kind, fields)
 

@@ -56,7 +56,10 @@ PERSON: dict[str, tuple[str, ...]] = {
         (
             "personal email; email 2; email2; secondary email; other email; home email; "
             "email home; email other; e mail 2; private e mail; email personnel; correo personal; "
-            "e mail privat; private email"
+            "e mail privat; private email; email 3; email3; e mail 3; email 4; e mail 4; "
+            "tertiary email; alternate email; additional email; additional emails; "
+            "additional email addresses; e mail 2 address; e mail 3 address; email address 2; "
+            "other emails"
         ),
     ),
     "linkedin_url": (
@@ -116,7 +119,11 @@ PERSON: dict[str, tuple[str, ...]] = {
             "cell; cell phone; business phone; corporate phone; mobile number; direct dial; "
             "phone 1; telefon; telefonnummer; handy; mobilnummer; telephone portable; portable; "
             "numero de telephone; telefono; movil; celular; numero de telefono; phone work; "
-            "phone mobile"
+            "phone mobile; mobile phone number; primary phone; company main phone"
+        ),
+        (
+            "phone 2; phone 3; phone 4; business phone 2; home phone; home phone 2; other phone; "
+            "phones; phone home; phone other; phone number 2"
         ),
     ),
 }

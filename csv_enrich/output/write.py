@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,14 @@ def join(
         else:
             first[key] = i
             rows.append(_found(key, plan, outcomes))
-    return rows
+    return [_with_row_note(row, plan.row_notes.get(i)) for i, row in enumerate(rows)]
+
+
+def _with_row_note(row: Outcome, note: str | None) -> Outcome:
+    """The row's outcome with what its reading deserves saying put first in its note."""
+    if not note:
+        return row
+    return replace(row, note=f"{note}; {row.note}" if row.note else note)
 
 
 def _row_number(index: int, source_rows: Sequence[int] | None) -> int:

@@ -346,3 +346,6 @@ if __name__ == "__main__":
 
     workbook_traps()
     xls_trap()
+    from make_export_traps import several_column_traps
+
+    several_column_traps()

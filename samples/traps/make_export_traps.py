@@ -1,0 +1,207 @@
+"""The traps of issue 12: files as people really export them (run through make_traps.py, or
+alone: python samples/traps/make_export_traps.py).
+
+Several columns for one identifier, the known export layouts, several addresses in one cell.
+Headers follow the real exports (Google Contacts, Outlook, Pipedrive, Close, Apollo, HubSpot,
+Salesforce, Phantombuster); the values are made up.
+"""
+
+from __future__ import annotations
+
+from make_traps import invalid, key, trap
+
+
+def _csv(*lines: str) -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def several_column_traps() -> None:
+    """E-mail 1/2/3, work/home/other, primary + list: all used, in order, first valid wins."""
+    trap("google_contacts", "csv", _csv(
+        "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,"
+        "E-mail 2 - Value,E-mail 3 - Label,E-mail 3 - Value,Phone 1 - Label,Phone 1 - Value,"
+        "Organization Name",
+        "Jane,Doe,* Work,jane@acme.io,Home,jane@gmail.com,,,Mobile,+1 415 555 0100,Acme",
+        "John,Roe,Work,not an address,Home,john@beta.io,,,,,Beta",
+        "Ann,Lee,,,,,Other,ann@gamma.dev,,,Gamma",
+        "Bo,Chu,Work,bo@delta.io ::: bo.chu@delta.io,,,,,,,Delta",
+    ), {
+        "reason": "Google Contacts: E-mail 1, 2 and 3 are all used in that order; each row "
+                  "takes the first valid address; ' ::: ' separates two addresses in one cell",
+        "kind": "person",
+        "mapping": {"email": "E-mail 1 - Value", "first_name": "First Name",
+                    "last_name": "Last Name", "company_name": "Organization Name",
+                    "phone": "Phone 1 - Value"},
+        "order": {"email": ["E-mail 1 - Value", "E-mail 2 - Value", "E-mail 3 - Value"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io"),
+                 key(4, "email:ann@gamma.dev"),
+                 {**key(5, "email:bo@delta.io"), "note": "'E-mail 1 - Value' holds several values; "
+                  "the first valid email (bo@delta.io) is used"}],
+        "notes": ["recognised as a Google Contacts export"],
+    })  # fmt: skip
+    trap("outlook", "csv", _csv(
+        "First Name,Last Name,Company,Business Phone,Mobile Phone,E-mail Address,E-mail Type,"
+        "E-mail Display Name,E-mail 2 Address,E-mail 2 Type,E-mail 3 Address",
+        "Jane,Doe,Acme,+1 415 555 0100,+1 415 555 0199,jane@acme.io,SMTP,Jane Doe (jane@acme.io),"
+        ",,",
+        "John,Roe,Beta,,,,,,john@beta.io,SMTP,",
+        "Ann,Lee,Gamma,,,,,,,,ann@gamma.dev",
+    ), {
+        "reason": "Outlook: E-mail Address, E-mail 2 Address, E-mail 3 Address in that order; "
+                  "the mobile phone before the business phone",
+        "kind": "person",
+        "mapping": {"email": "E-mail Address", "first_name": "First Name",
+                    "last_name": "Last Name", "company_name": "Company", "phone": "Mobile Phone"},
+        "order": {"email": ["E-mail Address", "E-mail 2 Address", "E-mail 3 Address"],
+                  "phone": ["Mobile Phone", "Business Phone"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io"),
+                 key(4, "email:ann@gamma.dev")],
+        "notes": ["recognised as an Outlook export"],
+    })  # fmt: skip
+    trap("pipedrive", "csv", _csv(
+        "Person - Name,Person - Organization,Person - Email - Work,Person - Email - Home,"
+        "Person - Email - Other,Person - Phone - Work,Person - Phone - Mobile",
+        "Jane Doe,Acme,jane@acme.io,jane@gmail.com,,,+1 415 555 0100",
+        "John Roe,Beta,,john@gmail.com,john@beta.io,,",
+        "Ann Lee,Gamma,,,ann@gamma.dev,+1 415 555 0123,",
+    ), {
+        "reason": "Pipedrive: Email - Work, then Home, then Other (Home and Other are not an "
+                  "ambiguity); the mobile phone first",
+        "kind": "person",
+        "mapping": {"email": "Person - Email - Work", "full_name": "Person - Name",
+                    "company_name": "Person - Organization", "phone": "Person - Phone - Mobile"},
+        "order": {"email": ["Person - Email - Work", "Person - Email - Home",
+                            "Person - Email - Other"],
+                  "phone": ["Person - Phone - Mobile", "Person - Phone - Work"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@gmail.com"),
+                 key(4, "email:ann@gamma.dev")],
+        "notes": ["recognised as a Pipedrive export"],
+    })  # fmt: skip
+    trap("close", "csv", _csv(
+        "lead_name,name,title,primary_email,emails,primary_phone,phones",
+        'Acme,Jane Doe,CEO,jane@acme.io,"jd@acme.io, jane@acme.io",+14155550100,+14155550100',
+        "Beta,John Roe,CTO,,john@beta.io,,",
+        'Gamma,Ann Lee,VP,,"n/a, ann@gamma.dev",,',
+    ), {
+        "reason": "Close: primary_email before emails (a list in one cell): recognised, not an "
+                  "ambiguity; the first valid address of the list",
+        "kind": "person",
+        "mapping": {"email": "primary_email", "full_name": "name", "company_name": "lead_name",
+                    "phone": "primary_phone"},
+        "order": {"email": ["primary_email", "emails"], "phone": ["primary_phone", "phones"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io"),
+                 {**key(4, "email:ann@gamma.dev"), "note": "'emails' holds several values; "
+                  "the first valid email (ann@gamma.dev) is used"}],
+        "notes": ["recognised as a Close export"],
+    })  # fmt: skip
+    trap("phantombuster_sn", "csv", _csv(
+        "profileUrl,fullName,firstName,lastName,companyName,title,linkedInProfileUrl,"
+        "defaultProfileUrl",
+        "https://www.linkedin.com/sales/lead/ACwAAA1,Jane Doe,Jane,Doe,Acme,CEO,"
+        "https://www.linkedin.com/in/jane-doe,https://www.linkedin.com/in/ACwAAA1",
+        "https://www.linkedin.com/sales/lead/ACwAAA2,John Roe,John,Roe,Beta,CTO,,"
+        "https://www.linkedin.com/in/ACwAAA2",
+        "https://www.linkedin.com/sales/lead/ACwAAA3,Ann Lee,Ann,Lee,,VP,,",
+    ), {
+        "reason": "Phantombuster Sales Navigator search export: linkedInProfileUrl, then "
+                  "defaultProfileUrl; the Sales Navigator profileUrl is never used",
+        "kind": "person",
+        "mapping": {"linkedin_url": "linkedInProfileUrl", "first_name": "firstName",
+                    "last_name": "lastName", "full_name": "fullName",
+                    "company_name": "companyName"},
+        "order": {"linkedin_url": ["linkedInProfileUrl", "defaultProfileUrl"]},
+        "rows": [key(2, "li:jane-doe"), key(3, "li:acwaaa2"),
+                 invalid(4, "a first and last name need a company name or domain too")],
+        "notes": ["recognised as a Phantombuster (Sales Navigator) export",
+                  "'profileUrl' is not used: in a Phantombuster (Sales Navigator) export it "
+                  "holds Sales Navigator links, which cannot be looked up"],
+    })  # fmt: skip
+    trap("apollo_phones", "csv", _csv(
+        "First Name,Last Name,Company,Email,Email Status,Corporate Phone,Mobile Phone",
+        "Jane,Doe,Acme,jane@acme.io,Verified,+1 415 555 0100,",
+        "John,Roe,Beta,john@beta.io,Verified,+1 415 555 0200,+1 415 555 0177",
+    ), {
+        "reason": "Apollo: the mobile phone before the corporate phone, no --map needed",
+        "kind": "person",
+        "mapping": {"email": "Email", "first_name": "First Name", "last_name": "Last Name",
+                    "company_name": "Company", "phone": "Mobile Phone"},
+        "order": {"phone": ["Mobile Phone", "Corporate Phone"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@beta.io")],
+        "notes": ["recognised as an Apollo export"],
+    })  # fmt: skip
+    trap("hubspot", "csv", _csv(
+        "Record ID,First Name,Last Name,Email,Additional email addresses,Phone Number,"
+        "Mobile Phone Number,Company Name",
+        "101,Jane,Doe,jane@acme.io,,+1 415 555 0100,,Acme",
+        "102,John,Roe,,john@beta.io;jr@beta.io,,+1 415 555 0101,Beta",
+    ), {
+        "reason": "HubSpot: Email, then the 'Additional email addresses' list (semicolons)",
+        "kind": "person",
+        "mapping": {"email": "Email", "first_name": "First Name", "last_name": "Last Name",
+                    "company_name": "Company Name", "phone": "Mobile Phone Number"},
+        "order": {"email": ["Email", "Additional email addresses"],
+                  "phone": ["Mobile Phone Number", "Phone Number"]},
+        "rows": [key(2, "email:jane@acme.io"),
+                 {**key(3, "email:john@beta.io"), "note": "'Additional email addresses' holds "
+                  "several values; the first valid email (john@beta.io) is used"}],
+        "notes": ["recognised as a HubSpot export"],
+    })  # fmt: skip
+    trap("salesforce", "csv", _csv(
+        '"First Name","Last Name","Title","Account Name","Email","Phone","Mobile"',
+        '"Jane","Doe","CEO","Acme","jane@acme.io","+1 415 555 0100","+1 415 555 0199"',
+        '"John","Roe","CTO","Beta","","+1 415 555 0101",""',
+    ), {
+        "reason": "a Salesforce report: Account Name is the company; Mobile before Phone",
+        "kind": "person",
+        "mapping": {"email": "Email", "first_name": "First Name", "last_name": "Last Name",
+                    "company_name": "Account Name", "phone": "Mobile"},
+        "order": {"phone": ["Mobile", "Phone"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "name:john|roe|beta")],
+        "notes": ["recognised as a Salesforce export"],
+    })  # fmt: skip
+    trap("map_order", "csv", _csv(
+        "Name,Company,Mail A,Mail B",
+        "Jane Doe,Acme,jane@gmail.com,jane@acme.io",
+        "John Roe,Beta,john@gmail.com,",
+        "Ann Lee,Gamma,,",
+    ), {
+        "reason": "an unknown layout with two email columns: --map for the same field twice "
+                  "sets the order (Mail B first, then Mail A)",
+        "overrides": {"Mail B": "email", "Mail A": "email"},
+        "kind": "person",
+        "mapping": {"email": "Mail B", "full_name": "Name", "company_name": "Company"},
+        "order": {"email": ["Mail B", "Mail A"]},
+        "rows": [key(2, "email:jane@acme.io"), key(3, "email:john@gmail.com"),
+                 key(4, "name:ann|lee|gamma")],
+    })  # fmt: skip
+    trap("map_order_needed", "csv", _csv(
+        "Name,Company,Mail A,Mail B",
+        "Jane Doe,Acme,jane@gmail.com,jane@acme.io",
+    ), {
+        "reason": "the same file without --map: two email columns an unknown layout does not "
+                  "rank are a real ambiguity, and the message shows the --map that fixes it",
+        "error": "the email column is ambiguous: 'Mail A' and 'Mail B' all fit; choose one with "
+                 "--map 'Mail A=email' --map 'Mail B=ignore'",
+    })  # fmt: skip
+    trap("several_in_cell", "csv", _csv(
+        "Email,Name,Company",
+        '"jane@acme; jane@acme.io",Jane Doe,Acme',
+        '"john@beta.io, j.roe@beta.io",John Roe,Beta',
+        "ann@gamma.dev,Ann Lee,Gamma",
+        '"x; y",Bo Chu,',
+    ), {
+        "reason": "several addresses in one cell: the first valid one is used, with a note",
+        "kind": "person",
+        "mapping": {"email": "Email", "full_name": "Name", "company_name": "Company"},
+        "rows": [{**key(2, "email:jane@acme.io"), "note": "'Email' holds several values; "
+                  "the first valid email (jane@acme.io) is used"},
+                 {**key(3, "email:john@beta.io"), "note": "'Email' holds several values; "
+                  "the first valid email (john@beta.io) is used"},
+                 key(4, "email:ann@gamma.dev"),
+                 invalid(5, "email 'x; y' is not a valid address; a first and last name need a "
+                            "company name or domain too")],
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    several_column_traps()

@@ -1,0 +1,78 @@
+"""Files as people really export them, through the CLI (issue 12): the order of the columns for
+one field in `estimate`, --map setting it, and the row notes in the output."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from csv_enrich.cli.commands import main
+
+TRAPS = Path(__file__).resolve().parents[1] / "samples" / "traps"
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, args, env=env or {}, catch_exceptions=False)
+
+
+def test_estimate_shows_the_order_of_the_email_columns() -> None:
+    """Google Contacts: E-mail 1, then 2, then 3, in the text and in --json."""
+    result = run(["estimate", str(TRAPS / "google_contacts.csv"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = lines.index(next(line for line in lines if "'E-mail 1 - Value'" in line))
+    assert "-> email" in lines[first]
+    assert "then 'E-mail 2 - Value'" in lines[first + 1]
+    assert "then 'E-mail 3 - Value'" in lines[first + 2]
+    assert "Note: recognised as a Google Contacts export" in result.output
+    data = json.loads(run(["estimate", str(TRAPS / "google_contacts.csv"), "--json",
+                           "--no-cache"]).output)  # fmt: skip
+    assert data["columns_in_order"]["email"] == [
+        "E-mail 1 - Value", "E-mail 2 - Value", "E-mail 3 - Value",
+    ]  # fmt: skip
+    assert data["rows"]["valid"] == 4
+
+
+def test_repeated_map_sets_the_order() -> None:
+    """--map for one field twice: both columns, in the order given; the ambiguity is gone."""
+    path = str(TRAPS / "map_order.csv")
+    refused = run(["estimate", path, "--no-cache"])
+    assert refused.exit_code != 0
+    assert "--map 'Mail A=email' --map 'Mail B=ignore'" in refused.output
+    result = run(["estimate", path, "--json", "--no-cache",
+                  "--map", "Mail B=email", "--map", "Mail A=email"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["mapping"]["email"] == "Mail B"
+    assert data["columns_in_order"]["email"] == ["Mail B", "Mail A"]
+    reversed_order = run(["estimate", path, "--json", "--no-cache",
+                          "--map", "Mail A=email", "--map", "Mail B=email"])  # fmt: skip
+    assert json.loads(reversed_order.output)["columns_in_order"]["email"] == ["Mail A", "Mail B"]
+
+
+def test_several_addresses_note_reaches_the_output(
+    fast_sandbox: Any, tmp_path: Path, state_dir: Path
+) -> None:
+    """The row whose cell held two addresses is enriched with the first valid one and says so
+    in enrichment_note; the others carry no such note."""
+    out = tmp_path / "o.csv"
+    env = {"CLEANLIST_API_KEY": fast_sandbox.api_key, "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    result = run([str(TRAPS / "several_in_cell.csv"), "-o", str(out), "--yes", "--mode", "rows",
+                  "--state-dir", str(state_dir), "--rate-limit", "6000"], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    notes = [r["enrichment_note"] for r in rows]
+    assert notes[0].startswith("'Email' holds several values; the first valid email "
+                               "(jane@acme.io) is used")  # fmt: skip
+    assert notes[1].startswith("'Email' holds several values; the first valid email "
+                               "(john@beta.io) is used")  # fmt: skip
+    assert "several values" not in notes[2]
+    assert rows[3]["enrichment_status"] == "invalid"
+    assert [r["Email"] for r in rows] == [
+        "jane@acme; jane@acme.io", "john@beta.io, j.roe@beta.io", "ann@gamma.dev", "x; y",
+    ]  # fmt: skip
