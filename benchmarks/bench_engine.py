@@ -28,7 +28,14 @@ sys.path.insert(0, str(REPO))
 from csv_enrich.api.client import CleanlistClient, make_http_client  # noqa: E402
 from csv_enrich.engine.run import Tuning, run_plan  # noqa: E402
 from csv_enrich.journal import Journal  # noqa: E402
-from csv_enrich.models import EnrichOptions, Identity, Plan, RunResult, price  # noqa: E402
+from csv_enrich.models import (  # noqa: E402
+    Connection,
+    EnrichOptions,
+    Identity,
+    Plan,
+    RunResult,
+    price,
+)
 
 SERVER = """
 import json, sys, time
@@ -94,8 +101,8 @@ async def run(sandbox: Sandbox, idents: list[Identity], mode: str, rate: int,
         http = make_http_client(max_connections=8)
         client = CleanlistClient(http, api_key=sandbox.api_key, base_url=sandbox.base_url,
                                  rate_limit_per_min=rate)
-        options = EnrichOptions(input=Path("bench.csv"), state_dir=Path(state),
-                                rate_limit_per_min=rate)
+        options = EnrichOptions(input=Path("bench.csv"), connection=Connection(
+            state_dir=Path(state), rate_limit_per_min=rate))
         with Journal(Path(state)) as journal:
             wall, cpu = time.perf_counter(), time.process_time()
             result = await run_plan(plan_for(idents, mode), client=client, journal=journal,

@@ -1,8 +1,13 @@
 """csv-enrich: enrich lead spreadsheets through the Cleanlist API, with an honest cost report.
 
-    >>> from csv_enrich import EnrichOptions, enrich_file
+    >>> from csv_enrich import Connection, EnrichOptions, enrich_file, fetch_balance
+    >>> api = Connection(api_key=os.environ["CLEANLIST_API_KEY"])
     >>> report = enrich_file(EnrichOptions(input=Path("leads.xlsx"), output=Path("out.xlsx"),
-    ...                                    api_key=os.environ["CLEANLIST_API_KEY"]))
+    ...                                    connection=api))
+    >>> fetch_balance(api)
+
+`Connection` says where and as whom to talk to the API (base URL, key, state dir, rate limit);
+`EnrichOptions` is one job (input, output, type, kind, mode, mapping, limits) run on one.
 
 The heavy parts (polars, httpx) are imported on first use, so `csv-enrich --help` stays fast.
 """
@@ -24,15 +29,17 @@ from csv_enrich.errors import (
     OutputError,
     UsageError,
 )
-from csv_enrich.models import EnrichOptions
+from csv_enrich.models import Connection, EnrichOptions
 
 if TYPE_CHECKING:
+    from csv_enrich.engine import Tuning
     from csv_enrich.report import Report
-    from csv_enrich.runner import Estimate, enrich_file, estimate_file
+    from csv_enrich.runner import Estimate, enrich_file, estimate_file, fetch_balance
 
 __all__ = [
     "ApiError",
     "AuthError",
+    "Connection",
     "CreditsError",
     "CsvEnrichError",
     "EnrichOptions",
@@ -44,16 +51,20 @@ __all__ = [
     "MappingError",
     "OutputError",
     "Report",
+    "Tuning",
     "UsageError",
     "enrich_file",
     "estimate_file",
+    "fetch_balance",
 ]
 
 _LAZY = {
     "enrich_file": "runner",
     "estimate_file": "runner",
     "Estimate": "runner",
+    "fetch_balance": "runner",
     "Report": "report",
+    "Tuning": "engine",
 }
 
 

@@ -19,7 +19,6 @@ Nothing here knows the Cleanlist wire format; values are our own records as JSON
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -27,9 +26,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
 
 from csv_enrich.models import EnrichmentType, Kind, Outcome, WorkflowRecord
+from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
 
 FILENAME = "journal.sqlite3"
 _SCHEMA = """
@@ -62,14 +61,6 @@ def default_state_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_state_dir("csv-enrich"))
-
-
-def scope_of(base_url: str, api_key: str) -> str:
-    """The API endpoint and account a result or submission belongs to, as a one-way hash."""
-    parts = urlsplit(base_url.strip())
-    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
-    text = f"{url}\n{api_key}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # An enrichment type whose results also satisfy the key's (full covers both others).

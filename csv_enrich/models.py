@@ -12,10 +12,12 @@ The pipeline speaks in these:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["person", "company"]
 EnrichmentType = Literal["partial", "phone_only", "full"]
@@ -244,16 +246,43 @@ class RunResult:
     resumed: bool = False
 
 
-@dataclass(frozen=True)
-class EnrichOptions:
-    """Everything a run needs, built by the CLI (or a library caller) and passed down.
+def scope_of(base_url: str, api_key: str) -> str:
+    """The API endpoint and account a result or submission belongs to, as a one-way hash."""
+    parts = urlsplit(base_url.strip())
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    text = f"{url}\n{api_key}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom csv-enrich talks to the API, and where its journal and cache live.
+
+    Account-level commands (`balance`) need only this; a run carries one in `EnrichOptions`.
+    The defaults here are the only ones: the CLI takes its option defaults from this class.
     The API key is kept out of `repr` so it can never leak into a log or a traceback.
     """
 
+    base_url: str = "https://api.cleanlist.ai/api/v2"
+    api_key: str = field(default="", repr=False)
+    state_dir: Path | None = None  # None: the user's state directory
+    rate_limit_per_min: int = 30
+
+    @property
+    def scope(self) -> str:
+        """The endpoint and account results and submissions belong to (`scope_of`)."""
+        return scope_of(self.base_url, self.api_key)
+
+
+@dataclass(frozen=True)
+class EnrichOptions:
+    """One job: what to read, how to understand and price it, where to write, and the
+    connection to run it on. Built by the CLI (or a library caller) and passed down; each
+    default is stated here once (the CLI takes its option defaults from this class)."""
+
     input: Path
     output: Path | None = None
-    report: Path | None = None
+    report: Path | None = None  # None: the output's name without its suffix + .report.json
     kind: KindChoice = "auto"
     enrichment_type: EnrichmentType = "partial"
     mode: ModeChoice = "auto"
@@ -265,8 +294,5 @@ class EnrichOptions:
     concurrency: int = 8
     use_cache: bool = True
     max_age_days: float = 30.0
-    rate_limit_per_min: int = 30
-    state_dir: Path | None = None
-    base_url: str = "https://api.cleanlist.ai/api/v2"
-    api_key: str = field(default="", repr=False)
     bom: bool = False
+    connection: Connection = field(default_factory=Connection)

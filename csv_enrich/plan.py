@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Protocol
 
 from csv_enrich.errors import CreditsError
-from csv_enrich.journal import scope_of
 from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_readings
 from csv_enrich.models import (
     EnrichmentType,
@@ -131,7 +130,7 @@ def _cache_hits(
 ) -> Mapping[str, Outcome]:
     if cache is None or not options.use_cache:
         return {}
-    scope = scope_of(options.base_url, options.api_key)
+    scope = options.connection.scope
     hits: dict[str, Outcome] = {}
     for ident in unique:
         hit = cache.lookup(kind, aliases(ident), options.enrichment_type, options.max_age_days,
@@ -156,7 +155,7 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
         "sheet": options.sheet,
         "limit": options.limit,
         "map": sorted(options.mapping_overrides.items()),
-        "base_url": options.base_url,
+        "base_url": options.connection.base_url,
     }
     fields = list(options.mapping_overrides.values())
     if any(fields.count(f) > 1 for f in fields if f != "ignore"):  # --map order matters then

@@ -17,9 +17,10 @@ import httpx
 
 from csv_enrich import engine
 from csv_enrich.api.client import CleanlistClient, make_http_client
+from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
 from csv_enrich.journal import Journal, ResultCache, default_state_dir
-from csv_enrich.models import EnrichOptions, Plan, Progress
+from csv_enrich.models import Connection, EnrichOptions, Plan, Progress
 from csv_enrich.output.write import check_fits, check_writable, join, write_output
 from csv_enrich.plan import Loaded, check_budget, load, make_plan
 from csv_enrich.report import Report, build_report, with_notes, write_report
@@ -58,11 +59,14 @@ def enrich_file(
     confirm: ConfirmCallback | None = None,
     progress: ProgressCallback | None = None,
     http: httpx.AsyncClient | None = None,
+    tuning: Tuning | None = None,
 ) -> Report:
     """Enrich `options.input` into `options.output` and write the cost report next to it.
 
     `confirm(plan, balance)` is asked once before the first credit is spent; returning False
-    stops with nothing spent. Raises a CsvEnrichError subclass on anything a person must fix.
+    stops with nothing spent. `tuning` sets the engine's poll timing (the defaults suit the
+    real API; tests shrink them). Raises a CsvEnrichError subclass on anything a person must
+    fix.
     """
     assert options.output is not None, "enrich_file needs an output path"
     report = report_path(options)
@@ -71,7 +75,8 @@ def enrich_file(
     loaded = load(options)
     check_fits(loaded.table, options.output, loaded.columns.kind)
     try:
-        return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http))
+        return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http,
+                                   tuning))
     except KeyboardInterrupt:
         raise Interrupted("Interrupted. Nothing already paid for will be paid again.") from None
 
@@ -84,15 +89,11 @@ async def _enrich(
     confirm: ConfirmCallback | None,
     progress: ProgressCallback | None,
     http: httpx.AsyncClient | None,
+    tuning: Tuning | None,
 ) -> Report:
-    async with _http(http, options) as session:
-        client = CleanlistClient(
-            session,
-            api_key=options.api_key,
-            base_url=options.base_url,
-            rate_limit_per_min=options.rate_limit_per_min,
-        )
-        with _journal(options, progress) as (journal, cache):
+    async with _http(http, options.concurrency) as session:
+        client = _client(session, options.connection)
+        with _journal(options.connection, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
             balance = await engine.preflight(plan, client, options)
             check_budget(plan, max_credits=options.max_credits, balance=balance)
@@ -100,7 +101,7 @@ async def _enrich(
                 raise Interrupted("Stopped before spending anything.")
             result = await engine.run_plan(
                 plan, client=client, journal=journal, cache=cache, options=options,
-                progress=progress,
+                progress=progress, tuning=tuning,
             )
     rows = join(plan, result.outcomes, source_rows=loaded.table.source_rows)
     assert options.output is not None
@@ -119,10 +120,10 @@ async def _enrich(
 class _http:
     """Use the caller's HTTP client, or make (and close) one."""
 
-    def __init__(self, given: httpx.AsyncClient | None, options: EnrichOptions) -> None:
+    def __init__(self, given: httpx.AsyncClient | None, concurrency: int) -> None:
         self._given = given
         self._made: httpx.AsyncClient | None = None
-        self._concurrency = options.concurrency
+        self._concurrency = concurrency
 
     async def __aenter__(self) -> httpx.AsyncClient:
         if self._given is not None:
@@ -163,8 +164,8 @@ def lock_state_dir(state_dir: Path, progress: ProgressCallback | None = None) ->
 class _journal:
     """Hold the state directory, and open the journal and the result cache in it."""
 
-    def __init__(self, options: EnrichOptions, progress: ProgressCallback | None = None) -> None:
-        self._dir = options.state_dir or default_state_dir()
+    def __init__(self, connection: Connection, progress: ProgressCallback | None = None) -> None:
+        self._dir = connection.state_dir or default_state_dir()
         self._progress = progress
         self._journal: Journal | None = None
         self._cache: ResultCache | None = None
@@ -187,7 +188,7 @@ class _cache:
     """The result cache alone (for estimates), or None when the state dir does not exist yet."""
 
     def __init__(self, options: EnrichOptions) -> None:
-        self._dir = options.state_dir or default_state_dir()
+        self._dir = options.connection.state_dir or default_state_dir()
         self._use = options.use_cache
         self._cache: ResultCache | None = None
 
@@ -201,15 +202,16 @@ class _cache:
             self._cache.close()
 
 
-def fetch_balance(options: EnrichOptions) -> int:
-    """The organisation's credit balance (free)."""
+def _client(session: httpx.AsyncClient, connection: Connection) -> CleanlistClient:
+    return CleanlistClient(session, api_key=connection.api_key, base_url=connection.base_url,
+                           rate_limit_per_min=connection.rate_limit_per_min)
+
+
+def fetch_balance(connection: Connection) -> int:
+    """The organisation's credit balance (free); needs only the connection."""
 
     async def go() -> int:
-        async with _http(None, options) as session:
-            client = CleanlistClient(
-                session, api_key=options.api_key, base_url=options.base_url,
-                rate_limit_per_min=options.rate_limit_per_min,
-            )
-            return await client.balance()
+        async with _http(None, 1) as session:
+            return await _client(session, connection).balance()
 
     return asyncio.run(go())

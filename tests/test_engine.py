@@ -9,7 +9,6 @@ import pytest
 
 from csv_enrich import errors
 from csv_enrich.engine.run import choose_mode, preflight, run_plan
-from csv_enrich.journal import scope_of
 from csv_enrich.models import Progress
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (
@@ -129,7 +128,7 @@ async def test_results_are_cached_for_later_runs(sandbox: SandboxServer, tmp_pat
         enriched = [k for k, o in result.outcomes.items() if o.status == "enriched"]
         assert enriched
         opts = options(tmp_path)
-        scope = scope_of(opts.base_url, opts.api_key)
+        scope = opts.connection.scope
         hit = r.cache.lookup("person", enriched[0], "partial", 30, scope=scope)
         assert hit is not None
         assert (hit.note, hit.credits) == ("cached", 0)

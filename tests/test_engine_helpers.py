@@ -14,7 +14,15 @@ import httpx
 from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.run import Tuning
 from csv_enrich.journal import Journal, ResultCache
-from csv_enrich.models import EnrichmentType, EnrichOptions, Identity, Kind, Plan, price
+from csv_enrich.models import (
+    Connection,
+    EnrichmentType,
+    EnrichOptions,
+    Identity,
+    Kind,
+    Plan,
+    price,
+)
 
 FAST = Tuning(first_poll_s=0.01, min_poll_s=0.005, max_poll_s=0.2, lost_answer_wait_s=0.3,
               bulk_first_poll_s=0.02, auto_bulk_min=5)
@@ -49,7 +57,8 @@ def make_plan(idents: Sequence[Identity], *, kind: Kind = "person",
 
 def options(state_dir: Path, **kwargs: Any) -> EnrichOptions:
     """EnrichOptions for a test run."""
-    return EnrichOptions(input=Path("in.csv"), state_dir=state_dir, **kwargs)
+    return EnrichOptions(input=Path("in.csv"), connection=Connection(state_dir=state_dir),
+                         **kwargs)
 
 
 @dataclass

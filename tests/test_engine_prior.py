@@ -12,7 +12,7 @@ from csv_enrich import errors
 from csv_enrich.engine.prior import ADOPTED
 from csv_enrich.engine.rows import UNMATCHED
 from csv_enrich.engine.run import run_plan
-from csv_enrich.journal import ResultCache, scope_of
+from csv_enrich.journal import ResultCache
 from csv_enrich.models import Identity, Plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, options, person, rig
@@ -24,7 +24,7 @@ CONFIG = SandboxConfig(credits=100_000, time_scale=0.05, rate_limit_per_min=100_
 def uncached(plan: Plan, cache: ResultCache, state: Path) -> Plan:
     """The plan as make_plan would leave it: cache hits (by any alias, in scope) taken out."""
     opts = options(state)
-    scope = scope_of(opts.base_url, opts.api_key)
+    scope = opts.connection.scope
     hits = {i.key: hit for i in plan.identities
             if (hit := cache.lookup("person", (i.key, *i.aliases), plan.enrichment_type, 30,
                                     scope=scope, exclude_run=plan.run_id)) is not None}

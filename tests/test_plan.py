@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csv_enrich.journal import ResultCache, scope_of
-from csv_enrich.models import EnrichOptions, Identity, Outcome
+from csv_enrich.models import Connection, EnrichOptions, Identity, Outcome
 from csv_enrich.plan import dedupe, load, make_plan
 
 HANNAH = (
@@ -22,8 +22,11 @@ HANNAH = (
 
 def opts(path: Path, **kw: object) -> EnrichOptions:
     """Options for a file with a key and the sandbox URL."""
-    base = {"api_key": "k1", "base_url": "http://127.0.0.1:1/api/v2"}
-    return EnrichOptions(input=path, **{**base, **kw})  # type: ignore[arg-type]
+    conn = {"api_key": "k1", "base_url": "http://127.0.0.1:1/api/v2"}
+    conn |= {k: v for k, v in kw.items() if k in conn}
+    job = {k: v for k, v in kw.items() if k not in conn}
+    return EnrichOptions(input=path, connection=Connection(**conn),  # type: ignore[arg-type]
+                         **job)  # type: ignore[arg-type]
 
 
 def csv_file(tmp_path: Path, name: str, text: str) -> Path:
@@ -56,7 +59,7 @@ def test_cache_hits_by_any_alias_across_files(tmp_path: Path) -> None:
     with ResultCache(tmp_path) as cache:
         cache.store("person", mia.aliases, "partial",
                     Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
-                    scope=scope_of(a.base_url, a.api_key), run_id="run-a")
+                    scope=a.connection.scope, run_id="run-a")
         for name, text in (("b.csv", "Email\nmia@initech.com\n"),
                            ("c.csv", "LinkedIn\nhttps://de.linkedin.com/in/Mia-Johansson-4b21a"
                                      "?trk=x\n")):
@@ -75,7 +78,7 @@ def test_cache_is_scoped_by_endpoint_and_key(tmp_path: Path) -> None:
     with ResultCache(tmp_path) as cache:
         cache.store("person", mia.aliases, "partial",
                     Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
-                    scope=scope_of(first.base_url, first.api_key), run_id="other-run")
+                    scope=first.connection.scope, run_id="other-run")
         assert make_plan(load(first), first, cache).identities == ()
         for other in (opts(path, api_key="k2"), opts(path, base_url="https://api.cleanlist.ai")):
             assert len(make_plan(load(other), other, cache).identities) == 1
@@ -100,7 +103,7 @@ def test_own_run_results_are_not_cache_hits(tmp_path: Path) -> None:
         (mia,) = plan.identities
         cache.store("person", mia.aliases, "partial",
                     Outcome(mia.key, "enriched", credits=1, data={"email": "mia@initech.com"}),
-                    scope=scope_of(options.base_url, options.api_key), run_id=plan.run_id)
+                    scope=options.connection.scope, run_id=plan.run_id)
         assert make_plan(load(options), options, cache).identities == plan.identities
 
 

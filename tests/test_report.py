@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import (
+    Connection,
     EnrichmentType,
     EnrichOptions,
     Identity,
@@ -193,7 +194,8 @@ def make_report(
         run_id="run",
     )
     run = RunResult(mode=mode, outcomes=outcomes, workflows=tuple(workflows), **result)
-    options = EnrichOptions(input=Path("leads.csv"), output=Path("out.xlsx"), api_key=KEY)
+    options = EnrichOptions(input=Path("leads.csv"), output=Path("out.xlsx"),
+                            connection=Connection(api_key=KEY))
     return build_report(
         options=options,
         table=make_table(len(row_keys)),

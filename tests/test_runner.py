@@ -9,7 +9,7 @@ import pytest
 
 from csv_enrich import errors
 from csv_enrich.engine.run import run_plan
-from csv_enrich.models import EnrichOptions, Progress
+from csv_enrich.models import Connection, EnrichOptions, Progress
 from csv_enrich.report import Report
 from csv_enrich.runner import enrich_file
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
@@ -31,9 +31,10 @@ def opts(server: SandboxServer, tmp_path: Path) -> EnrichOptions:
     """Rows mode over a CSV of EMAILS against `server`."""
     source = tmp_path / "people.csv"
     source.write_text("Email\n" + "\n".join(EMAILS) + "\n")
+    connection = Connection(state_dir=tmp_path / "state", base_url=server.base_url,
+                            api_key=server.api_key, rate_limit_per_min=6000)
     return EnrichOptions(input=source, output=tmp_path / "out.csv", mode="rows", yes=True,
-                         state_dir=tmp_path / "state", base_url=server.base_url,
-                         api_key=server.api_key, rate_limit_per_min=6000, concurrency=4)
+                         concurrency=4, connection=connection)
 
 
 def person_requests(server: SandboxServer) -> int:
@@ -60,18 +61,18 @@ def test_a_resumed_run_reports_its_own_paid_rows(server: SandboxServer, tmp_path
             raise KeyboardInterrupt
 
     with pytest.raises(errors.Interrupted):
-        enrich_file(options, progress=ctrl_c)
+        enrich_file(options, progress=ctrl_c, tuning=FAST)
     assert person_requests(server) >= 5
-    assert_books(enrich_file(options), server)
+    assert_books(enrich_file(options, tuning=FAST), server)
 
 
 def test_a_replayed_run_sends_nothing_and_reports_the_same(
         server: SandboxServer, tmp_path: Path) -> None:
     """The same command after a finished run sends nothing paid and reports the same figures."""
     options = opts(server, tmp_path)
-    first = enrich_file(options)
+    first = enrich_file(options, tuning=FAST)
     sent = person_requests(server)
-    again = enrich_file(options)
+    again = enrich_file(options, tuning=FAST)
     assert person_requests(server) == sent
     assert again.credits == first.credits
     assert again.rows == first.rows

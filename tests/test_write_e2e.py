@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from sandbox_helpers import client_for
 
-from csv_enrich.models import EnrichmentType, EnrichOptions, ModeChoice
+from csv_enrich.models import Connection, EnrichmentType, EnrichOptions, ModeChoice
 from csv_enrich.report import Report, report_dict
 from csv_enrich.runner import enrich_file
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
+from tests.test_engine_helpers import FAST
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -49,12 +50,10 @@ def run(
         mode=mode,
         yes=True,
         enrichment_type=enrichment_type,
-        state_dir=state_dir,
-        base_url=server.base_url,
-        api_key=server.api_key,
-        rate_limit_per_min=6000,
+        connection=Connection(state_dir=state_dir, base_url=server.base_url,
+                              api_key=server.api_key, rate_limit_per_min=6000),
     )
-    return enrich_file(options)
+    return enrich_file(options, tuning=FAST)
 
 
 def summary_pairs(path: Path) -> dict[Any, Any]:

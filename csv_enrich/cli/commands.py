@@ -12,18 +12,19 @@ import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from csv_enrich.cli.options import (
-    DEFAULT_BASE_URL,
-    build_options,
     check_output,
     connection,
     connection_options,
     offline_connection,
+    output_path,
+    parse_maps,
     reading_options,
 )
 from csv_enrich.errors import (
@@ -32,7 +33,13 @@ from csv_enrich.errors import (
     ExitStatus,
     Interrupted,
 )
-from csv_enrich.models import EnrichOptions
+from csv_enrich.models import (
+    Connection,
+    EnrichmentType,
+    EnrichOptions,
+    KindChoice,
+    ModeChoice,
+)
 
 if TYPE_CHECKING:
     from csv_enrich.models import Plan
@@ -73,9 +80,9 @@ def main() -> None:
                    "input). Default: INPUT's name + .enriched, beside it, never over a file.")
 @click.option("--max-credits", type=click.IntRange(min=0), help="Never spend more than this.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before spending.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests in flight at once.")
-@click.option("--report", type=click.Path(path_type=Path),
+@click.option("--concurrency", type=click.IntRange(1, 64), default=EnrichOptions.concurrency,
+              show_default=True, help="Requests in flight at once.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
               help="Cost report path (default: OUTPUT without suffix + .report.json).")
 @click.option("--bom", is_flag=True,
               help="Start CSV output with a BOM for Excel (automatic when the input CSV was not "
@@ -85,23 +92,39 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
 @connection_options
-def enrich(**kw: Any) -> None:
+def enrich(
+    input: Path, kind: KindChoice, enrichment_type: EnrichmentType, mode: ModeChoice,
+    maps: tuple[str, ...], sheet: str | None, limit: int | None, no_cache: bool, max_age: float,
+    output: Path | None, max_credits: int | None, yes: bool, concurrency: int,
+    report_path: Path | None, bom: bool, dry_run: bool, as_json: bool, quiet: bool,
+    sandbox: bool, api_key_file: Path | None, base_url: str, state_dir: Path | None,
+    rate_limit: int, debug: bool,
+) -> None:
     """Enrich INPUT into OUTPUT and write a cost report next to it.
 
     \b
     Example:
       csv-enrich enrich leads.xlsx -o leads-enriched.xlsx --max-credits 500
     """
-    with _errors(kw["debug"]):
-        if kw["dry_run"]:
-            options = build_options(kw, **offline_connection(kw))
+    with _errors(debug):
+        job = EnrichOptions(
+            input=input, output=output_path(output, input), report=report_path, kind=kind,
+            enrichment_type=enrichment_type, mode=mode, mapping_overrides=parse_maps(maps),
+            sheet=sheet, limit=limit, max_credits=max_credits, yes=yes, concurrency=concurrency,
+            use_cache=not no_cache, max_age_days=max_age, bom=bom,
+        )
+        if dry_run:
+            offline = offline_connection(api_key_file=api_key_file, base_url=base_url,
+                                         state_dir=state_dir)
+            options = replace(job, connection=offline)
             check_output(options)
-            _print_estimate(options, as_json=kw["as_json"])
+            _print_estimate(options, as_json=as_json)
             return
-        with connection(kw) as conn:
-            options = build_options(kw, **conn)
-            report = _run_enrich(options, kw)
-        _finish(report, kw)
+        with connection(sandbox=sandbox, api_key_file=api_key_file, base_url=base_url,
+                        state_dir=state_dir, rate_limit=rate_limit) as conn:
+            options = replace(job, connection=conn)
+            report = _run_enrich(options, quiet=quiet, sandbox=sandbox)
+        _finish(report, as_json=as_json, quiet=quiet)
 
 
 @main.command()
@@ -110,27 +133,41 @@ def enrich(**kw: Any) -> None:
 @click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
               type=click.Path(file_okay=False, path_type=Path),
               help="Where the result cache lives (for cache hits).")
-@click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=DEFAULT_BASE_URL,
+@click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=Connection.base_url,
               show_default=True, help="API base URL whose cached results count (no request is "
                                       "made).")
 @click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="The key whose cached results count (else env CLEANLIST_API_KEY; optional).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-def estimate(**kw: Any) -> None:
+def estimate(
+    input: Path, kind: KindChoice, enrichment_type: EnrichmentType, mode: ModeChoice,
+    maps: tuple[str, ...], sheet: str | None, limit: int | None, no_cache: bool, max_age: float,
+    as_json: bool, state_dir: Path | None, base_url: str, api_key_file: Path | None, debug: bool,
+) -> None:
     """Show how INPUT is understood and the most it can cost. Spends nothing, sends nothing.
 
     \b
     Example:
       csv-enrich estimate leads.csv --type full
     """
-    with _errors(kw["debug"]):
-        _print_estimate(build_options(kw, **offline_connection(kw)), as_json=kw["as_json"])
+    with _errors(debug):
+        offline = offline_connection(api_key_file=api_key_file, base_url=base_url,
+                                     state_dir=state_dir)
+        options = EnrichOptions(
+            input=input, kind=kind, enrichment_type=enrichment_type, mode=mode,
+            mapping_overrides=parse_maps(maps), sheet=sheet, limit=limit,
+            use_cache=not no_cache, max_age_days=max_age, connection=offline,
+        )
+        _print_estimate(options, as_json=as_json)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @connection_options
-def balance(**kw: Any) -> None:
+def balance(
+    as_json: bool, sandbox: bool, api_key_file: Path | None, base_url: str,
+    state_dir: Path | None, rate_limit: int, debug: bool,
+) -> None:
     """Show the organisation's credit balance.
 
     \b
@@ -139,9 +176,11 @@ def balance(**kw: Any) -> None:
     """
     from csv_enrich.runner import fetch_balance
 
-    with _errors(kw["debug"]), connection(kw) as conn:
-        credits = fetch_balance(build_options({**kw, "input": Path()}, **conn))
-        if kw["as_json"]:
+    with _errors(debug), connection(sandbox=sandbox, api_key_file=api_key_file,
+                                    base_url=base_url, state_dir=state_dir,
+                                    rate_limit=rate_limit) as conn:
+        credits = fetch_balance(conn)
+        if as_json:
             click.echo(_json({"credits": credits}))
         else:
             click.echo(f"{credits:,} credits")
@@ -162,7 +201,11 @@ def balance(**kw: Any) -> None:
               help="Keep lists, leads, balance and workflows in this file across restarts.")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               help="Append every charge and request to this JSON-lines file.")
-def sandbox(**kw: Any) -> None:
+def sandbox(
+    host: str, port: int, credits: int, rate_limit_per_min: int, latency_ms: int,
+    fault_rate: float, seed: int, time_scale: float, no_csv_import: bool, state: Path | None,
+    ledger: Path | None,
+) -> None:
     """Run the local Cleanlist sandbox (the same HTTP API, fake data, no real credits).
 
     \b
@@ -172,12 +215,12 @@ def sandbox(**kw: Any) -> None:
     from csv_enrich.sandbox import SandboxConfig, serve
 
     config = SandboxConfig(
-        credits=kw["credits"], rate_limit_per_min=kw["rate_limit_per_min"],
+        credits=credits, rate_limit_per_min=rate_limit_per_min,
         # one key must be able to use all of its limit: the org limit is twice the key's (>= 60)
-        org_rate_limit_per_min=max(60, 2 * kw["rate_limit_per_min"]),
-        latency_ms=kw["latency_ms"], fault_rate=kw["fault_rate"], seed=kw["seed"],
-        time_scale=kw["time_scale"], csv_import=not kw["no_csv_import"],
-        state_file=kw["state"], ledger_file=kw["ledger"],
+        org_rate_limit_per_min=max(60, 2 * rate_limit_per_min),
+        latency_ms=latency_ms, fault_rate=fault_rate, seed=seed,
+        time_scale=time_scale, csv_import=not no_csv_import,
+        state_file=state, ledger_file=ledger,
     )
 
     def ready(base_url: str, api_key: str) -> None:
@@ -185,31 +228,31 @@ def sandbox(**kw: Any) -> None:
         click.echo(f"Use it with:  CLEANLIST_BASE_URL={base_url} CLEANLIST_API_KEY={api_key}")
         click.echo("Press Ctrl-C to stop.")
 
-    serve(config, host=kw["host"], port=kw["port"], on_ready=ready)
+    serve(config, host=host, port=port, on_ready=ready)
     click.echo("Sandbox stopped.")
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _run_enrich(options: EnrichOptions, kw: dict[str, Any]) -> Report:
+def _run_enrich(options: EnrichOptions, *, quiet: bool, sandbox: bool) -> Report:
     from csv_enrich.cli.progress import ProgressPrinter
     from csv_enrich.runner import enrich_file
 
-    with ProgressPrinter(quiet=kw["quiet"]) as printer:
+    with ProgressPrinter(quiet=quiet) as printer:
         try:
-            return enrich_file(options, confirm=_confirmation(options, kw),
+            return enrich_file(options, confirm=_confirmation(options, sandbox=sandbox),
                                progress=printer.update)
         except Interrupted as exc:
             exc.message += f" Resume with: {_resume_command()}"
             raise
 
 
-def _confirmation(options: EnrichOptions, kw: dict[str, Any]) -> Callable[[Plan, int], bool] | None:
+def _confirmation(options: EnrichOptions, *, sandbox: bool) -> Callable[[Plan, int], bool] | None:
     """How the run is allowed to spend: --yes and the sandbox need no question; on a terminal
     the person is asked; elsewhere a --max-credits cap is the consent, and without one the run
     refuses (exit 3)."""
-    if kw["yes"] or kw["sandbox"]:
+    if options.yes or sandbox:
         return None
     if sys.stdin.isatty() and sys.stderr.isatty():
         return _confirm
@@ -239,12 +282,12 @@ def _resume_command() -> str:
     return "csv-enrich " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def _finish(report: Report, kw: dict[str, Any]) -> NoReturn:
+def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
     from csv_enrich.report import report_dict, summary_lines
 
-    if kw["as_json"]:
+    if as_json:
         click.echo(_json(report_dict(report)))
-    elif not kw["quiet"]:
+    elif not quiet:
         for line in summary_lines(report):
             click.echo(line, err=True)
     failed = report_dict(report)["rows"]["failed"]

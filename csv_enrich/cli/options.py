@@ -1,6 +1,7 @@
-"""The CLI's shared options and the translation of parsed values into EnrichOptions.
+"""The CLI's shared options and the translation of parsed values into the library's types.
 
-No printing here (cli.py prints); these functions only parse, validate and build.
+Option defaults come from `Connection` and `EnrichOptions` (stated there once). No printing here
+(commands.py prints); these functions only parse, validate and build.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from typing import Any
 import click
 
 from csv_enrich.errors import AuthError, UsageError
-from csv_enrich.models import ENRICHMENT_TYPES, FIELDS, EnrichOptions
+from csv_enrich.models import ENRICHMENT_TYPES, FIELDS, Connection, EnrichOptions
 
-DEFAULT_BASE_URL = "https://api.cleanlist.ai/api/v2"
 SANDBOX_CREDITS = 10_000
 KEY_HELP = (
     "No API key. Set CLEANLIST_API_KEY (export CLEANLIST_API_KEY=clapi_...), "
@@ -31,13 +31,14 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Run against a local Cleanlist sandbox (no key, no real credits)."),
         click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
                      help="Read the API key from this file (else env CLEANLIST_API_KEY)."),
-        click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=DEFAULT_BASE_URL,
+        click.option("--base-url", envvar="CLEANLIST_BASE_URL", default=Connection.base_url,
                      show_default=True, help="API base URL (env CLEANLIST_BASE_URL)."),
         click.option("--state-dir", envvar="CSV_ENRICH_STATE_DIR",
                      type=click.Path(file_okay=False, path_type=Path),
                      help="Where the run journal and result cache live "
                           "(env CSV_ENRICH_STATE_DIR; default: your user state directory)."),
-        click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000), default=30,
+        click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000),
+                     default=Connection.rate_limit_per_min,
                      show_default=True, help="Requests per minute your API plan allows."),
         click.option("--debug", is_flag=True, help="Show tracebacks on errors."),
     ]
@@ -50,12 +51,14 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that decide how the input is read, mapped and priced."""
     options = [
         click.argument("input", type=click.Path(path_type=Path)),
-        click.option("--kind", type=click.Choice(["auto", "person", "company"]), default="auto",
+        click.option("--kind", type=click.Choice(["auto", "person", "company"]),
+                     default=EnrichOptions.kind,
                      show_default=True, help="What the rows are."),
         click.option("--type", "enrichment_type", type=click.Choice(ENRICHMENT_TYPES),
-                     default="partial", show_default=True,
+                     default=EnrichOptions.enrichment_type, show_default=True,
                      help="partial = email (1 credit), phone_only = phone (10), full = both (11)."),
-        click.option("--mode", type=click.Choice(["auto", "rows", "bulk"]), default="auto",
+        click.option("--mode", type=click.Choice(["auto", "rows", "bulk"]),
+                     default=EnrichOptions.mode,
                      show_default=True, help="One request per person, or the bulk list path."),
         click.option("--map", "maps", multiple=True, metavar="'HEADER=field'",
                      help=f"Map a column by hand (repeatable). Fields: {', '.join(FIELDS)}, "
@@ -63,7 +66,8 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
         click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
         click.option("--no-cache", is_flag=True, help="Pay again even for recently enriched."),
-        click.option("--max-age", type=click.FloatRange(min=0), default=30.0, show_default=True,
+        click.option("--max-age", type=click.FloatRange(min=0), default=EnrichOptions.max_age_days,
+                     show_default=True,
                      help="Reuse results enriched within this many days."),
     ]
     for option in reversed(options):
@@ -71,38 +75,13 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def build_options(kw: dict[str, Any], **conn: Any) -> EnrichOptions:
-    """Build EnrichOptions from parsed CLI values (and the connection, when there is one)."""
-    return EnrichOptions(
-        input=kw["input"],
-        output=_output(kw),
-        report=kw.get("report"),
-        kind=kw.get("kind", "auto"),
-        enrichment_type=kw.get("enrichment_type", "partial"),
-        mode=kw.get("mode", "auto"),
-        mapping_overrides=parse_maps(kw.get("maps", ())),
-        sheet=kw.get("sheet"),
-        limit=kw.get("limit"),
-        max_credits=kw.get("max_credits"),
-        yes=kw.get("yes", False),
-        concurrency=kw.get("concurrency", 8),
-        use_cache=not kw.get("no_cache", False),
-        max_age_days=kw.get("max_age", 30.0),
-        rate_limit_per_min=kw.get("rate_limit", 30),
-        state_dir=conn.get("state_dir", kw.get("state_dir")),
-        base_url=conn.get("base_url", DEFAULT_BASE_URL),
-        api_key=conn.get("api_key", ""),
-        bom=kw.get("bom", False),
-    )
-
-
-def _output(kw: dict[str, Any]) -> Path | None:
-    """-o, else (for commands that write) NAME.enriched.EXT beside the input, never over a file."""
-    if kw.get("output") is not None or "output" not in kw:
-        return kw.get("output")
+def output_path(output: Path | None, input_path: Path) -> Path:
+    """-o, else NAME.enriched.EXT beside the input, never over a file."""
+    if output is not None:
+        return output
     from csv_enrich.output.write import default_output
 
-    return default_output(Path(kw["input"]))
+    return default_output(input_path)
 
 
 def parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
@@ -121,28 +100,32 @@ def parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def connection(kw: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The base URL, key and state dir to use: a sandbox started here, or the real API."""
-    if kw["sandbox"]:
+def connection(
+    *, sandbox: bool, api_key_file: Path | None, base_url: str, state_dir: Path | None,
+    rate_limit: int,
+) -> Iterator[Connection]:
+    """The connection to use: a sandbox started here, or the real API with the user's key."""
+    if sandbox:
         from csv_enrich.sandbox import SandboxConfig, SandboxServer
 
         with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
-            state = kw["state_dir"] or state_dir_default()
-            yield {"base_url": server.base_url, "api_key": server.api_key,
-                   "state_dir": state / "sandbox"}
+            state = state_dir or state_dir_default()
+            yield Connection(base_url=server.base_url, api_key=server.api_key,
+                             state_dir=state / "sandbox", rate_limit_per_min=rate_limit)
         return
-    yield {"base_url": kw["base_url"], "api_key": api_key(kw["api_key_file"]),
-           "state_dir": kw["state_dir"]}
+    yield Connection(base_url=base_url, api_key=api_key(api_key_file), state_dir=state_dir,
+                     rate_limit_per_min=rate_limit)
 
 
-def offline_connection(kw: dict[str, Any]) -> dict[str, Any]:
+def offline_connection(
+    *, api_key_file: Path | None, base_url: str, state_dir: Path | None,
+) -> Connection:
     """The API and key an estimate's cache hits belong to; nothing is sent, no key is needed."""
     try:
-        key = api_key(kw.get("api_key_file"))
+        key = api_key(api_key_file)
     except AuthError:
         key = ""
-    return {"base_url": kw.get("base_url") or DEFAULT_BASE_URL, "api_key": key,
-            "state_dir": kw.get("state_dir")}
+    return Connection(base_url=base_url or Connection.base_url, api_key=key, state_dir=state_dir)
 
 
 def check_output(options: EnrichOptions) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich.api.client import CleanlistClient, WorkflowStatus
-from csv_enrich.journal import Journal, ResultCache, scope_of
+from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
@@ -91,7 +91,7 @@ class RunContext:
     @property
     def scope(self) -> str:
         """The API endpoint and account (hashed) the run's results and submissions belong to."""
-        return scope_of(self.options.base_url, self.options.api_key)
+        return self.options.connection.scope
 
     def aliases(self, key: str) -> tuple[str, ...]:
         """Every key the plan's identity `key` answers to (just `key` if it is not the plan's)."""

@@ -142,7 +142,8 @@ def _first_balance(journal: Journal, run_id: str, balance: int) -> int:
 
 
 def _fallback_warning(ctx: RunContext, rows: int) -> None:
-    per_min = max(1, ctx.options.rate_limit_per_min // 2)  # a submission and a poll per row
+    # a submission and a poll per row
+    per_min = max(1, ctx.options.connection.rate_limit_per_min // 2)
     minutes = -(-rows // per_min)
     message = FALLBACK.format(n=rows, per_min=per_min,
                               minutes="1 minute" if minutes == 1 else f"{minutes:,} minutes")
