@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["person", "company"]
 EnrichmentType = Literal["partial", "phone_only", "full"]
-Mode = Literal["rows", "bulk", "sync"]
+Mode = Literal["rows", "bulk", "legacy", "sync"]
 RowStatus = Literal["enriched", "not_found", "invalid", "failed", "skipped"]
 
 KINDS: tuple[Kind, ...] = ("person", "company")
@@ -176,7 +176,7 @@ class WorkflowRecord:
     refund_message: str | None = None
 
 
-ModeChoice = Literal["auto", "rows", "bulk"]
+ModeChoice = Literal["auto", "rows", "bulk", "legacy"]
 KindChoice = Literal["auto", "person", "company"]
 
 
@@ -194,7 +194,7 @@ class Plan:
 
     kind: Kind
     enrichment_type: EnrichmentType
-    mode: Literal["auto", "rows", "bulk", "sync"]
+    mode: Literal["auto", "rows", "bulk", "legacy", "sync"]
     row_keys: tuple[str | Invalid, ...]
     identities: tuple[Identity, ...]
     cached: Mapping[str, Outcome]

@@ -82,8 +82,9 @@ async def test_person_id_only_rows_go_through_rows_mode(
 
 
 @pytest.mark.anyio
-async def test_csv_import_503_falls_back_to_rows(tmp_path: Path) -> None:
-    """With CSV import switched off, auto mode falls back to rows and says how long it takes."""
+async def test_csv_import_503_falls_back_to_legacy_bulk(tmp_path: Path) -> None:
+    """With CSV import switched off, auto mode takes the legacy bulk endpoint for people with a
+    LinkedIn URL or names + company, rows for the email-only ones, and says so and how long."""
     idents = [person(n) for n in range(8)]
     with SandboxServer(fast_config(csv_import=False)) as server:
         async with rig(server.base_url, server.api_key, tmp_path) as r:
@@ -91,9 +92,10 @@ async def test_csv_import_503_falls_back_to_rows(tmp_path: Path) -> None:
                                     journal=r.journal, cache=r.cache,
                                     options=options(tmp_path), tuning=FAST)
         ledger = server.ledger()
-    assert result.mode == "rows"
-    assert "falls back to rows mode: 8 rows" in result.warnings[0]
-    assert "about 1 minute." in result.warnings[0]
+    assert result.mode == "legacy"
+    assert "legacy bulk endpoint (250 people a call) for 5 people" in result.warnings[0]
+    assert "3 with only an email or a person id go one request each, about 1 minute at " \
+        "30/min" in result.warnings[0]
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert settled_total(dict(result.outcomes)) == ledger["charged_total"]
 

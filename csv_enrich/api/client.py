@@ -20,13 +20,21 @@ import base64
 import math
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
 from csv_enrich import errors
+from csv_enrich.api.legacy_wire import (
+    LEGACY_LIST_NAMES,
+    LegacyStatus,
+    LegacySubmitted,
+    legacy_base,
+    parse_legacy_status,
+    parse_legacy_submitted,
+)
 from csv_enrich.api.pacer import Pacer
 from csv_enrich.api.wire import (
     CompanyAnswer,
@@ -53,6 +61,8 @@ __all__ = [
     "CsvImport",
     "Lead",
     "LeadsPage",
+    "LegacyStatus",
+    "LegacySubmitted",
     "Quote",
     "Submitted",
     "WorkflowStatus",
@@ -149,6 +159,7 @@ class CleanlistClient:
         self._http = http
         self._key = api_key
         self._base = base_url.rstrip("/")
+        self._legacy = legacy_base(self._base)
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -259,6 +270,38 @@ class CleanlistClient:
         """The state of an async workflow (free)."""
         return parse_status(await self._call("GET", f"/enrichment/status/{workflow_id}"))
 
+    # -- the legacy 5-endpoint API (v1 only; CONTRACT.md §9, assumptions 22-27) ---------------
+
+    async def legacy_bulk(self, contacts: Sequence[Mapping[str, str]],
+                          enrichment_type: EnrichmentType) -> LegacySubmitted:
+        """POST /enrich/bulk: 1-250 contacts (legacy field names), nothing reserved, one task id
+        per contact. Paid and not idempotent: a lost answer is raised for the caller to resolve
+        before anything is resent (assumption 26)."""
+        payload = {"enrichment_type": enrichment_type, "contacts": [dict(c) for c in contacts]}
+        body = await self._call("POST", self._legacy + "/enrich/bulk", json=payload,
+                                safety="paid")
+        return parse_legacy_submitted(body)
+
+    async def legacy_status(self, workflow_id: str) -> LegacyStatus:
+        """GET /enrich/status?workflow_id=: the run and every contact's result (free)."""
+        body = await self._call("GET", self._legacy + "/enrich/status",
+                                params={"workflow_id": workflow_id})
+        return parse_legacy_status(body)
+
+    async def legacy_list(self) -> str | None:
+        """The id of the protected list legacy submissions land in, or None if there is none
+        yet (it is made by the first submission)."""
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 100} | ({"cursor": cursor} if cursor else {})
+            body = await self._call("GET", "/lead-lists", params=params)
+            for lst in body.get("lists") or ():
+                if str(lst.get("name", "")).casefold() in LEGACY_LIST_NAMES:
+                    return str(lst["list_id"])
+            cursor = body.get("cursor")
+            if not cursor or not body.get("lists"):
+                return None
+
     # -- transport -------------------------------------------------------------------------
 
     async def _call(self, method: str, path: str, *, safety: Safety = "safe",
@@ -302,7 +345,8 @@ class CleanlistClient:
         self.stats.requests += 1
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         try:
-            resp = await self._http.request(method, self._base + path, headers=headers, **kwargs)
+            url = path if "://" in path else self._base + path
+            resp = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         if resp.is_success:

@@ -57,9 +57,10 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--type", "enrichment_type", type=click.Choice(ENRICHMENT_TYPES),
                      default=EnrichOptions.enrichment_type, show_default=True,
                      help="partial = email (1 credit), phone_only = phone (10), full = both (11)."),
-        click.option("--mode", type=click.Choice(["auto", "rows", "bulk"]),
-                     default=EnrichOptions.mode,
-                     show_default=True, help="One request per person, or the bulk list path."),
+        click.option("--mode", type=click.Choice(["auto", "rows", "bulk", "legacy"]),
+                     default=EnrichOptions.mode, show_default=True,
+                     help="rows = one request per person; bulk = CSV import + one bulk run; "
+                          "legacy = the legacy bulk endpoint, 250 people a call."),
         click.option("--map", "maps", multiple=True, metavar="'HEADER=field'",
                      help=f"Map a column by hand (repeatable). Fields: {', '.join(FIELDS)}, "
                           "ignore."),

@@ -18,6 +18,7 @@ from csv_enrich.api.client import CleanlistClient
 from csv_enrich.engine.bulk import BulkRunner, CsvImportDisabled, importable
 from csv_enrich.engine.company import CompanyRunner
 from csv_enrich.engine.context import RunContext, Tuning, heartbeat
+from csv_enrich.engine.legacy import LegacyRunner, balance_check, takes
 from csv_enrich.engine.prior import collect_earlier, register
 from csv_enrich.engine.rows import RowsRunner
 from csv_enrich.journal import Journal, ResultCache
@@ -41,8 +42,10 @@ UNFINISHED = "not finished in this run; run the same command again to resume"
 RESUME_MODE = ("--mode {asked} was not used: this run started in {started} mode and goes on in it, "
                "so nobody it already sent is paid for again.")
 FALLBACK = ("CSV import is switched off for this account (the API answered 503), so csv-enrich "
-            "falls back to rows mode: {n:,} rows at about {per_min} rows a minute will take "
-            "about {minutes}.")
+            "uses the legacy bulk endpoint (250 people a call) for {legacy:,} people with a "
+            "LinkedIn URL or names + company{rest}.")
+FALLBACK_REST = ("; {n:,} with only an email or a person id go one request each, about "
+                 "{minutes} at {rate}/min")
 COMPANY_MODE = ("--mode {mode} applies to people; a company file is looked up one company per "
                 "call (sync)")
 
@@ -59,7 +62,7 @@ def choose_mode(plan: Plan, tuning: Tuning | None = None) -> Mode:
     """sync for companies; for people the mode asked, or in auto bulk beyond a handful of rows."""
     if plan.kind == "company":
         return "sync"
-    if plan.mode in ("rows", "bulk"):
+    if plan.mode in ("rows", "bulk", "legacy"):
         return plan.mode
     threshold = (tuning or Tuning()).auto_bulk_min
     return "bulk" if len(importable(plan.identities)) >= threshold else "rows"
@@ -87,9 +90,12 @@ async def run_plan(
             balance_before = await client.balance()
         ctx.balance_left = balance_before
         balance_before = _first_balance(journal, plan.run_id, balance_before)
-        mode = await _run(ctx, choose_mode(plan, ctx.tuning))
+        legacy: list[LegacyRunner] = []
+        mode = await _run(ctx, choose_mode(plan, ctx.tuning), legacy)
         spent = ctx.settled_here or ctx.reserved_total
         balance_after = await client.balance() if spent else ctx.balance_left
+        for runner in legacy:
+            balance_check(ctx, runner, balance_after)
     except asyncio.CancelledError:
         raise errors.Interrupted(INTERRUPTED) from None
     finally:
@@ -97,7 +103,7 @@ async def run_plan(
     return _result(ctx, mode, balance_before, balance_after, resumed=resumed)
 
 
-async def _run(ctx: RunContext, mode: Mode) -> Mode:
+async def _run(ctx: RunContext, mode: Mode, legacy: list[LegacyRunner]) -> Mode:
     workers = max(1, ctx.options.concurrency)
     register(ctx)
     await collect_earlier(ctx)
@@ -112,13 +118,34 @@ async def _run(ctx: RunContext, mode: Mode) -> Mode:
     if mode == "rows":
         await RowsRunner(ctx, idents, workers=workers).run()
         return mode
+    if mode == "legacy":
+        await _legacy(ctx, idents, workers, legacy)
+        return mode
     try:
         await BulkRunner(ctx, idents, workers=workers).run()
     except CsvImportDisabled:
-        _fallback_warning(ctx, len(idents) - len(ctx.outcomes))
-        await RowsRunner(ctx, idents, workers=workers).run()
-        return "rows"
+        idents = _not_sent(ctx, idents)
+        _fallback_warning(ctx, idents)
+        ctx.journal.set(ctx.run_id, "mode", "legacy")
+        await _legacy(ctx, idents, workers, legacy)
+        return "legacy"
     return mode
+
+
+async def _legacy(ctx: RunContext, idents: list[Identity], workers: int,
+                  legacy: list[LegacyRunner]) -> None:
+    runner = LegacyRunner(ctx, idents, workers=workers)
+    legacy.append(runner)
+    await runner.run()
+
+
+def _not_sent(ctx: RunContext, idents: list[Identity]) -> list[Identity]:
+    """After the bulk path gave up (CSV import off), the identities it had not sent: those it
+    skipped for the cap are weighed again by the strategy that takes over."""
+    for ident in idents:
+        if (o := ctx.outcomes.get(ident.key)) is not None and o.status == "skipped":
+            del ctx.outcomes[ident.key]
+    return [i for i in idents if i.key not in ctx.outcomes]
 
 
 def _resume_mode(ctx: RunContext, asked: Mode) -> Mode:
@@ -126,7 +153,7 @@ def _resume_mode(ctx: RunContext, asked: Mode) -> Mode:
     run, or rows in flight) is only found again by the strategy that sent it, so switching
     --mode on a rerun would pay for those people twice."""
     started = ctx.journal.get(ctx.run_id, "mode")
-    if started not in ("rows", "bulk") or started == asked or asked == "sync":
+    if started not in ("rows", "bulk", "legacy") or started == asked or asked == "sync":
         return asked
     ctx.warnings.append(RESUME_MODE.format(asked=asked, started=started))
     return cast(Mode, started)
@@ -141,12 +168,13 @@ def _first_balance(journal: Journal, run_id: str, balance: int) -> int:
     return int(first)
 
 
-def _fallback_warning(ctx: RunContext, rows: int) -> None:
-    # a submission and a poll per row
-    per_min = max(1, ctx.options.connection.rate_limit_per_min // 2)
-    minutes = -(-rows // per_min)
-    message = FALLBACK.format(n=rows, per_min=per_min,
-                              minutes="1 minute" if minutes == 1 else f"{minutes:,} minutes")
+def _fallback_warning(ctx: RunContext, idents: list[Identity]) -> None:
+    rest = len(idents) - len(takes(idents))
+    rate = ctx.options.connection.rate_limit_per_min
+    minutes = -(-rest * 2 // max(1, rate))  # a submission and a poll per row
+    tail = FALLBACK_REST.format(n=rest, rate=rate, minutes="1 minute" if minutes <= 1
+                                else f"{minutes:,} minutes") if rest else ""
+    message = FALLBACK.format(legacy=len(idents) - rest, rest=tail)
     ctx.warnings.append(message)
     ctx.say(message)
 
