@@ -82,15 +82,19 @@ def test_hidden_column_widths_and_group_header_merges_carried(tmp_path: Path) ->
     assert [c.value for c in sheet[4]][:4] == ["name-1", "ann@x.io", "company-1", "secret-1"]
 
 
-def test_columns_moved_by_the_writer_do_not_take_the_inputs_looks(tmp_path: Path) -> None:
-    """When the input's table starts at column B (the output writes it from A), no column is
-    hidden by mistake: widths and hidden state follow only columns that stay in place."""
+def test_columns_stay_in_place_with_their_looks(tmp_path: Path) -> None:
+    """When the input's table starts at column B, the output keeps it there (issue 11: the
+    input workbook with columns added): B keeps its width, E stays hidden, and the new columns
+    start at F, none hidden."""
     group_header_workbook(tmp_path / "in.xlsx", first_column=2)
     table = read_table(tmp_path / "in.xlsx")
     write_output(table, "person", outcomes(1), tmp_path / "out.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Leads"]
-    assert not any(sheet.column_dimensions[c].hidden for c in "ABCDE")
-    assert [c.value for c in sheet[3]][:2] == ["Name", "Email"]
+    assert [c.value for c in sheet[3]][:6] == [None, "Name", "Email", "Company", "Secret",
+                                               "enriched_email"]
+    assert round(sheet.column_dimensions["B"].width) == 33
+    assert sheet.column_dimensions["E"].hidden
+    assert not any(sheet.column_dimensions[c].hidden for c in "FGHIJ")
 
 
 def test_input_workbook_gone_before_writing_still_writes_the_results(tmp_path: Path) -> None:

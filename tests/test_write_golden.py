@@ -1,5 +1,6 @@
 """Golden cases: samples/golden/<case>/ inputs, read for real, joined with the outcomes in
-case.json and written; every output must equal expected/ cell by cell (values and types)."""
+case.json and written; every output must equal expected/ cell by cell (value, type and number
+format)."""
 
 from __future__ import annotations
 
@@ -64,14 +65,15 @@ def run_case(folder: Path, out: Path) -> list[Path]:
 
 
 def expected_xlsx(path: Path) -> dict[str, Any]:
-    """Every sheet of a workbook as JSON: cell types and values, links, pane, filter, state."""
+    """Every sheet of a workbook as JSON: each cell's type, value and number format, links,
+    pane, filter, state."""
     book = openpyxl.load_workbook(path)
     return {"sheets": [_sheet(ws) for ws in book.worksheets], "active": book.active.title}
 
 
 def _sheet(ws: Any) -> dict[str, Any]:
     cells = {
-        c.coordinate: [c.data_type, _json(c.value)]
+        c.coordinate: [c.data_type, _json(c.value), c.number_format]
         for row in ws.iter_rows()
         for c in row
         if c.value is not None

@@ -20,6 +20,7 @@ from csv_enrich.models import (
     RunResult,
 )
 from csv_enrich.output import xlsx as write_xlsx
+from csv_enrich.output import xlsx_links
 from csv_enrich.output import xlsx_summary as write_xlsx_summary
 from csv_enrich.output.write import write_output
 from csv_enrich.read import Table
@@ -141,7 +142,7 @@ def test_status_coloured_by_value(tmp_path: Path) -> None:
 
 def test_link_limit_falls_back_to_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past Excel's links-per-sheet limit the rest are plain text, and a note says so."""
-    monkeypatch.setattr(write_xlsx, "LINK_LIMIT", 1)
+    monkeypatch.setattr(xlsx_links, "LINK_LIMIT", 1)
     out = tmp_path / "out.xlsx"
     notes = write_output(make_table(tmp_path / "leads.csv"), "person", ROWS, out)
     assert notes == [
@@ -196,13 +197,14 @@ def make_workbook(path: Path) -> None:
 
 
 def test_other_sheets_carried_over(tmp_path: Path) -> None:
-    """Values, types, formulas, number formats, order and visibility of other sheets are kept."""
+    """Values, types, formulas, number formats, order and visibility of other sheets are kept,
+    and the sheet the input opened on (issue 11: the input workbook, not a rebuilt copy)."""
     source = tmp_path / "in.xlsx"
     make_workbook(source)
     table = make_table(source, fmt="xlsx", sheet="Leads", sheets=("Notes", "Leads", "Lookup"))
     book = written(tmp_path, table)
     assert book.sheetnames == ["Notes", "Leads", "Lookup"]
-    assert book.active.title == "Leads"
+    assert book.active.title == "Notes"
     notes = book["Notes"]
     assert [c.value for c in notes[2]] == ["Q3 push", 1500.5, datetime(2026, 7, 1), "=B2*2", True]
     assert [c.data_type for c in notes[2]] == ["s", "n", "d", "f", "b"]
@@ -324,7 +326,8 @@ def make_styled_workbook(path: Path) -> None:
 
 
 def test_other_sheets_keep_their_look(tmp_path: Path) -> None:
-    """Fonts, fills, borders, alignment, widths, heights, one-row merges and names are kept."""
+    """Fonts, fills, borders, alignment, widths, heights, merges (over several rows too),
+    names and charts are kept: nothing is lost, so no note."""
     source = tmp_path / "in.xlsx"
     make_styled_workbook(source)
     table = make_table(source, fmt="xlsx", sheet="Leads", sheets=("Leads", "Notes"))
@@ -341,15 +344,13 @@ def test_other_sheets_keep_their_look(tmp_path: Path) -> None:
     assert title.fill.fgColor.rgb == "FFFFFF00"
     assert (title.alignment.horizontal, title.alignment.wrap_text) == ("center", True)
     assert notes["B3"].border.bottom.style == "thin"
-    assert [str(r) for r in notes.merged_cells.ranges] == ["A1:C1"]
+    assert [str(r) for r in notes.merged_cells.ranges] == ["A1:C1", "A5:A6"]
     assert abs(notes.column_dimensions["B"].width - 30) < 1
     assert notes.column_dimensions["D"].hidden
-    assert abs(notes.row_dimensions[1].height - 40) < 0.5  # xlsxwriter rounds to pixels
+    assert notes.row_dimensions[1].height == 40
+    assert len(notes._charts) == 1
     assert book.defined_names["Answer"].attr_text == "Notes!$B$3"
-    assert notes_out == [
-        "Sheet 'Notes': 1 merged ranges over several rows are unmerged.",
-        "Charts, images and comments of the input workbook are not carried over.",
-    ]
+    assert notes_out == []
 
 
 def test_summary_lists_pending_reviews_first_and_caps_the_list(
@@ -372,16 +373,20 @@ def test_summary_lists_pending_reviews_first_and_caps_the_list(
 
 
 def test_xlsm_macros_are_not_carried_and_say_so(tmp_path: Path) -> None:
-    """An .xlsm input's macros cannot live in an .xlsx output; the note says so."""
+    """An .xlsm input's macros cannot live in an .xlsx output; the note says so and how to
+    keep them."""
     openpyxl.Workbook().save(tmp_path / "in.xlsm")
     table = make_table(tmp_path / "in.xlsm", fmt="xlsm")
     notes = write_output(table, "person", ROWS, tmp_path / "out.xlsx")
-    assert notes == ["The input's macros are not carried over: the output is an .xlsx workbook."]
+    assert notes == [
+        "The input's macros are not carried over: the output is an .xlsx workbook "
+        "(-o in.enriched.xlsm keeps them)."
+    ]
 
 
 def test_title_rows_above_the_header_are_kept(tmp_path: Path) -> None:
-    """An XLSX whose header is on row 3 keeps its title rows; the header row is the frozen,
-    filtered one and the data follows it."""
+    """An XLSX whose header is on row 3 keeps its title rows, the data follows it, and the
+    view is the input's (no pane frozen, no filter added: issue 11)."""
     from openpyxl.styles import Font
 
     from csv_enrich.read import read_table
@@ -404,8 +409,8 @@ def test_title_rows_above_the_header_are_kept(tmp_path: Path) -> None:
     assert (out["A1"].value, out["A1"].font.b, out["A1"].font.sz) == ("Q3 leads export", True, 16)
     assert [c.value for c in out[3]][:3] == ["Email", "Phone", "enriched_email"]
     assert [c.value for c in out[4]][:2] == ["jane@acme.io", "+14155550123"]
-    assert out.freeze_panes == "A4"
-    assert out.auto_filter.ref.startswith("A3:")
+    assert out.freeze_panes is None
+    assert out.auto_filter.ref is None
 
 
 def test_blank_rows_between_data_rows_stay(tmp_path: Path) -> None:
@@ -427,7 +432,8 @@ def test_blank_rows_between_data_rows_stay(tmp_path: Path) -> None:
     write_output(table, "person", rows, tmp_path / "out.xlsx")
     out = openpyxl.load_workbook(tmp_path / "out.xlsx").active
     assert [out.cell(r, 1).value for r in (2, 3, 4)] == ["jane@acme.io", None, "bob@b.io"]
-    assert out.auto_filter.ref.endswith("4")
+    status = [c.value for c in out[1]].index("enrichment_status") + 1
+    assert [out.cell(r, status).value for r in (2, 3, 4)] == ["not_found", None, "not_found"]
 
 
 def test_overlong_cells_are_cut_with_a_note(tmp_path: Path) -> None:
@@ -472,7 +478,7 @@ def test_any_text_round_trips_as_text(
 
 def test_summary_has_the_writers_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the writer had to change (here: links past Excel's limit) is noted on the Summary."""
-    monkeypatch.setattr(write_xlsx, "LINK_LIMIT", 1)
+    monkeypatch.setattr(xlsx_links, "LINK_LIMIT", 1)
     table = make_table(tmp_path / "leads.csv")
     book = written(tmp_path, table, report=a_report(tmp_path, table))
     labels = [c.value for c in book["Summary"]["A"] if c.value]

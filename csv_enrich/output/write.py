@@ -158,7 +158,7 @@ def default_output(input_path: Path) -> Path:
 
 def check_fits(table: Table, output: Path, kind: Kind) -> None:
     """Raise OutputError if an .xlsx output cannot hold the table (Excel's sheet limits)."""
-    if output.suffix.lower() != ".xlsx":
+    if output.suffix.lower() not in (".xlsx", ".xlsm"):
         return
     columns = len(table.headers) + len(columns_for(kind))
     if table.frame.height + 1 > EXCEL_ROWS or columns > EXCEL_COLUMNS:
@@ -286,7 +286,7 @@ def write_output(
     suffix = path.suffix.lower()
     try:
         with atomic_path(path) as tmp:
-            if suffix == ".xlsx":
+            if suffix in (".xlsx", ".xlsm"):
                 from csv_enrich.output.xlsx import write_xlsx
 
                 notes += write_xlsx(table, kind, names, values, tmp, report=report)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.output.headers import output_headers
+from csv_enrich.output.xlsx_links import STATUS_COLOURS, LinkBudget, link_target
 from csv_enrich.output.xlsx_sheets import (
     Layout,
     Source,
@@ -29,27 +30,16 @@ from csv_enrich.output.xlsx_sheets import (
     is_our_summary,
     read_layout,
 )
-from csv_enrich.output.xlsx_summary import write_summary
+from csv_enrich.output.xlsx_summary import summary_name, write_summary
 from csv_enrich.report import Report, with_notes
 
 if TYPE_CHECKING:
     from csv_enrich.read.table import Table
 
-LINK_LIMIT = 65_530  # Excel's hyperlinks per worksheet
-URL_LIMIT = 2_079  # Excel's characters per hyperlink
 CELL_LIMIT = 32_767  # Excel's characters per cell
 TRUNCATED = -2  # what xlsxwriter's write_string returns when it had to cut a string
 WIDTH_SAMPLE = 500
 CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
-STATUS_COLOURS = {
-    "enriched": ("#C6EFCE", "#006100"),
-    "not_found": ("#FFEB9C", "#9C5700"),
-    "invalid": ("#FCE4D6", "#833C0B"),
-    "failed": ("#FFC7CE", "#9C0006"),
-    "skipped": ("#EDEDED", "#595959"),
-}
-_EMAIL = re.compile(r"[^@\s\"<>,;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_LINKEDIN = re.compile(r"https://([a-z]{2,3}\.|www\.)?linkedin\.com/[^\s\"<>]+", re.IGNORECASE)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 CellWriter = Callable[[Any, int, int, Any], None]
 
@@ -79,6 +69,38 @@ def write_xlsx(
     report: Report | None = None,
 ) -> list[str]:
     """Write the workbook to `path`; return notes about anything it had to change."""
+    from csv_enrich.errors import InputError
+    from csv_enrich.output.xlsx_patch import PATCH_ERRORS, can_patch, write_patched
+
+    rebuilt: list[str] = []
+    if can_patch(table, path):
+        try:
+            return write_patched(table, kind, names, values, path, report)
+        except (*PATCH_ERRORS, InputError) as exc:
+            rebuilt = [
+                f"The input workbook {table.path.name!r} could not be copied as it is "
+                f"({_reason(exc)}), so the output is a rebuilt copy: its values, other sheets, "
+                "title rows and column widths are carried over; charts, images and comments "
+                "are not."
+            ]
+    return rebuilt + _rebuilt(table, kind, names, values, path, report=report)
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _rebuilt(
+    table: Table,
+    kind: Kind,
+    names: Sequence[str],
+    values: Sequence[Sequence[str | int | None]],
+    path: Path,
+    *,
+    report: Report | None = None,
+) -> list[str]:
+    """The workbook written anew by xlsxwriter (CSV, .xls and .ods inputs, and the fallback)."""
     import xlsxwriter
 
     options = {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
@@ -90,7 +112,7 @@ def write_xlsx(
     try:
         out += _write_sheets(book, table, kind, names, values, styles, source, order)
         if report is not None:
-            sheet = book.add_worksheet(_summary_name(order))
+            sheet = book.add_worksheet(summary_name(order))
             summary = with_notes(report, out)
             write_summary(sheet, summary, title=styles.title, header=styles.header)
     finally:
@@ -211,19 +233,16 @@ def _sheet_order(table: Table) -> tuple[str, list[str]]:
 
 def _uncarried(table: Table) -> list[str]:
     if table.format == "xlsm":
-        return ["The input's macros are not carried over: the output is an .xlsx workbook."]
+        return [
+            "The input's macros are not carried over: the output is an .xlsx workbook "
+            f"(-o {table.path.stem}.enriched.xlsm keeps them)."
+        ]
     if table.format in CARRIED_FORMATS or len(table.sheets) < 2:
         return []
     return [
         f"The other sheets of a .{table.format} input are not carried over; "
         "save it as .xlsx first to keep them."
     ]
-
-
-def _summary_name(taken: Sequence[str]) -> str:
-    used = {t.casefold() for t in taken}
-    names = ("Summary", "csv-enrich summary", *(f"Summary {n}" for n in range(2, len(used) + 3)))
-    return next(n for n in names if n.casefold() not in used)
 
 
 # -- the enriched sheet ----------------------------------------------------------------------
@@ -249,7 +268,7 @@ def _write_data(
     sheet.freeze_panes(top + 1, 0)
     places = _places(table, top)
     sheet.autofilter(top, 0, places[-1] if places else top, len(headers) - 1)
-    links = _LinkBudget()
+    links = LinkBudget()
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
     start, cut = len(table.headers), 0
     for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
@@ -298,47 +317,22 @@ def _set_widths(
         sheet.set_column(j, j, fit if width is None else width, None, {"hidden": hidden})
 
 
-class _LinkBudget:
-    """Counts links so a sheet stays within Excel's limit, then writes plain text."""
-
-    def __init__(self) -> None:
-        self.used = 0
-        self.refused = 0
-
-    def take(self) -> bool:
-        if self.used < LINK_LIMIT:
-            self.used += 1
-            return True
-        self.refused += 1
-        return False
-
-    def notes(self) -> list[str]:
-        if not self.refused:
-            return []
-        return [
-            f"Excel allows {LINK_LIMIT:,} links per sheet: {self.refused:,} more emails and "
-            "LinkedIn URLs are written as plain text."
-        ]
-
-
-def _writer(role: str, styles: _Styles, links: _LinkBudget) -> CellWriter:
+def _writer(role: str, styles: _Styles, links: LinkBudget) -> CellWriter:
     if role == "enrichment_status":
         return lambda s, r, c, v: s.write_string(r, c, v, styles.status.get(v, styles.text))
     if role == "enrichment_credits":
         return lambda s, r, c, v: s.write_number(r, c, v)
-    if role == "enriched_email":
-        return _link_writer(styles, links, lambda v: f"mailto:{v}" if _EMAIL.fullmatch(v) else None)
-    if role == "enriched_linkedin_url":
-        return _link_writer(styles, links, lambda v: v if _LINKEDIN.fullmatch(v) else None)
+    if role in ("enriched_email", "enriched_linkedin_url"):
+        return _link_writer(styles, links, lambda v: link_target(role, v))
     return lambda s, r, c, v: s.write_string(r, c, str(v), styles.text)
 
 
 def _link_writer(
-    styles: _Styles, links: _LinkBudget, target: Callable[[str], str | None]
+    styles: _Styles, links: LinkBudget, target: Callable[[str], str | None]
 ) -> CellWriter:
     def write(sheet: Any, row: int, col: int, value: Any) -> None:
         url = target(value)
-        if url is not None and len(url) <= URL_LIMIT and links.take():
+        if url is not None and links.take():
             sheet.write_url(row, col, url, styles.link, string=value)
         else:
             sheet.write_string(row, col, value, styles.text)
@@ -346,4 +340,4 @@ def _link_writer(
     return write
 
 
-__all__ = ("LINK_LIMIT", "write_xlsx")
+__all__ = ("STATUS_COLOURS", "write_xlsx")

@@ -72,6 +72,12 @@ def _write_workflows(sheet: Any, row: int, report: Report, title: Any, header: A
         )
 
 
+def summary_name(taken: Sequence[str]) -> str:
+    used = {t.casefold() for t in taken}
+    names = ("Summary", "csv-enrich summary", *(f"Summary {n}" for n in range(2, len(used) + 3)))
+    return next(n for n in names if n.casefold() not in used)
+
+
 # -- the content ---------------------------------------------------------------------------
 
 

@@ -5,8 +5,9 @@
 
 Each case folder holds `input.*`, `case.json` (one row key per data row, the outcomes and cache
 hits, the outputs to write) and `expected/`: CSV/TSV byte for byte, XLSX as JSON (every cell's
-type and value, links, frozen pane, filter, sheet order and visibility). Rewriting `expected/`
-is for a deliberate change only: read the diff cell by cell before committing it.
+type, value and number format, links, frozen pane, filter, sheet order and visibility).
+Rewriting `expected/` is for a deliberate change only: read the diff cell by cell before
+committing it.
 """
 
 from __future__ import annotations
