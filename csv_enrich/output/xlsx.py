@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.output.headers import output_headers
 from csv_enrich.output.xlsx_links import STATUS_COLOURS, LinkBudget, link_target
+from csv_enrich.output.xlsx_numbers import as_number, numbers_note, plain_number_columns
 from csv_enrich.output.xlsx_sheets import (
     Layout,
     Source,
@@ -271,14 +272,20 @@ def _write_data(
     links = LinkBudget()
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
     start, cut = len(table.headers), 0
+    numeric = plain_number_columns(table)
+    plain = set(numeric)
     for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
         for j, text in enumerate(cells):
-            if text is not None and sheet.write_string(row, j, text, styles.text) == TRUNCATED:
+            if text is None:
+                continue
+            if j in plain:
+                sheet.write_number(row, j, as_number(text))
+            elif sheet.write_string(row, j, text, styles.text) == TRUNCATED:
                 cut += 1
         for k, column in enumerate(values):
             if (value := column[i]) is not None:
                 writers[k](sheet, row, start + k, value)
-    return links.notes() + _cut_note(cut)
+    return numbers_note(output_headers(table), numeric) + links.notes() + _cut_note(cut)
 
 
 def _cut_note(cut: int) -> list[str]:

@@ -25,7 +25,7 @@ _HOLDS_VALUE = re.compile(rb"^<(?:\w+:)?c\b[^>]*>\s*<(?:\w+:)?(?:v|f|is)\b")
 _END = re.compile(rb"</(?:\w+:)?sheetData>")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _OTHER = re.compile(rb"<!--.*?-->|<\?.*?\?>|[^<]+", re.S)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")  # \r: XML would make it \n
 _ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
 Part = tuple[str, bytes]  # ("head" | "row" | "other" | "tail", bytes)
