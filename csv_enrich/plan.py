@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
 from csv_enrich.errors import CreditsError
-from csv_enrich.mapping.columns import ColumnMap, has_identifiers, map_columns, row_readings
+from csv_enrich.mapping.columns import ColumnMap, field_frame, has_identifiers, map_columns
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
@@ -26,7 +28,7 @@ from csv_enrich.models import (
     price,
 )
 from csv_enrich.read import Table, read_table
-from csv_enrich.rules.validate import validate
+from csv_enrich.rules.columns import validate_frame
 
 RUN_ID_VERSION = "1"
 
@@ -62,12 +64,8 @@ def make_plan(
 ) -> Plan:
     """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
     kind = loaded.columns.kind
-    verdicts: list[Identity | Invalid] = []
-    row_notes: dict[int, str] = {}
-    for i, (values, notes) in enumerate(row_readings(loaded.table, loaded.columns)):
-        verdicts.append(validate(values, kind))
-        if notes:
-            row_notes[i] = "; ".join(notes)
+    frame, row_notes = field_frame(loaded.table, loaded.columns)
+    verdicts = validate_frame(frame, kind)
     valid = [v for v in verdicts if isinstance(v, Identity)]
     unique, key_of = dedupe(valid)
     keys = iter(key_of)
@@ -98,7 +96,28 @@ def aliases(ident: Identity) -> tuple[str, ...]:
 def dedupe(idents: Sequence[Identity]) -> tuple[tuple[Identity, ...], list[str]]:
     """Identities that share any alias are one person (union-find over the aliases): the unique
     representatives in first-seen order (the one with the most identifiers, carrying the whole
-    group's aliases), and for each input identity the key of its representative."""
+    group's aliases), and for each input identity the key of its representative. Identities
+    that share no alias with another (most of them) stand for themselves."""
+    every = [i.aliases if i.aliases[:1] == (i.key,) else aliases(i) for i in idents]
+    counts = Counter(chain.from_iterable(every))
+    multi = {a for a, n in counts.items() if n > 1}
+    reps = _groups([i for i, a in zip(idents, every, strict=True) if not multi.isdisjoint(a)])
+    unique: dict[str, Identity] = {}
+    for ident in idents:
+        rep = reps.get(ident.key) or _alone(ident)
+        unique.setdefault(rep.key, rep)
+    return tuple(unique.values()), [reps[i.key].key if i.key in reps else i.key for i in idents]
+
+
+def _alone(ident: Identity) -> Identity:
+    """An identity that is its own group, with its aliases in the form a group gets."""
+    every = aliases(ident)
+    return ident if ident.aliases == every else replace(ident, aliases=every)
+
+
+def _groups(idents: Sequence[Identity]) -> dict[str, Identity]:
+    """Union-find over the aliases of `idents`: each identity's key -> its group's
+    representative."""
     parent: dict[str, str] = {}
 
     def root(alias: str) -> str:
@@ -115,7 +134,7 @@ def dedupe(idents: Sequence[Identity]) -> tuple[tuple[Identity, ...], list[str]]
     for ident in idents:
         groups.setdefault(root(ident.key), []).append(ident)
     reps = {r: _representative(group) for r, group in groups.items()}
-    return tuple(reps.values()), [reps[root(i.key)].key for i in idents]
+    return {i.key: reps[root(i.key)] for i in idents}
 
 
 def _representative(group: list[Identity]) -> Identity:

@@ -3,11 +3,10 @@ email, linkedin_url, first_name, ... for a person or a company file."""
 
 from csv_enrich.mapping.columns import (
     ColumnMap,
-    derive,
     has_identifiers,
     map_columns,
     parse_overrides,
     row_values,
 )
 
-__all__ = ["ColumnMap", "derive", "has_identifiers", "map_columns", "parse_overrides", "row_values"]
+__all__ = ["ColumnMap", "has_identifiers", "map_columns", "parse_overrides", "row_values"]

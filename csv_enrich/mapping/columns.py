@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
@@ -30,6 +31,9 @@ from csv_enrich.mapping.synonyms import fold_header, match_header
 from csv_enrich.models import COMPANY_FIELDS, PERSON_FIELDS, Kind, KindChoice
 from csv_enrich.read.table import Table
 from csv_enrich.rules.cells import first_valid, pick, several_note
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PERSON_STRONG = ("email", "linkedin_url", "person_id")
 PERSON_NAMES = ("first_name", "last_name", "full_name")
@@ -108,8 +112,9 @@ def _platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
     for field in ("domain", "website"):
         if field not in fields:
             continue
-        cells = table.blanked.get_column(fields[field]).drop_nulls().to_list()
-        sites = sorted({s for c in cells if (s := rules.platform_of(c))})
+        from csv_enrich.rules.columns import platforms
+
+        sites = sorted(platforms(table.blanked.get_column(fields[field])).drop_nulls().unique())
         if sites:
             notes.append(
                 f"'{fields[field]}' holds {' and '.join(sites)} pages, not company websites; "
@@ -125,6 +130,37 @@ def has_identifiers(table: Table) -> bool:
     except MappingError as exc:
         return "ambiguous" in str(exc)
     return True
+
+
+def field_frame(table: Table, cmap: ColumnMap) -> tuple[pl.DataFrame, dict[int, str]]:
+    """`row_readings` column-wise, before `rules.derive`: the text each row uses for each field
+    (null where it has none), and the notes of the rows that deserve one (by data row index)."""
+    from csv_enrich.rules.columns import picked
+
+    blanked = table.blanked
+    fields, notes = {}, []
+    for field in cmap.fields:
+        fields[field], note = picked(field, [(h, blanked[h]) for h in cmap.order(field)])
+        notes.append(note)
+    import polars as pl
+
+    frame = pl.DataFrame(fields)
+    row_notes: dict[int, str] = {}
+    for index, texts in _noted_rows(notes):
+        row_notes[index] = "; ".join(texts)
+    return frame, row_notes
+
+
+def _noted_rows(notes: list[pl.Series]) -> Iterator[tuple[int, list[str]]]:
+    """(row index, its notes in field order) for every row with a note."""
+    import polars as pl
+
+    if not notes:
+        return
+    noted = pl.DataFrame({str(i): n for i, n in enumerate(notes)}).with_row_index("row")
+    noted = noted.filter(pl.any_horizontal(pl.exclude("row").is_not_null()))
+    for index, *texts in noted.iter_rows():
+        yield index, [t for t in texts if t is not None]
 
 
 def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
@@ -149,23 +185,8 @@ def row_readings(table: Table, cmap: ColumnMap) -> Iterator[tuple[dict[str, str]
                 values[name] = picked.text
                 if picked.several:
                     notes.append(several_note(name, picked))
-        yield derive(values, cmap.kind), tuple(notes)
+        yield rules.derive(values, cmap.kind), tuple(notes)
 
-
-def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
-    """Add first/last from a full name, a domain from a website or (companies) a work email."""
-    if ("first_name" not in values or "last_name" not in values) and "full_name" in values:
-        split = rules.split_full_name(values["full_name"])
-        if split:
-            values.setdefault("first_name", split[0])
-            values.setdefault("last_name", split[1])
-    if "domain" not in values or rules.company_domain(values["domain"]) is None:
-        domain = rules.company_domain(values.get("website"))
-        if domain is None and kind == "company":
-            domain = rules.work_domain(values.get("email"))
-        if domain:
-            values["domain"] = domain
-    return values
 
 
 def parse_overrides(table: Table, overrides: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:

@@ -12,6 +12,7 @@ from csv_enrich.rules.validate import (
     PLATFORMS,
     clean,
     company_domain,
+    derive,
     email_domain,
     is_linkedin_company,
     linkedin_slug,
@@ -31,7 +32,7 @@ from csv_enrich.rules.validate import (
 
 __all__ = [
     "FREE_MAIL", "NOT_HANDLES", "PLACEHOLDERS", "PLATFORMS", "clean", "company_domain",
-    "email_domain", "fold", "is_linkedin_company", "linkedin_slug", "normalise_company",
+    "derive", "email_domain", "fold", "is_linkedin_company", "linkedin_slug", "normalise_company",
     "normalise_domain", "normalise_email", "normalise_id", "normalise_linkedin", "normalise_name",
     "normalise_phone", "normalise_ticker", "platform_of", "split_full_name", "validate",
     "work_domain",

@@ -11,6 +11,9 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
+# The whitespace of Python's str.split() and str.strip() as a regex class for polars (Rust):
+# Unicode White_Space plus the separators \x1c-\x1f, which Python counts too.
+PY_SPACE = r"[\s\x1c-\x1f]"
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _QUERY = re.compile(r"[?#]")
 _LOCAL = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*$")

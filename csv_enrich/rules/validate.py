@@ -40,6 +40,7 @@ __all__ = [
     "PLATFORMS",
     "clean",
     "company_domain",
+    "derive",
     "email_domain",
     "is_linkedin_company",
     "linkedin_slug",
@@ -61,6 +62,22 @@ __all__ = [
 def validate(values: Mapping[str, str], kind: Kind) -> Identity | Invalid:
     """The normalised identity of one row, or why it cannot be sent."""
     return _validate_person(values) if kind == "person" else _validate_company(values)
+
+
+def derive(values: dict[str, str], kind: Kind) -> dict[str, str]:
+    """Add first/last from a full name, a domain from a website or (companies) a work email."""
+    if ("first_name" not in values or "last_name" not in values) and "full_name" in values:
+        split = split_full_name(values["full_name"])
+        if split:
+            values.setdefault("first_name", split[0])
+            values.setdefault("last_name", split[1])
+    if "domain" not in values or company_domain(values["domain"]) is None:
+        domain = company_domain(values.get("website"))
+        if domain is None and kind == "company":
+            domain = work_domain(values.get("email"))
+        if domain:
+            values["domain"] = domain
+    return values
 
 
 def _names(values: Mapping[str, str]) -> tuple[str | None, str | None]:
