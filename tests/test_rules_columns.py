@@ -94,8 +94,9 @@ _CELL = st.sampled_from(REALISTIC + [
     "a@x.com; b@y.com", "bad; jane@acme.io", "x ::: jane@acme.io", "n/a, jane@acme.io",
     "+1 415 555 0123; +44 20 7946 0958", "linkedin.com/in/ab linkedin.com/in/jane-doe",
 ]) | st.text(alphabet=st.sampled_from("ab@.; x:\u200b"), max_size=12)
-HEADERS = ["E-mail 1 - Value", "E-mail 2 - Value", "First Name", "Last Name", "Organization 1 - Name",
-           "Phone 1 - Value", "Phone 2 - Value", "Website 1 - Value", "Name"]  # fmt: skip
+HEADERS = ["E-mail 1 - Value", "E-mail 2 - Value", "First Name", "Last Name",
+           "Organization 1 - Name", "Phone 1 - Value", "Phone 2 - Value", "Website 1 - Value",
+           "Name"]  # fmt: skip
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
