@@ -42,6 +42,8 @@ from csv_enrich.models import (
 from csv_enrich.read.table import Table
 
 SCHEMA = "csv-enrich/report@1"
+DERIVED = ("Credits of the legacy bulk run are worked out from its results at the documented "
+           "prices (email 1, phone 10): the API reports no settlement for legacy runs.")
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ def build_report(
         credits_by_outcome=_by_outcome(result, charged),
         saved=_savings(plan, result),
         warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
-        notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind)))),
+        notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind),
+                                   *((DERIVED,) if result.mode == "legacy" else ())))),
         run_id=plan.run_id,
         resumed=bool(getattr(result, "resumed", False)),
     )
@@ -407,6 +410,10 @@ def _credits_line(report: Report) -> str:
     if report.mode == "sync":
         line = f"Credits: {c.charged:,} charged for {_rows(report.rows.submitted, 'lookup')}"
         line += "; not-found lookups are free" if report.rows.not_found else ""
+        return line + (f"; {saved.total:,} saved" if saved.total else "")
+    if report.mode == "legacy":
+        line = (f"Credits: {c.charged:,} charged (worked out from the results: the legacy API "
+                "reports no settlement)")
         return line + (f"; {saved.total:,} saved" if saved.total else "")
     line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
     line += f", {c.held_for_review:,} held pending review" if c.held_for_review else ""

@@ -14,7 +14,9 @@ import pytest
 from csv_enrich import errors
 from csv_enrich.engine.legacy import RECOVERED
 from csv_enrich.engine.run import run_plan
-from csv_enrich.models import Identity, RunResult
+from csv_enrich.models import Connection, EnrichOptions, Identity, RunResult
+from csv_enrich.report import DERIVED, summary_lines
+from csv_enrich.runner import enrich_file
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (
     FAST,
@@ -350,3 +352,68 @@ async def test_ctrl_c_then_rerun_pays_nobody_twice(tmp_path: Path) -> None:
     assert max(charges_by_identity(ledger).values()) == 1
     assert credits(result) == ledger["charged_total"]  # type: ignore[index]
     assert paths(ledger)["/enrich/bulk"] == 2
+
+
+class SpendMeanwhile(httpx.AsyncBaseTransport):
+    """Another user of the account spends a credit (a company lookup) during the run."""
+
+    def __init__(self, base_url: str, api_key: str) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.base_url, self.api_key, self.left = base_url, api_key, 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.left and request.url.path.endswith("/enrich/status"):
+            self.left = 0
+            async with httpx.AsyncClient() as other:
+                await other.post(self.base_url + "/enrichment/company", json={"domain": "x.io"},
+                                 headers={"Authorization": f"Bearer {self.api_key}"})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.anyio
+async def test_derived_credits_are_checked_against_the_balance(tmp_path: Path) -> None:
+    """The results' credits equal what the balance fell by (no warning); when something else
+    of the account spends meanwhile, a warning gives both figures."""
+    idents = [named(n) for n in range(30)]
+    with SandboxServer(fast_config()) as server:
+        async with rig(server.base_url, server.api_key, tmp_path / "a") as r:
+            clean = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
+                                   journal=r.journal, cache=r.cache,
+                                   options=options(tmp_path / "a"), tuning=FAST)
+        meddled = SpendMeanwhile(server.base_url, server.api_key)
+        async with rig(server.base_url, server.api_key, tmp_path / "b",
+                       http=httpx.AsyncClient(transport=meddled)) as r:
+            other = await run_plan(make_plan(idents[:10], mode="legacy", run_id="other"),
+                                   client=r.client, journal=r.journal, cache=None,
+                                   options=options(tmp_path / "b"), tuning=FAST)
+    assert clean.warnings == ()
+    assert clean.balance_before is not None
+    assert clean.balance_after is not None
+    assert clean.balance_before - clean.balance_after == credits(clean)
+    derived = credits(other)
+    assert other.warnings == (
+        f"the legacy results add up to {derived:,} credits for this run, but the balance fell "
+        f"by {derived + 1:,} (from {other.balance_before:,} to {other.balance_after:,}); check "
+        "the account's usage (another run of the account, or a price other than documented)",)
+
+
+def test_the_report_says_the_credits_were_worked_out_from_results(tmp_path: Path) -> None:
+    """End to end with CSV import off: the report's mode is legacy, its credits equal the
+    ledger, and it says they were derived from the results (no settlement for legacy runs)."""
+    source = tmp_path / "people.csv"
+    rows = [f"Ann{n},Lee{n},Acme {n % 3},ann{n}@acme{n % 3}.io" for n in range(20)]
+    source.write_text("First Name,Last Name,Company,Email\n" + "\n".join(rows) + "\n")
+    with SandboxServer(fast_config()) as server:
+        connection = Connection(state_dir=tmp_path / "state", base_url=server.base_url,
+                                api_key=server.api_key, rate_limit_per_min=6000)
+        report = enrich_file(EnrichOptions(input=source, output=tmp_path / "out.csv", yes=True,
+                                           connection=connection), tuning=FAST)
+        ledger = server.ledger()
+    assert report.mode == "legacy"
+    assert report.credits.charged == ledger["charged_total"]
+    assert DERIVED in report.notes
+    assert any("worked out from the results" in line for line in summary_lines(report))
+    assert report.rows.enriched + report.rows.not_found == 20

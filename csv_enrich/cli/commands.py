@@ -138,11 +138,15 @@ def enrich(
                                       "made).")
 @click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="The key whose cached results count (else env CLEANLIST_API_KEY; optional).")
+@click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000),
+              default=Connection.rate_limit_per_min, show_default=True,
+              help="Requests per minute your API plan allows (for how long it takes).")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def estimate(
     input: Path, kind: KindChoice, enrichment_type: EnrichmentType, mode: ModeChoice,
     maps: tuple[str, ...], sheet: str | None, limit: int | None, no_cache: bool, max_age: float,
-    as_json: bool, state_dir: Path | None, base_url: str, api_key_file: Path | None, debug: bool,
+    as_json: bool, state_dir: Path | None, base_url: str, api_key_file: Path | None,
+    rate_limit: int, debug: bool,
 ) -> None:
     """Show how INPUT is understood and the most it can cost. Spends nothing, sends nothing.
 
@@ -151,8 +155,8 @@ def estimate(
       csv-enrich estimate leads.csv --type full
     """
     with _errors(debug):
-        offline = offline_connection(api_key_file=api_key_file, base_url=base_url,
-                                     state_dir=state_dir)
+        offline = replace(offline_connection(api_key_file=api_key_file, base_url=base_url,
+                                             state_dir=state_dir), rate_limit_per_min=rate_limit)
         options = EnrichOptions(
             input=input, kind=kind, enrichment_type=enrichment_type, mode=mode,
             mapping_overrides=parse_maps(maps), sheet=sheet, limit=limit,
@@ -299,10 +303,11 @@ def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
     from csv_enrich.runner import estimate_file
 
     est = estimate_file(options)
+    rate = options.connection.rate_limit_per_min
     if as_json:
-        click.echo(_json(estimate_dict(est)))
+        click.echo(_json(estimate_dict(est, rate=rate)))
     else:
-        for line in estimate_lines(est):
+        for line in estimate_lines(est, rate=rate):
             click.echo(line)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from csv_enrich.engine.forecast import Path, duration, paths, total_requests
 from csv_enrich.engine.run import choose_mode
-from csv_enrich.models import Invalid, Plan
+from csv_enrich.models import Invalid, Mode, Plan
 
 if TYPE_CHECKING:
     from csv_enrich.runner import Estimate
@@ -23,7 +24,7 @@ def invalid_rows(est: Estimate) -> list[dict[str, Any]]:
     ]
 
 
-def estimate_dict(est: Estimate) -> dict[str, Any]:
+def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
     """The `estimate --json` document (keys fixed by the reading issue)."""
     plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
     return {
@@ -44,14 +45,30 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
+        "paths": _paths_dict(plan, rate),
     }
+
+
+def _paths_dict(plan: Plan, rate: int) -> dict[str, Any]:
+    """Which path each group takes and how long, as planned and (auto mode) without CSV
+    import."""
+    def groups(mode: Mode) -> list[dict[str, Any]]:
+        return [{"strategy": g.strategy, "people": g.people, "why": g.why,
+                 "requests": g.requests, "minutes": round(g.minutes(rate), 1)}
+                for g in paths(plan.identities, mode)]
+
+    chosen = choose_mode(plan)
+    out: dict[str, Any] = {"rate_limit_per_min": rate, "planned": groups(chosen)}
+    if chosen == "bulk" and plan.mode == "auto":
+        out["if_csv_import_is_off"] = groups("legacy")
+    return out
 
 
 def _cached_rows(est: Estimate) -> int:
     return sum(1 for k in est.plan.row_keys if isinstance(k, str) and k in est.plan.cached)
 
 
-def estimate_lines(est: Estimate) -> list[str]:
+def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
     """What a person reads before spending: the mapping, the counts, bad rows, the cost."""
     plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
     where = f"{table.path.name}" + (f", sheet {table.sheet!r}" if table.sheet else "")
@@ -73,15 +90,40 @@ def estimate_lines(est: Estimate) -> list[str]:
         f"To enrich: {len(plan.identities):,} {_what(plan)}; "
         f"at most {plan.estimated_max:,} credits (only what is found is charged)."
     )
-    lines.append(f"How: {HOW[choose_mode(plan)]}.")
-    return lines
+    return lines + _how_lines(plan, rate)
 
 
 HOW = {
-    "bulk": "bulk mode (the rows are imported into one list and enriched in one run)",
-    "rows": "rows mode (one request per person, about 2 requests each at your rate limit)",
-    "sync": "one company lookup per company (1 credit each; not found costs nothing)",
+    "bulk": "bulk mode",
+    "legacy": "legacy bulk",
+    "rows": "rows mode",
+    "sync": "one lookup per company",
 }
+
+
+def _how_lines(plan: Plan, rate: int) -> list[str]:
+    """Which path each group of rows takes, why, and how long at the rate limit; in auto mode
+    also what happens when the account's CSV import is off (the default on real accounts)."""
+    chosen = choose_mode(plan)
+    first, *rest = _group_lines(paths(plan.identities, chosen), rate)
+    lines = ["How: " + first.strip(), *rest]
+    if chosen == "bulk" and plan.mode == "auto":
+        lines += ["If CSV import is switched off for the account (it answers 503, the default "
+                  "on real accounts), auto mode goes on with:",
+                  *_group_lines(paths(plan.identities, "legacy"), rate)]
+    return lines
+
+
+def _group_lines(groups: list[Path], rate: int) -> list[str]:
+    if not groups:
+        return ["  nothing to send"]
+    what = "companies" if groups[0].strategy == "sync" else "people"
+    lines = [f"  {HOW[g.strategy]} for {g.people:,} {what} ({g.why}): about "
+             f"{g.requests:,} requests" for g in groups]
+    minutes = (total_requests(groups)) / max(1, rate)
+    lines.append(f"  together {duration(minutes)} at {rate} requests/min "
+                 "(plus the API's own processing time)")
+    return lines
 
 
 def _what(plan: Plan) -> str:

@@ -43,8 +43,6 @@ GONE = "the API no longer knows legacy run {}; check the balance before enrichin
 RECOVERED = "the API's answer was lost; results read from the legacy protected list"
 LOST_BATCH = "legacy batch {n} (id lost with the answer)"
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
-DERIVED = ("Credits of the legacy bulk run are worked out from its results at the documented "
-           "prices (email 1, phone 10): the API reports no settlement for legacy runs.")
 BALANCE_MISMATCH = ("the legacy results add up to {derived:,} credits for this run, but the "
                     "balance fell by {fell:,} (from {before:,} to {after:,}); check the account's "
                     "usage (another run of the account, or a price other than documented)")
@@ -390,4 +388,4 @@ def _answer_lost(exc: errors.ApiError) -> bool:
     return isinstance(exc, errors.ServerError)
 
 
-__all__ = ["DERIVED", "LegacyRunner", "balance_check", "takes"]
+__all__ = ["LegacyRunner", "balance_check", "takes"]
