@@ -125,6 +125,16 @@ class _Store:
         """Run one statement (autocommit: durable when this returns)."""
         self._conn.execute(sql, args)
 
+    def current_run(self, base: str) -> str:
+        """The run a file and its options continue: `base` while it is unfinished, else the
+        first of `base`-2, `base`-3, ... that has not finished. A finished run is never resumed:
+        running its file again (or a copy) is a new run, which claims nothing paid before."""
+        rid, n = base, 1
+        while any(self._rows("SELECT 1 FROM runs_meta WHERE run_id=? AND name='finished'", rid)):
+            n += 1
+            rid = f"{base}-{n}"
+        return rid
+
 
 class Journal(_Store):
     """Per run: intent before every paid call, the answer after; ids the moment they exist."""
@@ -152,6 +162,17 @@ class Journal(_Store):
                             "SELECT 1 FROM items WHERE run_id=? LIMIT 1", run_id, run_id):
             return True
         return False
+
+    def finish_run(self, run_id: str, reported_charged: int, *, finished: bool) -> None:
+        """Record what the run's latest report claims as charged (the next invocation's
+        `charged_now` is counted from it) and, when it ended, that it is finished."""
+        self.set(run_id, "reported_charged", reported_charged)
+        if finished:
+            self.set(run_id, "finished", True)
+
+    def reported_charged(self, run_id: str) -> int:
+        """What the run's latest report claimed as charged (0 before any report)."""
+        return int(self.get(run_id, "reported_charged", 0))
 
     def forget(self, run_id: str, name: str) -> None:
         """Drop a run-level fact (e.g. a quote that expired unused)."""
@@ -252,6 +273,13 @@ class Journal(_Store):
         """Record (or update) a workflow's settled figures."""
         self._write("INSERT OR REPLACE INTO workflows VALUES (?, ?, ?)",
                     run_id, record.workflow_id, json.dumps(asdict(record)))
+
+    def workflow_owner(self, workflow_id: str) -> str | None:
+        """The run that claimed a workflow's charge (recorded it first), or None."""
+        for (run_id,) in self._rows("SELECT run_id FROM workflows WHERE workflow_id=? "
+                                    "ORDER BY rowid LIMIT 1", workflow_id):
+            return str(run_id)
+        return None
 
     def workflows(self, run_id: str) -> tuple[WorkflowRecord, ...]:
         """The run's workflows as last recorded."""

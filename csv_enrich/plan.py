@@ -41,6 +41,8 @@ class CacheLookup(Protocol):
         max_age_days: float, *, scope: str = "", exclude_run: str | None = None,
     ) -> Outcome | None: ...
 
+    def current_run(self, base: str) -> str: ...
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -71,6 +73,7 @@ def make_plan(
     keys = iter(key_of)
     row_keys = tuple(v if isinstance(v, Invalid) else next(keys) for v in verdicts)
     rid = run_id(loaded.table.path, kind, options)
+    rid = cache.current_run(rid) if cache is not None else rid
     cached = _cache_hits(unique, kind, options, cache, rid)
     to_send = tuple(i for i in unique if i.key not in cached)
     valid_rows = len(valid)

@@ -70,8 +70,11 @@ class RowCounts:
 class Credits:
     """The money: reserved and settled by the API, and the balance around the run.
 
-    `held_for_review` is the unused reservation of failed runs that charged (refund_status
-    pending_review): neither refunded nor charged until Cleanlist reviews it.
+    `charged` is what the API charged for this run across its resumes (one `run_id`);
+    `charged_now` what this invocation added to it (summed over invocations, or taking each
+    run's last `charged`, both give what the API charged). `held_for_review` is the unused
+    reservation of failed runs that charged (refund_status pending_review): neither refunded
+    nor charged until Cleanlist reviews it.
     """
 
     estimated_max: int = 0
@@ -81,6 +84,7 @@ class Credits:
     balance_before: int | None = None
     balance_after: int | None = None
     held_for_review: int = 0
+    charged_now: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class Report:
     notes: tuple[str, ...] = ()
     run_id: str = ""
     resumed: bool = False
+    interrupted: bool = False
 
     @property
     def already_complete(self) -> bool:
@@ -179,9 +184,12 @@ def build_report(
     finished_at: datetime,
     notes: Sequence[str] = (),
     report_path: Path | None = None,
+    charged_before: int = 0,
+    interrupted: bool = False,
 ) -> Report:
     """Put together the report of a run from the plan, what the engine settled and the joined
-    rows (one Outcome per data row, as `write.join` returns them)."""
+    rows (one Outcome per data row, as `write.join` returns them). `charged_before` is what the
+    run's previous report claimed (0 for a new run), so `charged_now` is this invocation's."""
     charged = _charged(result)
     return Report(
         input=str(options.input if options.input else table.path),
@@ -191,7 +199,7 @@ def build_report(
         enrichment_type=plan.enrichment_type,
         mode=result.mode,
         rows=_row_counts(plan, result, rows),
-        credits=_credits(plan, result, charged),
+        credits=replace(_credits(plan, result, charged), charged_now=charged - charged_before),
         api=ApiCounts(result.requests, result.retries, result.rate_limited),
         started_at=started_at,
         finished_at=finished_at,
@@ -203,6 +211,7 @@ def build_report(
                                    *((DERIVED,) if result.mode == "legacy" else ())))),
         run_id=plan.run_id,
         resumed=bool(getattr(result, "resumed", False)),
+        interrupted=interrupted,
     )
 
 
@@ -326,6 +335,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "run_id": report.run_id,
         "resumed": report.resumed,
         "already_complete": report.already_complete,
+        "interrupted": report.interrupted,
     }
 
 

@@ -20,12 +20,14 @@ from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
 from csv_enrich.journal import Journal, ResultCache, default_state_dir
-from csv_enrich.models import Connection, EnrichOptions, Plan, Progress
+from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
 from csv_enrich.output.write import check_fits, check_writable, join, write_output
 from csv_enrich.plan import Loaded, check_budget, load, make_plan
 from csv_enrich.report import Report, build_report, with_notes, write_report
 
 ConfirmCallback = Callable[[Plan, int], bool]
+INTERRUPTED_FILES = (" What was done so far is in {output} and its report (marked interrupted); "
+                     "the resumed run's report covers the whole run.")
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -99,16 +101,34 @@ async def _enrich(
             check_budget(plan, max_credits=options.max_credits, balance=balance)
             if plan.identities and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")
-            result = await engine.run_plan(
-                plan, client=client, journal=journal, cache=cache, options=options,
-                progress=progress, tuning=tuning,
-            )
+            before = journal.reported_charged(plan.run_id)
+            try:
+                result = await engine.run_plan(
+                    plan, client=client, journal=journal, cache=cache, options=options,
+                    progress=progress, tuning=tuning,
+                )
+            except engine.RunInterrupted as stop:
+                report = _write(options, loaded, plan, stop.result, report_file, started,
+                                before, interrupted=True)
+                journal.finish_run(plan.run_id, report.credits.charged, finished=False)
+                stop.message += INTERRUPTED_FILES.format(output=options.output)
+                raise
+            report = _write(options, loaded, plan, result, report_file, started, before)
+            journal.finish_run(plan.run_id, report.credits.charged, finished=True)
+    return report
+
+
+def _write(options: EnrichOptions, loaded: Loaded, plan: Plan, result: RunResult,
+           report_file: Path, started: datetime, charged_before: int, *,
+           interrupted: bool = False) -> Report:
+    """Join the outcomes onto the rows, write the output and then the report."""
     rows = join(plan, result.outcomes, source_rows=loaded.table.source_rows)
     assert options.output is not None
     report = build_report(
         options=options, table=loaded.table, plan=plan, result=result, rows=rows,
         output=options.output, started_at=started, finished_at=datetime.now(UTC),
         notes=(*loaded.table.notes, *loaded.columns.notes), report_path=report_file,
+        charged_before=charged_before, interrupted=interrupted,
     )
     written = write_output(loaded.table, plan.kind, rows, options.output, report=report,
                            bom=options.bom)
@@ -193,7 +213,7 @@ class _cache:
         self._cache: ResultCache | None = None
 
     def __enter__(self) -> ResultCache | None:
-        if self._use and self._dir.exists():
+        if self._dir.exists():
             self._cache = ResultCache(self._dir)
         return self._cache
 

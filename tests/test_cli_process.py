@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -54,7 +55,7 @@ def test_ctrl_c_exits_130_with_the_resume_command_and_the_rerun_pays_nothing_twi
     assert proc.returncode == 130, err
     assert "Resume with: csv-enrich" in err
     assert "Traceback" not in err
-    assert not (tmp_path / "out.csv").exists()
+    assert json.loads((tmp_path / "out.report.json").read_text())["interrupted"] is True
 
     rerun = cli(args, slow_sandbox)
     _, err = rerun.communicate(timeout=120)

@@ -66,17 +66,20 @@ def test_a_resumed_run_reports_its_own_paid_rows(server: SandboxServer, tmp_path
     assert_books(enrich_file(options, tuning=FAST), server)
 
 
-def test_a_replayed_run_sends_nothing_and_reports_the_same(
+def test_a_finished_run_run_again_is_a_new_run_that_claims_nothing(
         server: SandboxServer, tmp_path: Path) -> None:
-    """The same command after a finished run sends nothing paid and reports the same figures."""
+    """The same command after a finished run is a new run (issue 10): it pays nothing, claims
+    none of the first run's credits, and its enriched rows come from the cache."""
     options = opts(server, tmp_path)
     first = enrich_file(options, tuning=FAST)
-    sent = person_requests(server)
+    charged = server.ledger()["charged_total"]
     again = enrich_file(options, tuning=FAST)
-    assert person_requests(server) == sent
-    assert again.credits == first.credits
-    assert again.rows == first.rows
-    assert_books(again, server)
+    assert server.ledger()["charged_total"] == charged == first.credits.charged
+    assert again.run_id != first.run_id
+    assert not again.resumed
+    assert again.credits.charged == again.credits.charged_now == 0
+    assert again.rows.cached == first.rows.enriched
+    assert again.saved.cache == first.credits.charged
 
 
 @pytest.mark.anyio

@@ -6,6 +6,6 @@ to identities; `run` picks the strategy and drives it.
 """
 
 from csv_enrich.engine.context import RunContext, Tuning
-from csv_enrich.engine.run import choose_mode, preflight, run_plan
+from csv_enrich.engine.run import RunInterrupted, choose_mode, preflight, run_plan
 
-__all__ = ["RunContext", "Tuning", "choose_mode", "preflight", "run_plan"]
+__all__ = ["RunContext", "RunInterrupted", "Tuning", "choose_mode", "preflight", "run_plan"]

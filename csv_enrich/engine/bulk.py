@@ -24,6 +24,7 @@ from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     found_credits,
+    paid_elsewhere,
     skipped,
     workflow_record,
 )
@@ -94,6 +95,7 @@ class BulkRunner:
         self.price = price("person", ctx.etype)
         self.list_id = ""
         self.refusal = BALANCE_NOTE  # why the bulk run was not sent, if it was not
+        self.reserved = 0  # what the settled bulk workflow reserved
 
     async def run(self) -> None:
         """Bulk-enrich what can be imported; rows mode for the rest."""
@@ -239,10 +241,10 @@ class BulkRunner:
                 st = await ctx.client.status(workflow_id)
             except (errors.ServerError, errors.TransportError, errors.RateLimitedError):
                 continue
-            if st.terminal:
+            if st.terminal:  # recorded with the rows' outcomes (_collect), not before
                 ctx.working = 0
                 ctx.settle(reserved)
-                ctx.record_workflow(workflow_record(st, reserved))
+                self.reserved = reserved
                 return st
             if time.monotonic() - started > tuning.bulk_timeout_s:
                 raise errors.ServerError("The bulk run is still going at the API. Run the same "
@@ -265,6 +267,7 @@ class BulkRunner:
         ctx = self.ctx
         if status is not None and status.status != "completed":
             note = status.refund_message or f"the bulk run ended {status.status}"
+            ctx.record_workflow(workflow_record(status, self.reserved))
             ctx.finish_many(Outcome(i.key, "failed", note=note) for i in bulk)
             return
         ctx.say("reading the enriched leads back")
@@ -281,7 +284,11 @@ class BulkRunner:
         if status is None:  # the workflow's id was lost with the answer: record what it did
             cost = (ctx.journal.get(ctx.run_id, "bulk_intent") or {}).get("cost", 0)
             found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)
-            ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost), found))
+            owner = ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost), found))
+        else:
+            owner = ctx.record_workflow(workflow_record(status, self.reserved))
+        if owner is not None:  # a later run collected this workflow and counts its credits
+            outcomes = [paid_elsewhere(o, owner) for o in outcomes]
         ctx.finish_many(outcomes)
         ctx.say("")
         settled = status.credits_charged if status else None

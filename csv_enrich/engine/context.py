@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from csv_enrich.api.client import CleanlistClient, WorkflowStatus
@@ -77,6 +77,9 @@ class RunContext:
     balance_left: int | None = None  # the balance when this run started
     settled_here: int = 0  # credits settled since then
     working: int = 0  # rows a bulk run has processed but not yet read back (for progress)
+    # Set when this context finishes an earlier run's work for run `paid_by`: that run claims
+    # the workflows and credits; this run's journal records the rows as paid there (0 credits).
+    paid_by: str | None = None
     _last_tick: float = 0.0
     _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -138,7 +141,7 @@ class RunContext:
         self.outcomes[outcome.key] = outcome
         self.settled_here += outcome.credits
         if journal:
-            self.journal.record_outcome(self.run_id, outcome)
+            self.journal.record_outcome(self.run_id, self._journaled(outcome))
         if self.cache is not None:
             self.cache.store(self.plan.kind, self.aliases(outcome.key), self.etype, outcome,
                              scope=self.scope, run_id=self.run_id)
@@ -149,17 +152,30 @@ class RunContext:
         batch = list(outcomes)
         self.outcomes.update((o.key, o) for o in batch)
         self.settled_here += sum(o.credits for o in batch)
-        self.journal.record_outcomes(self.run_id, batch)
+        self.journal.record_outcomes(self.run_id, [self._journaled(o) for o in batch])
         if self.cache is not None:
             self.cache.store_many(self.plan.kind, self.etype, batch, scope=self.scope,
                                   run_id=self.run_id,
                                   aliases={o.key: self.aliases(o.key) for o in batch})
         self.tick(force=True)
 
-    def record_workflow(self, record: WorkflowRecord) -> None:
-        """Keep a workflow's settled figures (journal too, so the report survives a resume)."""
+    def _journaled(self, outcome: Outcome) -> Outcome:
+        """The outcome as this run's journal keeps it (paid in another run: 0 credits)."""
+        if self.paid_by is None:
+            return outcome
+        return paid_elsewhere(outcome, self.paid_by)
+
+    def record_workflow(self, record: WorkflowRecord) -> str | None:
+        """Claim a workflow's settled figures for this run (journal too, so the report survives
+        a resume). A workflow another run already claimed stays that run's: its id is returned
+        (and the caller's rows from it carry 0 credits), else None."""
+        claimant = self.paid_by or self.run_id
+        owner = self.journal.workflow_owner(record.workflow_id)
+        if owner is not None and owner != claimant:
+            return owner
         self.workflows[record.workflow_id] = record
-        self.journal.record_workflow(self.run_id, record)
+        self.journal.record_workflow(claimant, record)
+        return None
 
     def say(self, message: str) -> None:
         """Set the progress message and tick now."""
@@ -203,6 +219,17 @@ async def heartbeat(ctx: RunContext, every_s: float = 1.0) -> None:
     while True:
         await asyncio.sleep(every_s)
         ctx.tick(force=True)
+
+
+PAID_IN = "result of a workflow run {run} paid for (its report counts the credits)"
+
+
+def paid_elsewhere(outcome: Outcome, run_id: str) -> Outcome:
+    """`outcome` as seen by a run that did not pay for it: 0 credits, and where it was paid."""
+    if not outcome.credits:
+        return outcome
+    note = "; ".join(n for n in (PAID_IN.format(run=run_id), outcome.note) if n)
+    return replace(outcome, credits=0, note=note)
 
 
 def skipped(ident: Identity, note: str) -> Outcome:

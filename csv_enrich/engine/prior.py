@@ -102,7 +102,7 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
     plan = replace(ctx.plan, run_id=earlier.run_id, enrichment_type=earlier.etype,
                    identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs))
     sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, ctx.options, None, ctx.tuning,
-                     balance_left=ctx.balance_left)
+                     balance_left=ctx.balance_left, paid_by=ctx.run_id)
     ctx.say("collecting what an earlier interrupted run already paid for")
     if earlier.bulk:
         await BulkRunner(sub, theirs[len(earlier.rows):]).run()

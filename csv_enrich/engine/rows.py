@@ -23,6 +23,7 @@ from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     found_credits,
+    paid_elsewhere,
     run_workers,
     skipped,
     workflow_record,
@@ -272,8 +273,9 @@ class RowsRunner:
         if st.lead_id:
             self._claim(st.lead_id)
         self.ctx.settle(p.reserved)
-        self.ctx.record_workflow(workflow_record(st, p.reserved))
-        self.ctx.finish(status_outcome(self.ctx, p.key, st))
+        owner = self.ctx.record_workflow(workflow_record(st, p.reserved))
+        outcome = status_outcome(self.ctx, p.key, st)
+        self.ctx.finish(outcome if owner is None else paid_elsewhere(outcome, owner))
 
     # -- lost answers ----------------------------------------------------------------------
 

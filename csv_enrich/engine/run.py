@@ -34,7 +34,7 @@ from csv_enrich.models import (
 )
 from csv_enrich.plan import check_budget
 
-__all__ = ["Tuning", "choose_mode", "preflight", "run_plan"]
+__all__ = ["RunInterrupted", "Tuning", "choose_mode", "preflight", "run_plan"]
 
 INTERRUPTED = ("Interrupted. Everything already submitted is saved in the journal; run the same "
                "command again to resume without paying twice.")
@@ -48,6 +48,15 @@ FALLBACK_REST = ("; {n:,} with only an email or a person id go one request each,
                  "{minutes} at {rate}/min")
 COMPANY_MODE = ("--mode {mode} applies to people; a company file is looked up one company per "
                 "call (sync)")
+
+
+class RunInterrupted(errors.Interrupted):
+    """Interrupted mid-run, with what the run did up to then (so its output and report can be
+    written, marked interrupted)."""
+
+    def __init__(self, message: str, result: RunResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 async def preflight(plan: Plan, client: CleanlistClient, options: EnrichOptions) -> int:
@@ -83,6 +92,7 @@ async def run_plan(
     ctx = RunContext(plan, client, journal, cache, options, progress, tuning or Tuning())
     resumed = journal.known(plan.run_id)
     beat = asyncio.create_task(heartbeat(ctx))
+    mode = choose_mode(plan, ctx.tuning)
     try:
         if balance_before is None:
             balance_before = client.unspent_balance()
@@ -91,13 +101,15 @@ async def run_plan(
         ctx.balance_left = balance_before
         balance_before = _first_balance(journal, plan.run_id, balance_before)
         legacy: list[LegacyRunner] = []
-        mode = await _run(ctx, choose_mode(plan, ctx.tuning), legacy)
+        mode = await _run(ctx, mode, legacy)
         spent = ctx.settled_here or ctx.reserved_total
         balance_after = await client.balance() if spent else ctx.balance_left
         for runner in legacy:
             balance_check(ctx, runner, balance_after)
     except asyncio.CancelledError:
-        raise errors.Interrupted(INTERRUPTED) from None
+        mode = _resume_mode(ctx, mode, warn=False)
+        partial = _result(ctx, mode, balance_before, None, resumed=resumed)
+        raise RunInterrupted(INTERRUPTED, partial) from None
     finally:
         beat.cancel()
     return _result(ctx, mode, balance_before, balance_after, resumed=resumed)
@@ -148,14 +160,15 @@ def _not_sent(ctx: RunContext, idents: list[Identity]) -> list[Identity]:
     return [i for i in idents if i.key not in ctx.outcomes]
 
 
-def _resume_mode(ctx: RunContext, asked: Mode) -> Mode:
+def _resume_mode(ctx: RunContext, asked: Mode, *, warn: bool = True) -> Mode:
     """A resumed run goes on in the mode it started in: what the first part submitted (a bulk
     run, or rows in flight) is only found again by the strategy that sent it, so switching
     --mode on a rerun would pay for those people twice."""
     started = ctx.journal.get(ctx.run_id, "mode")
     if started not in ("rows", "bulk", "legacy") or started == asked or asked == "sync":
         return asked
-    ctx.warnings.append(RESUME_MODE.format(asked=asked, started=started))
+    if warn:
+        ctx.warnings.append(RESUME_MODE.format(asked=asked, started=started))
     return cast(Mode, started)
 
 

@@ -1,0 +1,165 @@
+"""Money you can audit: over any sequence of runs, the reports and the row column add up to what
+the sandbox ledger charged (issue 10), through the CLI against a real sandbox."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from csv_enrich.cli.commands import main
+from csv_enrich.engine.prior import ADOPTED
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+class Books:
+    """Every report of a sequence of runs, checked against the sandbox ledger."""
+
+    def __init__(self, server: Any, tmp_path: Path) -> None:
+        self.server, self.tmp = server, tmp_path
+        self.reports: list[dict[str, Any]] = []
+        self.n = 0
+
+    def run(self, src: Path, *extra: str, code: int = 0) -> dict[str, Any]:
+        """Enrich `src` into a fresh output; return its report (also kept for the totals)."""
+        self.n += 1
+        out = self.tmp / f"out{self.n}.csv"
+        env = {"CLEANLIST_API_KEY": self.server.api_key,
+               "CLEANLIST_BASE_URL": self.server.base_url}
+        args = [str(src), "-o", str(out), "--yes", "--rate-limit", "6000", "--state-dir",
+                str(self.tmp / "state"), *extra]
+        result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        report: dict[str, Any] = json.loads(out.with_suffix(".report.json").read_text())
+        report["_column"] = column_sum(out)
+        self.reports.append(report)
+        return report
+
+    def check(self) -> int:
+        """The invariants of issue 10; returns what the ledger charged."""
+        charged = sum(c["credits"] for c in self.server.ledger()["charges"])
+        last = {r["run_id"]: r["credits"]["charged"] for r in self.reports}
+        assert sum(last.values()) == charged, (last, charged)
+        assert sum(r["credits"]["charged_now"] for r in self.reports) == charged
+        for r in self.reports:
+            assert r["_column"] == r["credits"]["charged"], r["run_id"]
+        return charged
+
+
+def column_sum(path: Path) -> int:
+    """The sum of the enrichment_credits column of a written CSV."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return sum(int(row["enrichment_credits"] or 0) for row in csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("mode", ["rows", "bulk"])
+def test_rerun_and_copy_of_a_finished_file_claim_nothing_paid_before(
+        fast_sandbox: Any, tmp_path: Path, mode: str) -> None:
+    """A finished file run again, and a copy of it under another name, are new runs: they pay
+    nothing, claim nothing, and each row says where its result came from."""
+    books = Books(fast_sandbox, tmp_path)
+    first = books.run(SAMPLES / "leads.csv", "--mode", mode)
+    assert first["credits"]["charged"] > 0
+    again = books.run(SAMPLES / "leads.csv", "--mode", mode)
+    copy = tmp_path / "copy of leads.csv"
+    shutil.copy(SAMPLES / "leads.csv", copy)
+    copied = books.run(copy, "--mode", mode)
+    for later in (again, copied):
+        assert later["run_id"] != first["run_id"]
+        assert later["credits"]["charged"] == later["credits"]["charged_now"] == 0
+        assert later["saved"]["cache"] > 0
+    assert len({again["run_id"], copied["run_id"]}) == 2
+    assert books.check() == first["credits"]["charged"]
+
+
+def cli_process(server: Any, args: list[str]) -> subprocess.Popen[str]:
+    """The CLI as a separate process (so it can get a real SIGINT)."""
+    env = {**os.environ, "CLEANLIST_API_KEY": server.api_key,
+           "CLEANLIST_BASE_URL": server.base_url}
+    return subprocess.Popen([sys.executable, "-m", "csv_enrich", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def interrupt(books: Books, src: Path, path: str, count: int, *extra: str) -> dict[str, Any]:
+    """Run `src` and press Ctrl-C once the sandbox got `count` requests on `path`: exit 130,
+    an output and a report marked interrupted (kept in the books)."""
+    books.n += 1
+    out = books.tmp / f"out{books.n}.csv"
+    proc = cli_process(books.server, [str(src), "-o", str(out), "--yes", "--rate-limit", "6000",
+                                      "--state-dir", str(books.tmp / "state"), *extra])
+    deadline = time.monotonic() + 30
+    while sum(r["path"].endswith(path) for r in books.server.ledger()["requests"]) < count:
+        assert time.monotonic() < deadline, "nothing to interrupt"
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    report: dict[str, Any] = json.loads(out.with_suffix(".report.json").read_text())
+    assert report["interrupted"] is True
+    report["_column"] = column_sum(out)
+    books.reports.append(report)
+    return report
+
+
+@pytest.fixture
+def slow_sandbox() -> Iterator[Any]:
+    """Workflows that take a little real time, so a run can be interrupted in the middle."""
+    from csv_enrich.sandbox import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(time_scale=0.2, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000)
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("mode", "path", "count"), [("rows", "/enrichment/person", 6),
+                                                     ("bulk", "/enrichment/bulk", 1)])
+def test_interrupted_run_collected_by_an_edited_file_then_resumed_claims_once(
+        slow_sandbox: Any, tmp_path: Path, mode: str, path: str, count: int) -> None:
+    """Ctrl-C mid-run writes a report marked interrupted; an edited file then collects what was
+    in flight; the first file run again resumes its run: every credit is claimed once."""
+    books = Books(slow_sandbox, tmp_path)
+    first = interrupt(books, SAMPLES / "leads.csv", path, count, "--mode", mode)
+    edited = tmp_path / "edited.csv"
+    edited.write_text((SAMPLES / "leads.csv").read_text() + "Zoe,Quinn,zoe@quinn.io,,,,,,\n")
+    books.run(edited, "--mode", mode)
+    resumed = books.run(SAMPLES / "leads.csv", "--mode", mode)
+    assert resumed["run_id"] == first["run_id"]
+    assert any(note.startswith(ADOPTED) for note in notes(tmp_path / "out2.csv"))
+    books.check()
+
+
+@pytest.mark.parametrize("mode", ["rows", "bulk"])
+def test_interrupted_then_resumed_reports_add_up(slow_sandbox: Any, tmp_path: Path,
+                                                 mode: str) -> None:
+    """Ctrl-C, then the same command: one run_id; the interrupted report claims what was
+    settled by then, the resumed one the whole run; charged_now adds up to the ledger."""
+    books = Books(slow_sandbox, tmp_path)
+    path = "/enrichment/person" if mode == "rows" else "/enrichment/bulk"
+    first = interrupt(books, SAMPLES / "leads.csv", path, 6 if mode == "rows" else 1,
+                      "--mode", mode)
+    resumed = books.run(SAMPLES / "leads.csv", "--mode", mode)
+    assert resumed["run_id"] == first["run_id"]
+    assert resumed["resumed"]
+    assert books.check() == resumed["credits"]["charged"] > 0
+
+
+def notes(path: Path) -> Counter[str]:
+    """How many rows of a written CSV carry each note."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return Counter(row["enrichment_note"] for row in csv.DictReader(fh))
