@@ -139,3 +139,32 @@ def test_two_runs_at_once_over_overlapping_people_pay_nobody_twice(
     charges = Counter(c["identity"] for c in slow_sandbox.ledger()["charges"] if c["credits"])
     assert charges
     assert all(n == 1 for n in charges.values()), charges
+
+
+def test_ctrl_c_at_the_question_exits_130_at_once(fast_sandbox: Any, tmp_path: Path) -> None:
+    """Issue 10: the first Ctrl-C at the confirmation prompt stops the run (exit 130) with
+    nothing spent; it used to be ignored until the question was answered."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "CLEANLIST_API_KEY": fast_sandbox.api_key,
+           "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csv_enrich", str(SAMPLES / "leads.csv"), "-o",
+         str(tmp_path / "o.csv"), "--rate-limit", "6000", "--state-dir", str(tmp_path / "st")],
+        stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Spend up to that?" not in seen:
+        assert time.monotonic() < deadline, seen
+        seen += os.read(leader, 4096)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 130
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 4096):
+            seen += chunk
+    os.close(leader)
+    assert b"nothing spent" in seen
+    assert b"Traceback" not in seen
+    assert fast_sandbox.ledger()["charges"] == []

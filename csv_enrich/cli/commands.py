@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -274,12 +276,31 @@ def _confirm(plan: Plan, balance: int) -> bool:
         f"up to {plan.estimated_max:,} credits of your {balance:,}.",
         err=True,
     )
-    if click.confirm("Spend up to that?", default=False, err=True):
-        return True
+    try:
+        with _ctrl_c_stops():
+            if click.confirm("Spend up to that?", default=False, err=True):
+                return True
+    except click.Abort:  # Ctrl-C (or the end of input) at the question
+        raise Interrupted("Stopped at the question: nothing spent.") from None
     raise CreditsError(
         "Nothing spent: the estimate was declined. To go ahead without the question, pass "
         "--max-credits N (a cap) or --yes."
     )
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops() -> Iterator[None]:
+    """Ctrl-C at a question stops at once (exit 130). The question is asked while the event
+    loop runs, whose own Ctrl-C handler only cancels the run at its next await, so without
+    this the first Ctrl-C at the prompt was ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _resume_command() -> str:
