@@ -1,0 +1,132 @@
+"""`csv-enrich estimate` beside the bare read of the same file, as whole commands: time, peak
+memory and their ratios, for a 100k-row CSV and XLSX and a 1M-row CSV; and the peak memory of a
+whole 100k-row run (bulk, on a local sandbox) beside reading that file.
+
+    .venv/bin/python benchmarks/bench_estimate.py [--rows 100000] [--repeat 3] [--no-million]
+        [--no-run]
+
+Every figure is a fresh process (interpreter start and imports included on both sides, as a
+user waits for them), timed by wall clock; peak memory is that process's own max RSS
+(os.wait4). The median of --repeat runs is printed. Targets (issue 16): estimate within 3x of
+polars.read_csv for CSV and 2x of polars.read_excel(engine="calamine") for XLSX; a whole run's
+peak memory within 2x of reading the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_read import make_csv, make_xlsx  # noqa: E402
+
+PY = sys.executable
+CLI = [PY, "-m", "csv_enrich"]
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak MiB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median_of(
+    argv: list[str], repeat: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    runs = [measure(argv, env) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def bare_read(path: Path) -> list[str]:
+    """The bare read a person would write: polars with every column as text."""
+    if path.suffix == ".csv":
+        code = f"import polars as pl; pl.read_csv({str(path)!r}, infer_schema=False)"
+    else:
+        code = f"import polars as pl; pl.read_excel({str(path)!r}, engine='calamine')"
+    return [PY, "-c", code]
+
+
+def row(name: str, base: tuple[float, float], ours: tuple[float, float], target: float) -> str:
+    ratio = ours[0] / base[0]
+    mark = "ok" if ratio <= target else "OVER"
+    return (f"| {name} | {base[0]:.2f} s, {base[1]:.0f} MiB | {ours[0]:.2f} s, {ours[1]:.0f} MiB "
+            f"| {ratio:.2f}x time, {ours[1] / base[1]:.2f}x memory | <= {target:g}x ({mark}) |")
+
+
+def whole_run(path: Path, state: Path) -> tuple[float, float]:
+    """A whole enrich run of `path` (bulk) against a fast local sandbox: (seconds, peak MiB)."""
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "--port", str(port), "--time-scale", "0.001",
+         "--rate-limit-per-min", "100000", "--credits", "10000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        key = ""
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "clapi_" in line:
+                key = "clapi_" + line.split("clapi_", 1)[1].split()[0]
+                break
+        env = {**os.environ, "CLEANLIST_BASE_URL": f"http://127.0.0.1:{port}/api/v2",
+               "CLEANLIST_API_KEY": key}
+        out = path.with_name("out.csv")
+        return measure([*CLI, str(path), "-o", str(out), "--yes", "--mode", "bulk",
+                        "--rate-limit", "6000", "--state-dir", str(state)], env)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-million", action="store_true")
+    parser.add_argument("--no-run", action="store_true")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-estimate-"))
+    try:
+        csv_path, xlsx_path = folder / "leads.csv", folder / "leads.xlsx"
+        make_csv(csv_path, args.rows)
+        make_xlsx(xlsx_path, args.rows, styled=True)
+        env = {**os.environ, "CLEANLIST_API_KEY": "", "XDG_STATE_HOME": str(folder / "state")}
+        print(f"| {args.rows:,} rows x 12 columns | bare read | csv-enrich estimate --json "
+              "| ratio | target |")
+        print("|---|---|---|---|---|")
+        for path, target in ((csv_path, 3.0), (xlsx_path, 2.0)):
+            base = median_of(bare_read(path), args.repeat)
+            ours = median_of([*CLI, "estimate", str(path), "--json"], args.repeat, env)
+            print(row(path.suffix[1:].upper(), base, ours, target), flush=True)
+        if not args.no_million:
+            big = folder / "million.csv"
+            make_csv(big, 1_000_000)
+            base = measure(bare_read(big))
+            ours = measure([*CLI, "estimate", str(big), "--json"], env)
+            print(row("CSV, 1,000,000 rows", base, ours, 3.0), flush=True)
+        if not args.no_run:
+            base = median_of(bare_read(csv_path), args.repeat)
+            run = whole_run(csv_path, folder / "run-state")
+            print(f"\nWhole {args.rows:,}-row bulk run (CSV in, CSV out, local sandbox): "
+                  f"{run[0]:.1f} s, peak {run[1]:.0f} MiB = {run[1] / base[1]:.2f}x the bare "
+                  f"read's {base[1]:.0f} MiB (target <= 2x)")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
