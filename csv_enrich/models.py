@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 Kind = Literal["person", "company"]
 EnrichmentType = Literal["partial", "phone_only", "full"]
 Mode = Literal["rows", "bulk", "legacy", "sync"]
-RowStatus = Literal["enriched", "not_found", "invalid", "failed", "skipped"]
+RowStatus = Literal["enriched", "not_found", "invalid", "failed", "skipped", "not_data"]
 
 KINDS: tuple[Kind, ...] = ("person", "company")
 ENRICHMENT_TYPES: tuple[EnrichmentType, ...] = ("partial", "phone_only", "full")
@@ -147,6 +147,12 @@ class Invalid:
 
 
 @dataclass(frozen=True)
+class NotData(Invalid):
+    """A row that is not a lead (an empty row, a report footer): kept in the output where it
+    was, never sent, and counted apart from the rows (neither valid nor invalid)."""
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one identity: the same record from the rows and bulk strategies.
 
@@ -205,12 +211,22 @@ class Plan:
     row_notes: Mapping[int, str] = field(default_factory=dict)
 
     @property
+    def not_data_count(self) -> int:
+        """Rows that are not leads (empty rows, report footers): not counted as rows."""
+        return sum(isinstance(k, NotData) for k in self.row_keys)
+
+    @property
+    def total(self) -> int:
+        """The data rows: every row but those that are not data."""
+        return len(self.row_keys) - self.not_data_count
+
+    @property
     def invalid_count(self) -> int:
-        return sum(isinstance(k, Invalid) for k in self.row_keys)
+        return sum(isinstance(k, Invalid) and not isinstance(k, NotData) for k in self.row_keys)
 
     @property
     def valid_count(self) -> int:
-        return len(self.row_keys) - self.invalid_count
+        return self.total - self.invalid_count
 
 
 @dataclass(frozen=True)

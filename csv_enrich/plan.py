@@ -17,18 +17,21 @@ from typing import Protocol
 
 from csv_enrich.errors import CreditsError
 from csv_enrich.mapping.columns import ColumnMap, field_frame, has_identifiers, map_columns
+from csv_enrich.mapping.rows import Reading, ragged_rows
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
     Identity,
     Invalid,
     Kind,
+    NotData,
     Outcome,
     Plan,
     price,
 )
 from csv_enrich.read import Table, read_table
 from csv_enrich.rules.columns import validate_frame
+from csv_enrich.rules.validate import validate
 
 RUN_ID_VERSION = "1"
 
@@ -67,7 +70,9 @@ def make_plan(
     """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
     kind = loaded.columns.kind
     frame, row_notes = field_frame(loaded.table, loaded.columns)
-    verdicts = validate_frame(frame, kind)
+    verdicts = set_apart(validate_frame(frame, kind), loaded.table.non_data,
+                         ragged_rows(loaded.table, loaded.columns))  # fmt: skip
+    row_notes = {i: n for i, n in row_notes.items() if i not in loaded.table.non_data}
     valid = [v for v in verdicts if isinstance(v, Identity)]
     unique, key_of = dedupe(valid)
     keys = iter(key_of)
@@ -89,6 +94,28 @@ def make_plan(
         run_id=rid,
         row_notes=row_notes,
     )
+
+
+def set_apart(
+    verdicts: Sequence[Identity | Invalid], not_data: Mapping[int, str], ragged: Mapping[int, str]
+) -> list[Identity | Invalid]:
+    """The verdicts with the rows that are not data (empty rows, report footers) and the ragged
+    rows (values in the wrong columns) put apart, whatever their values said."""
+    out = list(verdicts)
+    for i, reason in ragged.items():
+        out[i] = Invalid(reason)
+    for i, reason in not_data.items():
+        out[i] = NotData(reason)
+    return out
+
+
+def verdict(reading: Reading, kind: Kind) -> Identity | Invalid:
+    """What becomes of one row: not data, ragged (never sent), or as its values say."""
+    if reading.not_data:
+        return NotData(reading.not_data)
+    if reading.ragged:
+        return Invalid(reading.ragged)
+    return validate(reading.values, kind)
 
 
 def aliases(ident: Identity) -> tuple[str, ...]:

@@ -51,7 +51,8 @@ class RowCounts:
     """Rows by what happened to them; the five statuses add up to `total`.
 
     `cached` counts identities served from the cache, `submitted` identities sent to the API,
-    `duplicate` rows that repeat an earlier row (paid for once).
+    `duplicate` rows that repeat an earlier row (paid for once). `not_data` counts the rows
+    that are not leads (empty rows, report footers), kept in the output but not in `total`.
     """
 
     total: int = 0
@@ -64,6 +65,7 @@ class RowCounts:
     not_found: int = 0
     failed: int = 0
     skipped: int = 0
+    not_data: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,12 +250,13 @@ def _row_counts(plan: Plan, result: RunResult, rows: Sequence[Outcome]) -> RowCo
     statuses = Counter(o.status for o in rows)
     sent = {k for k, o in result.outcomes.items() if o.status != "skipped"}
     return RowCounts(
-        total=len(plan.row_keys),
+        total=plan.total,
         valid=plan.valid_count,
         duplicate=plan.duplicates,
         cached=sum(1 for k in plan.row_keys if isinstance(k, str) and _from_cache(k, plan, result)),
         submitted=sum(1 for i in plan.identities if i.key in sent),
         **{s: statuses[s] for s in ROW_STATUSES},
+        not_data=plan.not_data_count,
     )
 
 
@@ -408,7 +411,8 @@ def _rows_line(rows: RowCounts) -> str:
         parts[-1] += f"; {_rows(rows.duplicate, 'duplicate row')} shared an earlier row's result"
     if rows.cached:
         parts[-1] += f"; {_rows(rows.cached, 'row')} from the cache"
-    return f"Rows: {rows.total:,} in all; {', '.join(parts)}"
+    kept = f" ({_rows(rows.not_data, 'empty or footer row')} kept apart)" if rows.not_data else ""
+    return f"Rows: {rows.total:,} in all{kept}; {', '.join(parts)}"
 
 
 def _rows(n: int, what: str) -> str:

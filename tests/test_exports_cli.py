@@ -76,3 +76,49 @@ def test_several_addresses_note_reaches_the_output(
     assert [r["Email"] for r in rows] == [
         "jane@acme; jane@acme.io", "john@beta.io, j.roe@beta.io", "ann@gamma.dev", "x; y",
     ]  # fmt: skip
+
+
+def test_rows_that_are_not_data_are_counted_apart() -> None:
+    """Blank lines, a delimiter-only row and a report footer: not rows, not invalid."""
+    result = run(["estimate", str(TRAPS / "report_footer.csv"), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    assert (rows["total"], rows["valid"], rows["invalid"], rows["not_data"]) == (2, 2, 0, 7)
+    text = run(["estimate", str(TRAPS / "report_footer.csv"), "--no-cache"]).output
+    assert "report_footer.csv: 2 rows of people (header on row 4)" in text
+    assert "7 empty or footer rows kept (not leads, not counted)" in text
+    assert "Invalid rows" not in text
+
+
+def test_not_data_and_ragged_rows_in_the_output_and_report(
+    fast_sandbox: Any, tmp_path: Path, state_dir: Path
+) -> None:
+    """Rows that are not data stay where they were with nothing appended; a ragged row is
+    marked invalid with what is wrong; the report counts data rows only."""
+    env = {"CLEANLIST_API_KEY": fast_sandbox.api_key, "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    out, report = tmp_path / "o.csv", tmp_path / "o.report.json"
+    result = run([str(TRAPS / "report_footer.csv"), "-o", str(out), "--yes", "--mode", "rows",
+                  "--state-dir", str(state_dir), "--rate-limit", "6000"], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == '"Leads report"' or lines[0].startswith("Leads report")
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("First Name"))
+    body = list(csv.reader(lines[header_at + 1 :]))
+    statuses = [r[-3] if len(r) > 4 else "" for r in body]
+    assert [bool(s) for s in statuses] == [True, False, True, False, False, False, False, False,
+                                           False]  # fmt: skip
+    assert body[5][0] == "Grand Totals (2 records)"
+    data = json.loads(report.read_text())
+    assert (data["rows"]["total"], data["rows"]["invalid"], data["rows"]["not_data"]) == (2, 0, 7)
+    assert "2 in all (7 empty or footer rows kept apart)" in result.output
+
+    out2 = tmp_path / "r.csv"
+    result = run([str(TRAPS / "ragged_shift.csv"), "-o", str(out2), "--yes", "--mode", "rows",
+                  "--state-dir", str(state_dir), "--rate-limit", "6000"], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with out2.open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[1]["enrichment_status"] == "invalid"
+    assert "its values moved left (the email sits under 'Company')" in rows[1]["enrichment_note"]
+    assert rows[2]["enrichment_status"] == "invalid"
+    assert "the row has 5 fields but the header has 4" in rows[2]["enrichment_note"]

@@ -17,16 +17,19 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def test_csv_reads_every_cell_as_text(tmp_path: Path) -> None:
-    """A plain CSV becomes string columns with the CSV line numbers of its records."""
+    """A plain CSV becomes string columns with the CSV line numbers of its records; a blank line
+    among them stays a row (it is not data, and is kept in the output where it was)."""
     path = _write(tmp_path / "a.csv", "Email,Phone\njane@acme.io,0415550123\n\nx@y.co,N/A\n")
     table = read_table(path)
     assert table.headers == ("Email", "Phone")
     assert table.frame.to_dicts() == [
         {"Email": "jane@acme.io", "Phone": "0415550123"},
+        {"Email": None, "Phone": None},
         {"Email": "x@y.co", "Phone": "N/A"},
     ]
-    assert table.blanked.get_column("Phone").to_list() == ["0415550123", None]
-    assert table.source_rows == (2, 4)
+    assert table.blanked.get_column("Phone").to_list() == ["0415550123", None, None]
+    assert table.source_rows == (2, 3, 4)
+    assert table.non_data == {1: "an empty row"}
 
 
 def test_semicolon_cp1252_with_title_row(tmp_path: Path) -> None:

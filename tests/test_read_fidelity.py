@@ -87,7 +87,12 @@ def test_report_footer_rows_are_noted(tmp_path: Path) -> None:
     )
     table = read_table(path)
     assert table.frame.height == 6
-    assert any("the last 3 rows are a report footer" in n for n in table.notes)
+    assert table.non_data == {
+        1: "an empty row", 2: "a report footer", 3: "an empty row", 4: "a report footer",
+        5: "a report footer",
+    }  # fmt: skip
+    assert "5 empty or footer rows kept in the output where they were; they are not leads, not "\
+        "sent and not counted as rows" in table.notes
 
 
 def test_no_footer_note_for_ordinary_rows(tmp_path: Path) -> None:
@@ -101,6 +106,5 @@ def test_empty_records_are_counted_in_a_note(tmp_path: Path) -> None:
     """Records holding nothing are kept and a note counts them."""
     path = tmp_path / "p.csv"
     path.write_text(ROWS_CSV)
-    assert "2 rows are empty; kept in the output as they are, and counted as invalid" in (
-        read_table(path).notes
-    )
+    assert "2 empty rows kept in the output where they were; they are not leads, not sent and "\
+        "not counted as rows" in read_table(path).notes

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from csv_enrich.errors import InputError
-from csv_enrich.mapping.columns import has_identifiers, map_columns, row_readings
-from csv_enrich.models import Identity
+from csv_enrich.mapping.columns import has_identifiers, map_columns
+from csv_enrich.mapping.rows import readings
+from csv_enrich.models import Identity, NotData
+from csv_enrich.plan import verdict as judge
 from csv_enrich.read import read_table
-from csv_enrich.rules.validate import validate
 
 TRAPS = Path(__file__).resolve().parents[1] / "samples" / "traps"
 EXPECTED = sorted(TRAPS.glob("*.expected.json"))
@@ -28,14 +29,16 @@ def _verdicts(expected: dict[str, Any]) -> dict[str, Any]:
         table, kind=expected.get("kind_choice", "auto"), overrides=expected.get("overrides", {})
     )
     rows = []
-    for row, (values, notes) in zip(table.source_rows, row_readings(table, cmap), strict=True):
-        verdict = validate(values, cmap.kind)
-        if isinstance(verdict, Identity):
+    for row, reading in zip(table.source_rows, readings(table, cmap), strict=True):
+        verdict = judge(reading, cmap.kind)
+        if isinstance(verdict, NotData):
+            rows.append({"row": row, "not_data": verdict.reason})
+        elif isinstance(verdict, Identity):
             rows.append({"row": row, "key": verdict.key})
         else:
             rows.append({"row": row, "invalid": verdict.reason})
-        if notes:
-            rows[-1]["note"] = "; ".join(notes)
+        if reading.notes and not reading.not_data:
+            rows[-1]["note"] = "; ".join(reading.notes)
     return {
         "headers": list(table.headers), "header_row": table.header_row, "sheet_read": table.sheet,
         "kind": cmap.kind, "mapping": dict(cmap.fields), "rows": rows,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.engine.forecast import Path, duration, paths, total_requests
 from csv_enrich.engine.run import choose_mode
-from csv_enrich.models import Invalid, Mode, Plan
+from csv_enrich.models import Invalid, Mode, NotData, Plan
 
 if TYPE_CHECKING:
     from csv_enrich.runner import Estimate
@@ -20,7 +20,7 @@ def invalid_rows(est: Estimate) -> list[dict[str, Any]]:
     return [
         {"row": i + 1, "reason": key.reason}
         for i, key in enumerate(est.plan.row_keys)
-        if isinstance(key, Invalid)
+        if isinstance(key, Invalid) and not isinstance(key, NotData)
     ]
 
 
@@ -37,11 +37,12 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
         "columns_in_order": {f: list(columns.order(f)) for f in columns.fields},
         "ignored": list(columns.ignored),
         "rows": {
-            "total": len(plan.row_keys),
+            "total": plan.total,
             "valid": plan.valid_count,
             "invalid": plan.invalid_count,
             "duplicate": plan.duplicates,
             "cached": _cached_rows(est),
+            "not_data": plan.not_data_count,
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
@@ -72,7 +73,7 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
     """What a person reads before spending: the mapping, the counts, bad rows, the cost."""
     plan, table, columns = est.plan, est.loaded.table, est.loaded.columns
     where = f"{table.path.name}" + (f", sheet {table.sheet!r}" if table.sheet else "")
-    total = len(plan.row_keys)
+    total = plan.total
     what = {"person": "people", "company": "companies"}[plan.kind]
     header = f"header on row {table.header_row}" if table.header_row else "no header row"
     lines = [f"{where}: {total:,} {'row' if total == 1 else 'rows'} of {what} ({header})",
@@ -140,11 +141,17 @@ def _count_lines(est: Estimate) -> list[str]:
         f"  invalid    {plan.invalid_count:,}",
         f"  duplicate  {plan.duplicates:,}  (enriched once, copied to every copy)",
         f"  cached     {_cached_rows(est):,}  (enriched recently, free)",
-    ]
+        *([f"  {plan.not_data_count:,} empty or footer "
+           f"{'row' if plan.not_data_count == 1 else 'rows'} kept (not leads, not counted)"]
+          if plan.not_data_count else []),
+    ]  # fmt: skip
 
 
 def _invalid_lines(est: Estimate) -> list[str]:
-    bad = [(i, k) for i, k in enumerate(est.plan.row_keys) if isinstance(k, Invalid)]
+    bad = [
+        (i, k) for i, k in enumerate(est.plan.row_keys)
+        if isinstance(k, Invalid) and not isinstance(k, NotData)
+    ]  # fmt: skip
     if not bad:
         return []
     reasons = Counter(k.reason for _, k in bad)

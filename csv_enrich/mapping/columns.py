@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
+from csv_enrich.mapping.context import group_notes, grouped_name, platform_notes
 from csv_enrich.mapping.exports import (
     Layout,
     a_name,
@@ -96,31 +97,13 @@ def map_columns(
     used = set(fields.values()) | {h for headers in fallbacks.values() for h in headers}
     ignored = tuple(h for h in table.headers if h not in used)
     notes += [order_note(f, (fields[f], *headers)) for f, headers in fallbacks.items()]
-    notes += _platform_notes(table, fields)
+    notes += platform_notes(table, fields) + group_notes(table, fields)
     if layout is not None:
         notes.insert(0, f"recognised as {a_name(layout.name)} export")
     return ColumnMap(
         resolved, fields, ignored, tuple(notes) + chosen.notes, fallbacks,
         layout.name if layout else None,
     )  # fmt: skip
-
-
-def _platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
-    """Say when a website or domain column holds platform pages (LinkedIn, Facebook), which
-    give no company domain."""
-    notes: list[str] = []
-    for field in ("domain", "website"):
-        if field not in fields:
-            continue
-        from csv_enrich.rules.columns import platforms
-
-        sites = sorted(platforms(table.blanked.get_column(fields[field])).drop_nulls().unique())
-        if sites:
-            notes.append(
-                f"'{fields[field]}' holds {' and '.join(sites)} pages, not company websites; "
-                "no domain is taken from them"
-            )
-    return notes
 
 
 def has_identifiers(table: Table) -> bool:
@@ -186,7 +169,6 @@ def row_readings(table: Table, cmap: ColumnMap) -> Iterator[tuple[dict[str, str]
                 if picked.several:
                     notes.append(several_note(name, picked))
         yield rules.derive(values, cmap.kind), tuple(notes)
-
 
 
 def parse_overrides(table: Table, overrides: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:
@@ -307,7 +289,7 @@ def _demoted_note(table: Table, header: str, used: Candidate) -> str:
 
 
 def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
-    matched = match_header(header, company)
+    matched = grouped_name(table, header, company, match_header(header, company))
     return sniff_field(table.blanked.get_column(header), header, matched, company)
 
 

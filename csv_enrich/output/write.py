@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import OutputError
-from csv_enrich.models import Invalid, Kind, Outcome, Plan, columns_for
+from csv_enrich.models import Invalid, Kind, NotData, Outcome, Plan, columns_for
 from csv_enrich.output.headers import output_headers
 from csv_enrich.report import Report, appended_headers, atomic_path, default_report_path
 
@@ -59,7 +59,9 @@ def join(
     first: dict[str, int] = {}
     rows: list[Outcome] = []
     for i, key in enumerate(plan.row_keys):
-        if isinstance(key, Invalid):
+        if isinstance(key, NotData):
+            rows.append(Outcome(key="", status="not_data"))
+        elif isinstance(key, Invalid):
             rows.append(Outcome(key="", status="invalid", note=key.reason))
         elif key in first:
             rows.append(_duplicate(rows[first[key]], _row_number(first[key], source_rows)))
@@ -254,6 +256,8 @@ def appended_values(kind: Kind, rows: Sequence[Outcome]) -> list[list[str | int 
 
 
 def _cell(name: str, row: Outcome) -> str | int | None:
+    if row.status == "not_data":  # an empty row or a report footer stays as it was
+        return None
     if name == "enrichment_status":
         return row.status
     if name == "enrichment_note":

@@ -81,4 +81,7 @@ def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
     names = [str(i) for i in range(width)]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
     labels = [str(i + 1) for i in range(width)]
-    return Grid(frame, [line for line, _ in records], labels, [bool(r) for _, r in records])
+    last = max((i for i, (_, r) in enumerate(records) if any(c.strip() for c in r)), default=-1)
+    kept = [i <= last for i in range(len(records))]  # blank lines too, but not trailing ones
+    widths = [len(r) for _, r in records]
+    return Grid(frame, [line for line, _ in records], labels, kept, widths)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
+from csv_enrich.read.layout import group_labels, non_data_note, non_data_rows
 from csv_enrich.rules.validate import PLACEHOLDERS
 
 if TYPE_CHECKING:
@@ -20,11 +21,9 @@ TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "txt", ".tab": "tsv"}
 WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".ods": "ods"}
 HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
+_WIDTH = "__fields__"
 _LINK_CELL = re.compile(r"\w@\w|://|^www\.")
 _NUMBER_CELL = re.compile(r"^\s*[+(]?\d[\d\s().,/-]*$")
-_FOOTER = re.compile(
-    r"^(?:grand totals?\b|totals?\s*\(|confidential information\b|copyright\b|\(c\)|©)", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class Table:
     sees for data row i (the spreadsheet row, or the CSV line the record starts on).
     `header_row` is the 1-based row number of the header. `source_headers` are the header
     texts exactly as in the file, in the order of `headers` (empty: the same as `headers`).
+    `non_data`, `widths`, `header_width` and `groups`: see their comments below.
     `title_rows` are the rows above the header (a report's title, filters, blank lines) as the
     file holds them, cell by cell from its first column, so the output can keep them in place.
     """
@@ -58,6 +58,16 @@ class Table:
     notes: tuple[str, ...] = ()
     source_headers: tuple[str, ...] = ()
     title_rows: tuple[tuple[str | None, ...], ...] = ()
+    # Data row index -> why it is not data (read.layout: an empty row, a report footer).
+    non_data: Mapping[int, str] = field(default_factory=dict)
+    # Delimited text: the number of fields of each data row's record, and of the header's.
+    widths: tuple[int, ...] = ()
+    header_width: int = 0
+    # Delimited text: the headers of the columns past the header's last field (values there
+    # come from rows longer than the header).
+    beyond_header: tuple[str, ...] = ()
+    # Per header, the group label above it ("Contact", "Company": merged group headers).
+    groups: tuple[str | None, ...] = ()
 
     @cached_property
     def blanked(self) -> pl.DataFrame:
@@ -76,6 +86,7 @@ class Grid:
     row_numbers: list[int]
     column_labels: list[str]
     records: list[bool] | None = None
+    widths: list[int] | None = None
 
 
 def _emptied(frame: pl.DataFrame) -> pl.DataFrame:
@@ -157,14 +168,22 @@ def build_table(
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
+    non_data = non_data_rows(data.rows())
+    width = grid.widths[header_at] if grid.widths and not headerless else 0
+    above = raw.row(header_at - 1) if header_at > 0 and not headerless else ()
+    groups = group_labels([above[i] for i in keep] if above else [], len(keep))
     return Table(
         path=path, format=fmt, frame=data, headers=tuple(headers),
         source_rows=tuple(body.get_column(_ROW).to_list()),
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
         delimiter=delimiter, encoding=encoding,
         notes=notes + _header_notes(int(fill.head(header_at).sum()), headerless)
-        + tuple(header_notes) + _footer_note(data) + _empty_note(data),
-        source_headers=tuple(source), title_rows=_title_rows(raw, header_at),
+        + tuple(header_notes) + non_data_note(non_data),
+        source_headers=tuple(source), title_rows=_title_rows(raw, header_at), non_data=non_data,
+        widths=tuple(body.get_column(_WIDTH).to_list()) if grid.widths else (),
+        header_width=width,
+        beyond_header=tuple(h for i, h in zip(keep, headers, strict=True) if width and i >= width),
+        groups=groups,
     )  # fmt: skip
 
 
@@ -177,33 +196,6 @@ def _title_rows(raw: pl.DataFrame, header_at: int) -> tuple[tuple[str | None, ..
             cells.pop()
         rows.append(tuple(cells))
     return tuple(rows)
-
-
-def _empty_note(data: pl.DataFrame) -> tuple[str, ...]:
-    """Say how many records hold nothing at all (",,"): kept, so the output has every row."""
-    empty = int((_fill(data) == 0).sum()) if data.height else 0
-    if not empty:
-        return ()
-    rows = "1 row is" if empty == 1 else f"{empty:,} rows are"
-    return (f"{rows} empty; kept in the output as they are, and counted as invalid",)
-
-
-def _footer_note(data: pl.DataFrame) -> tuple[str, ...]:
-    """Say so when the last rows are a report footer (Salesforce: Grand Totals, Confidential
-    Information, Copyright): one filled cell each, not leads."""
-    count = 0
-    for row in reversed(data.tail(10).rows()):
-        cells = [c for c in row if c is not None and c.strip()]
-        if not cells:
-            continue
-        if len(cells) != 1 or not _FOOTER.match(cells[0].strip()):
-            break
-        count += 1
-    if not count:
-        return ()
-    rows = "row is" if count == 1 else f"{count} rows are"
-    return (f"the last {rows} a report footer (totals, confidentiality, copyright), "
-            "not leads; they count as invalid",)  # fmt: skip
 
 
 def _header_notes(filled_above: int, headerless: bool) -> tuple[str, ...]:
@@ -228,6 +220,8 @@ def _body(raw: pl.DataFrame, grid: Grid, header_at: int, limit: int | None) -> p
 
     numbers = pl.Series(_ROW, grid.row_numbers[header_at + 1 :], dtype=pl.Int64)
     body = raw.slice(header_at + 1).with_columns(numbers)
+    if grid.widths is not None:
+        body = body.with_columns(pl.Series(_WIDTH, grid.widths[header_at + 1 :], dtype=pl.Int64))
     kept = _fill(raw).slice(header_at + 1) > 0
     if grid.records is not None:
         kept = kept | pl.Series(grid.records[header_at + 1 :], dtype=pl.Boolean)

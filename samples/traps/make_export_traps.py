@@ -8,7 +8,11 @@ Salesforce, Phantombuster); the values are made up.
 
 from __future__ import annotations
 
-from make_traps import invalid, key, trap
+import datetime as dt
+import io
+
+import xlsxwriter
+from make_traps import invalid, key, not_data, trap
 
 
 def _csv(*lines: str) -> bytes:
@@ -203,5 +207,97 @@ def several_column_traps() -> None:
     })  # fmt: skip
 
 
+FOOTER = "a report footer"
+EMPTY = "an empty row"
+
+
+def row_traps() -> None:
+    """Rows that are not data, and ragged rows whose values would land in the wrong columns."""
+    trap("report_footer", "csv", _csv(
+        '"Leads report"',
+        '"Filtered By: Lead Status equals Open"',
+        "",
+        '"First Name","Last Name","Company","Email"',
+        '"Jane","Doe","Acme","jane@acme.io"',
+        "",
+        '"John","Roe","Beta","john@beta.io"',
+        ",,,",
+        "",
+        '"Grand Totals (2 records)"',
+        "",
+        '"Confidential Information - Do Not Distribute"',
+        '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."',
+    ), {
+        "reason": "a Salesforce report: a blank line and a delimiter-only row among the leads, "
+                  "and a footer (Grand Totals, Confidential, Copyright) are not data: kept where "
+                  "they were, counted apart, not invalid",
+        "header_row": 4, "kind": "person",
+        "rows": [key(5, "email:jane@acme.io"), not_data(6, EMPTY), key(7, "email:john@beta.io"),
+                 not_data(8, EMPTY), not_data(9, EMPTY), not_data(10, FOOTER),
+                 not_data(11, EMPTY), not_data(12, FOOTER), not_data(13, FOOTER)],
+        "notes": ["7 empty or footer rows kept in the output where they were; they are not "
+                  "leads, not sent and not counted as rows"],
+    })  # fmt: skip
+    short = "the row has 3 fields but the header has 4: its values moved left (the email sits "
+    trap("ragged_shift", "csv", _csv(
+        "First Name,Last Name,Company,Email",
+        "Jane,Doe,Acme,jane@acme.io",
+        "Omar,Acme,omar@acme.io",
+        "John,Roe,Beta, Inc.,john@beta.io",
+        "Ann,Lee,Gamma",
+        "Bo,Chu,Delta,bo@delta.io,,",
+    ), {
+        "reason": "ragged rows: a short row whose email moved under Company and a long row (an "
+                  "unquoted comma) are not sent, with a note saying what is wrong; a short row "
+                  "whose values still fit, and a long one with empty extra fields, are read",
+        "kind": "person",
+        "rows": [key(2, "email:jane@acme.io"),
+                 invalid(3, short + "under 'Company'); fix the row in the file"),
+                 invalid(4, "the row has 5 fields but the header has 4: its values would land "
+                            "in the wrong columns (a delimiter inside a value without quotes?); "
+                            "fix the row in the file"),
+                 key(5, "name:ann|lee|gamma"), key(6, "email:bo@delta.io")],
+    })  # fmt: skip
+
+
+def _grouped(wb: object) -> None:
+    ws = wb.add_worksheet("Leads")  # type: ignore[attr-defined]
+    bold = wb.add_format({"bold": True})  # type: ignore[attr-defined]
+    ws.merge_range("A1:B1", "Contact", bold)
+    ws.merge_range("C1:D1", "Company", bold)
+    ws.write_row(1, 0, ["Name", "Email", "Name", "Website"], bold)
+    ws.write_row(2, 0, ["Jane Doe", "", "Acme", "https://acme.io"])
+    ws.write_row(3, 0, ["John Roe", "john@beta.io", "Beta", "beta.io"])
+
+
+def group_traps() -> None:
+    """Merged group headers above the header say whose "Name" a column is."""
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as wb:
+        wb.set_properties({"created": dt.datetime(2024, 1, 1)})
+        _grouped(wb)
+    expected = {
+        "reason": "'Name' under a merged 'Company' group header is the company's name; under "
+                  "'Contact' the person's",
+        "header_row": 2, "headers": ["Name", "Email", "Name (2)", "Website"], "kind": "person",
+        "mapping": {"email": "Email", "full_name": "Name", "company_name": "Name (2)",
+                    "website": "Website"},
+        "rows": [key(3, "name:jane|doe|acme.io"), key(4, "email:john@beta.io")],
+        "notes": ["'Name (2)' is read as company_name: it sits under the 'Company' group header"],
+    }  # fmt: skip
+    trap("group_headers", "xlsx", buffer.getvalue(), expected)
+    text = _csv("Account,,Contact,", "Name,Website,Name,Email", "Acme,acme.io,Jane Doe,",
+                "Beta,beta.io,John Roe,john@beta.io")  # fmt: skip
+    trap("group_headers_csv", "csv", text, {
+        "reason": "the same in CSV: 'Account' over the first Name, 'Contact' over the second",
+        "header_row": 2, "kind": "person",
+        "mapping": {"email": "Email", "full_name": "Name (2)", "company_name": "Name",
+                    "website": "Website"},
+        "rows": [key(3, "name:jane|doe|acme.io"), key(4, "email:john@beta.io")],
+    })  # fmt: skip
+
+
 if __name__ == "__main__":
     several_column_traps()
+    row_traps()
+    group_traps()

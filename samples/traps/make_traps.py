@@ -49,6 +49,10 @@ def invalid(row: int, reason: str) -> dict[str, Any]:
     return {"row": row, "invalid": reason}
 
 
+def not_data(row: int, reason: str) -> dict[str, Any]:
+    return {"row": row, "not_data": reason}
+
+
 NO_ID = "no email, LinkedIn URL, person id, or first + last name with a company or domain"
 
 
@@ -110,12 +114,15 @@ def text_traps() -> None:
     ragged = "Email,First Name,Last Name,,\njane@acme.io,Jane,Doe,,\n\njohn@beta.io,John\n,,,,\n"
     ragged += "x@y.co,X,Y,,,\n"
     trap("ragged_blank", "csv", ragged.encode(), {
-        "reason": "ragged rows, a blank line, an all-empty row and trailing empty columns",
+        "reason": "ragged rows whose values still fit their columns (short, or long with empty"
+                  " extra fields) are read; a blank line and an all-empty row are not data:"
+                  " kept in place, not counted as invalid; trailing empty columns",
         "headers": ["Email", "First Name", "Last Name"], "kind": "person",
         "mapping": {"email": "Email", "first_name": "First Name", "last_name": "Last Name"},
-        "rows": [key(2, "email:jane@acme.io"), key(4, "email:john@beta.io"),
-                 invalid(5, NO_PERSON), key(6, "email:x@y.co")],
-        "cells": {"Email": ["jane@acme.io", "john@beta.io", None, "x@y.co"]},
+        "rows": [key(2, "email:jane@acme.io"), not_data(3, "an empty row"),
+                 key(4, "email:john@beta.io"), not_data(5, "an empty row"),
+                 key(6, "email:x@y.co")],
+        "cells": {"Email": ["jane@acme.io", None, "john@beta.io", None, "x@y.co"]},
     })  # fmt: skip
     trap("duplicate_headers", "csv", b"Email,Email,Company\njane@acme.io,j@gmail.com,Acme\n", {
         "reason": "two columns named Email: made unique, reported; the first is the email column",
@@ -346,6 +353,8 @@ if __name__ == "__main__":
 
     workbook_traps()
     xls_trap()
-    from make_export_traps import several_column_traps
+    from make_export_traps import group_traps, row_traps, several_column_traps
 
     several_column_traps()
+    row_traps()
+    group_traps()
