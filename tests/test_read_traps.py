@@ -83,7 +83,9 @@ def test_trap(path: Path) -> None:
             assert got[field] == expected[field], field
 
 
-@pytest.mark.parametrize("name", ["zip_bomb.xlsx", "xml_bomb.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["zip_bomb.xlsx", "xml_bomb.xlsx", "over_rows.xlsx", "over_dimension.xlsx"]
+)
 def test_bombs_are_refused_quickly_in_bounded_memory(name: str) -> None:
     """A zip or entity bomb is refused without inflating it into memory (timeout bounds time)."""
     tracemalloc.start()

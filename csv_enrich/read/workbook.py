@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
+from csv_enrich.read.limits import SheetScan, is_sheet, office_kind, renamed_message
 from csv_enrich.read.table import Grid, Table, build_table
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 400
+OLE_SCAN_BYTES = 1 << 20
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 _LONG_FLOAT = r"^-?\d+\.\d{12,}$"
 
@@ -76,6 +78,8 @@ def read_workbook(
 
 def check_container(path: Path, fmt: str, head: bytes) -> None:
     """Refuse what is not a readable workbook of its kind, before any parser touches it."""
+    if head.startswith(OLE_MAGIC):
+        _check_ole(path)
     if head.startswith(OLE_MAGIC) and fmt != "xls":
         raise InputError(
             f"{path}: the workbook is password-protected (encrypted); "
@@ -92,6 +96,14 @@ def check_container(path: Path, fmt: str, head: bytes) -> None:
         from csv_enrich.read.ods import check_ods
 
         check_ods(path)
+
+
+def _check_ole(path: Path) -> None:
+    """Refuse a Word or PowerPoint 97-2003 file named like a workbook (its stream names say)."""
+    with path.open("rb") as fh:
+        kind = office_kind(ole_head=fh.read(OLE_SCAN_BYTES))
+    if kind is not None:
+        raise InputError(renamed_message(path, kind))
 
 
 def _not_a_workbook(path: Path, head: bytes) -> str:
@@ -130,6 +142,9 @@ def check_zip(path: Path) -> None:
     """A zip container whose real uncompressed size is bounded and whose XML declares no DTD."""
     try:
         with zipfile.ZipFile(path) as archive:
+            kind = office_kind(archive.namelist())
+            if kind is not None:
+                raise InputError(renamed_message(path, kind))
             total = 0
             for info in archive.infolist():
                 total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
@@ -145,6 +160,7 @@ def _check_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, b
         raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
     cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
     size = 0
+    scan = SheetScan(path, info.filename) if is_sheet(info.filename) else None
     with archive.open(info) as member:
         first = member.read(4096)
         if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
@@ -153,8 +169,12 @@ def _check_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, b
                 "it was not read — save a clean copy from Excel"
             )
         size = len(first)
+        if scan is not None:
+            scan.feed(first)
         while chunk := member.read(1 << 20):
             size += len(chunk)
+            if scan is not None:
+                scan.feed(chunk)
             if size > cap:
                 raise InputError(
                     f"{path}: the workbook expands to far more data than it holds "

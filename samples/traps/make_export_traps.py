@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import xlsxwriter
 from make_traps import invalid, key, not_data, trap
@@ -297,7 +298,88 @@ def group_traps() -> None:
     })  # fmt: skip
 
 
+def _small_book() -> bytes:
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as wb:
+        wb.set_properties({"created": dt.datetime(2024, 1, 1)})
+        ws = wb.add_worksheet("Leads")
+        ws.write_row(0, 0, ["Email", "Company"])
+        ws.write_row(1, 0, ["jane@acme.io", "Acme"])
+    return buffer.getvalue()
+
+
+def _with_sheet(sheet: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_small_book())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info)
+            entry = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            dst.writestr(entry, data, zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()
+
+
+_NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+_ROWS = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c></row>'
+         b'<row r="2"><c r="A2" t="inlineStr"><is><t>jane@acme.io</t></is></c></row>')
+
+
+def _office_zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data,
+                       zipfile.ZIP_DEFLATED)  # fmt: skip
+    return out.getvalue()
+
+
+def hostile_traps() -> None:
+    """Sheets past Excel's limits, refused before they are inflated; Word and PowerPoint files
+    with a spreadsheet's name, named as what they are."""
+    declared = (b'<?xml version="1.0"?>' + _NS + b'<dimension ref="A1:C2000000"/><sheetData>'
+                + _ROWS + b"</sheetData></worksheet>")  # fmt: skip
+    trap("over_dimension", "xlsx", _with_sheet(declared), {
+        "reason": "a sheet declaring 2,000,000 rows (its dimension): refused as damaged from "
+                  "the first bytes of the sheet",
+        "error": "the workbook is damaged: its sheet xl/worksheets/sheet1.xml declares a size of "
+                 "2,000,000 rows x 3 columns, past Excel's limits",
+    })  # fmt: skip
+    many = (b'<?xml version="1.0"?>' + _NS + b"<sheetData>" + _ROWS + b"<row/>" * 1_500_000
+            + b"</sheetData></worksheet>")  # fmt: skip
+    trap("over_rows", "xlsx", _with_sheet(many), {
+        "reason": "a 20 KB workbook whose sheet holds 1.5 million rows (no dimension declared): "
+                  "refused while the rows are counted in the stream, before calamine reads it",
+        "error": "its sheet xl/worksheets/sheet1.xml declares more than 1,048,576 rows",
+    })  # fmt: skip
+    wide = (b'<?xml version="1.0"?>' + _NS + b"<sheetData>" + _ROWS
+            + b'<row r="3"><c r="XFE3" t="inlineStr"><is><t>x</t></is></c></row>'
+            + b"</sheetData></worksheet>")  # fmt: skip
+    trap("over_columns", "xlsx", _with_sheet(wide), {
+        "reason": "a cell past column XFD (16,384 columns): damaged, refused",
+        "error": "declares a cell at XFE3, past column XFD",
+    })  # fmt: skip
+    types = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    trap("word_named", "xlsx", _office_zip({
+        "[Content_Types].xml": types, "word/document.xml": b"<w:document/>",
+    }), {
+        "reason": "a Word document renamed .xlsx is named as such",
+        "error": "this is a Word document (.docx) renamed .xlsx, not a spreadsheet",
+    })  # fmt: skip
+    trap("powerpoint_named", "xlsx", _office_zip({
+        "[Content_Types].xml": types, "ppt/presentation.xml": b"<p:presentation/>",
+    }), {
+        "reason": "a PowerPoint presentation renamed .xlsx is named as such",
+        "error": "this is a PowerPoint presentation (.pptx) renamed .xlsx, not a spreadsheet",
+    })  # fmt: skip
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1016
+    ole += "WordDocument".encode("utf-16-le") + b"\x00" * 512
+    trap("word97_named", "xls", ole, {
+        "reason": "a Word 97-2003 document renamed .xls: its OLE streams say what it is",
+        "error": "this is a Word 97-2003 document (.doc) renamed .xls, not a spreadsheet",
+    })  # fmt: skip
+
+
 if __name__ == "__main__":
     several_column_traps()
     row_traps()
     group_traps()
+    hostile_traps()

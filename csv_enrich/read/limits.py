@@ -1,0 +1,113 @@
+"""Hostile workbooks: sheets past Excel's limits, and other Office files with a spreadsheet's name.
+
+A sheet cannot hold more than 1,048,576 rows or 16,384 columns (A..XFD). One that says it does is
+damaged or made to exhaust memory, so it is refused before calamine inflates it: `SheetScan` is
+fed the sheet's XML chunk by chunk as the zip check already streams it, and stops at the declared
+dimension (`<dimension ref="A1:C2000000"/>`, at the top of the sheet) or at the first row or cell
+past the limits. Nothing is kept but a count and a few bytes of overlap.
+
+`office_kind` names what an Office file really is (a Word document, a PowerPoint presentation)
+from its zip member names or, for the older binary formats, its OLE stream names.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from csv_enrich.errors import InputError
+
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+_DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+_ROW_TAG = re.compile(rb"<row[\s>/]")
+_BIG_ROW = re.compile(rb'<row\b[^>]*?\br="(\d{7,})"')
+# A cell reference past column XFD: four letters or more, or XFE..XFZ, XG..XZ, YAA..ZZZ.
+_FAR_COLUMN = re.compile(rb'<c\b[^>]*?\br="((?:[A-Z]{4,}|XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d+)"')
+_OVERLAP = 256
+DIMENSION_WITHIN = 1 << 16
+
+
+def column_number(letters: str) -> int:
+    """1-based column number of Excel letters (A -> 1, XFD -> 16384)."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ord(ch) - 64)
+    return number
+
+
+class SheetScan:
+    """Streams one sheet's XML and raises InputError at the first sign it is past the limits."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self.path, self.member = path, member
+        self.rows = 0
+        self.tail = b""
+        self.seen = 0  # bytes looked at so far: the dimension is sought in the first 64 KB
+
+    def feed(self, chunk: bytes) -> None:
+        """Look at the next piece of the sheet's XML."""
+        text = self.tail + chunk
+        if self.seen < DIMENSION_WITHIN:
+            self._dimension(text)
+        self.seen += len(chunk)
+        self.rows += len(_ROW_TAG.findall(chunk))
+        if self.rows > EXCEL_ROWS:
+            self._refuse(f"more than {EXCEL_ROWS:,} rows")
+        big = _BIG_ROW.search(text)
+        if big and int(big.group(1)) > EXCEL_ROWS:
+            self._refuse(f"a row numbered {int(big.group(1)):,}")
+        far = _FAR_COLUMN.search(text)
+        if far:
+            self._refuse(f"a cell at {far.group(1).decode()}, past column XFD")
+        self.tail = text[-_OVERLAP:]
+
+    def _dimension(self, head: bytes) -> None:
+        found = _DIMENSION.search(head)
+        if not found:
+            return
+        columns, rows = column_number(found.group(1).decode()), int(found.group(2))
+        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+            self._refuse(f"a size of {rows:,} rows x {columns:,} columns")
+
+    def _refuse(self, what: str) -> None:
+        raise InputError(
+            f"{self.path}: the workbook is damaged: its sheet {self.member} declares {what}, "
+            f"past Excel's limits ({EXCEL_ROWS:,} rows x {EXCEL_COLUMNS:,} columns); it was "
+            "not read — open it in Excel and save it again, or export CSV"
+        )
+
+
+def is_sheet(member: str) -> bool:
+    """True for a worksheet part of an .xlsx/.xlsm."""
+    return member.startswith("xl/worksheets/") and member.endswith(".xml")
+
+
+_ZIP_KINDS = (
+    ("word/document.xml", "a Word document (.docx)", "Word"),
+    ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)", "PowerPoint"),
+)
+_OLE_KINDS = (
+    ("WordDocument", "a Word 97-2003 document (.doc)", "Word"),
+    ("PowerPoint Document", "a PowerPoint 97-2003 presentation (.ppt)", "PowerPoint"),
+)
+
+
+def office_kind(names: list[str] | None = None, ole_head: bytes = b"") -> tuple[str, str] | None:
+    """(what it is, the program that opens it) for a Word or PowerPoint file, from the zip
+    member names or the start of an OLE file; None for anything else."""
+    for member, what, program in _ZIP_KINDS:
+        if names is not None and member in names:
+            return what, program
+    for stream, what, program in _OLE_KINDS:
+        if stream.encode("utf-16-le") in ole_head:
+            return what, program
+    return None
+
+
+def renamed_message(path: Path, kind: tuple[str, str]) -> str:
+    """The one-line refusal for an Office file that is not a spreadsheet."""
+    what, program = kind
+    return (
+        f"{path}: this is {what} renamed {path.suffix}, not a spreadsheet; open it in "
+        f"{program} and copy the table into Excel, or export it as CSV"
+    )
