@@ -190,8 +190,9 @@ KindChoice = Literal["auto", "person", "company"]
 class Plan:
     """What a run will do, decided before anything is spent.
 
-    `row_keys` has one entry per data row in row order: the identity key the row shares with
-    every duplicate of it, or the row's `Invalid` verdict. `identities` are the unique identities
+    `row_keys` has one entry per row of the table in row order: the identity key the row shares
+    with every duplicate of it, or the row's `Invalid` verdict (`NotData` for an empty row or a
+    report footer, which `total` leaves out). `identities` are the unique identities
     that will be sent (first-seen order, cache hits excluded); `cached` holds the cache hits.
     `mode` is what was asked; the engine resolves ``auto`` (and reports what it did).
     `run_id` identifies the run in the journal: the input's content plus the options that change

@@ -62,8 +62,8 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="rows = one request per person; bulk = CSV import + one bulk run; "
                           "legacy = the legacy bulk endpoint, 250 people a call."),
         click.option("--map", "maps", multiple=True, metavar="'HEADER=field'",
-                     help=f"Map a column by hand (repeatable). Fields: {', '.join(FIELDS)}, "
-                          "ignore."),
+                     help=f"Map a column by hand (repeatable; several for one field: best "
+                          f"first). Fields: {', '.join(FIELDS)}, ignore."),
         click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
         click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
         click.option("--no-cache", is_flag=True, help="Pay again even for recently enriched."),
