@@ -7,6 +7,7 @@ callbacks, so a terminal, the drop folder and tests can each show (or answer) th
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,11 +20,11 @@ from csv_enrich import engine
 from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
-from csv_enrich.journal import Journal, ResultCache, default_state_dir
+from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
 from csv_enrich.output.write import check_fits, check_writable, join, write_output
 from csv_enrich.plan import Loaded, check_budget, load, make_plan
-from csv_enrich.report import Report, build_report, with_notes, write_report
+from csv_enrich.report import Report, build_report, report_dict, with_notes, write_report
 
 ConfirmCallback = Callable[[Plan, int], bool]
 INTERRUPTED_FILES = (" What was done so far is in {output} and its report (marked interrupted); "
@@ -62,13 +63,14 @@ def enrich_file(
     progress: ProgressCallback | None = None,
     http: httpx.AsyncClient | None = None,
     tuning: Tuning | None = None,
+    command: str = "",
 ) -> Report:
     """Enrich `options.input` into `options.output` and write the cost report next to it.
 
     `confirm(plan, balance)` is asked once before the first credit is spent; returning False
     stops with nothing spent. `tuning` sets the engine's poll timing (the defaults suit the
     real API; tests shrink them). Raises a CsvEnrichError subclass on anything a person must
-    fix.
+    fix. `command` is what resumes the run (kept in the journal's list of past runs).
     """
     assert options.output is not None, "enrich_file needs an output path"
     report = report_path(options)
@@ -78,7 +80,7 @@ def enrich_file(
     check_fits(loaded.table, options.output, loaded.columns.kind)
     try:
         return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http,
-                                   tuning))
+                                   tuning, command))
     except KeyboardInterrupt:
         raise Interrupted("Interrupted. Nothing already paid for will be paid again.") from None
 
@@ -92,6 +94,7 @@ async def _enrich(
     progress: ProgressCallback | None,
     http: httpx.AsyncClient | None,
     tuning: Tuning | None,
+    command: str = "",
 ) -> Report:
     async with _http(http, options.concurrency) as session:
         client = _client(session, options.connection)
@@ -102,6 +105,7 @@ async def _enrich(
             if plan.identities and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")
             before = journal.reported_charged(plan.run_id)
+            log_started(journal, plan, options, command)  # a run refused above is not one
             try:
                 result = await engine.run_plan(
                     plan, client=client, journal=journal, cache=cache, options=options,
@@ -115,7 +119,17 @@ async def _enrich(
                 raise
             report = _write(options, loaded, plan, result, report_file, started, before)
             journal.finish_run(plan.run_id, report.credits.charged, finished=True)
+            with RunLog(journal.path.parent) as log:
+                log.finished(plan.run_id, report_dict(report))
     return report
+
+
+def log_started(journal: Journal, plan: Plan, options: EnrichOptions, command: str) -> None:
+    """Record in the list of past runs that this run (or its resume) starts spending now."""
+    with RunLog(journal.path.parent) as log:
+        log.started(plan.run_id, options.connection.scope,
+                    input=os.path.abspath(options.input),
+                    output=os.path.abspath(options.output or ""), command=command)
 
 
 def _write(options: EnrichOptions, loaded: Loaded, plan: Plan, result: RunResult,

@@ -20,7 +20,7 @@ LAYERS = {
     "read": 1, "mapping": 1, "rules": 1, "synonyms": 1,
     "plan": 2, "api": 2, "journal": 2, "output": 2, "report": 2,
     "engine": 3,
-    "runner": 4,
+    "runner": 4, "cohort": 4, "account": 4,
     "watch": 5,
     "cli": 6, "__main__": 7, "__init__": 7,
 }

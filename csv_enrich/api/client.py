@@ -37,6 +37,8 @@ from csv_enrich.api.legacy_wire import (
 )
 from csv_enrich.api.pacer import Pacer
 from csv_enrich.api.wire import (
+    CohortEntity,
+    CohortRun,
     CompanyAnswer,
     CsvImport,
     Lead,
@@ -45,6 +47,7 @@ from csv_enrich.api.wire import (
     Submitted,
     WorkflowStatus,
     error_from_response,
+    parse_cohort_run,
     parse_company,
     parse_csv_import,
     parse_leads_page,
@@ -57,6 +60,8 @@ from csv_enrich.models import EnrichmentType, Identity
 __all__ = [
     "ClientStats",
     "CleanlistClient",
+    "CohortEntity",
+    "CohortRun",
     "CompanyAnswer",
     "CsvImport",
     "Lead",
@@ -80,6 +85,8 @@ PERSON_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name"
 EXPORT_COLUMNS = ("lead_id", "first_name", "last_name", "full_name", "email", "email_status",
                   "phone", "linkedin_url", "title", "company", "domain")
 COMPANY_FIELDS = ("domain", "company_name", "company_ticker", "company_id")
+COHORT_TOOL: Mapping[str, str] = {"person": "add_person_enrichments",
+                                  "company": "add_company_enrichments"}
 # Codes a retry cannot fix (the CSV-import kill switch is a 503 that stays a 503).
 _NEVER_RETRY = frozenset({"feature_disabled"})
 # Connection failures where the request never reached the server: safe to repeat even if paid.
@@ -238,7 +245,29 @@ class CleanlistClient:
                    "scope": BULK_SCOPE[enrichment_type]}
         return parse_quote(await self._call("POST", "/credits/estimate", json=payload))
 
+    async def estimate_cohort(self, task_id: str, kind: str, data_points: Sequence[str],
+                              entity_ids: Sequence[str] | None = None) -> Quote:
+        """A signed quote for enriching a cohort (`kind` person or company) by task (free)."""
+        payload: dict[str, Any] = {"tool": COHORT_TOOL[kind], "task_id": task_id,
+                                   "data_points": list(data_points)}
+        if entity_ids is not None:
+            payload["entity_ids"] = list(entity_ids)
+        return parse_quote(await self._call("POST", "/credits/estimate", json=payload))
+
     # -- enrichment (paid) -----------------------------------------------------------------
+
+    async def enrich_by_task(self, task_id: str, data_points: Sequence[str], *,
+                             quote_id: str, entity_ids: Sequence[str] | None = None,
+                             lead_list_id: str | None = None) -> CohortRun:
+        """Enrich a cohort: a person workflow to poll, or company results inline (paid)."""
+        payload: dict[str, Any] = {"task_id": task_id, "data_points": list(data_points),
+                                   "quote_id": quote_id}
+        if entity_ids is not None:
+            payload["entity_ids"] = list(entity_ids)
+        if lead_list_id is not None:
+            payload["lead_list_id"] = lead_list_id
+        body = await self._call("POST", "/enrichment/by-task", json=payload, safety="paid")
+        return parse_cohort_run(body)
 
     async def enrich_person(self, list_id: str, ident: Identity,
                             enrichment_type: EnrichmentType) -> Submitted:

@@ -6,7 +6,7 @@ this reads); the sandbox writes the same format independently, on purpose.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich import errors
@@ -49,11 +49,38 @@ class WorkflowStatus:
     processed: int | None = None
     lead_id: str | None = None
     result: Mapping[str, str] | None = None
+    completed: int | None = None
+    failed: int | None = None
+    enrichment_type: str | None = None
+    lead_list_id: str | None = None
+    summary: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def terminal(self) -> bool:
         """Completed, failed or cancelled (any other status string is still running)."""
         return self.status in TERMINAL
+
+
+@dataclass(frozen=True)
+class CohortEntity:
+    """One entity of a by-task answer: queued (person) or looked up inline (company)."""
+
+    entity_id: str
+    status: str
+    error: str | None = None
+    data: Mapping[str, str] = field(default_factory=dict)  # company data, Outcome.data keys
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    """POST /enrichment/by-task: a person workflow to poll, or company results inline."""
+
+    entity_kind: str
+    workflow_id: str | None
+    status: str
+    total: int
+    credits_reserved: int
+    entities: tuple[CohortEntity, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,7 +185,24 @@ def parse_status(body: Mapping[str, Any]) -> WorkflowStatus:
         processed=_int(body.get("processed")),
         lead_id=lead_id,
         result=_person_data(raw) if found and isinstance(raw, dict) else None,
+        completed=_int(body.get("completed")),
+        failed=_int(body.get("failed")),
+        enrichment_type=_text(body.get("enrichment_type")),
+        lead_list_id=_text(body.get("lead_list_id")),
+        summary={str(k): int(v) for k, v in (body.get("summary") or {}).items()
+                 if isinstance(v, int | float)},
     )
+
+
+def parse_cohort_run(body: Mapping[str, Any]) -> CohortRun:
+    """POST /enrichment/by-task -> CohortRun."""
+    entities = tuple(
+        CohortEntity(str(r["entity_id"]), str(r.get("status") or ""), _text(r.get("error")),
+                     _pick(r.get("company") or {}, COMPANY_RESULT_KEYS))
+        for r in body.get("results") or ())
+    return CohortRun(str(body["entity_kind"]), _text(body.get("workflow_id")),
+                     str(body["status"]), int(body.get("total_entities") or 0),
+                     int(body.get("credits_reserved") or 0), entities)
 
 
 def parse_company(body: Mapping[str, Any]) -> CompanyAnswer:
@@ -271,7 +315,8 @@ def error_from_response(status: int, body: Any, headers: Mapping[str, str], *,
         message = message.replace(secret, "[key]")
     return cls(message, status=status, code=parsed.code or _default_code(status),
                request_id=parsed.request_id, retry_after=_retry_after(parsed, headers),
-               details=parsed.extra)
+               details={**parsed.extra, "problem": problem.replace(secret, "[key]")
+                        if secret else problem})
 
 
 def _default_code(status: int) -> str:

@@ -3,6 +3,7 @@
 The only layer that prints, prompts or exits. `main` is the `csv-enrich` entry point.
 """
 
+from csv_enrich.cli import account as _account  # noqa: F401  (adds task, status, runs to main)
 from csv_enrich.cli.commands import main
 
 __all__ = ["main"]

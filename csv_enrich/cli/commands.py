@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from csv_enrich.models import Plan
     from csv_enrich.report import Report
 
-PLANNED = ("watch", "task", "status")
+PLANNED = ("watch",)
 
 
 class DefaultGroup(click.Group):
@@ -248,7 +248,7 @@ def _run_enrich(options: EnrichOptions, *, quiet: bool, sandbox: bool) -> Report
     with ProgressPrinter(quiet=quiet) as printer:
         try:
             return enrich_file(options, confirm=_confirmation(options, sandbox=sandbox),
-                               progress=printer.update)
+                               progress=printer.update, command=_resume_command())
         except Interrupted as exc:
             exc.message += f" Resume with: {_resume_command()}"
             raise

@@ -18,10 +18,13 @@ from csv_enrich.errors import AuthError, UsageError
 from csv_enrich.models import ENRICHMENT_TYPES, FIELDS, Connection, EnrichOptions
 
 SANDBOX_CREDITS = 10_000
+CREATE_KEY = "Create a key in the Cleanlist app (app.cleanlist.ai, API keys; Pro plan or above)"
 KEY_HELP = (
     "No API key. Set CLEANLIST_API_KEY (export CLEANLIST_API_KEY=clapi_...), "
-    "pass --api-key-file FILE, or try it on the local sandbox with --sandbox."
+    f"pass --api-key-file FILE, or try it on the local sandbox with --sandbox. {CREATE_KEY}."
 )
+REFUSED = ("The API key from {source} was refused: it is wrong, revoked or expired. "
+           f"{CREATE_KEY}, then set CLEANLIST_API_KEY or pass --api-key-file FILE.")
 
 
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -105,17 +108,39 @@ def connection(
     *, sandbox: bool, api_key_file: Path | None, base_url: str, state_dir: Path | None,
     rate_limit: int,
 ) -> Iterator[Connection]:
-    """The connection to use: a sandbox started here, or the real API with the user's key."""
-    if sandbox:
-        from csv_enrich.sandbox import SandboxConfig, SandboxServer
+    """The connection to use: a sandbox started here, or the real API with the user's key. A
+    key the API refuses (401) is reported with where it came from and where to get one."""
+    with _refused_key(key_source(sandbox, api_key_file)):
+        if sandbox:
+            from csv_enrich.sandbox import SandboxConfig, SandboxServer
 
-        with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
-            state = state_dir or state_dir_default()
-            yield Connection(base_url=server.base_url, api_key=server.api_key,
-                             state_dir=state / "sandbox", rate_limit_per_min=rate_limit)
-        return
-    yield Connection(base_url=base_url, api_key=api_key(api_key_file), state_dir=state_dir,
-                     rate_limit_per_min=rate_limit)
+            with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
+                state = state_dir or state_dir_default()
+                yield Connection(base_url=server.base_url, api_key=server.api_key,
+                                 state_dir=state / "sandbox", rate_limit_per_min=rate_limit)
+            return
+        yield Connection(base_url=base_url, api_key=api_key(api_key_file), state_dir=state_dir,
+                         rate_limit_per_min=rate_limit)
+
+
+def key_source(sandbox: bool, api_key_file: Path | None) -> str:
+    """Where the key of this command comes from, in the words of its option or variable."""
+    if sandbox:
+        return "the embedded sandbox (--sandbox)"
+    if api_key_file is not None:
+        return f"--api-key-file {api_key_file}"
+    return "CLEANLIST_API_KEY"
+
+
+@contextlib.contextmanager
+def _refused_key(source: str) -> Iterator[None]:
+    try:
+        yield
+    except AuthError as exc:
+        if exc.status != 401:
+            raise
+        raise AuthError(REFUSED.format(source=source), status=401, code=exc.code,
+                        request_id=exc.request_id) from None
 
 
 def offline_connection(

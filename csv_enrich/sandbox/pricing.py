@@ -11,6 +11,7 @@ from .wire import ApiError
 from .workflows import PRICE
 
 if TYPE_CHECKING:
+    from .records import Task
     from .state import SandboxState
 
 SCOPE_TYPE = {"partial": "partial", "full": "full", "phone-only": "phone_only"}
@@ -19,6 +20,32 @@ TOOLS = ("enrich_list", "enrich_person", "bulk_import_csv", "add_person_enrichme
          "add_company_enrichments", "run_smart_agent", "sync_to_crm", "sync_to_sequencer",
          "enrich_company")
 PERSON_POINTS = {"Email", "Phone", "LinkedIn"}
+COMPANY_POINTS = {"Industry", "Employees", "Revenue", "Funding", "TechStack", "Domain"}
+COHORT_TOOL = {"person": "add_person_enrichments", "company": "add_company_enrichments"}
+
+
+def cohort_points(task: Task, points: list[str]) -> list[str]:
+    """The data points of a by-task call, or 400 when they do not fit the cohort's kind."""
+    allowed = PERSON_POINTS if task.entity_kind == "person" else COMPANY_POINTS
+    if not points or not set(points) <= allowed:
+        raise ApiError("validation_error", f"data_points for a {task.entity_kind} task must be "
+                       f"among {sorted(allowed)}.")
+    return points
+
+
+def cohort_ids(task: Task, ids: list[str] | None) -> list[str]:
+    """The entity ids a by-task call enriches: all when omitted, else a strict subset, or 400."""
+    if ids is None:
+        return list(task.entity_ids)
+    cohort = set(task.entity_ids)
+    if stray := [i for i in ids if i not in cohort]:
+        raise ApiError("validation_error", f"entity_ids must belong to the task's cohort; "
+                       f"{len(stray)} do not (first: {stray[0]!r}).")
+    if not ids or len(set(ids)) >= len(cohort) or len(set(ids)) != len(ids):
+        raise ApiError("validation_error", "entity_ids must be a strict subset of the task's "
+                       f"cohort of {len(cohort)} (no repeats, not empty, not all of it); omit "
+                       "it to enrich the whole cohort.")
+    return ids
 
 
 def points_type(points: list[str]) -> str:
@@ -67,10 +94,11 @@ def _import_csv(state: SandboxState, org: str, body: dict[str, Any]) -> tuple[di
 
 def _cohort(state: SandboxState, org: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     task = state.get_task(org, body.get("task_id") or "")
-    ids = sorted(body.get("entity_ids") or task.entity_ids)
-    points = sorted(body.get("data_points") or [])
-    if not points:
-        raise ApiError("validation_error", f"{body['tool']} needs data_points.")
+    points = sorted(cohort_points(task, list(body.get("data_points") or [])))
+    if body["tool"] != COHORT_TOOL[task.entity_kind]:
+        raise ApiError("validation_error", f"Task {task.task_id} is a {task.entity_kind} cohort: "
+                       f"price it with tool {COHORT_TOOL[task.entity_kind]}.")
+    ids = sorted(cohort_ids(task, body.get("entity_ids")))
     params = {"tool": body["tool"], "task_id": task.task_id, "data_points": points,
               "entity_ids": ids, "row_count": len(ids)}
     if body["tool"] == "add_company_enrichments":

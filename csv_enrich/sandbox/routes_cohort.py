@@ -8,13 +8,10 @@ from typing import Any
 from . import schemas
 from .data import company_key, company_record
 from .endpoint import Ctx, Endpoint
-from .pricing import PERSON_POINTS, points_type
+from .pricing import COHORT_TOOL, cohort_ids, cohort_points, points_type
 from .records import LeadList, Task
 from .routes_core import env
-from .wire import ApiError
 from .workflows import PRICE
-
-COMPANY_POINTS = {"Industry", "Employees", "Revenue", "Funding", "TechStack", "Domain"}
 
 
 def _target_list(ctx: Ctx) -> LeadList:
@@ -26,23 +23,14 @@ def _target_list(ctx: Ctx) -> LeadList:
 
 def _cohort(ctx: Ctx) -> tuple[Task, list[str], list[str]]:
     task = ctx.state.get_task(ctx.org_id, ctx.body["task_id"])
-    points = list(ctx.body["data_points"])
-    allowed = PERSON_POINTS if task.entity_kind == "person" else COMPANY_POINTS
-    if not points or not set(points) <= allowed:
-        raise ApiError("validation_error", f"data_points for a {task.entity_kind} task must be "
-                       f"among {sorted(allowed)}.")
-    ids = ctx.body.get("entity_ids") or list(task.entity_ids)
-    if not set(ids) <= set(task.entity_ids):
-        raise ApiError("validation_error", "entity_ids must be a subset of the task's cohort.")
-    return task, points, ids
+    points = cohort_points(task, list(ctx.body["data_points"]))
+    return task, points, cohort_ids(task, ctx.body.get("entity_ids"))
 
 
 def _redeem(ctx: Ctx, task: Task, points: list[str], ids: list[str], cost: int) -> None:
     if quote := ctx.body.get("quote_id"):
-        tool = "add_person_enrichments" if task.entity_kind == "person" else \
-            "add_company_enrichments"
-        params = {"tool": tool, "task_id": task.task_id, "data_points": sorted(points),
-                  "entity_ids": sorted(ids), "row_count": len(ids)}
+        params = {"tool": COHORT_TOOL[task.entity_kind], "task_id": task.task_id,
+                  "data_points": sorted(points), "entity_ids": sorted(ids), "row_count": len(ids)}
         ctx.state.quotes.redeem(quote, ctx.org_id, params, cost)
 
 
@@ -53,6 +41,7 @@ def _person(ctx: Ctx, task: Task, points: list[str], ids: list[str]) -> dict[str
     for lead_id in ids:
         ctx.state.add_to_list(lst, lead_id)
     wf = ctx.state.start_run(ctx.org_id, lst, ids, etype, "bulk")
+    task.workflow_id = wf.workflow_id  # GET /enrichment/status/{cl-task_...} resolves to it
     results = [{"entity_id": i, "status": "queued", "error": None, "company": None} for i in ids]
     return env(entity_kind="person", workflow_id=wf.workflow_id, status="pending",
                total_entities=len(ids), credits_reserved=wf.reserved, results=results,

@@ -26,6 +26,11 @@ from .wire import ApiError
 from .workflows import PENDING_S, advance, bulk_schedule, person_finish
 
 DEFAULT_ORG = "org_sandbox"
+# A company cohort every fresh sandbox holds, so `csv-enrich task` can be tried at once (the
+# sandbox simulates no search); person cohorts come from any GET /lead-lists/{id}/leads page.
+DEMO_COMPANY_TASK = "cl-task_sandbox_companies"
+DEMO_COMPANIES = ("stripe.com", "notion.so", "figma.com", "airtable.com", "hubspot.com",
+                  "linear.app", "vercel.com", "nobody.invalid")
 
 
 def _settled(wf: Workflow) -> bool:
@@ -73,6 +78,8 @@ class SandboxState:
         self.orgs[DEFAULT_ORG] = Org(DEFAULT_ORG, "Sandbox Org", self.config.credits)
         digest = hashlib.sha256(f"sandbox-key-{self.config.seed}".encode()).hexdigest()
         self._put_key("clapi_" + digest[:48], DEFAULT_ORG, list(self.config.default_scopes))
+        self.tasks[DEMO_COMPANY_TASK] = Task(DEMO_COMPANY_TASK, DEFAULT_ORG, "company",
+                                             list(DEMO_COMPANIES))
 
     def reindex(self) -> None:
         """Rebuild the derived indexes after loading."""
