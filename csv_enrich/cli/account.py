@@ -41,7 +41,7 @@ if TYPE_CHECKING:
                                      "\"MCP Results\" list).")
 @click.option("--max-credits", type=click.IntRange(min=0), help="Never spend more than this.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before spending.")
-@click.option("--report", type=click.Path(path_type=Path),
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
               help="Cost report path (default: OUTPUT without suffix + .report.json).")
 @click.option("--bom", is_flag=True, help="Start CSV output with a BOM for Excel.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
