@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
-from csv_enrich.read.layout import group_labels, non_data_note, non_data_rows
+from csv_enrich.read.layout import (
+    EMPTY,
+    FOOTER_LOOKBACK,
+    group_labels,
+    non_data_note,
+    non_data_rows,
+)
 from csv_enrich.rules.validate import PLACEHOLDERS
 
 if TYPE_CHECKING:
@@ -168,7 +174,7 @@ def build_table(
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
-    non_data = non_data_rows(data.rows())
+    non_data = _non_data(data)
     width = grid.widths[header_at] if grid.widths and not headerless else 0
     above = raw.row(header_at - 1) if header_at > 0 and not headerless else ()
     groups = group_labels([above[i] for i in keep] if above else [], len(keep))
@@ -185,6 +191,23 @@ def build_table(
         beyond_header=tuple(h for i, h in zip(keep, headers, strict=True) if width and i >= width),
         groups=groups,
     )  # fmt: skip
+
+
+def _non_data(data: pl.DataFrame) -> dict[int, str]:
+    """read.layout.non_data_rows over the whole frame without a Python tuple per row: the
+    empty rows found column-wise, the footer looked for in the last rows only."""
+    import polars as pl
+
+    if data.width == 0:
+        return {}
+    blank = data.select(
+        pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == ""))
+    ).to_series()
+    found = dict.fromkeys(blank.arg_true().to_list(), EMPTY)
+    start = max(0, data.height - FOOTER_LOOKBACK)
+    tail = non_data_rows(data.slice(start).rows())
+    found.update({start + i: why for i, why in tail.items()})
+    return found
 
 
 def _title_rows(raw: pl.DataFrame, header_at: int) -> tuple[tuple[str | None, ...], ...]:
