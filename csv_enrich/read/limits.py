@@ -19,7 +19,6 @@ from csv_enrich.errors import InputError
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 _DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-_ROW_TAG = re.compile(rb"<row[\s>/]")
 _BIG_ROW = re.compile(rb'<row\b[^>]*?\br="(\d{7,})"')
 # A cell reference past column XFD: four letters or more, or XFE..XFZ, XG..XZ, YAA..ZZZ.
 _FAR_COLUMN = re.compile(rb'<c\b[^>]*?\br="((?:[A-Z]{4,}|XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d+)"')
@@ -50,7 +49,7 @@ class SheetScan:
         if self.seen < DIMENSION_WITHIN:
             self._dimension(text)
         self.seen += len(chunk)
-        self.rows += len(_ROW_TAG.findall(chunk))
+        self.rows += chunk.count(b"<row") - chunk.count(b"<rowBreaks")
         if self.rows > EXCEL_ROWS:
             self._refuse(f"more than {EXCEL_ROWS:,} rows")
         big = _BIG_ROW.search(text)
