@@ -32,6 +32,8 @@ SHEETS = [
     HEAD + b'<row r="2"><c r="XFE2"><v>1</v></c></row></sheetData></worksheet>',
     HEAD + b'<row r="2"><c r="XFD2"><v>1</v></c></row><row r="1048576"/></sheetData>',
     b'<worksheet><dimension ref="A1:XFD1048577"/>',
+    HEAD + b'<row\nr="2000000"/></sheetData><pageSetup firstPageNumber="2000000"/>',
+    HEAD + b'</sheetData><pageSetup firstPageNumber="2000000" footer="XFE1"/>',
 ]
 
 
@@ -40,7 +42,8 @@ SHEETS = [
 def test_the_verdict_does_not_depend_on_how_the_stream_is_cut(index: int, cuts: list[int]) -> None:
     """However the zip stream hands the XML over, the same sheets are refused for the same
     reason; those within the limits (XFD, row 1,048,576) pass."""
-    expected = [None, "a row numbered 1", "a cell at XFE2", None, "a size of 1"][index]
+    expected = [None, "a row numbered 1", "a cell at XFE2", None, "a size of 1",
+                "a row numbered 2", None][index]  # fmt: skip
     got = _verdict(SHEETS[index], cuts)
     assert (got is None) == (expected is None)
     if expected:

@@ -19,9 +19,10 @@ from csv_enrich.errors import InputError
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 _DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-_BIG_ROW = re.compile(rb'<row\b[^>]*?\br="(\d{7,})"')
-# A cell reference past column XFD: four letters or more, or XFE..XFZ, XG..XZ, YAA..ZZZ.
-_FAR_COLUMN = re.compile(rb'<c\b[^>]*?\br="((?:[A-Z]{4,}|XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d+)"')
+# A row number of 7 digits or more, or a cell reference past column XFD (four letters or more,
+# XFE..XFZ, XG..XZ, YAA..ZZZ): one pass over the XML finds either (a row's r is digits only).
+# The literal r=" keeps the search fast; the byte before it must be whitespace (an r attribute).
+_FAR = re.compile(rb'r="(\d{7,}|(?:[A-Z]{4,}|XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d+)"')
 _OVERLAP = 256
 DIMENSION_WITHIN = 1 << 16
 
@@ -52,12 +53,14 @@ class SheetScan:
         self.rows += chunk.count(b"<row") - chunk.count(b"<rowBreaks")
         if self.rows > EXCEL_ROWS:
             self._refuse(f"more than {EXCEL_ROWS:,} rows")
-        big = _BIG_ROW.search(text)
-        if big and int(big.group(1)) > EXCEL_ROWS:
-            self._refuse(f"a row numbered {int(big.group(1)):,}")
-        far = _FAR_COLUMN.search(text)
-        if far:
-            self._refuse(f"a cell at {far.group(1).decode()}, past column XFD")
+        for far in _FAR.finditer(text):
+            if text[far.start() - 1 : far.start()] not in (b" ", b"\t", b"\r", b"\n"):
+                continue
+            ref = far.group(1).decode()
+            if not ref.isdigit():
+                self._refuse(f"a cell at {ref}, past column XFD")
+            if int(ref) > EXCEL_ROWS:
+                self._refuse(f"a row numbered {int(ref):,}")
         self.tail = text[-_OVERLAP:]
 
     def _dimension(self, head: bytes) -> None:
