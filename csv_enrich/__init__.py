@@ -8,6 +8,8 @@
 
 `Connection` says where and as whom to talk to the API (base URL, key, state dir, rate limit);
 `EnrichOptions` is one job (input, output, type, kind, mode, mapping, limits) run on one.
+`enrich_task(TaskJob(...), connection)` enriches a cohort (a `cl-task_` handle);
+`workflow_status(connection, id)` reads a workflow; `past_runs(connection)` lists the journal's.
 
 The heavy parts (polars, httpx) are imported on first use, so `csv-enrich --help` stays fast.
 """
@@ -32,6 +34,8 @@ from csv_enrich.errors import (
 from csv_enrich.models import Connection, EnrichOptions
 
 if TYPE_CHECKING:
+    from csv_enrich.account import past_run, past_runs, workflow_status
+    from csv_enrich.cohort import TaskJob, enrich_task
     from csv_enrich.engine import Tuning
     from csv_enrich.report import Report
     from csv_enrich.runner import Estimate, enrich_file, estimate_file, fetch_balance
@@ -51,11 +55,16 @@ __all__ = [
     "MappingError",
     "OutputError",
     "Report",
+    "TaskJob",
     "Tuning",
     "UsageError",
     "enrich_file",
+    "enrich_task",
     "estimate_file",
     "fetch_balance",
+    "past_run",
+    "past_runs",
+    "workflow_status",
 ]
 
 _LAZY = {
@@ -64,6 +73,11 @@ _LAZY = {
     "Estimate": "runner",
     "fetch_balance": "runner",
     "Report": "report",
+    "TaskJob": "cohort",
+    "enrich_task": "cohort",
+    "workflow_status": "account",
+    "past_runs": "account",
+    "past_run": "account",
     "Tuning": "engine",
 }
 

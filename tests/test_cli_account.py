@@ -159,3 +159,16 @@ def test_a_run_refused_before_spending_is_not_a_past_run(
     assert (capped.exit_code, cohort.exit_code) == (3, 3)
     listed = run(["runs", "--json", "--state-dir", str(state_dir)], fast_sandbox)
     assert json.loads(listed.output) == []
+
+
+def test_status_of_a_legacy_run_says_it_reports_no_settlement(
+        fast_sandbox: SandboxServer) -> None:
+    """A legacy bulk workflow on the v2 status endpoint: credits null, said in words."""
+    legacy = fast_sandbox.base_url.replace("/api/v2", "/api/v1/public")
+    with api(fast_sandbox) as c:
+        body = c.post(legacy + "/enrich/bulk", json={
+            "enrichment_type": "partial",
+            "contacts": [{"linkedin_url": "https://www.linkedin.com/in/ada-l"}]}).json()
+    result = run(["status", body["workflow_id"], "--wait"], fast_sandbox)
+    assert result.exit_code == 0, result.output
+    assert "Credits: none reported (a legacy run is charged per contact" in result.output

@@ -41,6 +41,9 @@ def status_lines(st: WorkflowStatus) -> list[str]:
 
 
 def _credits(st: WorkflowStatus) -> str:
+    if st.credits_charged is None and st.terminal:
+        return ("Credits: none reported (a legacy run is charged per contact as it completes, "
+                "not settled here)")
     if st.credits_charged is None:
         return "Credits: not settled yet (they settle when the workflow ends)"
     return (f"Credits: {st.credits_charged:,} charged, {st.credits_refunded or 0:,} refunded")
