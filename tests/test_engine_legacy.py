@@ -417,3 +417,23 @@ def test_the_report_says_the_credits_were_worked_out_from_results(tmp_path: Path
     assert DERIVED in report.notes
     assert any("worked out from the results" in line for line in summary_lines(report))
     assert report.rows.enriched + report.rows.not_found == 20
+
+
+@pytest.mark.anyio
+async def test_another_run_with_the_same_people_collects_an_interrupted_legacy_run(
+        tmp_path: Path) -> None:
+    """An interrupted legacy run, then a run of another file (another run id) with the same
+    people plus new ones: the batches in flight are collected, not paid again."""
+    idents = [named(n) for n in range(300)]
+    with SandboxServer(fast_config()) as server:
+        await _run_killed(server, tmp_path, idents, KillAfter("/enrich/status", 1))
+        more = [*idents[:280], *(named(n) for n in range(1000, 1020))]
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            result = await run_plan(make_plan(more, mode="legacy", etype="full",
+                                              run_id="edited-file"),
+                                    client=r.client, journal=r.journal, cache=None,
+                                    options=options(tmp_path), tuning=FAST)
+        ledger = server.ledger()
+    assert max(charges_by_identity(ledger).values()) == 1
+    assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
+    assert sum(1 for o in result.outcomes.values() if "earlier interrupted run" in o.note) >= 250

@@ -3,10 +3,10 @@
 A run is named by its file and options, so an interrupted run followed by an edited file or
 another --limit is a different run. Before anything is sent, each identity's aliases are looked
 up in every earlier run of the same API and account (journal.earlier): when that run submitted
-it (a rows intent or workflow, or a bulk run over a list holding it) and never recorded how it
-ended, that run is finished for those identities with its own strategy and journal (poll the
-workflow, read its list, resend its single-use quote) and the outcome is taken over here, with
-its credits and its workflow, instead of being paid again.
+it (a rows intent or workflow, a bulk run over a list holding it, or a legacy batch) and never
+recorded how it ended, that run is finished for those identities with its own strategy and
+journal (poll the workflow, read its list, resend its single-use quote) and the outcome is taken
+over here, with its credits and its workflow, instead of being paid again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from csv_enrich.engine.bulk import BulkRunner
 from csv_enrich.engine.context import RunContext
+from csv_enrich.engine.legacy import META_COUNT, LegacyRunner, meta_name
 from csv_enrich.engine.rows import RowsRunner
 from csv_enrich.journal import ItemState
 from csv_enrich.models import EnrichmentType, Identity
@@ -33,6 +34,7 @@ class _Earlier:
     etype: EnrichmentType
     rows: list[tuple[Identity, str]]  # (this run's identity, its key in the earlier run)
     bulk: list[tuple[Identity, str]]
+    legacy: list[tuple[Identity, str]]
 
 
 def register(ctx: RunContext) -> None:
@@ -52,8 +54,15 @@ async def collect_earlier(ctx: RunContext) -> None:
 def _fresh(ctx: RunContext) -> list[Identity]:
     """Identities this run's own journal knows nothing paid about (its resume handles those)."""
     own = ctx.journal.items(ctx.run_id)
-    in_bulk = set(ctx.journal.get(ctx.run_id, "bulk_keys") or ())
+    in_bulk = set(ctx.journal.get(ctx.run_id, "bulk_keys") or ()) | legacy_keys(ctx, ctx.run_id)
     return [i for i in ctx.plan.identities if i.key not in own and i.key not in in_bulk]
+
+
+def legacy_keys(ctx: RunContext, run_id: str) -> set[str]:
+    """Every key a run sent (or meant to send) to the legacy bulk endpoint."""
+    count = int(ctx.journal.get(run_id, META_COUNT) or 0)
+    batches = (ctx.journal.get(run_id, meta_name(n)) for n in range(count))
+    return {k for b in batches if b for k in b["keys"]}
 
 
 def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
@@ -65,7 +74,7 @@ def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
             state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
             where = state.pending(key)
             if where is not None:
-                entry = found.setdefault(run_id, _Earlier(run_id, etype, [], []))
+                entry = found.setdefault(run_id, _Earlier(run_id, etype, [], [], []))
                 getattr(entry, where).append((ident, key))
                 break
     return found
@@ -77,35 +86,42 @@ class _RunState:
 
     items: dict[str, ItemState]
     bulk_keys: set[str]
+    legacy_keys: set[str]
 
     @classmethod
     def read(cls, ctx: RunContext, run_id: str) -> _RunState:
         started = (ctx.journal.get(run_id, "bulk_intent") is not None
                    or ctx.journal.get(run_id, "bulk_workflow") is not None)
         keys = set(ctx.journal.get(run_id, "bulk_keys") or ()) if started else set()
-        return cls(ctx.journal.items(run_id), keys)
+        return cls(ctx.journal.items(run_id), keys, legacy_keys(ctx, run_id))
 
     def pending(self, key: str) -> str | None:
-        """'rows' or 'bulk' when the run may have paid for `key` and not recorded the end."""
+        """'rows', 'bulk' or 'legacy' when the run may have paid for `key` and not recorded
+        the end."""
         state = self.items.get(key)
         if state is not None and state.outcome is not None:
             return None
         if state is not None and (state.workflow_id or state.intent_at is not None):
             return "rows"
+        if key in self.legacy_keys:
+            return "legacy"
         return "bulk" if key in self.bulk_keys else None
 
 
 async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
     """Run the earlier run's strategy over its unfinished identities; take the outcomes over."""
-    pairs = earlier.rows + earlier.bulk
+    pairs = earlier.rows + earlier.bulk + earlier.legacy
     theirs = tuple(replace(ident, key=key) for ident, key in pairs)
     plan = replace(ctx.plan, run_id=earlier.run_id, enrichment_type=earlier.etype,
                    identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs))
     sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, ctx.options, None, ctx.tuning,
                      balance_left=ctx.balance_left, paid_by=ctx.run_id)
     ctx.say("collecting what an earlier interrupted run already paid for")
+    rows, bulk = len(earlier.rows), len(earlier.rows) + len(earlier.bulk)
     if earlier.bulk:
-        await BulkRunner(sub, theirs[len(earlier.rows):]).run()
+        await BulkRunner(sub, theirs[rows:bulk]).run()
+    if earlier.legacy:  # only its journaled batches: every key is in one
+        await LegacyRunner(sub, theirs[bulk:]).run()
     if earlier.rows:
         await RowsRunner(sub, theirs[:len(earlier.rows)]).run()
     for record in sub.workflows.values():

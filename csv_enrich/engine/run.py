@@ -167,6 +167,8 @@ def _resume_mode(ctx: RunContext, asked: Mode, *, warn: bool = True) -> Mode:
     started = ctx.journal.get(ctx.run_id, "mode")
     if started not in ("rows", "bulk", "legacy") or started == asked or asked == "sync":
         return asked
+    if started == "legacy" and ctx.options.mode == "auto":  # CSV import was off: it still is
+        return "legacy"
     if warn:
         ctx.warnings.append(RESUME_MODE.format(asked=asked, started=started))
     return cast(Mode, started)
