@@ -355,3 +355,77 @@ def test_the_rule_refuses_what_excel_would_change(text: str) -> None:
         assert len(text) <= 11
         assert "." not in text or not text.endswith("0")
         assert text != "-0"
+
+
+def test_a_sheet_written_with_a_namespace_prefix(tmp_path: Path) -> None:
+    """Sheets saved by the Open XML SDK name every element with a prefix (<x:row>); the new
+    cells, widths and links carry the same prefix, and the workbook opens."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Leads"
+    sheet.append(["Email", "Score"])
+    sheet.append(["jane@acme.io", 3])
+    sheet.append(["bob@example.com", 4])
+    book.save(tmp_path / "plain.xlsx")
+    parts = members(tmp_path / "plain.xlsx")
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(r"<(/?)(?!\?)(\w+)", r"<\1x:\2", xml)
+    xml = xml.replace("<x:worksheet xmlns=", "<x:worksheet xmlns:x=")
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(tmp_path / "in.xlsx", "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    table = read_table(tmp_path / "in.xlsx")
+    assert table.headers == ("Email", "Score")
+    notes = write_output(table, "person", outcomes(), tmp_path / "out.xlsx")
+    assert not any("rebuilt" in n for n in notes)
+    out = members(tmp_path / "out.xlsx")["xl/worksheets/sheet1.xml"]
+    assert b'<x:c r="C1" s="' in out
+    assert b"<x:hyperlinks>" in out
+    assert b"<x:cols>" in out
+    again = read_table(tmp_path / "out.xlsx")
+    assert again.headers[:3] == ("Email", "Score", "enriched_email")
+    assert again.frame.row(0)[:3] == ("jane@acme.io", "3", "jane.doe@acme.io")
+
+
+def test_ods_cells_come_back_typed_where_the_file_knows_the_type(tmp_path: Path) -> None:
+    """An .ods input written as XLSX: number, percentage and date cells become numbers in a
+    format that shows the very text the .ods showed (02134 with 00000, 12.5% with 0.0%,
+    05/03/2024 with dd/mm/yyyy); text stays text."""
+    traps = Path(__file__).resolve().parents[1] / "samples" / "traps"
+    table = read_table(traps / "libreoffice.ods")
+    assert table.frame.row(0) == ("jane@acme.io", "14155550123", "02134", "05/03/2024", "12.5%")
+    rows = [Outcome("a", "not_found")] * table.frame.height
+    write_output(table, "person", rows, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    got = [(c.value, c.data_type, c.number_format) for c in sheet[4][:5]]
+    assert got == [
+        ("jane@acme.io", "s", "@"),
+        (14155550123, "n", "General"),
+        (2134, "n", "00000"),
+        (datetime(2024, 3, 5), "d", "dd/mm/yyyy"),
+        (0.125, "n", "0.0%"),
+    ]
+    assert [c.value for c in sheet[1][:1]] == ["Leads from LibreOffice"]
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.sampled_from(
+    ["0", "0.00", "#,##0.00", "0%", "0.0%", "00000", "yyyy-mm-dd", "dd/mm/yyyy"]))  # fmt: skip
+def test_a_typed_number_never_changes_what_is_shown(number: float, code: str) -> None:
+    """Whatever format the .ods used, the XLSX cell either shows the same text (the format
+    chosen renders it so) or stays that text: the shown text is never altered."""
+    from csv_enrich.output.xlsx_numbers import is_plain_number
+    from csv_enrich.output.xlsx_typed import _typed
+    from csv_enrich.read.numfmt import render
+
+    shown = render(repr(number), code)
+    if shown is None:
+        return
+    typed = _typed("float", repr(number), shown)
+    if typed is not None:
+        assert isinstance(typed.value, float)
+        if typed.num_format is None:
+            assert is_plain_number(shown)
+        else:
+            assert render(repr(typed.value), typed.num_format) == shown

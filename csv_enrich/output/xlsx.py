@@ -32,6 +32,7 @@ from csv_enrich.output.xlsx_sheets import (
     read_layout,
 )
 from csv_enrich.output.xlsx_summary import summary_name, write_summary
+from csv_enrich.output.xlsx_typed import Typed, typed_cells
 from csv_enrich.report import Report, with_notes
 
 if TYPE_CHECKING:
@@ -54,10 +55,20 @@ class _Styles:
         self.title = book.add_format({"bold": True, "font_size": 12})
         self.text = book.add_format({"num_format": "@"})
         self.link = book.add_format({"num_format": "@", "font_color": "blue", "underline": 1})
+        self._numbers: dict[str, Any] = {}
         self.status = {
             s: book.add_format({"num_format": "@", "bg_color": bg, "font_color": fg})
             for s, (bg, fg) in STATUS_COLOURS.items()
         }
+
+
+    def number(self, code: str | None) -> Any:
+        """The format showing numbers as `code` (None: General), made once per code."""
+        if code is None:
+            return None
+        if code not in self._numbers:
+            self._numbers[code] = self.book.add_format({"num_format": code})
+        return self._numbers[code]
 
 
 def write_xlsx(
@@ -273,19 +284,29 @@ def _write_data(
     writers = [_writer(role, styles, links) for role in columns_for(kind)]
     start, cut = len(table.headers), 0
     numeric = plain_number_columns(table)
-    plain = set(numeric)
+    plain, typed = set(numeric), typed_cells(table)
     for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
         for j, text in enumerate(cells):
             if text is None:
                 continue
             if j in plain:
                 sheet.write_number(row, j, as_number(text))
+            elif (i, j) in typed:
+                _write_typed(sheet, row, j, typed[(i, j)], styles)
             elif sheet.write_string(row, j, text, styles.text) == TRUNCATED:
                 cut += 1
         for k, column in enumerate(values):
             if (value := column[i]) is not None:
                 writers[k](sheet, row, start + k, value)
     return numbers_note(output_headers(table), numeric) + links.notes() + _cut_note(cut)
+
+
+def _write_typed(sheet: Any, row: int, col: int, cell: Typed, styles: _Styles) -> None:
+    """A cell whose type the input knew: a boolean, or a number in the format it was shown in."""
+    if isinstance(cell.value, bool):
+        sheet.write_boolean(row, col, cell.value)
+    else:
+        sheet.write_number(row, col, cell.value, styles.number(cell.num_format))
 
 
 def _cut_note(cut: int) -> list[str]:

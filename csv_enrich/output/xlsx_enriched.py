@@ -143,8 +143,8 @@ def _head(head: bytes, new: NewColumns, sheet: EnrichedSheet, last: int) -> byte
         (int(a), int(b))
         for a, b in re.findall(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"', existing.group(1))
     ]
-    if any(b >= sheet.first + 1 and a <= last + 1 for a, b in ranges):
-        return head  # the input already sizes those columns
+    if any(b >= sheet.first + 1 for _, b in ranges):
+        return head  # the input sizes those columns or ones after them (<col>s stay in order)
     return insert_before_close(head, "cols", cols) if cols else head
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from csv_enrich.read.table import Table
     from csv_enrich.report import Report
 
+EXCEL_COLUMNS = 16_384
 PATCH_ERRORS = (PartShapeError, SheetShapeError, KeyError, ValueError, zipfile.BadZipFile, OSError)
 _SUMMARY_NAME = re.compile(r"summary|csv-enrich summary|summary \d+", re.IGNORECASE)
 SummaryWriter = Callable[[XmlSheet, Looks, list[str]], None]  # (sheet, looks, writer's notes)
@@ -136,6 +137,8 @@ def patch_workbook(
         if member is None or (replaced is not None and old is None):
             raise PartShapeError(f"no part for sheet {table.sheet!r}")
         first = _first_free_column(source, member, table)
+        if first + len(new.names) > EXCEL_COLUMNS:
+            raise PartShapeError("the new columns would pass Excel's last column, XFD")
         styles, looks = _styles(source, new.status_colours)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             return _write_package(source, out, table, new, member, first, styles, looks,
