@@ -429,3 +429,19 @@ def test_a_typed_number_never_changes_what_is_shown(number: float, code: str) ->
             assert is_plain_number(shown)
         else:
             assert render(repr(typed.value), typed.num_format) == shown
+
+
+def test_xls_cells_come_back_typed_where_calamine_knows_the_type(tmp_path: Path) -> None:
+    """An .xls input written as XLSX: a number column as numbers, a date column as dates in a
+    format showing what the reader showed; text stays text."""
+    traps = Path(__file__).resolve().parents[1] / "samples" / "traps"
+    table = read_table(traps / "legacy.xls")
+    assert table.frame.row(0) == ("jane@acme.io", "Acme", "14155550123", "2024-03-05")
+    write_output(table, "person", [Outcome("a", "not_found")], tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    assert [(c.value, c.data_type, c.number_format) for c in sheet[2][:4]] == [
+        ("jane@acme.io", "s", "@"),
+        ("Acme", "s", "@"),
+        (14155550123, "n", "General"),
+        (datetime(2024, 3, 5), "d", "yyyy-mm-dd"),
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.output.xlsx_numbers import as_number, is_plain_number
@@ -42,8 +42,13 @@ class Typed:
 
 
 def typed_cells(table: Table) -> dict[tuple[int, int], Typed]:
-    """(data row index, table column) -> the typed cell, for an .ods input; else nothing."""
-    if table.format != "ods" or table.sheet is None or table.header_row < 1:
+    """(data row index, table column) -> the typed cell, for an .ods or .xls input; else
+    nothing."""
+    if table.sheet is None or table.header_row < 1:
+        return {}
+    if table.format == "xls":
+        return _xls_cells(table)
+    if table.format != "ods":
         return {}
     rows = {r - 1: i for i, r in enumerate(table.source_rows)}
     try:
@@ -140,3 +145,47 @@ def _serial(raw: str) -> float | None:
     except ValueError:
         return None
     return (moment - _EPOCH).total_seconds() / 86_400
+
+
+# -- .xls: calamine's own types, column by column -------------------------------------------------
+
+_KINDS = {"Float64": "float", "Int64": "float", "Datetime": "date", "Date": "date",
+          "Boolean": "boolean"}  # fmt: skip
+
+
+def _xls_cells(table: Table) -> dict[tuple[int, int], Typed]:
+    """The .xls sheet read again with calamine's types (in a child process, as the reader does):
+    a column calamine reads as numbers, dates or booleans gives typed cells."""
+    from csv_enrich.read.isolated import IsolatedReadFailed, read_isolated_typed
+
+    assert table.sheet is not None
+    try:
+        frame = read_isolated_typed(table.path, table.sheets.index(table.sheet), table.header_row)
+    except (IsolatedReadFailed, ValueError, OSError):
+        return {}
+    names = table.source_headers or table.headers
+    found: dict[tuple[int, int], Typed] = {}
+    for j, name in enumerate(names):
+        kind = _KINDS.get(str(frame.schema.get(name, "")).split("(")[0])
+        if kind is None:
+            continue
+        column = frame.get_column(name).to_list()
+        for i, (row, text) in enumerate(
+            zip(table.source_rows, table.frame.get_column(table.headers[j]).to_list(), strict=True)
+        ):
+            k = row - table.header_row - 1
+            if text is not None and 0 <= k < len(column) and column[k] is not None:
+                typed = _typed(kind, _raw(column[k]), text)
+                if typed is not None:
+                    found[(i, j)] = typed
+    return found
+
+
+def _raw(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(float(value))  # type: ignore[arg-type]

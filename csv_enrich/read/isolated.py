@@ -59,6 +59,33 @@ def read_isolated(path: Path, n_rows: int | None) -> IsolatedBook:
     return IsolatedBook(tuple(meta["names"]), frames, tuple(meta["first_cols"]))
 
 
+def read_isolated_typed(path: Path, sheet: int, header_row: int) -> pl.DataFrame:
+    """The sheet `sheet` of `path` with calamine's own cell types (numbers, dates, booleans;
+    a column mixing types is text), read in a child process; its columns are named after the
+    header row `header_row` (1-based) and its rows start under it. Raises IsolatedReadFailed."""
+    import polars as pl
+
+    with tempfile.TemporaryDirectory(prefix="csv-enrich-xls-") as out:
+        command = [sys.executable, "-I", __file__, str(path), out, "0", str(sheet), str(header_row)]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise IsolatedReadFailed(f"reading it took over {TIMEOUT_S} s") from None
+        typed = Path(out, "typed.arrow")
+        if done.returncode != 0 or not typed.exists():
+            raise IsolatedReadFailed("the spreadsheet reader crashed on it")
+        return pl.read_ipc(io.BytesIO(typed.read_bytes()))
+
+
+def _child_typed(path: str, out: str, sheet: int, header_row: int) -> None:
+    """In the child: load one sheet with its cell types under its header row."""
+    import fastexcel
+
+    reader = fastexcel.read_excel(path)
+    loaded = reader.load_sheet(sheet, header_row=header_row - 1)
+    loaded.to_polars().write_ipc(Path(out, "typed.arrow"))
+
+
 def _child(path: str, out: str, n_rows: int) -> None:
     """In the child: load every sheet as text and write it, or write the error, to `out`."""
     import fastexcel
@@ -81,4 +108,7 @@ def _child(path: str, out: str, n_rows: int) -> None:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) > 5:
+        _child_typed(sys.argv[1], sys.argv[2], int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        _child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
