@@ -3,9 +3,12 @@
 The input's columns, values and order are kept; the appended columns follow them. No cell that
 came from the input or the API can run as a formula:
 
-* XLSX: every such cell is written as a text cell (``write_string``), never as a formula or a
-  number, so ``=HYPERLINK(...)`` shows as text, ``+14155550123`` keeps its ``+`` and ``00123``
-  its zeros. Only ``enrichment_credits`` (our own count) is a number cell.
+* XLSX: every value from the API, and every text of the input, is a text cell (an inline
+  string or ``write_string``), never a formula, so ``=HYPERLINK(...)`` shows as text,
+  ``+14155550123`` keeps its ``+`` and ``00123`` its zeros. The input's own numbers, dates,
+  booleans and formulas stay what they were (an XLSX input is copied, see xlsx_patch), a CSV's
+  columns of plain numbers become numbers (xlsx_numbers), and ``enrichment_credits`` (our own
+  count) is a number cell.
 * CSV/TSV, one rule: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
   gets a leading apostrophe (OWASP), unless it starts with ``+`` or ``-`` and is made only of
   digits, spaces and ``+-().,/`` (phones such as ``+1 (415) 555-0123``, numbers and sums of

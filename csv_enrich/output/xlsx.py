@@ -1,10 +1,13 @@
 """XLSX output: the enriched sheet, the input workbook's other sheets, and a "Summary" sheet.
 
-xlsxwriter in constant-memory mode writes the enriched sheet row by row (flat memory at 100k
-rows). Every cell from the input or the API is a text cell; emails and LinkedIn URLs found by the
-API become links; enrichment_status is coloured by value. The other sheets of an XLSX input
-keep their place, cells and look (see write_xlsx_sheets); a last "Summary" sheet states the cost
-report in words and numbers.
+An .xlsx/.xlsm input written to the same kind of file is the input workbook itself with columns
+added (xlsx_patch). Everything else (CSV, .xls, .ods inputs; an .xlsm written as .xlsx; an input
+that cannot be copied) is rebuilt here: xlsxwriter in constant-memory mode writes the enriched
+sheet row by row (flat memory at 100k rows). Input text and API values are text cells; a CSV's
+plain-number columns (xlsx_numbers) and the typed cells of .ods/.xls inputs (xlsx_typed) are
+numbers, dates and booleans; emails and LinkedIn URLs found by the API become links;
+enrichment_status is coloured by value. The other sheets of an XLSX input keep their place, cells
+and look (see xlsx_sheets); a last "Summary" sheet states the cost report in words and numbers.
 """
 
 from __future__ import annotations
