@@ -445,3 +445,19 @@ def test_xls_cells_come_back_typed_where_calamine_knows_the_type(tmp_path: Path)
         (14155550123, "n", "General"),
         (datetime(2024, 3, 5), "d", "yyyy-mm-dd"),
     ]
+
+
+def test_an_earlier_summary_stays_when_no_report_is_written(tmp_path: Path) -> None:
+    """Without a report (library use), an earlier csv-enrich Summary is left as it was, not
+    dropped from the package."""
+    from tests.test_write_xlsx import a_report
+
+    rich_workbook(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx", sheet="Leads")
+    first = tmp_path / "first.xlsx"
+    write_output(table, "person", outcomes(), first, report=a_report(tmp_path, table))
+    again = read_table(first, sheet="Leads")
+    write_output(again, "person", outcomes(), tmp_path / "second.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "second.xlsx")
+    assert book.sheetnames == ["Notes", "Leads", "Summary"]
+    assert book["Summary"]["A1"].value == "In short"

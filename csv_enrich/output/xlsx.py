@@ -288,13 +288,14 @@ def _write_data(
     start, cut = len(table.headers), 0
     numeric = plain_number_columns(table)
     plain, typed = set(numeric), typed_cells(table)
+    special = bool(plain or typed)
     for i, (row, cells) in enumerate(zip(places, table.frame.iter_rows(), strict=True)):
         for j, text in enumerate(cells):
             if text is None:
                 continue
-            if j in plain:
+            if special and j in plain:
                 sheet.write_number(row, j, as_number(text))
-            elif (i, j) in typed:
+            elif special and (i, j) in typed:
                 _write_typed(sheet, row, j, typed[(i, j)], styles)
             elif sheet.write_string(row, j, text, styles.text) == TRUNCATED:
                 cut += 1

@@ -62,7 +62,7 @@ def write_patched(
 
     links = LinkBudget()
     new = NewColumns(kind, names, values, links, link_target, STATUS_COLOURS)
-    replaced = _earlier_summary(table)
+    replaced = _earlier_summary(table) if report is not None else None
     out = [f"The input's sheet {replaced!r} (an earlier csv-enrich Summary) is replaced."]
     out = out if replaced else []
 
