@@ -6,10 +6,10 @@ Cases (each run in a fresh process, so peaks do not mix):
   join+report   join 100k outcomes onto the rows and build the report
   csv           write_output to .csv (polars, injection-safe)
   xlsx          write_output to .xlsx from a CSV input, with the Summary sheet
-  xlsx+sheets   write_output to .xlsx from an XLSX input whose small "Notes" sheet is carried
-                over (openpyxl read-only) -- the input workbook is made once, first. Worst case:
-                its 1M strings are all different, and openpyxl loads the whole shared-strings
-                table even in read-only mode (most of this case's extra time and memory)
+  xlsx+sheets   write_output to .xlsx from an XLSX input with a small "Notes" sheet -- the input
+                workbook is made once, first (1M different shared strings). The output is the
+                input's zip with the Leads sheet's XML rewritten row by row (xlsx_patch): the
+                shared-strings table is copied, never loaded
 
 Figures: median wall time, and peak RSS growth over the process's RSS before the timed call
 (the peak is reset through /proc/self/clear_refs, so building the test data does not count).
