@@ -36,6 +36,7 @@ from csv_enrich.cohort_rows import (
     person_outcomes,
     points_kind,
     points_type,
+    row_warnings,
 )
 from csv_enrich.engine.context import Tuning, workflow_record
 from csv_enrich.journal import Journal, RunLog
@@ -83,10 +84,7 @@ class TaskJob:
         return self.report or default_report_path(self.output)
 
 
-def parse_entity_ids(text: str | None) -> tuple[str, ...] | None:
-    """--entity-ids 'a,b' -> ('a', 'b'); None when not given. Empty or repeated ids are refused
-    here, as the API would refuse them."""
-    return entity_ids_of(text)
+parse_entity_ids = entity_ids_of  # --entity-ids 'a,b' -> ('a', 'b'); refuses empty or repeats
 
 
 def run_id_of(job: TaskJob, points: Sequence[str], connection: Connection) -> str:
@@ -344,6 +342,7 @@ class _TaskRun:
         outcomes = person_outcomes(ids, leads, status, self.etype)
         journal.record_outcomes(self.run_id, list(outcomes.values()))
         self.list_id = list_id
+        self.warnings += row_warnings(ids, leads, status, outcomes, list_id)
         return _Done("bulk", list(ids), outcomes, (record,), reserved, status)
 
     async def _wait(self, client: CleanlistClient, workflow_id: str) -> WorkflowStatus:

@@ -18,6 +18,10 @@ PERSON_POINTS = ("Email", "Phone", "LinkedIn")
 COMPANY_POINTS = ("Industry", "Employees", "Revenue", "Funding", "TechStack", "Domain")
 COMPANY_NOTE = "cohort pricing: about 1 credit per 10 companies found"
 HEADER = "entity_id"
+NOT_LEADS = ("None of the cohort's entity ids is a lead id of list {list_id} (a search cohort's "
+             "prospect ids?): the rows cannot show the results; they are in that list.")
+MISMATCH = ("The cohort's workflow settled {settled:,} credits but the rows add up to {rows:,} "
+            "(per-row credits are worked out from what was found: email 1, phone 10).")
 
 
 def points_kind(points: Sequence[str]) -> tuple[Kind, tuple[str, ...]]:
@@ -99,6 +103,18 @@ def person_outcomes(ids: Sequence[str], leads: Mapping[str, Lead], status: Workf
         out[key] = Outcome(key, state, note=note, credits=credits,
                            data=dict(lead.data) if lead and credits else {},
                            workflow_id=status.workflow_id)
+    return out
+
+
+def row_warnings(ids: Sequence[str], leads: Mapping[str, Lead], status: WorkflowStatus,
+                 outcomes: Mapping[str, Outcome], list_id: str) -> list[str]:
+    """What to say when the rows cannot carry what the workflow settled."""
+    out = []
+    if status.status == "completed" and leads and not set(ids) & set(leads):
+        out.append(NOT_LEADS.format(list_id=list_id))
+    rows = sum(o.credits for o in outcomes.values())
+    if status.credits_charged is not None and status.credits_charged != rows:
+        out.append(MISMATCH.format(settled=status.credits_charged, rows=rows))
     return out
 
 

@@ -172,3 +172,17 @@ def test_status_of_a_legacy_run_says_it_reports_no_settlement(
     result = run(["status", body["workflow_id"], "--wait"], fast_sandbox)
     assert result.exit_code == 0, result.output
     assert "Credits: none reported (a legacy run is charged per contact" in result.output
+
+
+def test_missing_key_says_where_to_put_it_and_where_to_create_one(tmp_path: Path) -> None:
+    """No key in the environment, or an empty --api-key-file: exit 4, nothing sent, the line
+    names the variable or the file and where a key is created."""
+    empty = tmp_path / "key.txt"
+    empty.write_text("\n")
+    none = run(["balance"], CLEANLIST_API_KEY="")
+    blank = run(["runs", "--api-key-file", str(empty)], CLEANLIST_API_KEY="")
+    assert (none.exit_code, blank.exit_code) == (4, 4)
+    assert "Set CLEANLIST_API_KEY" in none.output
+    assert f"--api-key-file {empty} is empty" in blank.output
+    assert "app.cleanlist.ai" in none.output
+    assert "app.cleanlist.ai" in blank.output

@@ -81,3 +81,22 @@ def test_company_credits_add_up_to_what_was_charged(found: list[bool], cost: int
         assert sum(o.credits for o in outcomes) == cost
         assert max(o.credits for o in outcomes) - min(
             o.credits for o in outcomes if o.status == "enriched") <= 1
+
+
+def test_rows_that_cannot_carry_the_settlement_are_warned_about() -> None:
+    """Entity ids that are no lead of the list (a search cohort), and per-row credits that do
+    not add up to what the workflow settled, each give a warning."""
+    from csv_enrich.api.wire import Lead, WorkflowStatus
+    from csv_enrich.cohort_rows import person_outcomes, row_warnings
+
+    leads = {"lead_1": Lead("lead_1", {"email": "a@b.io", "phone": "+14155550100"})}
+    done = WorkflowStatus("wf", "completed", credits_charged=11)
+    joined = person_outcomes(["lead_1"], leads, done, "full")
+    assert joined["lead_1"].credits == 11
+    assert row_warnings(["lead_1"], leads, done, joined, "list_1") == []
+    strangers = person_outcomes(["prospect_9"], leads, done, "full")
+    said = row_warnings(["prospect_9"], leads, done, strangers, "list_1")
+    assert any("None of the cohort's entity ids is a lead id of list list_1" in w for w in said)
+    assert any("settled 11 credits but the rows add up to 0" in w for w in said)
+    failed = WorkflowStatus("wf", "failed", refund_message="held for review")
+    assert person_outcomes(["lead_1"], leads, failed, "full")["lead_1"].note == "held for review"

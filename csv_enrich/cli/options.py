@@ -179,6 +179,9 @@ def api_key(key_file: Path | None) -> str:
             raise AuthError(f"Cannot read --api-key-file {key_file}: {exc.strerror}.") from None
     else:
         key = os.environ.get("CLEANLIST_API_KEY", "").strip()
+    if not key and key_file is not None:
+        raise AuthError(f"--api-key-file {key_file} is empty; put the clapi_ key in it. "
+                        f"{CREATE_KEY}.")
     if not key:
         raise AuthError(KEY_HELP)
     return key
