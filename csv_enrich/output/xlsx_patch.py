@@ -126,14 +126,14 @@ def patch_workbook(
 ) -> list[str]:
     """Write `path`: the input workbook with `new` columns on its enriched sheet, and a Summary
     (filled by `summary`) as a new last sheet, or in place of the earlier one `replaced`."""
-    from csv_enrich.read.sheet_xml import _sheet_member
+    from csv_enrich.read.sheet_xml import _sheet_member as sheet_member
     from csv_enrich.read.workbook import check_zip
 
     check_zip(table.path)
     with zipfile.ZipFile(table.path) as source:
         assert table.sheet is not None
-        member = _sheet_member(source, table.sheet)
-        old = _sheet_member(source, replaced) if replaced is not None else None
+        member = sheet_member(source, table.sheet)
+        old = sheet_member(source, replaced) if replaced is not None else None
         if member is None or (replaced is not None and old is None):
             raise PartShapeError(f"no part for sheet {table.sheet!r}")
         first = _first_free_column(source, member, table)
@@ -179,21 +179,9 @@ def _write_package(
     summary_name: str,
     replaced: str | None,
 ) -> list[str]:
-    changed: dict[str, bytes] = {}
-    if styles is not None:
-        changed["xl/styles.xml"] = styles
-    summary_member = replaced
-    if summary is not None and replaced is None:
-        summary_member = _free_member(source)
-        parts = add_sheet(
-            source.read("xl/workbook.xml"),
-            source.read("xl/_rels/workbook.xml.rels"),
-            source.read("[Content_Types].xml"),
-            summary_name,
-            summary_member,
-        )
-        names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
-        changed.update(zip(names, parts, strict=True))
+    """Every part of `source` into `out`: copied, edited (styles, sheet list), or rewritten
+    (the enriched sheet and its relationships), then the Summary; the writer's notes."""
+    changed, summary_member = _changed_parts(source, styles, summary, summary_name, replaced)
     rels_member = _rels_of(member)
     sheet = EnrichedSheet(
         prefix="",
@@ -204,19 +192,11 @@ def _write_package(
         link_stem=_link_stem(source, rels_member),
     )
     for info in source.infolist():
-        if info.filename in (member, rels_member, summary_member):
-            continue
         if info.filename in changed:
             out.writestr(_info(info), changed[info.filename])
-        else:
+        elif info.filename not in (member, rels_member, summary_member):
             _copy(source, out, info)
-    big = source.getinfo(member).file_size > 1 << 30
-    with (
-        source.open(member) as stream,
-        out.open(_info(source.getinfo(member)), "w", force_zip64=big) as sink,
-    ):
-        for chunk in rewrite(stream, new, sheet):
-            sink.write(chunk)
+    _write_sheet(source, out, member, new, sheet)
     _write_rels(source, out, rels_member, sheet)
     notes = _cut_note(sheet.cut)
     if summary is not None and summary_member is not None:
@@ -224,6 +204,39 @@ def _write_package(
         summary(paper, looks, notes)
         out.writestr(summary_member, paper.xml())
     return notes
+
+
+def _changed_parts(
+    source: zipfile.ZipFile,
+    styles: bytes | None,
+    summary: SummaryWriter | None,
+    summary_name: str,
+    replaced: str | None,
+) -> tuple[dict[str, bytes], str | None]:
+    """The edited small parts by name, and the part the Summary goes to (None: no Summary)."""
+    changed: dict[str, bytes] = {} if styles is None else {"xl/styles.xml": styles}
+    if summary is None or replaced is not None:
+        return changed, replaced if summary is not None else None
+    member = _free_member(source)
+    names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
+    book, rels, types = (source.read(n) for n in names)
+    parts = add_sheet(book, rels, types, summary_name, member)
+    changed.update(zip(names, parts, strict=True))
+    return changed, member
+
+
+def _write_sheet(
+    source: zipfile.ZipFile, out: zipfile.ZipFile, member: str, new: NewColumns,
+    sheet: EnrichedSheet,
+) -> None:
+    """The enriched sheet, streamed from the input's part through `rewrite`."""
+    info = source.getinfo(member)
+    with (
+        source.open(member) as stream,
+        out.open(_info(info), "w", force_zip64=info.file_size > 1 << 30) as sink,
+    ):
+        for chunk in rewrite(stream, new, sheet):
+            sink.write(chunk)
 
 
 def _free_member(source: zipfile.ZipFile) -> str:
