@@ -224,7 +224,9 @@ def _title_rows(raw: pl.DataFrame, header_at: int) -> tuple[tuple[str | None, ..
 def _header_notes(filled_above: int, headerless: bool) -> tuple[str, ...]:
     if headerless:
         return ("there is no header row (the first row holds data); columns are named by position",)
-    return ("title rows above the header were skipped",) if filled_above else ()
+    if not filled_above:
+        return ()
+    return ("title rows above the header are not leads; the output keeps them above it",)
 
 
 def _fill(frame: pl.DataFrame) -> pl.Series:
