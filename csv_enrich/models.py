@@ -167,6 +167,9 @@ class Outcome:
     credits: int = 0
     data: Mapping[str, str] = field(default_factory=dict)
     workflow_id: str | None = None
+    # The key of another identity the API answered with the same lead (one person under two
+    # identities): that one carries the credits, this one shows "same person as row N".
+    same_as: str | None = None
 
 
 @dataclass(frozen=True)

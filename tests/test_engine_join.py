@@ -72,3 +72,29 @@ def test_folds_are_idempotent(text: str) -> None:
     """Folding a folded name or company changes nothing."""
     assert fold(fold(text)) == fold(text)
     assert company_fold(company_fold(text)) == company_fold(text)
+
+
+def test_a_row_by_email_keeps_its_lead_and_the_namesake_row_gets_the_other() -> None:
+    """QA (issue 10): a row by email and a row by name + company whose names match the email's
+    lead: each gets its own lead (the one with fewer candidates chooses first), not both the
+    first lead, so each row carries the credits of the lead the API charged for it."""
+    index = LeadIndex([
+        lead("l1", email="jane.doe@acme.io", first_name="Jane", last_name="Doe", company="Acme"),
+        lead("l2", first_name="Jane", last_name="Doe", company="Acme", phone="+1555"),
+    ])
+    by_name = Identity("person", "name:jane|doe|acme", first_name="Jane", last_name="Doe",
+                       company_name="Acme")
+    by_email = Identity("person", "email:jane.doe@acme.io", email="jane.doe@acme.io")
+    found = join_in_order([by_name, by_email], index)
+    assert [ld.lead_id if ld else None for ld in found] == ["l2", "l1"]
+
+
+def test_one_lead_for_two_rows_is_given_to_both() -> None:
+    """When the API made one lead of two identities, both rows get it (the caller charges it
+    once and marks the other row as the same person)."""
+    index = LeadIndex([lead("l1", email="jane@acme.io",
+                            linkedin_url="https://www.linkedin.com/in/jane-doe")])
+    by_li = Identity("person", "li:jane-doe", linkedin_url="https://www.linkedin.com/in/jane-doe")
+    by_email = Identity("person", "email:jane@acme.io", email="jane@acme.io")
+    found = join_in_order([by_li, by_email], index)
+    assert [ld.lead_id if ld else None for ld in found] == ["l1", "l1"]

@@ -163,3 +163,22 @@ def notes(path: Path) -> Counter[str]:
     """How many rows of a written CSV carry each note."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
         return Counter(row["enrichment_note"] for row in csv.DictReader(fh))
+
+
+def test_two_rows_one_lead_in_bulk_the_column_adds_up(fast_sandbox: Any,
+                                                      tmp_path: Path) -> None:
+    """QA: rows that look like one person under different identities (an email, and a name with
+    its company) are two leads at the API; each row carries its own lead's credits, so the
+    column adds up to what the bulk run charged."""
+    people = [("jane.doe", "Jane", "Doe", "Acme"), ("sam.lee", "Sam", "Lee", "Globex"),
+              ("ann.ito", "Ann", "Ito", "Initech"), ("bo.kim", "Bo", "Kim", "Hooli")]
+    lines = ["Email,First Name,Last Name,Company"]
+    for handle, first, last, company in people:
+        lines.append(f"{handle}@{company.lower()}.io,,,")
+        lines.append(f",{first},{last},{company}")
+    source = tmp_path / "people.csv"
+    source.write_text("\n".join(lines) + "\n")
+    books = Books(fast_sandbox, tmp_path)
+    report = books.run(source, "--mode", "bulk", "--type", "full")
+    assert report["credits"]["charged"] > 0
+    books.check()

@@ -97,3 +97,15 @@ def test_credits_sum_to_what_was_paid(row_keys: list[str | Invalid]) -> None:
     paid = {k for k in row_keys if isinstance(k, str) and k in outcomes}
     assert len(rows) == len(row_keys)
     assert sum(r.credits for r in rows) == sum(outcomes[k].credits for k in paid)
+
+
+def test_same_person_as_another_row_costs_nothing_and_names_the_row() -> None:
+    """Issue 10: a row the API answered with another row's lead shows 0 credits and 'same person
+    as row N' (N the row that carries the credits)."""
+    first = Outcome("a", "enriched", credits=11, data={"email": "j@x.io"})
+    second = Outcome("b", "enriched", credits=0, data={"email": "j@x.io"}, same_as="a")
+    rows = join(make_plan(["a", Invalid("x"), "b"]), {"a": first, "b": second},
+                source_rows=(2, 3, 4))
+    assert rows[2].credits == 0
+    assert rows[2].note == "same person as row 2"
+    assert sum(r.credits for r in rows) == 11

@@ -274,13 +274,16 @@ class BulkRunner:
         index = await read_list(ctx, self.list_id)
         wf_id = status.workflow_id if status else None
         outcomes = []
+        first: dict[str, str] = {}  # lead id -> the key of the identity it answered first
         for ident, lead in zip(bulk, join_in_order(bulk, index), strict=True):
-            credits = found_credits(ctx.etype, lead.data) if lead else 0
+            found = found_credits(ctx.etype, lead.data) if lead else 0
             note = LOST_RUN if status is None else ("" if lead else NOT_BACK)
-            state: RowStatus = "enriched" if credits else "not_found"
-            data = dict(lead.data) if lead and credits else {}
-            outcomes.append(Outcome(ident.key, state, note=note, credits=credits, data=data,
-                                    workflow_id=wf_id))
+            state: RowStatus = "enriched" if found else "not_found"
+            data = dict(lead.data) if lead and found else {}
+            same = first.setdefault(lead.lead_id, ident.key) if lead else ident.key
+            outcomes.append(Outcome(ident.key, state, note=note, data=data, workflow_id=wf_id,
+                                    credits=found if same == ident.key else 0,
+                                    same_as=None if same == ident.key else same))
         if status is None:  # the workflow's id was lost with the answer: record what it did
             cost = (ctx.journal.get(ctx.run_id, "bulk_intent") or {}).get("cost", 0)
             found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)

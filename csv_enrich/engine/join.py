@@ -85,10 +85,10 @@ def _lead_names(lead: Lead) -> tuple[str, str]:
 
 
 class LeadIndex:
-    """Leads by every match key (first lead seen wins a key)."""
+    """Leads by every match key (a key may be shared by several leads, first seen first)."""
 
     def __init__(self, leads: Iterable[Lead] = ()) -> None:
-        self._by_key: dict[str, Lead] = {}
+        self._by_key: dict[str, list[Lead]] = {}
         self.order: list[Lead] = []  # leads in the order the list returned them
         self.add(leads)
 
@@ -96,35 +96,64 @@ class LeadIndex:
         """Index more leads (later pages)."""
         for lead in leads:
             self.order.append(lead)
-            for key in lead_keys(lead):
-                self._by_key.setdefault(key, lead)
+            for key in dict.fromkeys(lead_keys(lead)):
+                self._by_key.setdefault(key, []).append(lead)
 
     def __len__(self) -> int:
         return len(self.order)
 
     def match(self, ident: Identity) -> Lead | None:
         """The lead for `ident`, or None when no lead shares a key with it."""
+        found = self.candidates(ident)
+        return found[0] if found else None
+
+    def candidates(self, ident: Identity) -> list[Lead]:
+        """Every lead sharing a key with `ident`, those sharing its strongest key first."""
+        seen: dict[str, Lead] = {}
         for key in identity_keys(ident):
-            if (lead := self._by_key.get(key)) is not None:
-                return lead
-        return None
+            for lead in self._by_key.get(key, ()):
+                seen.setdefault(lead.lead_id, lead)
+        return list(seen.values())
 
 
 def join_in_order(idents: Sequence[Identity], index: LeadIndex) -> list[Lead | None]:
-    """The lead of each identity: by shared keys, then, where the list keeps the import order
-    (the key matches say so), by position between matched neighbours: a lead whose email was
-    not found shows neither the imported email nor a name we know, yet it is still that row's."""
-    found = [index.match(i) for i in idents]
+    """The lead of each identity, one lead per identity where the list allows it: by shared keys
+    (an identity with fewer candidate leads chooses first, so a row known by its email keeps
+    its lead and a row with the same name gets the other lead that answers to it); then, where
+    the list keeps the import order, by position between matched neighbours (a lead whose email
+    was not found shows neither the imported email nor a name we know, yet it is still that
+    row's); last, a row whose every candidate answers another row gets that lead too: the API
+    made one person of both (the caller charges it once)."""
+    options = [index.candidates(i) for i in idents]
+    found = _one_to_one(options)
+    _by_position(found, index)
+    for n, lead in enumerate(found):
+        if lead is None and options[n]:
+            found[n] = options[n][0]
+    return found
+
+
+def _one_to_one(options: list[list[Lead]]) -> list[Lead | None]:
+    found: list[Lead | None] = [None] * len(options)
+    taken: set[str] = set()
+    for n in sorted(range(len(options)), key=lambda k: (len(options[k]), k)):
+        free = next((ld for ld in options[n] if ld.lead_id not in taken), None)
+        if free is not None:
+            found[n] = free
+            taken.add(free.lead_id)
+    return found
+
+
+def _by_position(found: list[Lead | None], index: LeadIndex) -> None:
     position = {lead.lead_id: n for n, lead in enumerate(index.order)}
     anchors = [(n, position[lead.lead_id]) for n, lead in enumerate(found) if lead is not None]
     if any(b[1] <= a[1] for a, b in itertools.pairwise(anchors)):
-        return found  # the list is not in import order: keys only
+        return  # the list is not in import order: keys only
     claimed = {lead.lead_id for lead in found if lead is not None}
-    bounds = [(-1, -1), *anchors, (len(idents), len(index.order))]
+    bounds = [(-1, -1), *anchors, (len(found), len(index.order))]
     for (i0, l0), (i1, l1) in itertools.pairwise(bounds):
         gap = [n for n in range(i0 + 1, i1) if found[n] is None]
         free = [lead for lead in index.order[l0 + 1:l1] if lead.lead_id not in claimed]
         if gap and len(gap) == len(free):
             for n, lead in zip(gap, free, strict=True):
                 found[n] = lead
-    return found

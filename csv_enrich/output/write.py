@@ -71,7 +71,17 @@ def join(
         else:
             first[key] = i
             rows.append(_found(key, plan, outcomes))
+    rows = [_same_person(row, first, source_rows) for row in rows]
     return [_with_row_note(row, plan.row_notes.get(i)) for i, row in enumerate(rows)]
+
+
+def _same_person(row: Outcome, first: Mapping[str, int],
+                 source_rows: Sequence[int] | None) -> Outcome:
+    """A row the API answered with another row's lead: say which row carries the credits."""
+    if row.same_as is None or row.same_as not in first:
+        return row
+    note = f"same person as row {_row_number(first[row.same_as], source_rows)}"
+    return replace(row, credits=0, note="; ".join(n for n in (note, row.note) if n))
 
 
 def _with_row_note(row: Outcome, note: str | None) -> Outcome:
