@@ -31,7 +31,7 @@ from csv_enrich.models import (
 )
 from csv_enrich.read import Table, read_table
 from csv_enrich.rules.columns import validate_frame
-from csv_enrich.rules.validate import validate
+from csv_enrich.rules.validate import lookup_keys, validate
 
 RUN_ID_VERSION = "1"
 
@@ -182,7 +182,7 @@ def _cache_hits(
     scope = options.connection.scope
     hits: dict[str, Outcome] = {}
     for ident in unique:
-        hit = cache.lookup(kind, aliases(ident), options.enrichment_type, options.max_age_days,
+        hit = cache.lookup(kind, lookup_keys(ident), options.enrichment_type, options.max_age_days,
                            scope=scope, exclude_run=rid)
         if hit is not None:
             hits[ident.key] = hit

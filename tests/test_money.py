@@ -182,3 +182,29 @@ def test_two_rows_one_lead_in_bulk_the_column_adds_up(fast_sandbox: Any,
     report = books.run(source, "--mode", "bulk", "--type", "full")
     assert report["credits"]["charged"] > 0
     books.check()
+
+
+def person_posts(server: Any) -> int:
+    """Person enrichments the sandbox accepted."""
+    return sum(1 for r in server.ledger()["requests"]
+               if r["path"].endswith("/enrichment/person") and r["status"] == 200)
+
+
+@pytest.mark.parametrize("mode", ["rows", "bulk"])
+def test_interrupted_then_rerun_with_another_map_pays_nobody_twice(
+        slow_sandbox: Any, tmp_path: Path, mode: str) -> None:
+    """QA: Ctrl-C, then the same file with --map 'Email=ignore' (people now keyed by name and
+    company): what the first run bought or had in flight is found by name + company, so
+    nobody is submitted twice, and the reports add up to the ledger."""
+    source = tmp_path / "team.csv"
+    source.write_text("Email,First Name,Last Name,Company\n" + "".join(
+        f"p{n}.q{n}@firm{n % 3}.io,Pat{n},Quinn{n},Firm{n % 3}\n" for n in range(20)))
+    books = Books(slow_sandbox, tmp_path)
+    path = "/enrichment/person" if mode == "rows" else "/enrichment/bulk"
+    interrupt(books, source, path, 6 if mode == "rows" else 1, "--mode", mode)
+    books.run(source, "--mode", mode, "--map", "Email=ignore")
+    if mode == "rows":
+        assert person_posts(slow_sandbox) == 20
+    else:
+        assert len(slow_sandbox.ledger()["settlements"]) == 1
+    books.check()

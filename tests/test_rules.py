@@ -272,3 +272,18 @@ def test_work_domain_of_an_idn_email_is_punycode() -> None:
 def test_name_fold_is_idempotent(text: str) -> None:
     """Folding a folded name changes nothing (compatibility letters like '𝜜' included)."""
     assert rules.fold(rules.fold(text)) == rules.fold(text)
+
+
+def test_name_keys_are_registered_but_looked_up_only_without_a_strong_key() -> None:
+    """Issue 10: a person is registered under name + domain and name + company too, but only
+    a person with no email, LinkedIn URL or person id is looked up by them."""
+    from csv_enrich.rules.validate import lookup_keys, name_keys
+
+    strong = rules.validate({"email": "jo@acme.io", "first_name": "Jo", "last_name": "Ng",
+                       "company_name": "Acme", "domain": "acme.io"}, "person")
+    weak = rules.validate({"first_name": "Jo", "last_name": "Ng", "company_name": "Acme"}, "person")
+    assert isinstance(strong, Identity)
+    assert isinstance(weak, Identity)
+    assert set(name_keys(strong)) == {"name:jo|ng|acme.io", "name:jo|ng|acme"}
+    assert "name:jo|ng|acme" not in lookup_keys(strong)
+    assert "name:jo|ng|acme" in lookup_keys(weak)

@@ -19,6 +19,7 @@ from csv_enrich.models import (
     Progress,
     WorkflowRecord,
 )
+from csv_enrich.rules.validate import name_keys
 
 ProgressCallback = Callable[[Progress], None]
 TICK_EVERY_S = 0.5
@@ -97,9 +98,11 @@ class RunContext:
         return self.options.connection.scope
 
     def aliases(self, key: str) -> tuple[str, ...]:
-        """Every key the plan's identity `key` answers to (just `key` if it is not the plan's)."""
+        """Every key the plan's identity `key` answers to (just `key` if it is not the plan's),
+        its name keys included: what it is registered and cached under."""
         if not self._aliases:
-            self._aliases = {i.key: (i.key, *i.aliases) for i in self.plan.identities}
+            self._aliases = {i.key: tuple(dict.fromkeys((i.key, *i.aliases, *name_keys(i))))
+                             for i in self.plan.identities}
         return self._aliases.get(key, (key,))
 
     @property

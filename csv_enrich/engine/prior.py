@@ -20,6 +20,7 @@ from csv_enrich.engine.legacy import META_COUNT, LegacyRunner, meta_name
 from csv_enrich.engine.rows import RowsRunner
 from csv_enrich.journal import ItemState
 from csv_enrich.models import EnrichmentType, Identity
+from csv_enrich.rules.validate import lookup_keys
 
 ADOPTED = "submitted by an earlier interrupted run; collected here, not paid again"
 OTHERS = ("collected an earlier interrupted run's work instead of paying again; its workflows "
@@ -70,7 +71,7 @@ def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
     runs: dict[str, _RunState] = {}
     for ident in idents:
         for run_id, key, etype in ctx.journal.earlier(
-                ctx.scope, "person", ctx.etype, ctx.aliases(ident.key), exclude_run=ctx.run_id):
+                ctx.scope, "person", ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id):
             state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
             where = state.pending(key)
             if where is not None:

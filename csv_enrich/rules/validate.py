@@ -145,6 +145,27 @@ def _person_aliases(
     return keys
 
 
+def name_keys(ident: Identity) -> tuple[str, ...]:
+    """The name + company keys of a person (with the domain and with the company name), also
+    when a stronger key exists: what was submitted is registered under them, so a rerun that
+    maps the columns otherwise (the email ignored, say) still finds it."""
+    if ident.kind != "person" or not (ident.first_name and ident.last_name):
+        return ()
+    names = (fold(ident.first_name), fold(ident.last_name))
+    return tuple(dict.fromkeys(
+        "name:" + "|".join((*names, fold(where)))
+        for where in (ident.domain, ident.company_name) if where))
+
+
+def lookup_keys(ident: Identity) -> tuple[str, ...]:
+    """The keys to look a person up by in the cache and in earlier runs: its own key and
+    aliases, plus its name keys when it has no stronger key (an email, a LinkedIn URL or a
+    person id), as dedupe does: two people can share a name at one company."""
+    own = (ident.key, *ident.aliases)
+    strong = any(k.startswith(("li:", "email:", "pid:")) for k in own)
+    return tuple(dict.fromkeys(own if strong else (*own, *name_keys(ident))))
+
+
 def _shown(values: Mapping[str, str], field: str) -> str:
     text = clean(values.get(field)) or ""
     return text if len(text) <= 60 else text[:57] + "..."
