@@ -72,9 +72,14 @@ def company_outcomes(entities: Sequence[CohortEntity], cost: int) -> list[Outcom
     """One Outcome per company entity; the cohort's cost spread over the companies found (1 per
     10), so the credits column adds up to what the API charged."""
     found = [e for e in entities if e.status == "enriched" and e.data]
-    share = {e.entity_id: (n + 1) * cost // len(found) - n * cost // len(found)
-             for n, e in enumerate(found)} if found else {}
+    k = len(found)
+    share = {e.entity_id: _ceil((n + 1) * cost, k) - _ceil(n * cost, k)  # first rows first
+             for n, e in enumerate(found)}
     return [_company(e, share.get(e.entity_id, 0)) for e in entities]
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 def _company(entity: CohortEntity, credits: int) -> Outcome:

@@ -79,6 +79,8 @@ def test_company_credits_add_up_to_what_was_charged(found: list[bool], cost: int
     assert all(o.credits == 0 for o in outcomes if o.status != "enriched")
     if any(found):
         assert sum(o.credits for o in outcomes) == cost
+        first = next(o for o in outcomes if o.status == "enriched")
+        assert first.credits >= min(1, cost)  # the first company found carries the first credit
         assert max(o.credits for o in outcomes) - min(
             o.credits for o in outcomes if o.status == "enriched") <= 1
 
