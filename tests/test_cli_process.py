@@ -168,3 +168,44 @@ def test_ctrl_c_at_the_question_exits_130_at_once(fast_sandbox: Any, tmp_path: P
     assert b"nothing spent" in seen
     assert b"Traceback" not in seen
     assert fast_sandbox.ledger()["charges"] == []
+
+
+@pytest.fixture
+def slow_sandbox_without_csv_import() -> Iterator[Any]:
+    """CSV import off (the default on real accounts) and workflows that take real seconds."""
+    from csv_enrich.sandbox import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(time_scale=0.5, rate_limit_per_min=100_000,
+                           org_rate_limit_per_min=100_000, csv_import=False)
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_on_the_legacy_path_the_rerun_pays_nobody_twice(
+    slow_sandbox_without_csv_import: Any, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """kill -9 (or Ctrl-C) once the legacy batch is sent: the same command finishes the run in
+    legacy mode and the ledger charges nobody twice."""
+    server = slow_sandbox_without_csv_import
+    source = tmp_path / "people.csv"
+    rows = [f"Ann{n},Lee{n},Acme {n % 4}" for n in range(40)]
+    source.write_text("First Name,Last Name,Company\n" + "\n".join(rows) + "\n")
+    args = [str(source), "-o", str(tmp_path / "out.csv"), "--yes", "--rate-limit", "6000",
+            "--state-dir", str(tmp_path / "state")]
+    proc = cli(args, server)
+    deadline = time.monotonic() + 20
+    while not any(r["path"].endswith("/enrich/bulk") for r in server.ledger()["requests"]):
+        assert time.monotonic() < deadline, "the run never sent a legacy batch"
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    proc.communicate(timeout=30)
+    rerun = cli(args, server)
+    _, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    report = json.loads((tmp_path / "out.report.json").read_text())
+    assert report["mode"] == "legacy"
+    charges = Counter(c["identity"] for c in server.ledger()["charges"] if c["credits"])
+    assert charges
+    assert all(n == 1 for n in charges.values()), charges
+    assert sum(1 for r in server.ledger()["requests"] if r["path"].endswith("/enrich/bulk")) == 1

@@ -257,13 +257,17 @@ class Killed(BaseException):
 class KillAfter(httpx.AsyncBaseTransport):
     """Let the server do the `n`-th request matching `suffix`, then die before the answer."""
 
-    def __init__(self, suffix: str, n: int = 1) -> None:
+    def __init__(self, suffix: str, n: int = 1, *, before: bool = False) -> None:
         self.inner = httpx.AsyncHTTPTransport()
-        self.suffix, self.n = suffix, n
+        self.suffix, self.n, self.before = suffix, n, before
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.before and request.url.path.endswith(self.suffix):
+            self.n -= 1
+            if self.n == 0:  # journaled, never sent
+                raise Killed
         response = await self.inner.handle_async_request(request)
-        if request.url.path.endswith(self.suffix):
+        if not self.before and request.url.path.endswith(self.suffix):
             self.n -= 1
             if self.n == 0:
                 await response.aclose()
@@ -286,16 +290,17 @@ async def _run_killed(server: SandboxServer, tmp_path: Path, idents: list[Identi
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("suffix", "n"), [("/enrich/bulk", 1), ("/enrich/bulk", 2),
-                                           ("/enrich/status", 1), ("/enrich/status", 3)])
+@pytest.mark.parametrize(("suffix", "n", "before"), [
+    ("/enrich/bulk", 1, True), ("/enrich/bulk", 2, True), ("/enrich/bulk", 1, False),
+    ("/enrich/bulk", 2, False), ("/enrich/status", 1, False), ("/enrich/status", 3, False)])
 async def test_killed_at_any_moment_a_rerun_pays_nobody_twice(
-        tmp_path: Path, suffix: str, n: int) -> None:
-    """kill -9 right after a submission reached the server (its answer never journaled) or in
-    the middle of the polls: the same command again finishes every row and nobody is charged
-    twice; the credits match the ledger."""
+        tmp_path: Path, suffix: str, n: int, before: bool) -> None:
+    """kill -9 between a batch's intent and its sending, right after a submission reached the
+    server (its answer never journaled) or in the middle of the polls: the same command again
+    finishes every row and nobody is charged twice; the credits match the ledger."""
     idents = [named(n) for n in range(520)]
     with SandboxServer(fast_config()) as server:
-        await _run_killed(server, tmp_path, idents, KillAfter(suffix, n))
+        await _run_killed(server, tmp_path, idents, KillAfter(suffix, n, before=before))
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
                                     client=r.client, journal=r.journal, cache=r.cache,
