@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -249,3 +249,24 @@ def fetch_balance(connection: Connection) -> int:
             return await _client(session, connection).balance()
 
     return asyncio.run(go())
+
+
+# -- the drop folder's per-file job -------------------------------------------------------------
+
+# Formats csv-enrich reads but cannot write come back as the nearest one it writes.
+DROPPED_OUTPUT = {".xlsm": ".xlsx", ".xls": ".xlsx", ".ods": ".xlsx", ".tab": ".tsv"}
+
+
+def dropped_output_suffix(suffix: str) -> str:
+    """The format a dropped file comes back in: its own, or .xlsx for .xls/.xlsm/.ods."""
+    return DROPPED_OUTPUT.get(suffix.lower(), suffix.lower())
+
+
+def enrich_dropped(
+    options: EnrichOptions, *, max_credits: int | None, progress: ProgressCallback | None = None
+) -> Report:
+    """Enrich one file taken from a drop folder. Nobody is asked: `max_credits` (what the file
+    was allowed, within what is left of the day) is the consent, so a plan that grew past it
+    stops before spending (CreditsError). The same engine, journal and cache as `enrich_file`:
+    a file resumed after a crash, or dropped again, pays nobody twice."""
+    return enrich_file(replace(options, max_credits=max_credits, yes=True), progress=progress)

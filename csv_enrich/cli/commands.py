@@ -47,17 +47,12 @@ if TYPE_CHECKING:
     from csv_enrich.models import Plan
     from csv_enrich.report import Report
 
-PLANNED = ("watch",)
 
 
 class DefaultGroup(click.Group):
     """A group that runs `enrich` when the first argument is not a command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] in PLANNED and args[0] not in self.commands:
-            click.echo(f"csv-enrich: '{args[0]}' is not in this version yet. To enrich a file: "
-                       "csv-enrich FILE -o OUTPUT (see csv-enrich --help).", err=True)
-            ctx.exit(ExitStatus.USAGE)
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["enrich", *args]
         return super().parse_args(ctx, args)
@@ -190,6 +185,45 @@ def balance(
             click.echo(_json({"credits": credits}))
         else:
             click.echo(f"{credits:,} credits")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--once", is_flag=True, help="Enrich what is in inbox now, then exit (for cron).")
+@click.option("--poll", is_flag=True,
+              help="Look for new files every second instead of waiting for events (network "
+                   "drives and synced folders, where events do not arrive).")
+@click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds a file's size and time must stand still before it is taken.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests in flight at once.")
+@connection_options
+def watch(**kw: Any) -> None:
+    """Enrich every spreadsheet dropped into FOLDER/inbox: the enriched file and its report go
+    to FOLDER/outbox, the original to FOLDER/archive (FOLDER/failed with the reason when it
+    cannot be done). Settings and caps live in FOLDER/csv-enrich.toml; see the README.
+
+    \b
+    Example:
+      csv-enrich watch ~/Leads --sandbox
+    """
+    import signal
+    import threading
+
+    from csv_enrich.watch import WatchOptions, watch_folder
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _errors(kw["debug"]), connection(kw) as conn:
+        base = build_options({**kw, "input": Path()}, **conn)
+        options = WatchOptions(folder=kw["folder"], base=base, settle=kw["settle"],
+                               once=kw["once"], poll=kw["poll"])
+        try:
+            watch_folder(options, stop=stop, echo=click.echo)
+        except (Interrupted, KeyboardInterrupt):
+            click.echo("csv-enrich: the watcher stopped. Start it again to go on; a file it was "
+                       "enriching resumes without paying twice.", err=True)
+            sys.exit(ExitStatus.INTERRUPTED)
 
 
 @main.command()

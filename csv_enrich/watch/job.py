@@ -1,0 +1,236 @@
+"""One dropped file from inbox to outbox: estimate, approve, claim, enrich, archive (or fail).
+
+A file that cannot be enriched goes to failed/ with `<name>.error.txt`. When the trouble is not
+the file's (the API is down, the key is refused, the balance is short) the file goes back to
+inbox and the watcher pauses before trying again, so one outage does not fail every file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from csv_enrich.errors import (
+    AuthError,
+    CreditsError,
+    CsvEnrichError,
+    Interrupted,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    UsageError,
+)
+from csv_enrich.models import EnrichOptions, Progress
+from csv_enrich.report import Report
+from csv_enrich.runner import Estimate, dropped_output_suffix, enrich_dropped, estimate_file
+from csv_enrich.watch.approve import ask_approval, clear_notes, file_cap, wait_for_tomorrow
+from csv_enrich.watch.claim import Claims
+from csv_enrich.watch.filters import unsupported
+from csv_enrich.watch.layout import Folder, free_name, move_into, split_name, write_note
+from csv_enrich.watch.log import EventLog
+from csv_enrich.watch.settings import Settings, SettingsError, read_settings
+from csv_enrich.watch.spend import SpendBook, today
+
+NOT_THE_FILES_FAULT = (AuthError, CreditsError, RateLimitedError, ServerError, TransportError)
+PAUSE_S = 60.0
+MAP_HINT = ('In the drop folder, map columns in csv-enrich.toml instead of --map: a [map] '
+            'table, e.g. "Work Email" = "email".')
+
+
+class Worker:
+    """Takes settled files from inbox one at a time and sees each one through."""
+
+    def __init__(self, folder: Folder, base: EnrichOptions, claims: Claims, log: EventLog,
+                 stop: threading.Event | None = None) -> None:
+        self.folder = folder
+        self.base = base
+        self.claims = claims
+        self.log = log
+        self.stop = stop
+        self.book = SpendBook(folder.spend, folder.processing / ".spend.lock")
+        self.paused_until = 0.0
+        self._waiting: dict[str, object] = {}
+        self._settings_problem: str | None = None
+        self._last_note = ""
+
+    # -- deciding ------------------------------------------------------------------------------
+
+    def offer(self, path: Path) -> None:
+        """A settled file in inbox: refuse it, leave it waiting, or enrich it."""
+        name = path.name
+        if path.is_symlink():
+            self._reject(path, f"{name} is a symbolic link; csv-enrich enriches only files "
+                               "dropped into inbox itself: copy the file there, not a link")
+        elif path.is_file() and (reason := unsupported(name)):
+            self._reject(path, reason)
+        elif path.is_file() and (settings := self.settings()) is not None:
+            self._consider(path, settings)
+
+    def settings(self) -> Settings | None:
+        """The settings as they are now; None (and one log line) while they are invalid."""
+        try:
+            settings = read_settings(self.folder.settings)
+        except SettingsError as exc:
+            if str(exc) != self._settings_problem:
+                self.log("settings", f"{exc}. Files wait in inbox until it is fixed.")
+            self._settings_problem = str(exc)
+            return None
+        if self._settings_problem is not None:
+            self.log("settings", "csv-enrich.toml is valid again; going on.")
+            self._settings_problem = None
+        return settings
+
+    def _consider(self, path: Path, settings: Settings) -> None:
+        name = path.name
+        state = self._state(path, settings)
+        if self._waiting.get(name) == state:
+            return
+        self._waiting.pop(name, None)
+        self.log("picked up", f"{name} ({path.stat().st_size:,} bytes)")
+        options = self._options(path, settings)
+        try:
+            est = estimate_file(options)
+        except CsvEnrichError as exc:
+            self._reject(path, exc.message)
+            return
+        self.log("estimate", f"{name}: {_estimate_text(est)}")
+        if self._must_wait(path, est, settings):
+            self._waiting[name] = state
+            return
+        claimed = self.claims.claim(path)
+        if claimed is None:
+            self.log("skipped", f"{name}: another watcher took it first")
+            return
+        self._run(claimed, name, options, est, settings)
+
+    def _must_wait(self, path: Path, est: Estimate, settings: Settings) -> bool:
+        """Write the note and say so when the file needs approval or passes today's cap."""
+        inbox, name, need = self.folder.inbox, path.name, est.plan.estimated_max
+        cap = file_cap(settings, inbox, name)
+        if cap is not None and need > cap:
+            ask_approval(inbox, name, est, cap)
+            self.log("waiting", f"{name} needs approval: up to {need:,} credits, over the "
+                                f"per-file cap of {cap:,}; see inbox/{name}.needs-approval.txt")
+            return True
+        day_cap = settings.max_credits_per_day
+        spent = self.book.spent_today(est.plan.run_id)
+        if day_cap is not None and spent + need > day_cap:
+            wait_for_tomorrow(inbox, name, est, spent, day_cap)
+            self.log("waiting", f"{name}: up to {need:,} credits would pass today's cap "
+                                f"({spent:,} of {day_cap:,} spent); it runs tomorrow")
+            return True
+        return False
+
+    def _state(self, path: Path, settings: Settings) -> object:
+        """What a waiting file's verdict depends on; when it changes, the file is looked at
+        again (a new copy, other settings, an approval, a new day)."""
+        st = path.stat()
+        approved = path.with_name(path.name + ".approved").exists()
+        return (st.st_size, st.st_mtime_ns, settings, approved, today())
+
+    def _options(self, path: Path, settings: Settings) -> EnrichOptions:
+        return replace(self.base, input=path, kind=settings.kind,
+                       enrichment_type=settings.enrichment_type,
+                       mapping_overrides=dict(settings.mapping_overrides))
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _run(self, claimed: Path, name: str, options: EnrichOptions, est: Estimate,
+             settings: Settings) -> None:
+        need, rid = est.plan.estimated_max, est.plan.run_id
+        day_cap = settings.max_credits_per_day
+        booked, spent = self.book.reserve(rid, need, day_cap)
+        if not booked:
+            self.give_back(claimed, name, "today's cap was reached by another file meanwhile")
+            return
+        caps = [c for c in (file_cap(settings, self.folder.inbox, name),
+                            None if day_cap is None else day_cap - spent) if c is not None]
+        output, report = self._outputs(name)
+        options = replace(options, input=claimed, output=output, report=report)
+        try:
+            done = enrich_dropped(options, max_credits=min(caps, default=None),
+                                  progress=self._progress)
+        except Interrupted:
+            self.log("stopped", f"{name} was interrupted; it resumes when the watcher starts "
+                                "again, and nothing paid for is paid again")
+            raise
+        except NOT_THE_FILES_FAULT as exc:
+            self._pause(claimed, name, exc)
+        except CsvEnrichError as exc:
+            if isinstance(exc, UsageError):
+                self.book.release(rid)
+            self._fail(claimed, name, _plain(exc.message, claimed))
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the folder
+            self._fail(claimed, name, f"unexpected error ({type(exc).__name__}: {exc}); please "
+                                      "report it with csv-enrich.log")
+        else:
+            self._finish(claimed, name, done, rid)
+
+    def _outputs(self, name: str) -> tuple[Path, Path]:
+        """outbox/<stem>.enriched<ext> and its .report.json, a timestamp added when taken."""
+        stem, suffix = split_name(name)
+        ext = f".enriched{dropped_output_suffix(suffix)}"
+        base = free_name(self.folder.outbox, stem, (ext, ".enriched.report.json"))
+        outbox = self.folder.outbox
+        return outbox / f"{base}{ext}", outbox / f"{base}.enriched.report.json"
+
+    def _progress(self, progress: Progress) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt
+        if progress.message and progress.message != self._last_note:
+            self._last_note = progress.message
+            self.log("note", progress.message)
+
+    def _finish(self, claimed: Path, name: str, report: Report, rid: str) -> None:
+        charged = self.book.settle(rid, report.credits.charged)
+        archived = move_into(claimed, self.folder.archive, name)
+        clear_notes(self.folder.inbox, name)
+        rows = report.rows
+        failed = f", {rows.failed:,} failed (see enrichment_note)" if rows.failed else ""
+        self.log("done", f"{name} -> outbox/{Path(report.output).name}: {rows.enriched:,} "
+                         f"enriched, {rows.not_found:,} not found, {rows.invalid:,} invalid"
+                         f"{failed}; {charged:,} credits charged; original in "
+                         f"archive/{archived.name}")
+
+    # -- giving up -----------------------------------------------------------------------------
+
+    def _reject(self, path: Path, reason: str) -> None:
+        """A file in inbox that cannot be enriched: claim it (so one watcher answers), fail it."""
+        claimed = self.claims.claim(path)
+        if claimed is not None:
+            self._fail(claimed, path.name, _plain(reason, path))
+
+    def _fail(self, claimed: Path, name: str, reason: str) -> None:
+        target = move_into(claimed, self.folder.failed, name)
+        clear_notes(self.folder.inbox, name)
+        hint = f"\n\n{MAP_HINT}" if "--map" in reason else ""
+        write_note(target.with_name(f"{target.name}.error.txt"), (
+            f"{name} could not be enriched ({datetime.now():%Y-%m-%d %H:%M:%S}).\n\n"
+            f"What went wrong, and how to fix it: {reason}{hint}\n\n"
+            f"Credits already spent on this file are not spent again when it is dropped into "
+            f"inbox again.\n"))
+        self.log("failed", f"{name}: {reason} (see failed/{target.name}.error.txt)")
+
+    def _pause(self, claimed: Path, name: str, exc: CsvEnrichError) -> None:
+        self.paused_until = time.monotonic() + PAUSE_S
+        self.give_back(claimed, name, f"{_plain(exc.message, claimed)} Trying again in "
+                                      f"{PAUSE_S:.0f} s")
+
+    def give_back(self, claimed: Path, name: str, why: str, event: str = "paused") -> None:
+        """Put a claimed file back into inbox (under its own name when it is free)."""
+        back = move_into(claimed, self.folder.inbox, name)
+        self.log(event, f"{name} is back in inbox/{back.name}: {why}")
+
+
+def _plain(message: str, path: Path) -> str:
+    """A message without the watcher's own paths: the file is named by its name."""
+    return message.replace(str(path), path.name)
+
+
+def _estimate_text(est: Estimate) -> str:
+    plan = est.plan
+    return (f"{len(plan.row_keys):,} rows, {len(plan.identities):,} to enrich "
+            f"({plan.enrichment_type}), up to {plan.estimated_max:,} credits")
