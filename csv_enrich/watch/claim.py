@@ -29,9 +29,12 @@ class Claims:
 
     def __init__(self, processing: Path) -> None:
         self.processing = processing
-        self.mine = processing / f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-        self.mine.mkdir(parents=True)
-        self._lock: IO[str] | None = _hold(self.mine / OWNER)
+        name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        making = processing / f".{name}"  # hidden from orphans() until it is locked
+        making.mkdir(parents=True)
+        self._lock: IO[str] | None = _hold(making / OWNER)
+        self.mine = processing / name
+        os.rename(making, self.mine)
 
     def claim(self, path: Path) -> Path | None:
         """Move `path` into this watcher's folder; None when another watcher took it first."""
@@ -46,7 +49,8 @@ class Claims:
         """Adopt the files of watchers that are no longer running; return them, oldest first."""
         adopted: list[Path] = []
         for owner in sorted(self.processing.iterdir()):
-            if owner == self.mine or not owner.is_dir() or owner.is_symlink():
+            if owner == self.mine or owner.name.startswith(".") or not owner.is_dir() \
+                    or owner.is_symlink():
                 continue
             lock = _try_hold(owner / OWNER)
             if lock is None:

@@ -52,7 +52,7 @@ class Worker:
         self.stop = stop
         self.book = SpendBook(folder.spend, folder.processing / ".spend.lock")
         self.paused_until = 0.0
-        self._waiting: dict[str, object] = {}
+        self._waiting: dict[str, tuple[object, ...]] = {}
         self._settings_problem: str | None = None
         self._last_note = ""
 
@@ -85,16 +85,19 @@ class Worker:
 
     def _consider(self, path: Path, settings: Settings) -> None:
         name = path.name
-        state = self._state(path, settings)
+        try:
+            state = self._state(path, settings)
+        except FileNotFoundError:
+            return  # another watcher took it
         if self._waiting.get(name) == state:
             return
         self._waiting.pop(name, None)
-        self.log("picked up", f"{name} ({path.stat().st_size:,} bytes)")
-        options = self._options(path, settings)
+        self.log("picked up", f"{name} ({state[0]:,} bytes)")
         try:
-            est = estimate_file(options)
-        except CsvEnrichError as exc:
-            self._reject(path, exc.message)
+            est = estimate_file(self._options(path, settings))
+        except (CsvEnrichError, OSError) as exc:
+            if path.exists():
+                self._reject(path, getattr(exc, "message", None) or str(exc))
             return
         self.log("estimate", f"{name}: {_estimate_text(est)}")
         if self._must_wait(path, est, settings):
@@ -104,7 +107,7 @@ class Worker:
         if claimed is None:
             self.log("skipped", f"{name}: another watcher took it first")
             return
-        self._run(claimed, name, options, est, settings)
+        self._run(claimed, name, self._options(claimed, settings), est, settings)
 
     def _must_wait(self, path: Path, est: Estimate, settings: Settings) -> bool:
         """Write the note and say so when the file needs approval or passes today's cap."""
@@ -124,7 +127,7 @@ class Worker:
             return True
         return False
 
-    def _state(self, path: Path, settings: Settings) -> object:
+    def _state(self, path: Path, settings: Settings) -> tuple[object, ...]:
         """What a waiting file's verdict depends on; when it changes, the file is looked at
         again (a new copy, other settings, an approval, a new day)."""
         st = path.stat()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -123,7 +124,7 @@ def move_into(source: Path, folder: Path, name: str) -> Path:
 
 def write_note(path: Path, text: str) -> None:
     """Write a small text file atomically (a temp file, then a rename over the name)."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     if os.path.lexists(temp):
         temp.unlink()
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
