@@ -22,7 +22,7 @@ from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
 from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
-from csv_enrich.output.write import check_fits, check_writable, join, write_output
+from csv_enrich.output.write import check_fits, check_writable, default_output, join, write_output
 from csv_enrich.plan import Loaded, check_budget, load, make_plan
 from csv_enrich.report import Report, build_report, report_dict, with_notes, write_report
 
@@ -253,20 +253,20 @@ def fetch_balance(connection: Connection) -> int:
 
 # -- the drop folder's per-file job -------------------------------------------------------------
 
-# Formats csv-enrich reads but cannot write come back as the nearest one it writes.
-DROPPED_OUTPUT = {".xlsm": ".xlsx", ".xls": ".xlsx", ".ods": ".xlsx", ".tab": ".tsv"}
 
-
-def dropped_output_suffix(suffix: str) -> str:
-    """The format a dropped file comes back in: its own, or .xlsx for .xls/.xlsm/.ods."""
-    return DROPPED_OUTPUT.get(suffix.lower(), suffix.lower())
+def dropped_output(outbox: Path, name: str) -> Path:
+    """Where a dropped file's enriched copy goes: outbox/NAME.enriched.EXT, the format the
+    file came in (.xls and .ods give .xlsx), never over an existing file or report."""
+    return default_output(outbox / name)
 
 
 def enrich_dropped(
-    options: EnrichOptions, *, max_credits: int | None, progress: ProgressCallback | None = None
+    options: EnrichOptions, *, max_credits: int | None, progress: ProgressCallback | None = None,
+    tuning: Tuning | None = None,
 ) -> Report:
     """Enrich one file taken from a drop folder. Nobody is asked: `max_credits` (what the file
     was allowed, within what is left of the day) is the consent, so a plan that grew past it
     stops before spending (CreditsError). The same engine, journal and cache as `enrich_file`:
     a file resumed after a crash, or dropped again, pays nobody twice."""
-    return enrich_file(replace(options, max_credits=max_credits, yes=True), progress=progress)
+    return enrich_file(replace(options, max_credits=max_credits, yes=True), progress=progress,
+                       tuning=tuning)

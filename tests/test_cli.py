@@ -257,12 +257,11 @@ def test_dry_run_refuses_an_output_it_could_not_write(tmp_path: Path) -> None:
     assert "does not exist" in result.output
 
 
-@pytest.mark.parametrize("command", ["watch"])
-def test_planned_commands_say_so_instead_of_reading_a_file(command: str) -> None:
-    """`watch` is not mistaken for an input file name (`task` and `status` exist now)."""
-    result = run([command, "x"])
-    assert result.exit_code == 2
-    assert f"'{command}' is not in this version yet" in result.output
+def test_watch_is_a_command_not_an_input_file_name() -> None:
+    """`csv-enrich watch --help` describes the drop folder (it is no longer 'planned')."""
+    result = run(["watch", "--help"])
+    assert result.exit_code == 0
+    assert "FOLDER/inbox" in result.output
 
 
 def test_without_o_the_output_goes_beside_the_input_never_over_a_file(
@@ -283,3 +282,13 @@ def test_without_o_the_output_goes_beside_the_input_never_over_a_file(
     assert made.read_bytes() == before
     assert read_rows(tmp_path / "leads.enriched-2.csv")[0]["enrichment_status"]
     assert src.read_bytes() == (SAMPLES / "leads.csv").read_bytes()
+
+
+def test_watch_refuses_a_file_for_a_folder(tmp_path: Path) -> None:
+    """`csv-enrich watch FILE`: one line naming it, exit 2, nothing created next to it."""
+    target = tmp_path / "leads.csv"
+    target.write_text("Email\n")
+    result = run(["watch", str(target), "--once", "--api-key-file", str(tmp_path / "k")])
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.csv"]

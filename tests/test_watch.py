@@ -10,26 +10,26 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from csv_enrich.models import EnrichOptions, ModeChoice
+from csv_enrich.models import Connection
 from csv_enrich.sandbox import SandboxServer
-from csv_enrich.watch import WatchOptions, watch_folder
+from csv_enrich.watch import Job, WatchOptions, watch_folder
 from tests.conftest import SAMPLES
+from tests.test_engine_helpers import FAST
 
 PEOPLE = "Email,First Name\n" + "".join(f"p{n}@firm{n % 3}.io,P{n}\n" for n in range(12))
 
 
-def base(server: SandboxServer, state_dir: Path, mode: ModeChoice = "rows") -> EnrichOptions:
-    """The connection every file's run starts from (one request per person: quicker here than
-    the bulk path's polling)."""
-    return EnrichOptions(input=Path(), state_dir=state_dir, base_url=server.base_url,
-                         api_key=server.api_key, rate_limit_per_min=6000, mode=mode)
+def base(server: SandboxServer, state_dir: Path) -> Job:
+    """What every file's run starts from: the sandbox, a private state dir, fast polling."""
+    conn = Connection(base_url=server.base_url, api_key=server.api_key, state_dir=state_dir,
+                      rate_limit_per_min=6000)
+    return Job(connection=conn, tuning=FAST)
 
 
-def once(folder: Path, server: SandboxServer, state_dir: Path,
-         mode: ModeChoice = "rows") -> list[str]:
+def once(folder: Path, server: SandboxServer, state_dir: Path) -> list[str]:
     """Run the watcher over what inbox holds; return its log lines."""
     lines: list[str] = []
-    watch_folder(WatchOptions(folder, base(server, state_dir, mode), settle=0, once=True),
+    watch_folder(WatchOptions(folder, base(server, state_dir), settle=0, once=True),
                  echo=lines.append)
     return lines
 
@@ -57,7 +57,7 @@ def test_a_dropped_csv_and_xlsx_come_back_enriched_in_their_format(
     drop(folder, "people.csv")
     (folder / "inbox").mkdir(exist_ok=True)
     shutil.copy(SAMPLES / "leads.xlsx", folder / "inbox" / "leads.xlsx")
-    lines = once(folder, fast_sandbox, state_dir, mode="auto")
+    lines = once(folder, fast_sandbox, state_dir)
     assert sorted(p.name for p in (folder / "outbox").iterdir()) == [
         "leads.enriched.report.json", "leads.enriched.xlsx",
         "people.enriched.csv", "people.enriched.report.json"]

@@ -195,10 +195,14 @@ def balance(
                    "drives and synced folders, where events do not arrive).")
 @click.option("--settle", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Seconds a file's size and time must stand still before it is taken.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests in flight at once.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=EnrichOptions.concurrency,
+              show_default=True, help="Requests in flight at once.")
 @connection_options
-def watch(**kw: Any) -> None:
+def watch(
+    folder: Path, once: bool, poll: bool, settle: float, concurrency: int, sandbox: bool,
+    api_key_file: Path | None, base_url: str, state_dir: Path | None, rate_limit: int,
+    debug: bool,
+) -> None:
     """Enrich every spreadsheet dropped into FOLDER/inbox: the enriched file and its report go
     to FOLDER/outbox, the original to FOLDER/archive (FOLDER/failed with the reason when it
     cannot be done). Settings and caps live in FOLDER/csv-enrich.toml; see the README.
@@ -210,14 +214,16 @@ def watch(**kw: Any) -> None:
     import signal
     import threading
 
-    from csv_enrich.watch import WatchOptions, watch_folder
+    from csv_enrich.watch import Job, WatchOptions, watch_folder
 
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with _errors(kw["debug"]), connection(kw) as conn:
-        base = build_options({**kw, "input": Path()}, **conn)
-        options = WatchOptions(folder=kw["folder"], base=base, settle=kw["settle"],
-                               once=kw["once"], poll=kw["poll"])
+    if threading.current_thread() is threading.main_thread():  # `systemctl stop`: finish cleanly
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _errors(debug), connection(sandbox=sandbox, api_key_file=api_key_file,
+                                    base_url=base_url, state_dir=state_dir,
+                                    rate_limit=rate_limit) as conn:
+        options = WatchOptions(folder=folder, job=Job(connection=conn, concurrency=concurrency),
+                               settle=settle, once=once, poll=poll)
         try:
             watch_folder(options, stop=stop, echo=click.echo)
         except (Interrupted, KeyboardInterrupt):

@@ -10,7 +10,8 @@ FOLDER/inbox, safely: claim, settle, approve, archive.
     loop.py      the loop (watchfiles), stopped by an event
 """
 
+from csv_enrich.watch.job import Job
 from csv_enrich.watch.loop import WatchOptions, watch_folder
 from csv_enrich.watch.settings import Settings, SettingsError, read_settings
 
-__all__ = ["Settings", "SettingsError", "WatchOptions", "read_settings", "watch_folder"]
+__all__ = ["Job", "Settings", "SettingsError", "WatchOptions", "read_settings", "watch_folder"]

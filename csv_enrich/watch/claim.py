@@ -67,7 +67,7 @@ class Claims:
             target = self.mine / entry.name
             if os.path.lexists(target):
                 continue
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # gone, or (Windows) still open elsewhere
                 os.rename(entry, target)
                 taken.append(target)
         _remove_if_empty(owner)

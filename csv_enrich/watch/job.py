@@ -7,12 +7,14 @@ inbox and the watcher pauses before trying again, so one outage does not fail ev
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import (
     AuthError,
     CreditsError,
@@ -23,13 +25,19 @@ from csv_enrich.errors import (
     TransportError,
     UsageError,
 )
-from csv_enrich.models import EnrichOptions, Progress
+from csv_enrich.models import Connection, EnrichOptions, Progress
 from csv_enrich.report import Report
-from csv_enrich.runner import Estimate, dropped_output_suffix, enrich_dropped, estimate_file
+from csv_enrich.runner import (
+    Estimate,
+    dropped_output,
+    enrich_dropped,
+    estimate_file,
+    report_path,
+)
 from csv_enrich.watch.approve import ask_approval, clear_notes, file_cap, wait_for_tomorrow
 from csv_enrich.watch.claim import Claims
 from csv_enrich.watch.filters import unsupported
-from csv_enrich.watch.layout import Folder, free_name, move_into, split_name, write_note
+from csv_enrich.watch.layout import Folder, move_into, safe_name, write_note
 from csv_enrich.watch.log import EventLog
 from csv_enrich.watch.settings import Settings, SettingsError, read_settings
 from csv_enrich.watch.spend import SpendBook, today
@@ -40,13 +48,23 @@ MAP_HINT = ('In the drop folder, map columns in csv-enrich.toml instead of --map
             'table, e.g. "Work Email" = "email".')
 
 
+@dataclass(frozen=True)
+class Job:
+    """What every file's run starts from: the connection and the engine's tuning (the kind,
+    type and mapping come from the folder's settings)."""
+
+    connection: Connection = field(default_factory=Connection)
+    concurrency: int = EnrichOptions.concurrency
+    tuning: Tuning | None = None
+
+
 class Worker:
     """Takes settled files from inbox one at a time and sees each one through."""
 
-    def __init__(self, folder: Folder, base: EnrichOptions, claims: Claims, log: EventLog,
+    def __init__(self, folder: Folder, job: Job, claims: Claims, log: EventLog,
                  stop: threading.Event | None = None) -> None:
         self.folder = folder
-        self.base = base
+        self.job = job
         self.claims = claims
         self.log = log
         self.stop = stop
@@ -135,9 +153,10 @@ class Worker:
         return (st.st_size, st.st_mtime_ns, settings, approved, today())
 
     def _options(self, path: Path, settings: Settings) -> EnrichOptions:
-        return replace(self.base, input=path, kind=settings.kind,
-                       enrichment_type=settings.enrichment_type,
-                       mapping_overrides=dict(settings.mapping_overrides))
+        return EnrichOptions(input=path, kind=settings.kind,
+                             enrichment_type=settings.enrichment_type,
+                             mapping_overrides=dict(settings.mapping_overrides),
+                             concurrency=self.job.concurrency, connection=self.job.connection)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -151,12 +170,13 @@ class Worker:
             return
         caps = [c for c in (file_cap(settings, self.folder.inbox, name),
                             None if day_cap is None else day_cap - spent) if c is not None]
-        output, report = self._outputs(name)
-        options = replace(options, input=claimed, output=output, report=report)
+        output = dropped_output(self.folder.outbox, safe_name(name))
+        options = replace(options, input=claimed, output=output)
         try:
             done = enrich_dropped(options, max_credits=min(caps, default=None),
-                                  progress=self._progress)
+                                  progress=self._progress, tuning=self.job.tuning)
         except Interrupted:
+            _remove(output, report_path(options))  # half a file is no result: keep outbox clean
             self.log("stopped", f"{name} was interrupted; it resumes when the watcher starts "
                                 "again, and nothing paid for is paid again")
             raise
@@ -172,14 +192,6 @@ class Worker:
         else:
             self._finish(claimed, name, done, rid)
 
-    def _outputs(self, name: str) -> tuple[Path, Path]:
-        """outbox/<stem>.enriched<ext> and its .report.json, a timestamp added when taken."""
-        stem, suffix = split_name(name)
-        ext = f".enriched{dropped_output_suffix(suffix)}"
-        base = free_name(self.folder.outbox, stem, (ext, ".enriched.report.json"))
-        outbox = self.folder.outbox
-        return outbox / f"{base}{ext}", outbox / f"{base}.enriched.report.json"
-
     def _progress(self, progress: Progress) -> None:
         if self.stop is not None and self.stop.is_set():
             raise KeyboardInterrupt
@@ -188,14 +200,14 @@ class Worker:
             self.log("note", progress.message)
 
     def _finish(self, claimed: Path, name: str, report: Report, rid: str) -> None:
-        charged = self.book.settle(rid, report.credits.charged)
+        self.book.settle(rid, report.credits.charged)
         archived = move_into(claimed, self.folder.archive, name)
         clear_notes(self.folder.inbox, name)
         rows = report.rows
         failed = f", {rows.failed:,} failed (see enrichment_note)" if rows.failed else ""
         self.log("done", f"{name} -> outbox/{Path(report.output).name}: {rows.enriched:,} "
                          f"enriched, {rows.not_found:,} not found, {rows.invalid:,} invalid"
-                         f"{failed}; {charged:,} credits charged; original in "
+                         f"{failed}; {_credits_text(report)}; original in "
                          f"archive/{archived.name}")
 
     # -- giving up -----------------------------------------------------------------------------
@@ -237,3 +249,17 @@ def _estimate_text(est: Estimate) -> str:
     plan = est.plan
     return (f"{len(plan.row_keys):,} rows, {len(plan.identities):,} to enrich "
             f"({plan.enrichment_type}), up to {plan.estimated_max:,} credits")
+
+
+def _credits_text(report: Report) -> str:
+    """'20 credits charged', or with a resume '20 credits charged (12 now, 8 before the
+    restart)'."""
+    total, now = report.credits.charged, report.credits.charged_now
+    before = f" ({now:,} now, {total - now:,} before the restart)" if now != total else ""
+    return f"{total:,} credits charged{before}"
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csv_enrich.errors import Interrupted
-from csv_enrich.models import EnrichOptions
 from csv_enrich.watch.claim import Claims
 from csv_enrich.watch.filters import DropFilter, InboxFilter
-from csv_enrich.watch.job import Worker
+from csv_enrich.watch.job import Job, Worker
 from csv_enrich.watch.layout import Folder, write_note
 from csv_enrich.watch.log import Echo, EventLog
 from csv_enrich.watch.settings import TEMPLATE
@@ -23,11 +22,11 @@ POLL_DELAY_MS = 1000
 
 @dataclass(frozen=True)
 class WatchOptions:
-    """How to watch: the folder, the connection and tuning every file's run starts from
-    (`base`: API, key, state dir, rate limit, concurrency), and the loop's own settings."""
+    """How to watch: the folder, what every file's run starts from (the connection, the
+    concurrency, the engine's tuning) and the loop's own settings."""
 
     folder: Path
-    base: EnrichOptions = field(default_factory=lambda: EnrichOptions(input=Path()))
+    job: Job = field(default_factory=Job)
     settle: float = 2.0
     once: bool = False
     poll: bool = False
@@ -46,7 +45,7 @@ def watch_folder(options: WatchOptions, *, stop: threading.Event | None = None,
     stop = stop or threading.Event()
     claims = Claims(folder.processing)
     try:
-        loop = Loop(folder, Worker(folder, options.base, claims, log, stop), options.settle,
+        loop = Loop(folder, Worker(folder, options.job, claims, log, stop), options.settle,
                     stop)
         log("started", f"watching {folder.inbox}" + (" (once)" if options.once else ""))
         loop.resume(claims)
