@@ -197,7 +197,7 @@ def test_a_file_dropped_again_is_not_paid_again_and_its_names_get_a_timestamp(
     assert fast_sandbox.ledger()["charged_total"] == before
     assert "; 0 credits charged" in events(lines, "done")[0]
     assert len(list((folder / "archive").iterdir())) == 2
-    assert len(list((folder / "outbox").glob("people*.enriched.csv"))) == 2
+    assert len(list((folder / "outbox").glob("people.enriched*.csv"))) == 2
     assert all(n == 1 for n in charges(fast_sandbox).values())
 
 
