@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from csv_enrich.models import Connection
 from csv_enrich.sandbox import SandboxServer
 from csv_enrich.watch import Job, WatchOptions, watch_folder
@@ -221,15 +223,17 @@ def test_links_and_odd_names_never_make_it_write_outside_the_folder(
     assert any(p.name.endswith("evil.enriched.csv") for p in (folder / "outbox").iterdir())
 
 
+@pytest.mark.parametrize("poll", [False, True])
 def test_the_watcher_takes_a_file_only_once_it_is_complete(
-        fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
-    """Watching with a stop event: a file written slowly is taken after it stood still, with
-    every row; a .part download renamed when done is taken too; the stop event ends it."""
+        fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path, poll: bool) -> None:
+    """Watching (events, or --poll) with a stop event: a file written slowly is taken after it
+    stood still, with every row; a .part download renamed when done is taken too; the stop
+    event ends it."""
     folder = tmp_path / "drop"
     (folder / "inbox").mkdir(parents=True)
     stop = threading.Event()
     lines: list[str] = []
-    options = WatchOptions(folder, base(fast_sandbox, state_dir), settle=0.6)
+    options = WatchOptions(folder, base(fast_sandbox, state_dir), settle=0.6, poll=poll)
     watcher = threading.Thread(target=watch_folder, args=(options,),
                                kwargs={"stop": stop, "echo": lines.append})
     watcher.start()
@@ -304,6 +308,7 @@ def test_a_watcher_stopped_mid_file_resumes_it_on_restart_without_paying_twice(
         watcher.join(timeout=60)
         assert events(lines, "stopped"), lines
         assert list((folder / "processing").glob("*/people.csv"))
+        assert list((folder / "outbox").iterdir()) == []  # no half-done file to pick up
         again = once(folder, server, state_dir)
         assert events(again, "resuming"), again
         assert events(again, "done"), again

@@ -205,3 +205,24 @@ def test_the_daily_book_counts_reservations_until_settled(tmp_path: Path) -> Non
     assert book.spent_today() == 26
     assert book.settle("run-c", 7) == 7
     assert book.spent_today() == 23
+
+
+def test_the_watch_package_calls_the_runner_never_the_cli_and_is_watchfiles_home() -> None:
+    """watch/ imports nothing above it (cli) nor the sandbox; watchfiles is imported only
+    there; `csv-enrich --help` does not import it."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "csv_enrich"
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        if any(name.split(".")[0] == "watchfiles" for name in names):
+            assert path.parent.name == "watch", f"{path} imports watchfiles"
+        if path.parent.name == "watch":
+            assert not any(name.startswith(("csv_enrich.cli", "csv_enrich.sandbox"))
+                           for name in names), path
+    code = ("import sys; from csv_enrich.cli.commands import main; "
+            "print('watchfiles' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
