@@ -207,3 +207,17 @@ def test_tasks_of_a_failed_legacy_run_end_failed_unpaid() -> None:
     assert states.count("failed") == 3
     assert charged == sum(1 for r in done["results"] if r["primary_email"]) == \
         done["credits_charged"]
+
+
+def test_legacy_errors_keep_the_fastapi_shape_for_429_and_5xx() -> None:
+    """A 429 (with Retry-After) and a 5xx on the legacy surface answer {"detail": "..."}."""
+    with SandboxServer(fast_config(rate_limit_per_min=1)) as srv, v1_client(srv) as c:
+        answers = [c.get("/auth/validate-key") for _ in range(3)]
+        limited = next(a for a in answers if a.status_code == 429)
+    assert set(limited.json()) == {"detail"}
+    assert int(limited.headers["retry-after"]) >= 1
+    with SandboxServer(fast_config(fault_rate=1.0, fault_weights={"5xx": 1.0})) as srv, \
+            v1_client(srv) as c:
+        failed = c.get("/enrich/status", params={"workflow_id": "x"})
+    assert failed.status_code >= 500
+    assert set(failed.json()) == {"detail"}

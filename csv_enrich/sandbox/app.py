@@ -100,11 +100,27 @@ async def _pre(state: SandboxState, ep: Endpoint, request: Request) -> Ctx:
     return Ctx(state, key, request, body)
 
 
+def _legacy_shape(response: Response) -> Response:
+    """The legacy API answers every error in FastAPI's {"detail": "..."} shape (CONTRACT.md
+    §2.5), 429 and 5xx included; the Retry-After header stays."""
+    if not isinstance(response, JSONResponse) or response.status_code < 400:
+        return response
+    body = json.loads(bytes(response.body))
+    if "detail" in body or not isinstance(body.get("error"), dict):
+        return response
+    retry = {"Retry-After": response.headers["retry-after"]} if "retry-after" in \
+        response.headers else None
+    return JSONResponse({"detail": body["error"].get("problem", "")}, response.status_code,
+                        headers=retry)
+
+
 async def _run(ep: Endpoint, request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     req_id = request_id()
     method, path = request.method, request.url.path
     response = await _answer(state, ep, request, req_id)
+    if ep.legacy:
+        response = _legacy_shape(response)
     status = 0 if isinstance(response, DropConnection) else response.status_code
     with state.lock:
         state.ledger.request(method, path, status)
