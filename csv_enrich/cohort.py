@@ -30,6 +30,7 @@ from csv_enrich import errors
 from csv_enrich.api.client import CleanlistClient, CohortRun, WorkflowStatus
 from csv_enrich.cohort_poll import read_leads, wait_workflow
 from csv_enrich.cohort_rows import (
+    CohortDone,
     cohort_table,
     company_outcomes,
     entity_ids_of,
@@ -49,7 +50,6 @@ from csv_enrich.models import (
     Plan,
     Progress,
     RunResult,
-    WorkflowRecord,
 )
 from csv_enrich.output.write import check_writable, write_output
 from csv_enrich.report import Report, build_report, default_report_path, report_dict, with_notes
@@ -62,6 +62,8 @@ LOST = ("The answer to the by-task call was lost after the API took it: the rows
         "lead of list {list_id}.")
 LOST_COMPANY = ("The API charged this company cohort but its answer was lost on the way; the "
                 "results cannot be read again without paying again.")
+LOST_OTHER = ("The cohort ran but its answer was lost, and the workflow {task} points to is not "
+              "this run's; check it with `csv-enrich status {task}` before running again.")
 INTERRUPTED = ("Interrupted. The cohort run is saved in the journal; run the same command again "
                "to resume without paying twice.")
 
@@ -175,7 +177,7 @@ class _TaskRun:
     # -- the run -----------------------------------------------------------------------------
 
     async def _run(self, client: CleanlistClient, journal: Journal,
-                   confirm: ConfirmCallback | None, resumed: bool) -> _Done:
+                   confirm: ConfirmCallback | None, resumed: bool) -> CohortDone:
         balance = await client.balance()
         before = journal.get(self.run_id, "balance_before")
         if before is None:
@@ -191,7 +193,7 @@ class _TaskRun:
         return done
 
     async def _dispatch(self, client: CleanlistClient, journal: Journal,
-                        confirm: ConfirmCallback | None, balance: int) -> _Done:
+                        confirm: ConfirmCallback | None, balance: int) -> CohortDone:
         answered = journal.get(self.run_id, "task_answer")
         if answered is not None or journal.get(self.run_id, "task_intent") is not None:
             self._started()
@@ -214,13 +216,17 @@ class _TaskRun:
         self._started()  # from here on it is a run that `csv-enrich runs` lists
         journal.set(self.run_id, "task_estimate", quote.estimated_cost)
         self.estimated = quote.estimated_cost
-        intent = {"quote_id": quote.quote_id, "cost": quote.estimated_cost, "at": time.time()}
+        intent = {"quote_id": quote.quote_id, "cost": quote.estimated_cost,
+                  "count": quote.row_count, "at": time.time()}
         journal.set(self.run_id, "task_intent", intent)
         credits = "credit" if quote.estimated_cost == 1 else "credits"
         self.say(f"Quote: up to {quote.estimated_cost:,} {credits} for {quote.row_count:,} "
                  f"{self.kind} entities; enriching the cohort", total=quote.row_count)
         try:
             run = await self._by_task(client, quote.quote_id)
+        except (errors.RequestRejectedError, errors.InsufficientCreditsError):
+            journal.forget(self.run_id, "task_intent")  # refused as sent: nothing ran
+            raise
         except (errors.ServerError, errors.TransportError) as exc:
             if isinstance(exc, errors.TransportError) and exc.code == "not_sent":
                 journal.forget(self.run_id, "task_intent")
@@ -245,19 +251,26 @@ class _TaskRun:
             return self._answered(journal, await self._by_task(client, str(intent["quote_id"])))
         except errors.QuoteError as exc:
             if exc.code == "quote_already_used" or exc.status == 409:
-                return await self._lost(client, journal, int(intent["cost"]))
+                return await self._lost(client, journal, intent)
             journal.forget(self.run_id, "task_intent")
             return None
+        except (errors.RequestRejectedError, errors.InsufficientCreditsError):
+            journal.forget(self.run_id, "task_intent")  # refused as sent: nothing ran
+            raise
 
     async def _lost(self, client: CleanlistClient, journal: Journal,
-                    cost: int) -> dict[str, Any]:
+                    intent: dict[str, Any]) -> dict[str, Any]:
         """The cohort ran but its answer was lost: a person run is found through the task's
         handle (the status endpoint resolves it to the workflow bound at dispatch)."""
+        cost = int(intent["cost"])
         if self.kind == "company":
             answer: dict[str, Any] = {"kind": "company", "cost": cost, "lost": True,
                                       "entities": list(self.job.entity_ids or ())}
         else:
             st = await client.status(self.job.task_id)
+            if st.enrichment_type not in (None, self.etype) or st.total not in (
+                    None, intent.get("count", st.total)):
+                raise errors.ServerError(LOST_OTHER.format(task=self.job.task_id))
             answer = {"kind": "person", "workflow_id": st.workflow_id, "reserved": cost,
                       "list_id": st.lead_list_id or self.job.lead_list_id,
                       "entities": list(self.job.entity_ids) if self.job.entity_ids else None}
@@ -317,17 +330,17 @@ class _TaskRun:
 
     # -- after the answer ------------------------------------------------------------------
 
-    def _company_done(self, journal: Journal, answer: dict[str, Any]) -> _Done:
+    def _company_done(self, journal: Journal, answer: dict[str, Any]) -> CohortDone:
         items = journal.items(self.run_id)
         ids = list(answer["entities"]) or list(items)
         outcomes = {k: o for k, i in items.items() if (o := i.outcome) is not None}
         if answer.get("lost"):
             self.warnings.append(LOST_COMPANY)
             outcomes = {k: Outcome(k, "failed", note=LOST_COMPANY) for k in ids}
-        return _Done("sync", ids, outcomes, (), int(answer["cost"]), None)
+        return CohortDone("sync", ids, outcomes, (), int(answer["cost"]), None)
 
     async def _person_done(self, client: CleanlistClient, journal: Journal,
-                           answer: dict[str, Any]) -> _Done:
+                           answer: dict[str, Any]) -> CohortDone:
         reserved = int(answer["reserved"])
         status = await self._wait(client, str(answer["workflow_id"]))
         record = workflow_record(status, reserved)
@@ -343,7 +356,7 @@ class _TaskRun:
         journal.record_outcomes(self.run_id, list(outcomes.values()))
         self.list_id = list_id
         self.warnings += row_warnings(ids, leads, status, outcomes, list_id)
-        return _Done("bulk", list(ids), outcomes, (record,), reserved, status)
+        return CohortDone("bulk", list(ids), outcomes, (record,), reserved, status)
 
     async def _wait(self, client: CleanlistClient, workflow_id: str) -> WorkflowStatus:
         return await wait_workflow(client, workflow_id, self.tuning, self._tick)
@@ -355,7 +368,7 @@ class _TaskRun:
 
     # -- output ----------------------------------------------------------------------------
 
-    def _write(self, done: _Done, started: datetime, charged_before: int) -> Report:
+    def _write(self, done: CohortDone, started: datetime, charged_before: int) -> Report:
         table = cohort_table(self.job.task_id, done.ids)
         plan = self._plan(len(done.ids), self.estimated or done.reserved, done.ids)
         rows = [done.outcomes.get(k) or Outcome(k, "failed", note="no result for this entity")
@@ -382,7 +395,7 @@ class _TaskRun:
         save_report(report, self.job.report_path)
         return report
 
-    def _notes(self, done: _Done) -> list[str]:
+    def _notes(self, done: CohortDone) -> list[str]:
         what = f"{len(done.ids):,} {self.kind} entities, data points {', '.join(self.points)}"
         notes = [f"Cohort {self.job.task_id}: {what}."]
         if self.kind == "person" and self.list_id:
@@ -391,19 +404,3 @@ class _TaskRun:
             notes.append("Company cohorts cost about 1 credit per 10 companies found; the "
                          "credits are spread over the rows found so the column adds up.")
         return notes
-
-
-@dataclass
-class _Done:
-    """What a cohort run ended with, before the report is built."""
-
-    mode: Any
-    ids: list[str]
-    outcomes: dict[str, Outcome]
-    workflows: tuple[WorkflowRecord, ...]
-    reserved: int
-    status: WorkflowStatus | None
-    balance_before: int | None = None
-    balance_after: int | None = None
-    resumed: bool = False
-    stats: Any = None

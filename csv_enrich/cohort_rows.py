@@ -4,12 +4,14 @@ one Outcome per entity from what the API answered. No I/O here."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from csv_enrich.api.client import ClientStats
 from csv_enrich.api.wire import CohortEntity, Lead, WorkflowStatus
 from csv_enrich.engine.context import found_credits
 from csv_enrich.errors import UsageError
-from csv_enrich.models import EnrichmentType, Kind, Outcome, RowStatus
+from csv_enrich.models import EnrichmentType, Kind, Mode, Outcome, RowStatus, WorkflowRecord
 
 if TYPE_CHECKING:
     from csv_enrich.read.table import Table
@@ -134,3 +136,19 @@ def cohort_table(task_id: str, ids: Sequence[str]) -> Table:
     frame = pl.DataFrame({HEADER: list(ids)}, schema={HEADER: pl.String})
     return Table(path=Path(task_id), format="cohort", frame=frame, headers=(HEADER,),
                  source_rows=tuple(range(2, len(ids) + 2)), sheet=task_id[:31] or "Cohort")
+
+
+@dataclass
+class CohortDone:
+    """What a cohort run ended with, before the report is built."""
+
+    mode: Mode
+    ids: list[str]
+    outcomes: dict[str, Outcome]
+    workflows: tuple[WorkflowRecord, ...]
+    reserved: int
+    status: WorkflowStatus | None
+    balance_before: int | None = None
+    balance_after: int | None = None
+    resumed: bool = False
+    stats: ClientStats | None = None

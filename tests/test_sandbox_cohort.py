@@ -96,3 +96,19 @@ def test_a_fresh_sandbox_holds_a_company_cohort(client: httpx.Client) -> None:
     assert body["entity_kind"] == "company"
     assert len(body["results"]) == 8
     assert body["results"][-1]["error"] == "not_found"
+
+
+def test_a_by_task_call_refused_for_credits_leaves_its_quote_unused() -> None:
+    """insufficient_credits (400) and nothing reserved; after a top-up the same quote runs, so a
+    client that resends it after the refusal is not told "already used"."""
+    with SandboxServer(fast_config(credits=5)) as srv, client_for(srv) as c:
+        page = page_cohort(c, 3)
+        body = {"task_id": page["task_id"], "data_points": ["Email", "Phone"]}
+        quote = c.post("/credits/estimate", json={"tool": "add_person_enrichments", **body})
+        refused = c.post("/enrichment/by-task", json={**body, "quote_id": quote.json()["quote_id"]})
+        assert refused.json()["error"]["code"] == "insufficient_credits"
+        assert c.get("/credits/balance").json()["credits"] == 5
+        root = srv.base_url.removesuffix("/api/v2")
+        httpx.post(root + "/_sandbox/config", json={"credits": 100})
+        again = c.post("/enrichment/by-task", json={**body, "quote_id": quote.json()["quote_id"]})
+        assert (again.status_code, again.json()["credits_reserved"]) == (200, 33)

@@ -36,6 +36,7 @@ def _redeem(ctx: Ctx, task: Task, points: list[str], ids: list[str], cost: int) 
 
 def _person(ctx: Ctx, task: Task, points: list[str], ids: list[str]) -> dict[str, Any]:
     etype = points_type(points)
+    ctx.state.check_funds(ctx.org_id, PRICE[etype] * len(ids), "enrich_by_task")  # quote kept
     _redeem(ctx, task, points, ids, PRICE[etype] * len(ids))
     lst = _target_list(ctx)
     for lead_id in ids:
@@ -57,9 +58,10 @@ def _company_result(entity_id: str) -> dict[str, Any]:
 
 
 def _company(ctx: Ctx, task: Task, points: list[str], ids: list[str]) -> dict[str, Any]:
-    _redeem(ctx, task, points, ids, math.ceil(len(ids) / 10))
     results = [_company_result(i) for i in ids]
     cost = math.ceil(sum(r["status"] == "enriched" for r in results) / 10)
+    ctx.state.check_funds(ctx.org_id, cost, "add_company_enrichments")  # quote kept if short
+    _redeem(ctx, task, points, ids, math.ceil(len(ids) / 10))
     ctx.state.reserve(ctx.org_id, cost, "add_company_enrichments")
     if cost:
         ctx.state.ledger.charge(f"task:{task.task_id}", "company", None, cost)
