@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -58,3 +59,18 @@ def test_estimate_says_which_path_each_group_takes(tmp_path: Path) -> None:
     assert "legacy bulk for 6 people (a LinkedIn URL or names + company" in out
     assert "rows mode for 3 people (only an email or a person id" in out
     assert "at 20 requests/min" in out
+
+
+def test_estimate_json_gives_the_paths_and_the_rate(tmp_path: Path) -> None:
+    """`estimate --json` carries the same groups: planned, and without CSV import."""
+    src = tmp_path / "mixed.csv"
+    rows = [f"Ann{i},Lee{i},Acme" for i in range(600)] + ["Bo,,,bo@x.io"]
+    src.write_text("First Name,Last Name,Company,Email\n" + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(main, ["estimate", str(src), "--no-cache", "--json"])
+    assert result.exit_code == 0, result.output
+    paths_doc = json.loads(result.output)["paths"]
+    assert paths_doc["rate_limit_per_min"] == 30
+    assert [g["strategy"] for g in paths_doc["planned"]] == ["bulk"]
+    off = {g["strategy"]: g for g in paths_doc["if_csv_import_is_off"]}
+    assert (off["legacy"]["people"], off["legacy"]["requests"]) == (600, 12)
+    assert (off["rows"]["people"], off["rows"]["requests"]) == (1, 3)
