@@ -27,14 +27,8 @@ from typing import Any, Literal
 import httpx
 
 from csv_enrich import errors
-from csv_enrich.api.legacy_wire import (
-    LEGACY_LIST_NAMES,
-    LegacyStatus,
-    LegacySubmitted,
-    legacy_base,
-    parse_legacy_status,
-    parse_legacy_submitted,
-)
+from csv_enrich.api.legacy_calls import LegacyCalls
+from csv_enrich.api.legacy_wire import LegacyStatus, LegacySubmitted, legacy_base
 from csv_enrich.api.pacer import Pacer
 from csv_enrich.api.wire import (
     CohortEntity,
@@ -148,7 +142,7 @@ def default_burst(rate_limit_per_min: int) -> int:
     return max(1, min(10, rate_limit_per_min // 6))
 
 
-class CleanlistClient:
+class CleanlistClient(LegacyCalls):
     """The Cleanlist API as typed calls. Holds no state beyond the pacer and the counters."""
 
     def __init__(
@@ -298,38 +292,6 @@ class CleanlistClient:
     async def status(self, workflow_id: str) -> WorkflowStatus:
         """The state of an async workflow (free)."""
         return parse_status(await self._call("GET", f"/enrichment/status/{workflow_id}"))
-
-    # -- the legacy 5-endpoint API (v1 only; CONTRACT.md §9, assumptions 22-27) ---------------
-
-    async def legacy_bulk(self, contacts: Sequence[Mapping[str, str]],
-                          enrichment_type: EnrichmentType) -> LegacySubmitted:
-        """POST /enrich/bulk: 1-250 contacts (legacy field names), nothing reserved, one task id
-        per contact. Paid and not idempotent: a lost answer is raised for the caller to resolve
-        before anything is resent (assumption 26)."""
-        payload = {"enrichment_type": enrichment_type, "contacts": [dict(c) for c in contacts]}
-        body = await self._call("POST", self._legacy + "/enrich/bulk", json=payload,
-                                safety="paid")
-        return parse_legacy_submitted(body)
-
-    async def legacy_status(self, workflow_id: str) -> LegacyStatus:
-        """GET /enrich/status?workflow_id=: the run and every contact's result (free)."""
-        body = await self._call("GET", self._legacy + "/enrich/status",
-                                params={"workflow_id": workflow_id})
-        return parse_legacy_status(body)
-
-    async def legacy_list(self) -> str | None:
-        """The id of the protected list legacy submissions land in, or None if there is none
-        yet (it is made by the first submission)."""
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": 100} | ({"cursor": cursor} if cursor else {})
-            body = await self._call("GET", "/lead-lists", params=params)
-            for lst in body.get("lists") or ():
-                if str(lst.get("name", "")).casefold() in LEGACY_LIST_NAMES:
-                    return str(lst["list_id"])
-            cursor = body.get("cursor")
-            if not cursor or not body.get("lists"):
-                return None
 
     # -- transport -------------------------------------------------------------------------
 
