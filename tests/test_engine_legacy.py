@@ -98,6 +98,7 @@ async def test_auto_mode_without_csv_import_sends_batches_of_250(tmp_path: Path)
                for o in result.outcomes.values())
     assert credits(result) == ledger["charged_total"]  # type: ignore[index]
     assert sum(w.credits_charged for w in result.workflows) == credits(result)
+    assert [(w.status, w.credits_reserved) for w in result.workflows] == [("completed", 0)] * 3
     assert max(charges_by_identity(ledger).values()) == 1
     assert paths(ledger)["/enrich/bulk"] == 3
     assert result.requests / len(idents) <= 0.05

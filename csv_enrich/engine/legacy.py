@@ -244,7 +244,8 @@ class LegacyRunner:
         if st.terminal or not batch.open:
             note = ENDED_FIRST.format(status=st.status)
             self._end(batch, [Outcome(k, "failed", note=note, workflow_id=batch.workflow_id)
-                              for k in batch.open], status=st.status)
+                              for k in batch.open],
+                      status=st.status if st.terminal else "completed")
             self._learn(elapsed, len(batch.keys))
         elif elapsed > tuning.bulk_timeout_s:
             self._end(batch, [Outcome(k, "failed", note=STILL_RUNNING) for k in batch.open],
