@@ -461,3 +461,25 @@ def test_an_earlier_summary_stays_when_no_report_is_written(tmp_path: Path) -> N
     book = openpyxl.load_workbook(tmp_path / "second.xlsx")
     assert book.sheetnames == ["Notes", "Leads", "Summary"]
     assert book["Summary"]["A1"].value == "In short"
+
+
+def test_a_rebuilt_xlsm_keeps_its_macros(tmp_path: Path) -> None:
+    """When an .xlsm cannot be copied as it is (here: no header row, so the output adds one),
+    the rebuilt .xlsm still carries the input's VBA project, and opens as macro-enabled."""
+    import xlsxwriter
+
+    vba = tmp_path / "vbaProject.bin"
+    vba.write_bytes(b"\xd0\xcf\x11\xe0 macros" * 40)
+    book = xlsxwriter.Workbook(str(tmp_path / "in.xlsm"))
+    sheet = book.add_worksheet("Leads")
+    sheet.write_row(0, 0, ["jane@acme.io", "Acme"])
+    sheet.write_row(1, 0, ["bob@example.com", "Example"])
+    book.add_vba_project(str(vba))
+    book.close()
+    table = read_table(tmp_path / "in.xlsm")
+    assert table.header_row == 0
+    notes = write_output(table, "person", outcomes(), tmp_path / "out.xlsm")
+    assert not any("macros" in n for n in notes)
+    after = members(tmp_path / "out.xlsm")
+    assert after["xl/vbaProject.bin"] == vba.read_bytes()
+    assert b"macroEnabled" in after["[Content_Types].xml"]

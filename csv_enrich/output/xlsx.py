@@ -12,6 +12,7 @@ and look (see xlsx_sheets); a last "Summary" sheet states the cost report in wor
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -122,6 +123,7 @@ def _rebuilt(
     book = xlsxwriter.Workbook(str(path), {**options, "strings_to_formulas": False})
     styles = _Styles(book)
     source, out = _open_source(table, book)
+    out += _macros(book, table, path) + _uncarried(table, path)
     order = _carried_order(table, source)
     out += _replaced(table, order) if source is not None else []
     try:
@@ -177,7 +179,7 @@ def _write_sheets(
 ) -> list[str]:
     """Every sheet in `order`: the enriched one, and the others carried over."""
     data_name = _sheet_order(table)[0]
-    out = _uncarried(table)
+    out: list[str] = []
     for name in order:
         if name != data_name:
             out += copy_sheet(source, name) if source else []
@@ -246,8 +248,21 @@ def _sheet_order(table: Table) -> tuple[str, list[str]]:
     return name, [name]
 
 
-def _uncarried(table: Table) -> list[str]:
-    if table.format == "xlsm":
+def _macros(book: Any, table: Table, path: Path) -> list[str]:
+    """An .xlsm output of an .xlsm input that could not be copied keeps its VBA project."""
+    if path.suffix.lower() != ".xlsm":
+        return []
+    try:
+        with zipfile.ZipFile(table.path) as archive:
+            project = archive.read("xl/vbaProject.bin")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ["The input's macros could not be read again and are not in the output."]
+    book.add_vba_project(io.BytesIO(project), is_stream=True)
+    return []
+
+
+def _uncarried(table: Table, path: Path) -> list[str]:
+    if table.format == "xlsm" and path.suffix.lower() != ".xlsm":
         return [
             "The input's macros are not carried over: the output is an .xlsx workbook "
             f"(-o {table.path.stem}.enriched.xlsm keeps them)."
