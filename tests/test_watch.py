@@ -314,3 +314,22 @@ def test_a_watcher_stopped_mid_file_resumes_it_on_restart_without_paying_twice(
         assert events(again, "done"), again
         assert (folder / "archive" / "people.csv").exists()
         assert all(n == 1 for n in charges(server).values())
+
+
+def test_a_refused_key_puts_the_file_back_and_pauses(
+        fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
+    """Not the file's fault (the key is refused): it goes back to inbox, not to failed; the
+    log says why, without the key."""
+    folder = tmp_path / "drop"
+    drop(folder, "people.csv")
+    wrong = "clapi_" + "x" * 48
+    conn = Connection(base_url=fast_sandbox.base_url, api_key=wrong, state_dir=state_dir,
+                      rate_limit_per_min=6000)
+    lines: list[str] = []
+    watch_folder(WatchOptions(folder, Job(connection=conn, tuning=FAST), settle=0, once=True),
+                 echo=lines.append)
+    assert (folder / "inbox" / "people.csv").read_text() == PEOPLE
+    assert list((folder / "failed").iterdir()) == []
+    assert events(lines, "paused"), lines
+    assert wrong not in (folder / "csv-enrich.log").read_text()
+    assert fast_sandbox.ledger()["charges"] == []

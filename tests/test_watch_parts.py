@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from csv_enrich.errors import UsageError
 from csv_enrich.watch.claim import Claims
-from csv_enrich.watch.filters import DropFilter, unsupported
+from csv_enrich.watch.filters import DropFilter, InboxFilter, unsupported
 from csv_enrich.watch.layout import Folder, free_name, move_into, safe_name
 from csv_enrich.watch.settings import DEFAULT_FILE_CAP, Settings, SettingsError, read_settings
 from csv_enrich.watch.settle import Settler
@@ -226,3 +226,19 @@ def test_the_watch_package_calls_the_runner_never_the_cli_and_is_watchfiles_home
             "print('watchfiles' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_events_are_recognised_when_the_folder_is_given_relative(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: `csv-enrich watch Leads` (a relative path) gets absolute event paths; inbox
+    entries and the settings file still wake it, the log file and dotfiles do not."""
+    from watchfiles import Change
+
+    (tmp_path / "Leads" / "inbox").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    wake = InboxFilter(Path("Leads/inbox"), Path("Leads/csv-enrich.toml"))
+    root = tmp_path / "Leads"
+    assert wake(Change.added, str(root / "inbox" / "leads.csv"))
+    assert wake(Change.modified, str(root / "csv-enrich.toml"))
+    assert not wake(Change.modified, str(root / "csv-enrich.log"))
+    assert not wake(Change.added, str(root / "inbox" / ".leads.csv.tmp"))

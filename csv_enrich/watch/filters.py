@@ -6,6 +6,7 @@ watchfiles filter: which filesystem events are worth waking up for.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from watchfiles import Change
@@ -44,11 +45,14 @@ class InboxFilter:
     `.approved` note) and a change of the settings file."""
 
     def __init__(self, inbox: Path, settings: Path) -> None:
-        self._inbox = str(inbox)
-        self._settings = str(settings)
+        self._inbox = os.path.realpath(inbox)
+        self._settings = (os.path.realpath(settings.parent), settings.name)
 
     def __call__(self, change: Change, path: str) -> bool:
-        where = Path(path)
-        if str(where) == self._settings:
+        """Paths are compared resolved: the folder may be given relative, or through a link
+        (and macOS reports /private/var for /var)."""
+        folder, name = os.path.split(path)
+        real = os.path.realpath(folder)
+        if (real, name) == self._settings:
             return True
-        return str(where.parent) == self._inbox and not where.name.startswith(".")
+        return real == self._inbox and not name.startswith(".")

@@ -44,6 +44,8 @@ from csv_enrich.watch.spend import SpendBook, today
 
 NOT_THE_FILES_FAULT = (AuthError, CreditsError, RateLimitedError, ServerError, TransportError)
 PAUSE_S = 60.0
+KEY_HINT = (" The watcher's key comes from CLEANLIST_API_KEY or --api-key-file where it was "
+            "started: fix it there and start the watcher again.")
 MAP_HINT = ('In the drop folder, map columns in csv-enrich.toml instead of --map: a [map] '
             'table, e.g. "Work Email" = "email".')
 
@@ -231,8 +233,9 @@ class Worker:
 
     def _pause(self, claimed: Path, name: str, exc: CsvEnrichError) -> None:
         self.paused_until = time.monotonic() + PAUSE_S
-        self.give_back(claimed, name, f"{_plain(exc.message, claimed)} Trying again in "
-                                      f"{PAUSE_S:.0f} s")
+        fix = KEY_HINT if isinstance(exc, AuthError) else ""
+        self.give_back(claimed, name, f"{_plain(exc.message, claimed)}{fix} Trying again in "
+                                      f"{PAUSE_S:.0f} s.")
 
     def give_back(self, claimed: Path, name: str, why: str, event: str = "paused") -> None:
         """Put a claimed file back into inbox (under its own name when it is free)."""
