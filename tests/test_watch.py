@@ -80,16 +80,20 @@ def test_a_dropped_csv_and_xlsx_come_back_enriched_in_their_format(
 
 def test_what_is_not_a_dropped_file_stays_and_unsupported_files_fail_with_the_reason(
         fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
-    """Lock files, dotfiles and downloads in progress are left alone; a PDF and an empty CSV
-    go to failed with an error note saying what to do; nothing is charged."""
+    """Lock files, dotfiles and downloads in progress are left alone, and so is a file that is
+    no spreadsheet for its first seconds (Excel saves through an extensionless temp file); a
+    PDF that has been there a while and an empty CSV go to failed with an error note saying
+    what to do; nothing is charged."""
     folder = tmp_path / "drop"
     for name in ("~$leads.xlsx", ".hidden.csv", "big.csv.crdownload", "half.csv.part"):
         drop(folder, name)
-    drop(folder, "notes.pdf", "%PDF")
+    old = time.time() - 60
+    os.utime(drop(folder, "notes.pdf", "%PDF"), (old, old))
+    drop(folder, "A1B2C3D4", "PK")
     drop(folder, "empty.csv", "")
     lines = once(folder, fast_sandbox, state_dir)
     assert sorted(p.name for p in (folder / "inbox").iterdir()) == [
-        ".hidden.csv", "big.csv.crdownload", "half.csv.part", "~$leads.xlsx"]
+        ".hidden.csv", "A1B2C3D4", "big.csv.crdownload", "half.csv.part", "~$leads.xlsx"]
     assert sorted(p.name for p in (folder / "failed").iterdir()) == [
         "empty.csv", "empty.csv.error.txt", "notes.pdf", "notes.pdf.error.txt"]
     assert "the file is empty" in (folder / "failed" / "empty.csv.error.txt").read_text()

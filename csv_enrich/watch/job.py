@@ -44,6 +44,10 @@ from csv_enrich.watch.spend import SpendBook, today
 
 NOT_THE_FILES_FAULT = (AuthError, CreditsError, RateLimitedError, ServerError, TransportError)
 PAUSE_S = 60.0
+# Excel and others save through a temporary file (often without an extension) in the same
+# folder and rename it a moment later: a file that is not a spreadsheet is refused only once it
+# has been there this long.
+UNSUPPORTED_GRACE_S = 15.0
 KEY_HINT = (" The watcher's key comes from CLEANLIST_API_KEY or --api-key-file where it was "
             "started: fix it there and start the watcher again.")
 MAP_HINT = ('In the drop folder, map columns in csv-enrich.toml instead of --map: a [map] '
@@ -85,7 +89,8 @@ class Worker:
             self._reject(path, f"{name} is a symbolic link; csv-enrich enriches only files "
                                "dropped into inbox itself: copy the file there, not a link")
         elif path.is_file() and (reason := unsupported(name)):
-            self._reject(path, reason)
+            if _age(path) >= UNSUPPORTED_GRACE_S:  # not an editor's temp file about to vanish
+                self._reject(path, reason)
         elif path.is_file() and (settings := self.settings()) is not None:
             self._consider(path, settings)
 
@@ -266,3 +271,10 @@ def _remove(*paths: Path) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.lstat().st_mtime
+    except OSError:
+        return 0.0
