@@ -337,3 +337,38 @@ def test_a_refused_key_puts_the_file_back_and_pauses(
     assert events(lines, "paused"), lines
     assert wrong not in (folder / "csv-enrich.log").read_text()
     assert fast_sandbox.ledger()["charges"] == []
+
+
+def test_a_failure_outside_the_run_is_logged_once_and_the_watcher_goes_on(
+        fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
+    """failed/ replaced by a file while watching: refusing a PDF fails; that is logged once,
+    the PDF stays in inbox, and the next good file is still enriched."""
+    folder = tmp_path / "drop"
+    (folder / "inbox").mkdir(parents=True)
+    stop = threading.Event()
+    lines: list[str] = []
+    options = WatchOptions(folder, base(fast_sandbox, state_dir), settle=0.2)
+    watcher = threading.Thread(target=watch_folder, args=(options,),
+                               kwargs={"stop": stop, "echo": lines.append})
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (folder / "failed").is_dir():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (folder / "failed").rmdir()
+        (folder / "failed").write_text("in the way")
+        old = time.time() - 60
+        os.utime(drop(folder, "notes.pdf", "%PDF"), (old, old))
+        while not events(lines, "error"):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
+        drop(folder, "people.csv")
+        while not events(lines, "done"):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert len(events(lines, "error")) == 1
+    assert (folder / "inbox" / "notes.pdf").exists()

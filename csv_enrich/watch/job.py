@@ -8,6 +8,7 @@ inbox and the watcher pauses before trying again, so one outage does not fail ev
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -77,13 +78,36 @@ class Worker:
         self.book = SpendBook(folder.spend, folder.processing / ".spend.lock")
         self.paused_until = 0.0
         self._waiting: dict[str, tuple[object, ...]] = {}
+        self._broken: dict[str, tuple[int, int]] = {}
         self._settings_problem: str | None = None
         self._last_note = ""
 
     # -- deciding ------------------------------------------------------------------------------
 
     def offer(self, path: Path) -> None:
-        """A settled file in inbox: refuse it, leave it waiting, or enrich it."""
+        """A settled file in inbox: refuse it, leave it waiting, or enrich it. Whatever goes
+        wrong with one file is logged once (until the file changes) and the watcher goes on."""
+        try:
+            st = path.lstat()
+        except OSError:
+            return
+        signature = (st.st_size, st.st_mtime_ns)
+        if self._broken.get(path.name) == signature:
+            return
+        try:
+            self._offer(path)
+        except (Interrupted, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one file must not stop the folder
+            self._broken[path.name] = signature
+            claimed = self.claims.mine / path.name
+            if os.path.lexists(claimed):  # claimed, then stuck: back where it was dropped
+                with contextlib.suppress(OSError):
+                    move_into(claimed, self.folder.inbox, path.name)
+            self.log("error", f"{path.name}: {type(exc).__name__}: {exc}; it is left where it "
+                              "is until it changes (please report this with csv-enrich.log)")
+
+    def _offer(self, path: Path) -> None:
         name = path.name
         if path.is_symlink():
             self._reject(path, f"{name} is a symbolic link; csv-enrich enriches only files "
