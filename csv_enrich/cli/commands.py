@@ -8,6 +8,8 @@ unavailable after retries; 130 interrupted (run the same command again to resume
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import shlex
 import signal
 import sys
@@ -318,7 +320,7 @@ def _confirm(plan: Plan, balance: int) -> bool:
     )
     try:
         with _ctrl_c_stops():
-            if click.confirm("Spend up to that?", default=False, err=True):
+            if _yes_or_no("Spend up to that?"):
                 return True
     except click.Abort:  # Ctrl-C (or the end of input) at the question
         raise Interrupted("Stopped at the question: nothing spent.") from None
@@ -341,6 +343,31 @@ def _ctrl_c_stops() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _yes_or_no(question: str) -> bool:
+    """click.confirm (default no), waiting for the answer in short selects: a Ctrl-C that lands
+    between the prompt and the read would otherwise leave the read blocked until Enter."""
+    try:
+        stdin = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real stream (tests, Windows consoles)
+        return click.confirm(question, default=False, err=True)
+    if os.name == "nt":
+        return click.confirm(question, default=False, err=True)
+    while True:
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        try:
+            while not select.select([stdin], [], [], 0.2)[0]:
+                pass  # back in Python every 0.2 s, where a pending Ctrl-C is raised
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            raise click.Abort from None
+        if not line:
+            raise click.Abort
+        answer = line.strip().lower()
+        if answer in ("y", "yes", "n", "no", ""):
+            return answer in ("y", "yes")
+        click.echo("Error: invalid input", err=True)
 
 
 def _resume_command() -> str:
