@@ -61,6 +61,21 @@ def test_group_labels_span_to_the_next_label(above: list[str | None], width: int
         assert label == (before[-1] if before else None)
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Contact", "Company"])), min_size=2,
+                max_size=8), st.data())  # fmt: skip
+def test_merged_spans_are_exact(above: list[str | None], data: st.DataObject) -> None:
+    """With merged ranges known, a label heads exactly its span; a column outside every span
+    is headed by its own cell only (None when empty)."""
+    width = len(above)
+    first = data.draw(st.integers(0, width - 1))
+    last = data.draw(st.integers(first, width - 1))
+    labels = group_labels(above, width, [(first, last)])
+    if sum(1 for c in above if c) < 2:
+        return
+    for i in range(width):
+        assert labels[i] == (above[first] if first <= i <= last else above[i])
+
+
 def test_group_kinds() -> None:
     assert group_kind("Company") == group_kind("Account info") == "company"
     assert group_kind("Organisation") == group_kind("Organization") == "company"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from csv_enrich.mapping.synonyms import fold_header
+from csv_enrich.mapping.synonyms import fold_header, match_header
 from csv_enrich.read.layout import group_kind
 from csv_enrich.read.table import Table
 
@@ -60,4 +60,6 @@ def grouped_name(
         return ("company_name", 0)
     if group == "person":
         return None if company else ("full_name", 0)
+    if matched is None and table.groups:  # a second "Name" outside the groups: a plain Name
+        return match_header("name", company)
     return matched

@@ -64,20 +64,29 @@ GROUP_WORDS = {
 }  # fmt: skip
 
 
-def group_labels(above: Sequence[str | None], width: int) -> tuple[str | None, ...]:
-    """Per column, the group label heading it in the row above the header: each label holds
-    from its column to the next label (as a merged cell spans them). () when the row holds
-    fewer than two labels (one is a title, not a group)."""
+def group_labels(
+    above: Sequence[str | None], width: int, spans: Sequence[tuple[int, int]] = ()
+) -> tuple[str | None, ...]:
+    """Per column, the group label heading it in the row above the header. With the row's
+    merged ranges known (`spans`: first and last column of each), a label heads exactly the
+    columns its merge spans; without, each label holds from its column to the next label.
+    () when the row holds fewer than two labels (one is a title, not a group)."""
     if sum(1 for c in above if c and c.strip()) < 2:
         return ()
-    labels: list[str | None] = []
+    cells = [" ".join(c.split()) if c and c.strip() else None for c in above]
+    cells += [None] * (width - len(cells))
+    if spans:
+        labels = list(cells[:width])
+        for first, last in spans:
+            for i in range(max(first, 0), min(last + 1, width)):
+                labels[i] = cells[first] if 0 <= first < width else None
+        return tuple(labels)
+    out: list[str | None] = []
     current: str | None = None
-    for i in range(width):
-        cell = above[i] if i < len(above) else None
-        if cell and cell.strip():
-            current = " ".join(cell.split())
-        labels.append(current)
-    return tuple(labels)
+    for cell in cells[:width]:
+        current = cell or current
+        out.append(current)
+    return tuple(out)
 
 
 def group_kind(label: str | None) -> str | None:

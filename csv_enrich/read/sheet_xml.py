@@ -71,6 +71,21 @@ def sheet_xml(path: Path, sheet: str) -> bytes:
     return data
 
 
+_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def merged_ranges(data: bytes, first_col: int) -> dict[int, list[tuple[int, int]]]:
+    """Frame row (0-based) -> the (first, last) grid columns of the merged ranges starting on
+    it, from the sheet's <mergeCells>; `first_col` is the sheet column of grid column 0."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    start = data.rfind(b"<mergeCells")
+    for m in _MERGE.finditer(data, start) if start >= 0 else ():
+        row = int(m.group(2)) - 1
+        first, last = _col_index(m.group(1)) - first_col, _col_index(m.group(3)) - first_col
+        found.setdefault(row, []).append((first, last))
+    return found
+
+
 def _extent(data: bytes) -> tuple[int, int]:
     """(rows, columns) between the first and last row and column holding a cell (as calamine
     counts them: by the cells' own references)."""

@@ -93,6 +93,8 @@ class Grid:
     column_labels: list[str]
     records: list[bool] | None = None
     widths: list[int] | None = None
+    # Workbooks: frame row -> the (first, last) grid columns of each merged range on that row.
+    merges: Mapping[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 def _emptied(frame: pl.DataFrame) -> pl.DataFrame:
@@ -177,7 +179,9 @@ def build_table(
     non_data = _non_data(data)
     width = grid.widths[header_at] if grid.widths and not headerless else 0
     above = raw.row(header_at - 1) if header_at > 0 and not headerless else ()
-    groups = group_labels([above[i] for i in keep] if above else [], len(keep))
+    spans = grid.merges.get(header_at - 1, [])
+    labels = group_labels(list(above), frame.width, spans) if above else ()
+    groups = tuple(labels[i] for i in keep) if labels else ()
     return Table(
         path=path, format=fmt, frame=data, headers=tuple(headers),
         source_rows=tuple(body.get_column(_ROW).to_list()),

@@ -280,9 +280,10 @@ def _sheet_table(
     frame, first_col = _load(path, reader, index, limit)
     grid = _grid(frame, first_col)
     if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.read.sheet_xml import apply_number_formats
+        from csv_enrich.read.sheet_xml import apply_number_formats, merged_ranges
 
         grid = apply_number_formats(path, names[index], grid, first_col, xml or None)
+        grid = replace(grid, merges=merged_ranges(xml, first_col))
     elif fmt == "ods":
         from csv_enrich.read.ods import apply_shown_text
 

@@ -271,6 +271,16 @@ def _grouped(wb: object) -> None:
     ws.write_row(3, 0, ["John Roe", "john@beta.io", "Beta", "beta.io"])
 
 
+def _partly_grouped(wb: object) -> None:
+    ws = wb.add_worksheet("Leads")  # type: ignore[attr-defined]
+    bold = wb.add_format({"bold": True})  # type: ignore[attr-defined]
+    ws.merge_range("A1:B1", "Company", bold)
+    ws.merge_range("D1:E1", "Details", bold)
+    ws.write_row(1, 0, ["Name", "Website", "Name", "Email", "Notes"], bold)
+    ws.write_row(2, 0, ["Acme", "acme.io", "Jane Doe", "", "met at SaaStr"])
+    ws.write_row(3, 0, ["Beta", "beta.io", "John Roe", "john@beta.io", ""])
+
+
 def group_traps() -> None:
     """Merged group headers above the header say whose "Name" a column is."""
     buffer = io.BytesIO()
@@ -287,6 +297,18 @@ def group_traps() -> None:
         "notes": ["'Name (2)' is read as company_name: it sits under the 'Company' group header"],
     }  # fmt: skip
     trap("group_headers", "xlsx", buffer.getvalue(), expected)
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as wb:
+        wb.set_properties({"created": dt.datetime(2024, 1, 1)})
+        _partly_grouped(wb)
+    trap("group_headers_merged", "xlsx", buffer.getvalue(), {
+        "reason": "the merged ranges say exactly which columns a group heads: the second Name "
+                  "(no group above it, though 'Company' is to its left) is the person's",
+        "header_row": 2, "kind": "person",
+        "mapping": {"email": "Email", "full_name": "Name (2)", "company_name": "Name",
+                    "website": "Website"},
+        "rows": [key(3, "name:jane|doe|acme.io"), key(4, "email:john@beta.io")],
+    })  # fmt: skip
     text = _csv("Account,,Contact,", "Name,Website,Name,Email", "Acme,acme.io,Jane Doe,",
                 "Beta,beta.io,John Roe,john@beta.io")  # fmt: skip
     trap("group_headers_csv", "csv", text, {
