@@ -317,9 +317,10 @@ def _best(
 def _ambiguity(table: Table, field: str, headers: list[str]) -> str:
     shown = ", ".join(f"'{h}'" for h in headers[:-1]) + f" and '{headers[-1]}'"
     ignore = " ".join(f"--map '{h}=ignore'" for h in headers[1:])
+    both = " ".join(f"--map '{h}={field}'" for h in headers)
     return (
         f"{table.path}: the {field} column is ambiguous: {shown} all fit; choose one with "
-        f"--map '{headers[0]}={field}' {ignore}"
+        f"--map '{headers[0]}={field}' {ignore}, or use them all, best first, with {both}"
     )
 
 
