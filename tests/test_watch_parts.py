@@ -158,7 +158,8 @@ def test_two_claims_on_one_file_one_wins(tmp_path: Path) -> None:
 
 
 def test_a_dead_watchers_files_are_adopted_a_live_ones_are_not(tmp_path: Path) -> None:
-    """A watcher still running keeps its files; a killed one's are adopted by the next."""
+    """A watcher still running keeps its files; a killed one's are adopted by the next; one on
+    another machine (whose life cannot be seen from here) keeps them too."""
     processing = tmp_path / "processing"
     code = ("import sys, time; from pathlib import Path; from csv_enrich.watch.claim import "
             "Claims; c = Claims(Path(sys.argv[1])); (c.mine / 'live.csv').write_text('x'); "
@@ -168,13 +169,19 @@ def test_a_dead_watchers_files_are_adopted_a_live_ones_are_not(tmp_path: Path) -
     try:
         assert live.stdout is not None
         assert live.stdout.readline().strip() == "ready"
-        dead = processing / "otherhost-1-abc"
+        from csv_enrich.watch.claim import _host
+
+        dead = processing / f"{_host()}-1-abc"
+        elsewhere = processing / "otherhost-7-def"
+        elsewhere.mkdir()
+        (elsewhere / "theirs.csv").write_text("z")
         dead.mkdir()
         (dead / ".owner").write_text("")
         (dead / "dead.csv").write_text("y")
         claims = Claims(processing)
         adopted = claims.orphans()
         assert [p.name for p in adopted] == ["dead.csv"]
+        assert claims.elsewhere() == [elsewhere]
         assert not dead.exists()
         live.kill()
         live.wait()

@@ -29,7 +29,7 @@ class Claims:
 
     def __init__(self, processing: Path) -> None:
         self.processing = processing
-        name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        name = f"{_host()}-{os.getpid()}-{secrets.token_hex(3)}"
         making = processing / f".{name}"  # hidden from orphans() until it is locked
         making.mkdir(parents=True)
         self._lock: IO[str] | None = _hold(making / OWNER)
@@ -45,12 +45,24 @@ class Claims:
             return None
         return target
 
+    def others(self) -> list[Path]:
+        """The processing folders of other watchers (running or not)."""
+        return [owner for owner in sorted(self.processing.iterdir())
+                if owner != self.mine and not owner.name.startswith(".") and owner.is_dir()
+                and not owner.is_symlink()]
+
+    def elsewhere(self) -> list[Path]:
+        """Folders of watchers on other machines that still hold files: whether those
+        watchers still run cannot be told from here, so their files are left alone."""
+        return [o for o in self.others()
+                if not o.name.startswith(f"{_host()}-") and any(_files(o))]
+
     def orphans(self) -> list[Path]:
-        """Adopt the files of watchers that are no longer running; return them, oldest first."""
+        """Adopt the files of this machine's watchers that are no longer running; return
+        them, oldest first."""
         adopted: list[Path] = []
-        for owner in sorted(self.processing.iterdir()):
-            if owner == self.mine or owner.name.startswith(".") or not owner.is_dir() \
-                    or owner.is_symlink():
+        for owner in self.others():
+            if not owner.name.startswith(f"{_host()}-"):
                 continue
             lock = _try_hold(owner / OWNER)
             if lock is None:
@@ -61,9 +73,7 @@ class Claims:
 
     def _adopt(self, owner: Path) -> list[Path]:
         taken = []
-        for entry in owner.iterdir():
-            if entry.name == OWNER or entry.name.startswith("."):
-                continue
+        for entry in _files(owner):
             target = self.mine / entry.name
             if os.path.lexists(target):
                 continue
@@ -115,3 +125,15 @@ def _mtime(path: Path) -> float:
         return path.lstat().st_mtime
     except OSError:
         return 0.0
+
+
+def _host() -> str:
+    return socket.gethostname().replace("-", "_") or "host"
+
+
+def _files(owner: Path) -> list[Path]:
+    """The files a watcher's folder holds (not its lock)."""
+    try:
+        return [e for e in owner.iterdir() if not e.name.startswith(".")]
+    except OSError:
+        return []

@@ -71,6 +71,10 @@ class Loop:
 
     def resume(self, claims: Claims) -> None:
         """Files a stopped watcher was enriching go back to inbox first (their runs resume)."""
+        for owner in claims.elsewhere():
+            self.worker.log("note", f"processing/{owner.name} belongs to a watcher on another "
+                                    "machine; if that watcher is gone for good, move its files "
+                                    "back into inbox")
         for path in claims.orphans():
             self.worker.give_back(path, path.name, "its watcher stopped while enriching it; "
                                                    "it resumes without paying twice",
