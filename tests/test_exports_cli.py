@@ -122,3 +122,22 @@ def test_not_data_and_ragged_rows_in_the_output_and_report(
     assert "its values moved left (the email sits under 'Company')" in rows[1]["enrichment_note"]
     assert rows[2]["enrichment_status"] == "invalid"
     assert "the row has 5 fields but the header has 4" in rows[2]["enrichment_note"]
+
+
+def test_xlsx_summary_counts_the_rows_kept_apart(
+    fast_sandbox: Any, tmp_path: Path, state_dir: Path
+) -> None:
+    """The Summary sheet of an XLSX output lists the empty or footer rows apart from Total."""
+    from openpyxl import load_workbook
+
+    env = {"CLEANLIST_API_KEY": fast_sandbox.api_key, "CLEANLIST_BASE_URL": fast_sandbox.base_url}
+    out = tmp_path / "o.xlsx"
+    result = run([str(TRAPS / "report_footer.csv"), "-o", str(out), "--yes", "--mode", "rows",
+                  "--state-dir", str(state_dir), "--rate-limit", "6000"], env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out, read_only=True)
+    lines = [(r[0], r[1]) for r in book["Summary"].iter_rows(values_only=True) if r and r[0]]
+    book.close()
+    rows_at = lines.index(("Rows", None))
+    assert lines[rows_at + 1] == ("Total", 2)
+    assert ("Empty or footer rows (kept, not leads)", 7) in lines

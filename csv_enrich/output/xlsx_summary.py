@@ -90,7 +90,9 @@ def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
     return [
         (FIRST_TITLE, [(line, None) for line in summary_lines(report)]),
         ("Run", _run_section(report)),
-        ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]),
+        ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]
+         + ([("Empty or footer rows (kept, not leads)", rows.not_data)] if rows.not_data
+            else [])),  # fmt: skip
         ("Credits", _credit_section(report)),
         (
             "Saved",
