@@ -130,6 +130,24 @@ def test_a_file_over_the_per_file_cap_waits_for_approval_then_runs(
     assert 0 < fast_sandbox.ledger()["charged_total"] <= 12
 
 
+def test_an_approval_covers_the_estimate_it_was_given_for(
+        fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
+    """Approved at 12 credits, then replaced by a bigger file under the same name: it asks
+    again (the approval is withdrawn) and nothing is spent."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "csv-enrich.toml").write_text("max_credits_per_file = 5\n")
+    drop(folder, "people.csv")
+    once(folder, fast_sandbox, state_dir)
+    (folder / "inbox" / "people.csv.approved").write_text("")
+    drop(folder, "people.csv", PEOPLE + "".join(f"q{n}@more{n}.io,Q{n}\n" for n in range(12)))
+    lines = once(folder, fast_sandbox, state_dir)
+    assert events(lines, "waiting"), lines
+    assert "up to 24 credits" in (folder / "inbox" / "people.csv.needs-approval.txt").read_text()
+    assert not (folder / "inbox" / "people.csv.approved").exists()
+    assert fast_sandbox.ledger()["charges"] == []
+
+
 def test_raising_the_cap_lets_a_waiting_file_run(fast_sandbox: SandboxServer, state_dir: Path,
                                                  tmp_path: Path) -> None:
     """The settings are read again for every file: raise the cap, the file runs."""

@@ -46,8 +46,12 @@ def _noted_estimate(note: Path) -> int | None:
 
 
 def ask_approval(inbox: Path, name: str, est: Estimate, cap: int) -> None:
-    """Write `<name>.needs-approval.txt` with the rows, the estimate and how to approve."""
+    """Write `<name>.needs-approval.txt` with the rows, the estimate and how to approve. An
+    approval already there was given for a smaller estimate (another copy of the file): it is
+    withdrawn, so the new estimate is approved afresh."""
     plan = est.plan
+    with contextlib.suppress(OSError):
+        notes(inbox, name)[1].unlink()
     write_note(notes(inbox, name)[0], (
         f"{name} is waiting for approval: it can cost more than this folder allows per file.\n\n"
         f"Rows: {len(plan.row_keys):,} ({len(plan.identities):,} to enrich; "
