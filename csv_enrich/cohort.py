@@ -150,14 +150,16 @@ class _TaskRun:
             with _journal(self.connection, self.progress) as (journal, _), \
                     RunLog(journal.path.parent) as log:
                 self.log = log
-                resumed = journal.known(self.run_id)
-                result = await self._run(client, journal, confirm, resumed)
+                result = await self._run(client, journal, confirm)
                 report = self._write(result, started, journal.reported_charged(self.run_id))
                 journal.finish_run(self.run_id, report.credits.charged, finished=True)
                 log.finished(self.run_id, report_dict(report))
         return report
 
-    def _started(self) -> None:
+    def _started(self, journal: Journal, balance: int) -> None:
+        """From here on the run may spend: keep its first balance, list it as a past run."""
+        if journal.get(self.run_id, "balance_before") is None:
+            journal.set(self.run_id, "balance_before", balance)
         if self.log is not None:
             self.log.started(self.run_id, self.connection.scope,
                              input=self.job.task_id, output=str(self.job.output.resolve()),
@@ -177,17 +179,16 @@ class _TaskRun:
     # -- the run -----------------------------------------------------------------------------
 
     async def _run(self, client: CleanlistClient, journal: Journal,
-                   confirm: ConfirmCallback | None, resumed: bool) -> CohortDone:
+                   confirm: ConfirmCallback | None) -> CohortDone:
         balance = await client.balance()
-        before = journal.get(self.run_id, "balance_before")
-        if before is None:
-            journal.set(self.run_id, "balance_before", balance)
         self.estimated = int(journal.get(self.run_id, "task_estimate") or 0)
+        resumed = any(journal.get(self.run_id, k) is not None
+                      for k in ("task_answer", "task_intent"))
         try:
             done = await self._dispatch(client, journal, confirm, balance)
         except asyncio.CancelledError:
             raise errors.Interrupted(INTERRUPTED) from None
-        done.balance_before = balance if before is None else int(before)
+        done.balance_before = int(journal.get(self.run_id, "balance_before", balance))
         done.balance_after = await client.balance()
         done.resumed, done.stats = resumed, client.stats
         return done
@@ -196,7 +197,7 @@ class _TaskRun:
                         confirm: ConfirmCallback | None, balance: int) -> CohortDone:
         answered = journal.get(self.run_id, "task_answer")
         if answered is not None or journal.get(self.run_id, "task_intent") is not None:
-            self._started()
+            self._started(journal, balance)
         if answered is None:
             answered = await self._send(client, journal, confirm, balance)
         if answered["kind"] == "company":
@@ -213,7 +214,7 @@ class _TaskRun:
                 return answer
         quote = await self._quote(client)
         self._check(quote.estimated_cost, quote.row_count, balance, confirm)
-        self._started()  # from here on it is a run that `csv-enrich runs` lists
+        self._started(journal, balance)  # from here on `csv-enrich runs` lists it
         journal.set(self.run_id, "task_estimate", quote.estimated_cost)
         self.estimated = quote.estimated_cost
         intent = {"quote_id": quote.quote_id, "cost": quote.estimated_cost,

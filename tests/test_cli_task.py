@@ -138,7 +138,7 @@ def test_unknown_task_is_one_line(fast_sandbox: SandboxServer, tmp_path: Path,
 def test_quote_over_the_cap_or_without_consent_spends_nothing(
         fast_sandbox: SandboxServer, tmp_path: Path, state_dir: Path) -> None:
     """Over --max-credits: exit 3 naming the quote; off a terminal without --yes or a cap: exit
-    3. No by-task call either way."""
+    3. No by-task call either way, and the run that is then allowed is a fresh one."""
     task, _ = person_cohort(fast_sandbox, 4)
     args = ["task", task, "-o", str(tmp_path / "x.csv"), "--data-points", "Email,Phone",
             "--state-dir", str(state_dir)]
@@ -149,6 +149,11 @@ def test_quote_over_the_cap_or_without_consent_spends_nothing(
     assert unasked.exit_code == 3
     assert "--max-credits N" in unasked.output
     assert by_task_calls(fast_sandbox) == 0
+    allowed = run([*args, "--max-credits", "44"], fast_sandbox)
+    assert allowed.exit_code == 0, allowed.output
+    report = json.loads((tmp_path / "x.report.json").read_text())
+    assert report["resumed"] is False  # the refusals before it spent nothing and resumed nothing
+    assert report["credits"]["charged_now"] == report["credits"]["charged"]
 
 
 def test_lost_answer_and_a_crash_never_pay_twice(fast_sandbox: SandboxServer, tmp_path: Path,
