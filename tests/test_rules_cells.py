@@ -82,3 +82,19 @@ def test_split_never_loses_a_valid_address(text: str) -> None:
 def test_first_valid_per_field(field: str, cell: str, expected: str) -> None:
     """Phones split only at ; | ::: and line breaks (they hold spaces); names never split."""
     assert first_valid(field, cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "rank"),
+    [
+        ("primary_email", 0), ("Email", 1), ("E-mail 2 - Value", 2), ("E-mail 3 Address", 3),
+        ("emails", 9), ("Email (other)", 9), ("primary_contact_emails", 9),
+        ("primary_contact_primary_email", 0), ("Secondary Email", 2), ("Phone 1 - Value", 1),
+    ],
+)
+def test_rank_markers_order_columns_of_one_field(header: str, rank: int) -> None:
+    """Primary before plain or 1, before 2, 3, before other/additional/a plural list; whose
+    field it is ("primary contact") says nothing of rank."""
+    from csv_enrich.mapping.exports import marker
+
+    assert marker(header) == rank

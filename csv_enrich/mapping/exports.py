@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from csv_enrich.mapping.synonyms import fold_header
+from csv_enrich.mapping.synonyms import PERSON_PREFIXES, fold_header
+
+_OWNER_PREFIXES = tuple(p for p in PERSON_PREFIXES if p != "primary")
 
 _MARKERS = {
     "primary": 0, "main": 0, "preferred": 0, "secondary": 2, "alternate": 2, "alternative": 2,
@@ -36,17 +38,24 @@ class Layout:
     signature: frozenset[str]
     order: dict[str, tuple[str, ...]]
     never: tuple[str, ...] = ()
+    never_why: str = "it holds Sales Navigator links, which cannot be looked up"
 
 
-def _layout(name: str, signature: str, never: str = "", **order: str) -> Layout:
+def _layout(
+    name: str, signature: str, never: str = "", never_why: str = "", **order: str
+) -> Layout:
     folded = {f: tuple(fold_header(h) for h in hs.split(";")) for f, hs in order.items()}
     return Layout(
         name, frozenset(fold_header(h) for h in signature.split(";")), folded,
-        tuple(fold_header(h) for h in never.split(";") if h),
+        tuple(fold_header(h) for h in never.split(";") if h), never_why or Layout.never_why,
     )  # fmt: skip
 
 
 LAYOUTS: tuple[Layout, ...] = (
+    _layout("Close (leads)", "display_name;primary_contact_name;primary_contact_primary_email",
+            never="display_name", never_why="it holds the lead's (the company's) name",
+            email="primary_contact_primary_email;primary_contact_emails",
+            phone="primary_contact_primary_phone;primary_contact_phones"),
     _layout("Close", "primary_email;emails", email="primary_email;emails",
             phone="primary_phone;phones"),
     _layout("Phantombuster (Sales Navigator)", "profileUrl;linkedInProfileUrl",
@@ -102,7 +111,10 @@ def marker(header: str) -> int:
     """The rank a header's own words give it among columns of one field: 0 for primary or
     main, a number it carries (E-mail 2 -> 2), 9 for other, additional or a plural list
     ("emails"), else 1."""
-    words = fold_header(header).split()
+    folded = fold_header(header)
+    for prefix in _OWNER_PREFIXES:  # whose field it is says nothing of rank: "primary contact"
+        folded = folded.removeprefix(prefix + " ")
+    words = folded.split()
     numbers = [int(w) for w in words if w.isdigit() and len(w) == 1]
     if numbers:
         return numbers[-1]
@@ -131,6 +143,5 @@ def a_name(name: str) -> str:
 
 def never_note(header: str, layout: Layout) -> str:
     return (
-        f"'{header}' is not used: in {a_name(layout.name)} export it holds Sales Navigator links, "
-        "which cannot be looked up"
+        f"'{header}' is not used: in {a_name(layout.name)} export {layout.never_why}"
     )

@@ -99,6 +99,26 @@ def several_column_traps() -> None:
                   "the first valid email (ann@gamma.dev) is used"}],
         "notes": ["recognised as a Close export"],
     })  # fmt: skip
+    trap("close_leads", "csv", _csv(
+        "display_name,url,primary_contact_name,primary_contact_primary_email,"
+        "primary_contact_emails,primary_contact_primary_phone",
+        'Acme,https://acme.io,Jane Doe,,"jane@acme.io, jd@acme.io",+14155550100',
+        "Beta,https://beta.io,John Roe,john@beta.io,john@beta.io,",
+    ), {
+        "reason": "a Close lead export: the primary contact's primary email before their email "
+                  "list; display_name is the lead's (company's) name, never a person's",
+        "kind": "person",
+        "mapping": {"email": "primary_contact_primary_email",
+                    "full_name": "primary_contact_name", "website": "url",
+                    "phone": "primary_contact_primary_phone"},
+        "order": {"email": ["primary_contact_primary_email", "primary_contact_emails"]},
+        "rows": [{**key(2, "email:jane@acme.io"), "note": "'primary_contact_emails' holds "
+                  "several values; the first valid email (jane@acme.io) is used"},
+                 key(3, "email:john@beta.io")],
+        "notes": ["recognised as a Close (leads) export",
+                  "'display_name' is not used: in a Close (leads) export it holds the lead's "
+                  "(the company's) name"],
+    })  # fmt: skip
     trap("phantombuster_sn", "csv", _csv(
         "profileUrl,fullName,firstName,lastName,companyName,title,linkedInProfileUrl,"
         "defaultProfileUrl",
