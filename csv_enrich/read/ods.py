@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from csv_enrich.errors import InputError
+from csv_enrich.read.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from csv_enrich.read.sheet_xml import BROKEN, MAX_CELLS, place_cells
 from csv_enrich.read.table import Grid
 
@@ -39,6 +40,12 @@ def check_ods(path: Path) -> None:
             f"{path}: the spreadsheet is damaged (its XML is broken); open it in LibreOffice "
             "and save a copy"
         ) from None
+    if rows > EXCEL_ROWS or cols > EXCEL_COLUMNS:
+        raise InputError(
+            f"{path}: the spreadsheet is damaged: a sheet has values on {rows:,} rows x {cols:,} "
+            f"columns, past Excel's limits ({EXCEL_ROWS:,} rows x {EXCEL_COLUMNS:,} columns); it "
+            "was not read — open it in LibreOffice and save a copy, or export CSV"
+        )
     if rows * cols > MAX_CELLS:
         raise InputError(
             f"{path}: a sheet has values spread over {rows:,} rows x {cols:,} columns, more than "

@@ -420,8 +420,35 @@ def hostile_traps() -> None:
     })  # fmt: skip
 
 
+def _ods_past_limits() -> bytes:
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')  # fmt: skip
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    rows = (f"<table:table-row>{cell.format('Email')}</table:table-row>"
+            f"<table:table-row>{cell.format('jane@acme.io')}</table:table-row>"
+            '<table:table-row table:number-rows-repeated="1048576"><table:table-cell/>'
+            f"</table:table-row><table:table-row>{cell.format('x')}</table:table-row>")
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+               f'<office:body><office:spreadsheet><table:table table:name="Leads">{rows}'
+               "</table:table></office:spreadsheet></office:body></office:document-content>")
+    return _office_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                        "content.xml": content.encode()})  # fmt: skip
+
+
+def hostile_ods_trap() -> None:
+    """An .ods whose values reach past row 1,048,576 (a repeated empty row in between)."""
+    trap("over_rows_ods", "ods", _ods_past_limits(), {
+        "reason": "an OpenDocument sheet with a value on row 1,048,579: refused as damaged "
+                  "from a stream of its XML, repeats never expanded",
+        "error": "the spreadsheet is damaged: a sheet has values on 1,048,579 rows x 1 columns, "
+                 "past Excel's limits",
+    })  # fmt: skip
+
+
 if __name__ == "__main__":
     several_column_traps()
     row_traps()
     group_traps()
     hostile_traps()
+    hostile_ods_trap()

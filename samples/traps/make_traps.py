@@ -353,9 +353,16 @@ if __name__ == "__main__":
 
     workbook_traps()
     xls_trap()
-    from make_export_traps import group_traps, hostile_traps, row_traps, several_column_traps
+    from make_export_traps import (
+        group_traps,
+        hostile_ods_trap,
+        hostile_traps,
+        row_traps,
+        several_column_traps,
+    )
 
     several_column_traps()
     row_traps()
     group_traps()
     hostile_traps()
+    hostile_ods_trap()
