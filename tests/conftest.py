@@ -15,6 +15,15 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 
 
+def pytest_report_header() -> str:
+    """Say whether the OpenAPI cross-checks run (they need ../shared beside the checkout)."""
+    try:  # tests/ on sys.path (rootdir mode) or tests as a package
+        from sandbox_helpers import HAVE_OPENAPI, NO_OPENAPI, OPENAPI
+    except ModuleNotFoundError:
+        from tests.sandbox_helpers import HAVE_OPENAPI, NO_OPENAPI, OPENAPI
+    return f"openapi: {OPENAPI}" if HAVE_OPENAPI else f"openapi: {NO_OPENAPI}"
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Run async tests on asyncio (what the CLI uses)."""

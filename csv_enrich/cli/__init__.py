@@ -1,4 +1,5 @@
-"""The command line: click commands, option parsing, rendering and progress.
+"""The command line: click commands (`commands`), option parsing (`options`), rendering of
+estimates and reports (`render`) and progress lines (`progress`).
 
 The only layer that prints, prompts or exits. `main` is the `csv-enrich` entry point.
 """

@@ -1,5 +1,9 @@
 """Mapping: headers (plus a sniff of the values and known export layouts) -> which columns hold
-email, linkedin_url, first_name, ... for a person or a company file."""
+email, linkedin_url, first_name, ... for a person or a company file.
+
+`synonyms` is the base (the words people use for each field); `sniff` judges a column from a
+sample of its cells; `columns` decides the mapping and applies `--map`.
+"""
 
 from csv_enrich.mapping.columns import (
     ColumnMap,

@@ -1,7 +1,7 @@
 """Reading: CSV/TSV/TXT and XLSX/XLSM/XLS/ODS -> a `Table` of text cells as a person sees them.
 
 `table` is the base (Table, Grid, header finding); `text`, `workbook`, `sheet_xml`, `ods`,
-`numfmt` and `isolated` read one kind of file each; `source.read_table` picks the reader.
+`numfmt` and `isolated` read one kind of file each; `source` picks the reader (`read_table`).
 """
 
 from csv_enrich.read.source import read_table

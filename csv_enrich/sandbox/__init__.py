@@ -7,6 +7,14 @@ agents and CSV export links answer 501 with the error envelope), plus the legacy
 It imports nothing from the rest of csv_enrich: the wire format is written here a second time on
 purpose, so a wrong assumption in the client fails a test instead of being mirrored by the fake.
 
+Modules, from the base up: `config` (the knobs), `records` (stored records), `wire` (the error
+envelope), `data` (synthetic people and companies), `limits` (token buckets), `faults`, `quotes`,
+`ledger`, `pricing`, `csvimport`, `workflows`; `state` (the organisation, lists, workflows: the
+backend) and `persist` (--state FILE); `schemas` (request validation), `endpoint` (what a route
+table is made of), the route tables `routes_core`, `routes_bulk`, `routes_cohort`, `routes_more`,
+`routes_legacy` and `admin` (/_sandbox controls); `app` (the HTTP skin) and `server` (uvicorn in a
+thread).
+
 Public API::
 
     SandboxConfig(...)                    knobs (credits, rate limits, faults, time scale, files)

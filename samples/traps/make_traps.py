@@ -12,45 +12,15 @@ runs them all.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-
-HERE = Path(__file__).resolve().parent
-
+from make_workbook_traps import workbook_traps, xls_trap
+from trap_files import invalid, key, not_data, trap
 
 NO_PERSON = "no email, LinkedIn URL, person id, or first + last name with a company or domain"
-
-
-def trap(name: str, ext: str, content: bytes, expected: dict[str, Any]) -> None:
-    """Write the trap file and its expected result."""
-    (HERE / f"{name}.{ext}").write_bytes(content)
-    expected = {"file": f"{name}.{ext}", **expected}
-    text = json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
-    (HERE / f"{name}.expected.json").write_text(text, encoding="utf-8")
-
-
-def expect(name: str, expected: dict[str, Any]) -> None:
-    """An extra expectation for an existing trap file (e.g. another --sheet)."""
-    (HERE / f"{name}.expected.json").write_text(
-        json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-
-
-def key(row: int, identity: str) -> dict[str, Any]:
-    return {"row": row, "key": identity}
-
-
-def invalid(row: int, reason: str) -> dict[str, Any]:
-    return {"row": row, "invalid": reason}
-
-
-def not_data(row: int, reason: str) -> dict[str, Any]:
-    return {"row": row, "not_data": reason}
 
 
 NO_ID = "no email, LinkedIn URL, person id, or first + last name with a company or domain"
@@ -349,8 +319,6 @@ if __name__ == "__main__":
     mapping_traps()
     export_traps()
     bad_file_traps()
-    from make_workbook_traps import workbook_traps, xls_trap
-
     workbook_traps()
     xls_trap()
     from make_export_traps import (

@@ -12,7 +12,7 @@ import zipfile
 from typing import Any
 
 import xlsxwriter
-from make_traps import expect, key, trap
+from trap_files import expect, key, trap
 
 
 def _book(build: Any) -> bytes:
