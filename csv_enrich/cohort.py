@@ -51,9 +51,9 @@ from csv_enrich.models import (
     Progress,
     RunResult,
 )
+from csv_enrich.output.atomic import write_report as save_report
 from csv_enrich.output.write import check_writable, write_output
 from csv_enrich.report import Report, build_report, default_report_path, report_dict, with_notes
-from csv_enrich.report import write_report as save_report
 from csv_enrich.runner import ConfirmCallback, ProgressCallback, _client, _http, _journal
 
 __all__ = ["TaskJob", "enrich_task", "parse_entity_ids", "points_kind", "points_type"]

@@ -11,18 +11,13 @@ settled ``credits_charged``; for synchronous company calls the sum of the outcom
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from csv_enrich.errors import OutputError
 from csv_enrich.models import (
     EMAIL_PRICE,
     PHONE_PRICE,
@@ -36,7 +31,6 @@ from csv_enrich.models import (
     Plan,
     RunResult,
     WorkflowRecord,
-    columns_for,
     price,
 )
 from csv_enrich.read.table import Table
@@ -146,29 +140,6 @@ class Report:
         return round((self.finished_at - self.started_at).total_seconds(), 3)
 
 
-def appended_headers(headers: Sequence[str], kind: Kind) -> tuple[list[str], list[str]]:
-    """The names of the appended columns for a file with these headers, and a note for each one
-    renamed because the input already has a column of that name (compared ignoring case)."""
-    taken = {h.casefold() for h in headers}
-    names: list[str] = []
-    notes: list[str] = []
-    for name in columns_for(kind):
-        new, n = name, 1
-        while new.casefold() in taken:
-            n += 1
-            new = f"{name}_{n}"
-        if new != name:
-            notes.append(f"The input already has a column {name!r}; the new one is {new!r}.")
-        taken.add(new.casefold())
-        names.append(new)
-    return names, notes
-
-
-def rename_notes(headers: Sequence[str], kind: Kind) -> list[str]:
-    """Only the notes of `appended_headers`."""
-    return appended_headers(headers, kind)[1]
-
-
 def default_report_path(output: Path) -> Path:
     """``<OUTPUT without suffix>.report.json``, next to the output."""
     return output.with_name(f"{output.stem}.report.json")
@@ -209,7 +180,7 @@ def build_report(
         credits_by_outcome=_by_outcome(result, charged),
         saved=_savings(plan, result),
         warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
-        notes=tuple(dict.fromkeys((*table.notes, *notes, *rename_notes(table.headers, plan.kind),
+        notes=tuple(dict.fromkeys((*table.notes, *notes,
                                    *((DERIVED,) if result.mode == "legacy" else ())))),
         run_id=plan.run_id,
         resumed=bool(getattr(result, "resumed", False)),
@@ -352,87 +323,3 @@ def _workflow_dict(w: WorkflowRecord) -> dict[str, Any]:
         "refund_status": w.refund_status,
         "refund_message": w.refund_message,
     }
-
-
-def write_report(report: Report, path: Path) -> None:
-    """Write the report JSON to `path` atomically (a temp file in the same folder, then rename)."""
-    text = json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
-    try:
-        with atomic_path(path) as tmp:
-            tmp.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise OutputError(
-            f"Could not write the report {str(path)!r}: {exc.strerror or exc}. The output is "
-            "written; the summary above has the figures."
-        ) from exc
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A fresh temp path in `path`'s folder, renamed onto `path` when the block succeeds and
-    removed when it fails, so readers never see a half-written file. The temp file is made
-    with the usual permissions (0666 less the umask)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def summary_lines(report: Report) -> list[str]:
-    """The few lines a person reads after a run: rows, credits, balance, where the files are."""
-    return [
-        *_run_line(report),
-        _rows_line(report.rows),
-        _credits_line(report),
-        *_balance_line(report.credits),
-        f"Output: {report.output}",
-        f"Report: {report.report}",
-        *(f"Warning: {w}" for w in report.warnings),
-    ]
-
-
-def _run_line(report: Report) -> list[str]:
-    """Which run this is, when finance could otherwise count it twice."""
-    if report.already_complete:
-        return [f"Run {report.run_id}: this run was already complete: nothing was spent now."]
-    if report.resumed:
-        return [f"Run {report.run_id}: resumed run: includes credits paid before the interruption."]
-    return []
-
-
-def _rows_line(rows: RowCounts) -> str:
-    parts = [f"{rows.enriched:,} enriched", f"{rows.not_found:,} not found"]
-    parts += [f"{n:,} {s}" for s in ("invalid", "failed", "skipped") if (n := getattr(rows, s))]
-    if rows.duplicate:
-        parts[-1] += f"; {_rows(rows.duplicate, 'duplicate row')} shared an earlier row's result"
-    if rows.cached:
-        parts[-1] += f"; {_rows(rows.cached, 'row')} from the cache"
-    kept = f" ({_rows(rows.not_data, 'empty or footer row')} kept apart)" if rows.not_data else ""
-    return f"Rows: {rows.total:,} in all{kept}; {', '.join(parts)}"
-
-
-def _rows(n: int, what: str) -> str:
-    return f"{n:,} {what}" + ("" if n == 1 else "s")
-
-
-def _credits_line(report: Report) -> str:
-    c, saved = report.credits, report.saved
-    if report.mode == "sync":
-        line = f"Credits: {c.charged:,} charged for {_rows(report.rows.submitted, 'lookup')}"
-        line += "; not-found lookups are free" if report.rows.not_found else ""
-        return line + (f"; {saved.total:,} saved" if saved.total else "")
-    if report.mode == "legacy":
-        line = (f"Credits: {c.charged:,} charged (worked out from the results: the legacy API "
-                "reports no settlement)")
-        return line + (f"; {saved.total:,} saved" if saved.total else "")
-    line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
-    line += f", {c.held_for_review:,} held pending review" if c.held_for_review else ""
-    return line + (f"; {saved.total:,} saved" if saved.total else "")
-
-
-def _balance_line(credits: Credits) -> list[str]:
-    return [] if credits.balance_after is None else [f"Balance: {credits.balance_after:,} left"]

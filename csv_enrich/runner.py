@@ -22,9 +22,11 @@ from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
 from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
+from csv_enrich.output.atomic import write_report
+from csv_enrich.output.headers import appended_headers
 from csv_enrich.output.write import check_fits, check_writable, default_output, join, write_output
 from csv_enrich.plan import Loaded, check_budget, load, make_plan
-from csv_enrich.report import Report, build_report, report_dict, with_notes, write_report
+from csv_enrich.report import Report, build_report, report_dict, with_notes
 
 ConfirmCallback = Callable[[Plan, int], bool]
 INTERRUPTED_FILES = (" What was done so far is in {output} and its report (marked interrupted); "
@@ -138,10 +140,11 @@ def _write(options: EnrichOptions, loaded: Loaded, plan: Plan, result: RunResult
     """Join the outcomes onto the rows, write the output and then the report."""
     rows = join(plan, result.outcomes, source_rows=loaded.table.source_rows)
     assert options.output is not None
+    renamed = appended_headers(loaded.table.headers, plan.kind)[1]
     report = build_report(
         options=options, table=loaded.table, plan=plan, result=result, rows=rows,
         output=options.output, started_at=started, finished_at=datetime.now(UTC),
-        notes=(*loaded.table.notes, *loaded.columns.notes), report_path=report_file,
+        notes=(*loaded.table.notes, *loaded.columns.notes, *renamed), report_path=report_file,
         charged_before=charged_before, interrupted=interrupted,
     )
     written = write_output(loaded.table, plan.kind, rows, options.output, report=report,

@@ -29,17 +29,18 @@ from csv_enrich.models import (
     WorkflowRecord,
     columns_for,
 )
-from csv_enrich.output.write import join
+from csv_enrich.output.atomic import write_report
+from csv_enrich.output.headers import appended_headers
+from csv_enrich.output.words import summary_lines
+from csv_enrich.output.write import join, write_output
 from csv_enrich.read import Table
 from csv_enrich.report import (
     Report,
-    appended_headers,
     build_report,
     default_report_path,
     report_dict,
-    summary_lines,
+    with_notes,
     worth,
-    write_report,
 )
 
 KEY = "clapi_live_SECRET_1234567890"
@@ -336,8 +337,9 @@ def test_key_never_in_report() -> None:
     assert KEY not in repr(report)
 
 
-def test_notes_include_renamed_columns() -> None:
-    """The reader's notes and the renamed appended columns end up in the report's notes."""
+def test_notes_include_renamed_columns(tmp_path: Path) -> None:
+    """The reader's notes and the renamed appended columns (which the writer names and reports)
+    end up in the report's notes, in that order, as the runner puts them together."""
     table = make_table(1)
     table = Table(
         **{
@@ -368,6 +370,7 @@ def test_notes_include_renamed_columns() -> None:
         finished_at=START,
         notes=["'Mail' mapped to email"],
     )
+    report = with_notes(report, write_output(table, "person", join(plan, {}), tmp_path / "o.csv"))
     assert report.notes == (
         "delimiter: comma",
         "'Mail' mapped to email",

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import PERSON_COLUMNS, Outcome
+from csv_enrich.output.atomic import atomic_path
 from csv_enrich.output.write import check_fits, check_writable, neutralise, write_output
 from csv_enrich.read import Table
-from csv_enrich.report import atomic_path
 
 HEADERS = ("First Name", "Work Email", "Phone", "Zip", "Notes")
 CELLS = [

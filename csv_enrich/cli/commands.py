@@ -375,7 +375,8 @@ def _resume_command() -> str:
 
 
 def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
-    from csv_enrich.report import report_dict, summary_lines
+    from csv_enrich.output.words import summary_lines
+    from csv_enrich.report import report_dict
 
     if as_json:
         click.echo(_json(report_dict(report)))

@@ -1,21 +1,28 @@
 """Output: join outcomes onto the input's rows and write the enriched CSV/TSV or XLSX atomically.
 
-`headers` names the output's columns; `write` joins, guards against formula injection and writes
-delimited text; `xlsx`, `xlsx_sheets` and `xlsx_summary` write the workbook and its Summary sheet.
+`headers` names the output's columns (the appended ones never clashing with the input's);
+`atomic` writes every file through a temp file and a rename (the report JSON too); `write` joins,
+guards against formula injection and writes delimited text; `xlsx`, `xlsx_sheets` and
+`xlsx_summary` write the workbook and its Summary sheet; `words` is the report in a few lines, for
+the Summary sheet and the terminal alike.
 """
 
-from csv_enrich.output.headers import output_headers
+from csv_enrich.output.atomic import atomic_path, write_report
+from csv_enrich.output.headers import appended_headers, output_headers
+from csv_enrich.output.words import summary_lines
 from csv_enrich.output.write import (
     SUPPORTED_SUFFIXES,
     appended_values,
     check_fits,
     check_writable,
+    default_output,
     join,
     neutralise,
     write_output,
 )
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "appended_values", "check_fits", "check_writable", "join", "neutralise",
-    "output_headers", "write_output",
+    "SUPPORTED_SUFFIXES", "appended_headers", "appended_values", "atomic_path", "check_fits",
+    "check_writable", "default_output", "join", "neutralise", "output_headers", "summary_lines",
+    "write_output", "write_report",
 ]

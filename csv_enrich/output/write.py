@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING
 
 from csv_enrich.errors import OutputError
 from csv_enrich.models import Invalid, Kind, NotData, Outcome, Plan, columns_for
-from csv_enrich.output.headers import output_headers
-from csv_enrich.report import Report, appended_headers, atomic_path, default_report_path
+from csv_enrich.output.atomic import atomic_path
+from csv_enrich.output.headers import appended_headers, output_headers
+from csv_enrich.report import Report, default_report_path, with_notes
 
 if TYPE_CHECKING:
     import polars as pl
@@ -306,7 +307,8 @@ def write_output(
             if suffix in (".xlsx", ".xlsm"):
                 from csv_enrich.output.xlsx import write_xlsx
 
-                notes += write_xlsx(table, kind, names, values, tmp, report=report)
+                summary = None if report is None else with_notes(report, notes)
+                notes += write_xlsx(table, kind, names, values, tmp, report=summary)
             else:
                 sep = delimiter or _delimiter(table, suffix)
                 excel = bom or _wants_bom(table)
@@ -400,13 +402,11 @@ def _texts(column: Sequence[str | int | None]) -> pl.Series:
 __all__ = (
     "SUPPORTED_SUFFIXES",
     "appended_values",
-    "atomic_path",
     "check_fits",
     "check_writable",
     "default_output",
     "join",
     "neutralise",
     "neutralise_expr",
-    "output_headers",
     "write_output",
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from csv_enrich.report import Report, summary_lines
+from csv_enrich.output.words import summary_lines
+from csv_enrich.report import Report
 
 WORKFLOWS_SHOWN = 1_000
 FIRST_TITLE = "In short"
