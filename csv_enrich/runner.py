@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import httpx
+from filelock import FileLock, Timeout
 
 from csv_enrich import engine
 from csv_enrich.api.client import CleanlistClient, make_http_client
@@ -154,89 +155,60 @@ def _write(options: EnrichOptions, loaded: Loaded, plan: Plan, result: RunResult
     return report
 
 
-class _http:
+@asynccontextmanager
+async def _http(given: httpx.AsyncClient | None,
+                concurrency: int) -> AsyncIterator[httpx.AsyncClient]:
     """Use the caller's HTTP client, or make (and close) one."""
+    if given is not None:
+        yield given
+        return
+    async with make_http_client(max_connections=concurrency) as made:
+        yield made
 
-    def __init__(self, given: httpx.AsyncClient | None, concurrency: int) -> None:
-        self._given = given
-        self._made: httpx.AsyncClient | None = None
-        self._concurrency = concurrency
-
-    async def __aenter__(self) -> httpx.AsyncClient:
-        if self._given is not None:
-            return self._given
-        self._made = make_http_client(max_connections=self._concurrency)
-        return self._made
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._made is not None:
-            await self._made.aclose()
-
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 WAITING = ("Another csv-enrich run is using this state directory; waiting for it to finish, so "
            "that nobody in both files is paid for twice.")
 
 
-def lock_state_dir(state_dir: Path, progress: ProgressCallback | None = None) -> IO[str]:
-    """Hold the state directory for one enriching run at a time (released when the returned
-    file is closed). Two runs over overlapping people at once would each see the other's
-    people as unpaid; the second waits, then plans with the first one's results."""
-    handle = (state_dir / "run.lock").open("a", encoding="utf-8")
-    if fcntl is None:  # pragma: no cover - not POSIX
-        return handle
+@contextmanager
+def lock_state_dir(state_dir: Path, progress: ProgressCallback | None = None) -> Iterator[None]:
+    """Hold the state directory for one enriching run at a time (an OS file lock, on Windows
+    too; released when the block ends or the process dies). Two runs over overlapping people at
+    once would each see the other's people as unpaid; the second waits, and says so, then plans
+    with the first one's results."""
+    lock = FileLock(state_dir / "run.lock")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        lock.acquire(blocking=False)
+    except Timeout:
         if progress is not None:
             progress(Progress(done=0, total=0, credits=0, requests=0, message=WAITING))
-        fcntl.flock(handle, fcntl.LOCK_EX)
-    return handle
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-class _journal:
+@contextmanager
+def _journal(connection: Connection,
+             progress: ProgressCallback | None = None) -> Iterator[tuple[Journal, ResultCache]]:
     """Hold the state directory, and open the journal and the result cache in it."""
-
-    def __init__(self, connection: Connection, progress: ProgressCallback | None = None) -> None:
-        self._dir = connection.state_dir or default_state_dir()
-        self._progress = progress
-        self._journal: Journal | None = None
-        self._cache: ResultCache | None = None
-        self._lock: IO[str] | None = None
-
-    def __enter__(self) -> tuple[Journal, ResultCache]:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        self._lock = lock_state_dir(self._dir, self._progress)
-        self._journal = Journal(self._dir)
-        self._cache = ResultCache(self._dir)
-        return self._journal, self._cache
-
-    def __exit__(self, *exc: object) -> None:
-        for store in (self._cache, self._journal, self._lock):
-            if store is not None:
-                store.close()
+    state_dir = connection.state_dir or default_state_dir()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_state_dir(state_dir, progress), Journal(state_dir) as journal,
+          ResultCache(state_dir) as cache):
+        yield journal, cache
 
 
-class _cache:
+@contextmanager
+def _cache(options: EnrichOptions) -> Iterator[ResultCache | None]:
     """The result cache alone (for estimates), or None when the state dir does not exist yet."""
-
-    def __init__(self, options: EnrichOptions) -> None:
-        self._dir = options.connection.state_dir or default_state_dir()
-        self._use = options.use_cache
-        self._cache: ResultCache | None = None
-
-    def __enter__(self) -> ResultCache | None:
-        if self._dir.exists():
-            self._cache = ResultCache(self._dir)
-        return self._cache
-
-    def __exit__(self, *exc: object) -> None:
-        if self._cache is not None:
-            self._cache.close()
+    state_dir = options.connection.state_dir or default_state_dir()
+    if not state_dir.exists():
+        yield None
+        return
+    with ResultCache(state_dir) as cache:
+        yield cache
 
 
 def _client(session: httpx.AsyncClient, connection: Connection) -> CleanlistClient:

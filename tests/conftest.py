@@ -24,6 +24,15 @@ def pytest_report_header() -> str:
     return f"openapi: {OPENAPI}" if HAVE_OPENAPI else f"openapi: {NO_OPENAPI}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def instant_retries() -> Iterator[None]:
+    """Retries go at once in tests (stamina's test mode); each call keeps its attempt cap."""
+    import stamina
+
+    with stamina.set_testing(True, attempts=1_000, cap=True):
+        yield
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Run async tests on asyncio (what the CLI uses)."""

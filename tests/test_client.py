@@ -31,9 +31,8 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def make_client(handler: Handler, **kwargs: Any) -> CleanlistClient:
-    """A client over a MockTransport with instant backoff and no pacing."""
+    """A client over a MockTransport with no pacing (retries are instant: see conftest)."""
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    kwargs.setdefault("backoff_base", 0.001)
     return CleanlistClient(http, api_key=KEY, base_url=BASE, rate_limit_per_min=600_000,
                            **kwargs)
 
@@ -367,3 +366,61 @@ async def test_a_pending_retry_is_explained_then_cleared() -> None:
     assert seen[1].startswith("API error 503: attempt 2, next try in ")
     assert seen[2].startswith("API unreachable: attempt 3, next try in ")
     assert client.stats.trouble_text() == ""
+
+
+@pytest.mark.anyio
+async def test_a_retry_waits_what_the_server_asked() -> None:
+    """A 503 carrying Retry-After on a free call is retried no sooner than the server asked
+    (outside stamina's test mode), and the progress line names that wait (in test mode, where
+    the retry goes at once)."""
+    import time
+
+    import stamina
+
+    def script(wait: str) -> Script:
+        return Script(httpx.Response(503, json=envelope("unavailable"),
+                                     headers={"Retry-After": wait}),
+                      httpx.Response(200, json={"organization_id": "o", "credits": 3}))
+
+    seen: list[str] = []
+    waiting = script("1.5")
+    client = make_client(lambda request: (seen.append(client.stats.trouble_text()),
+                                          waiting(request))[1])
+    assert await client.balance() == 3
+    assert seen == ["", "API error 503: attempt 2, next try in 2 s"]
+    client = make_client(script("0.3"))
+    start = time.monotonic()
+    with stamina.set_testing(False):
+        assert await client.balance() == 3
+    assert time.monotonic() - start >= 0.3
+    assert client.stats.retries == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("answer", "safety", "retried"), [
+    (httpx.Response(500, json=envelope("internal_error")), "paid", False),
+    (httpx.Response(500, json=envelope("internal_error")), "safe", True),
+    (httpx.ReadError("reset after send"), "paid", False),
+    (httpx.ConnectError("refused"), "paid", True),
+    (httpx.Response(429, json=envelope("rate_limited", retry_after_ms=1)), "paid", True),
+    (httpx.Response(503, json=envelope("feature_disabled")), "safe", False),
+    (httpx.Response(404, json=envelope("not_found")), "safe", False),
+])
+async def test_the_backoff_hook_keeps_the_paid_call_rule(
+    answer: httpx.Response | Exception, safety: str, retried: bool
+) -> None:
+    """Paid calls are retried only when nothing can have happened; free ones through any
+    transport error, 5xx or 429; never another 4xx or a switched-off feature."""
+    script = Script(answer, httpx.Response(200, json={"organization_id": "o", "credits": 1,
+                                                      "workflow_id": "enrich-1",
+                                                      "status": "pending", "credits_reserved": 1,
+                                                      "lead_list_id": "ll_1", "poll_url": "u"}))
+    client = make_client(script)
+    call = (client.enrich_person("ll_1", JANE, "partial") if safety == "paid"
+            else client.balance())
+    if retried:
+        await call
+    else:
+        with pytest.raises(errors.ApiError):
+            await call
+    assert len(script.requests) == (2 if retried else 1)

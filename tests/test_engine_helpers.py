@@ -73,10 +73,10 @@ class Rig:
 @asynccontextmanager
 async def rig(base_url: str, api_key: str, state_dir: Path, *, rate: int = 600_000,
               http: httpx.AsyncClient | None = None) -> AsyncIterator[Rig]:
-    """A client (instant backoff) with a journal and cache in `state_dir`."""
+    """A client (instant retries: see conftest) with a journal and cache in `state_dir`."""
     session = http or make_http_client(max_connections=8)
     client = CleanlistClient(session, api_key=api_key, base_url=base_url,
-                             rate_limit_per_min=rate, backoff_base=0.01)
+                             rate_limit_per_min=rate)
     with Journal(state_dir) as journal, ResultCache(state_dir) as cache:
         try:
             yield Rig(client, journal, cache)

@@ -1,7 +1,7 @@
 """Async client for the Cleanlist API: pacing, retries, and the error contract mapped to ApiError.
 
 The only module that knows the API's URLs and JSON field names. Every method sends one logical
-call; the client retries what is safe to repeat:
+call; the client retries what is safe to repeat (`retry` has the rules):
 
 * free and idempotent calls (GETs, create-list, csv-import with its idempotency key, estimates):
   transport errors, 5xx and 429, with exponential backoff and jitter, honouring Retry-After /
@@ -15,18 +15,17 @@ Other 4xx are never retried.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import math
-import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from csv_enrich import errors
+from csv_enrich.api import retry
 from csv_enrich.api.legacy_calls import LegacyCalls
 from csv_enrich.api.legacy_wire import LegacyStatus, LegacySubmitted, legacy_base
 from csv_enrich.api.pacer import Pacer
@@ -68,7 +67,6 @@ __all__ = [
     "make_http_client",
 ]
 
-Safety = Literal["safe", "paid"]
 BULK_SCOPE: Mapping[EnrichmentType, str] = {
     "partial": "partial",
     "phone_only": "phone-only",
@@ -81,8 +79,6 @@ EXPORT_COLUMNS = ("lead_id", "first_name", "last_name", "full_name", "email", "e
 COMPANY_FIELDS = ("domain", "company_name", "company_ticker", "company_id")
 COHORT_TOOL: Mapping[str, str] = {"person": "add_person_enrichments",
                                   "company": "add_company_enrichments"}
-# Codes a retry cannot fix (the CSV-import kill switch is a 503 that stays a 503).
-_NEVER_RETRY = frozenset({"feature_disabled"})
 # Connection failures where the request never reached the server: safe to repeat even if paid.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -295,26 +291,21 @@ class CleanlistClient(LegacyCalls):
 
     # -- transport -------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, *, safety: Safety = "safe",
+    async def _call(self, method: str, path: str, *, safety: retry.Safety = "safe",
                     **kwargs: Any) -> dict[str, Any]:
         """Send with pacing and retries; the decoded JSON body, or a typed ApiError."""
         self._paid_calls += safety == "paid"
-        attempt = 0
-        while True:
-            try:
-                body = await self._once(method, path, **kwargs)
-            except errors.ApiError as exc:
-                delay = self._retry_delay(exc, attempt, safety)
-                if delay is None:
-                    self.stats.answered()
-                    raise
-                self.stats.retrying(exc, attempt + 2, delay)
-            else:
-                self.stats.answered()
-                return body
-            attempt += 1
-            self.stats.retries += 1
-            await asyncio.sleep(delay)
+        attempts = retry.attempts(safety, max_retries=self.max_retries, base=self.backoff_base,
+                                  cap=self.backoff_max, on_retry=self.stats.retrying)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    if attempt.num > 1:
+                        self.stats.retries += 1
+                    body = await self._once(method, path, **kwargs)
+        finally:
+            self.stats.answered()
+        return body
 
     async def take_slot(self) -> None:
         """Wait for a rate-limit slot now and hold it for the next request this client sends,
@@ -350,25 +341,6 @@ class CleanlistClient(LegacyCalls):
             self.pacer.slow_down()
             self.pacer.pause_for(error.retry_after or 2 * self.pacer.interval)
         raise error
-
-    def _retry_delay(self, exc: errors.ApiError, attempt: int, safety: Safety) -> float | None:
-        """Seconds to wait before retrying `exc`, or None when it must not be retried."""
-        if attempt >= self.max_retries or not _retryable(exc, safety):
-            return None
-        if exc.retry_after is not None:
-            return float(exc.retry_after) + random.uniform(0, min(1.0, self.backoff_base))
-        backoff: float = min(self.backoff_max, self.backoff_base * 2**attempt)
-        return backoff * random.uniform(0.5, 1.0)
-
-
-def _retryable(exc: errors.ApiError, safety: Safety) -> bool:
-    if exc.code in _NEVER_RETRY:
-        return False
-    if isinstance(exc, errors.RateLimitedError):
-        return True
-    if isinstance(exc, errors.TransportError):
-        return safety == "safe" or exc.code == "not_sent"
-    return isinstance(exc, errors.ServerError) and safety == "safe"
 
 
 def _trouble(exc: errors.ApiError) -> str:
