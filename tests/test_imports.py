@@ -37,7 +37,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "csv_enrich"
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "csv_enrich"
+SCRIPT_FOLDERS = (REPO / "samples", REPO / "benchmarks")
 
 LAYERS = {
     "models": 0, "errors": 0,
@@ -222,6 +224,29 @@ def test_no_import_circles_between_packages() -> None:
     assert found == [], "import circles between packages:\n" + "\n".join(found)
 
 
+def test_no_import_circles_between_scripts() -> None:
+    """The scripts of samples/ and benchmarks/, which import their neighbours by file name, do
+    not import each other round in a circle either (a shared base module instead)."""
+    folders = sorted({p.parent for root in SCRIPT_FOLDERS for p in root.rglob("*.py")})
+    found = [f"{folder.relative_to(REPO)}: {circle}" for folder in folders
+             for circle in cycles(script_imports(folder))]
+    assert found == [], "import circles between scripts:\n" + "\n".join(found)
+
+
+def script_imports(folder: Path) -> dict[str, set[str]]:
+    """Script name -> the scripts of the same folder it imports (anywhere in it)."""
+    names = {p.stem for p in folder.glob("*.py")}
+    edges: dict[str, set[str]] = {}
+    for name in names:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        found = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                 for a in n.names}
+        found |= {n.module.split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+        edges[name] = found & names - {name}
+    return edges
+
+
 def test_sandbox_shares_no_code_with_the_client() -> None:
     """Nothing under csv_enrich/sandbox imports from the rest of csv_enrich, and only the CLI
     imports the sandbox."""
@@ -316,6 +341,14 @@ def test_a_circle_between_packages_is_found(tmp_path: Path) -> None:
     imports = all_imports(root)
     assert cycles(graph(imports)) == []
     assert cycles(graph(imports, package)) == [["a", "b"]]
+
+
+def test_a_circle_between_scripts_is_found(tmp_path: Path) -> None:
+    """Two scripts of one folder importing each other, one of them lazily, are a circle."""
+    (tmp_path / "make_a.py").write_text("from make_b import b\n", encoding="utf-8")
+    (tmp_path / "make_b.py").write_text("def b():\n    import make_a\n", encoding="utf-8")
+    (tmp_path / "base.py").write_text("import json\n", encoding="utf-8")
+    assert cycles(script_imports(tmp_path)) == [["make_a", "make_b"]]
 
 
 def test_only_package_imports_are_edges(tmp_path: Path) -> None:

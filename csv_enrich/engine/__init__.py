@@ -1,8 +1,8 @@
 """The engine: runs a plan against the API and returns one `Outcome` per identity.
 
-`context` is the base (the run context, tuning, shared helpers); `rows`, `bulk` and `company` are
-the strategies; `prior` collects what earlier unfinished runs submitted; `join` matches leads back
-to identities; `run` picks the strategy and drives it.
+`context` is the base (the run context, tuning, shared helpers); `rows`, `bulk`, `legacy` and
+`company` are the strategies; `prior` collects what earlier unfinished runs submitted; `join`
+matches leads back to identities; `run` picks the strategy and drives it.
 """
 
 from csv_enrich.engine.context import RunContext, Tuning

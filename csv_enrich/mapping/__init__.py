@@ -2,7 +2,8 @@
 email, linkedin_url, first_name, ... for a person or a company file.
 
 `synonyms` is the base (the words people use for each field); `sniff` judges a column from a
-sample of its cells; `columns` decides the mapping and applies `--map`.
+sample of its cells; `exports` knows export layouts and the order of preference between columns
+for one field; `columns` decides the mapping and applies `--map`.
 """
 
 from csv_enrich.mapping.columns import (

@@ -2,9 +2,12 @@
 
 `headers` names the output's columns (the appended ones never clashing with the input's);
 `atomic` writes every file through a temp file and a rename (the report JSON too); `write` joins,
-guards against formula injection and writes delimited text; `xlsx`, `xlsx_sheets` and
-`xlsx_summary` write the workbook and its Summary sheet; `words` is the report in a few lines, for
-the Summary sheet and the terminal alike.
+guards against formula injection and writes delimited text; `xlsx` writes a new workbook
+(carrying other sheets and title rows with `xlsx_sheets`, plain numbers of a CSV with
+`xlsx_numbers`); `xlsx_patch` gives an XLSX/XLSM input back whole, its enriched sheet rewritten
+by `xlsx_rows` and `xlsx_enriched`, the package's small parts edited by `xlsx_parts`; `xlsx_links`
+makes links and status colours; `xlsx_summary` writes the Summary sheet; `words` is the report in
+a few lines, for the Summary sheet and the terminal alike.
 """
 
 from csv_enrich.output.atomic import atomic_path, write_report

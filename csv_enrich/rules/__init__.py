@@ -1,7 +1,8 @@
 """Rules: normalise and validate person and company identifiers.
 
 Pure functions that return values and never raise on data: `validate` gives an `Identity` or an
-`Invalid` with a reason; the normalisers (in `normalise`) give `None` for unusable text.
+`Invalid` with a reason; the normalisers (in `normalise`) give `None` for unusable text; `cells`
+takes one identifier from a row's cells (several columns, several values in one cell).
 """
 
 from csv_enrich.rules.normalise import fold

@@ -13,7 +13,7 @@ import io
 import zipfile
 
 import xlsxwriter
-from make_traps import invalid, key, not_data, trap
+from trap_files import invalid, key, not_data, trap
 
 
 def _csv(*lines: str) -> bytes:

@@ -17,12 +17,17 @@ from datetime import datetime
 from typing import Any
 
 import xlsxwriter
+from make_export_traps import (
+    group_traps,
+    hostile_ods_trap,
+    hostile_traps,
+    row_traps,
+    several_column_traps,
+)
 from make_workbook_traps import workbook_traps, xls_trap
 from trap_files import invalid, key, not_data, trap
 
 NO_PERSON = "no email, LinkedIn URL, person id, or first + last name with a company or domain"
-
-
 NO_ID = "no email, LinkedIn URL, person id, or first + last name with a company or domain"
 
 
@@ -321,14 +326,6 @@ if __name__ == "__main__":
     bad_file_traps()
     workbook_traps()
     xls_trap()
-    from make_export_traps import (
-        group_traps,
-        hostile_ods_trap,
-        hostile_traps,
-        row_traps,
-        several_column_traps,
-    )
-
     several_column_traps()
     row_traps()
     group_traps()

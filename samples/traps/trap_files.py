@@ -1,7 +1,7 @@
 """What every trap generator writes with: a trap file next to its expected result.
 
-The base of samples/traps/'s generators: make_traps.py and make_workbook_traps.py import it,
-never each other's reverse.
+The base of samples/traps/'s generators: make_traps.py imports the others (make_workbook_traps.py,
+make_export_traps.py), and all of them import this one; none imports make_traps.py.
 """
 
 from __future__ import annotations
