@@ -33,6 +33,7 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -120,10 +121,11 @@ def imports_of(source: str, path: Path, known: Iterable[str]) -> list[Import]:
     return found
 
 
-def all_imports(root: Path = PACKAGE) -> list[Import]:
-    """Every package-internal import of every module under `root`."""
+@cache
+def all_imports(root: Path = PACKAGE) -> tuple[Import, ...]:
+    """Every package-internal import of every module under `root` (read once per root)."""
     found = modules(root)
-    return [i for name, path in found.items() for i in imports_of(name, path, found)]
+    return tuple(i for name, path in found.items() for i in imports_of(name, path, found))
 
 
 def cycles(edges: Mapping[str, Iterable[str]]) -> list[list[str]]:
