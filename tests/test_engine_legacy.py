@@ -15,7 +15,8 @@ from csv_enrich import errors
 from csv_enrich.engine.legacy import RECOVERED
 from csv_enrich.engine.run import run_plan
 from csv_enrich.models import Connection, EnrichOptions, Identity, RunResult
-from csv_enrich.report import DERIVED, summary_lines
+from csv_enrich.output.words import summary_lines
+from csv_enrich.report import DERIVED
 from csv_enrich.runner import enrich_file
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (

@@ -2,7 +2,8 @@
 
 `context` is the base (the run context, tuning, shared helpers); `rows`, `bulk`, `legacy` and
 `company` are the strategies; `prior` collects what earlier unfinished runs submitted; `join`
-matches leads back to identities; `run` picks the strategy and drives it.
+matches leads back to identities; `run` picks the strategy and drives it; `forecast` models the
+requests each path sends (for the estimate).
 """
 
 from csv_enrich.engine.context import RunContext, Tuning

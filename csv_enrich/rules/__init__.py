@@ -2,7 +2,8 @@
 
 Pure functions that return values and never raise on data: `validate` gives an `Identity` or an
 `Invalid` with a reason; the normalisers (in `normalise`) give `None` for unusable text; `cells`
-takes one identifier from a row's cells (several columns, several values in one cell).
+takes one identifier from a row's cells (several columns, several values in one cell); `columns`
+gives `validate`'s verdicts for a whole table at once.
 """
 
 from csv_enrich.rules.normalise import fold
