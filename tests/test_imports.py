@@ -6,7 +6,7 @@ Layers, lowest first; a module may import from its own layer or one below, never
     1 read, mapping, rules
     2 plan, api, journal, output, report
     3 engine
-    4 runner
+    4 runner, and the other jobs end to end: cohort (with cohort_poll, cohort_rows), account
     5 watch
     6 cli
     7 csv_enrich/__init__.py, __main__.py
@@ -199,16 +199,24 @@ def circle_report(circle: list[str], imports: Iterable[Import], *, by_package: b
 # -- the house's rules ---------------------------------------------------------------------------
 
 
+def layer(name: str) -> int | None:
+    """The layer of a top-level module or package; `cohort_rows` sits with `cohort`."""
+    for stem, level in LAYERS.items():
+        if name == stem or (stem and name.startswith(stem + "_")):
+            return level
+    return None
+
+
 def test_every_module_has_a_layer() -> None:
     """Each top-level module and package (but the sandbox) is placed in LAYERS."""
-    missing = {package(m) for m in modules()} - set(LAYERS) - {SANDBOX}
+    missing = {package(m) for m in modules() if layer(package(m)) is None} - {SANDBOX}
     assert not missing, f"no layer for {sorted(missing)}: add them to LAYERS in this test"
 
 
 def test_imports_point_down() -> None:
     """No module, in any package, imports one of a higher layer (lazily or for types either)."""
     upward = [str(i) for i in all_imports() if SANDBOX not in (package(i.source), package(i.target))
-              and LAYERS[package(i.target)] > LAYERS[package(i.source)]]
+              and (layer(package(i.target)) or 0) > (layer(package(i.source)) or 0)]
     assert upward == [], "imports from a higher layer:\n" + "\n".join(upward)
 
 
@@ -260,13 +268,14 @@ def test_sandbox_shares_no_code_with_the_client() -> None:
 
 
 def test_each_package_names_what_it_offers() -> None:
-    """Every subpackage's `__init__` has a docstring naming each of its modules (in backquotes)
-    and an `__all__` of names it really imports."""
+    """Every subpackage's `__init__` has a docstring naming each of its modules (`name` or
+    name.py) and an `__all__` of names it really imports."""
     for init in sorted(PACKAGE.glob("*/__init__.py")):
         tree = ast.parse(init.read_text(encoding="utf-8"))
         doc = ast.get_docstring(tree) or ""
         unnamed = sorted(p.stem for p in init.parent.glob("*.py")
-                         if p.stem != "__init__" and not re.search(rf"`{p.stem}[`.]", doc))
+                         if p.stem != "__init__"
+                         and not re.search(rf"`{p.stem}[`.]|\b{p.stem}\.py\b", doc))
         assert not unnamed, f"{init.parent.name}/__init__.py does not name {unnamed}"
         exported = _all_names(tree)
         assert exported, f"{init.parent.name}/__init__.py has no __all__"

@@ -1,5 +1,6 @@
-"""The command line: click commands (`commands`), option parsing (`options`), rendering of
-estimates and reports (`render`) and progress lines (`progress`).
+"""The command line: click commands (`commands`; the account commands task, status and runs in
+`account`, their views in `account_view`), option parsing (`options`), rendering of estimates and
+reports (`render`) and progress lines (`progress`).
 
 The only layer that prints, prompts or exits. `main` is the `csv-enrich` entry point.
 """

@@ -8,6 +8,9 @@ FOLDER/inbox, safely: claim, settle, approve, archive.
     spend.py     the daily cap, across files and restarts
     job.py       one file: estimate, approve, run (runner.enrich_dropped), archive or fail
     loop.py      the loop (watchfiles), stopped by an event
+    layout.py    the folder's layout, and moving files inside it only
+    settings.py  FOLDER/csv-enrich.toml, read afresh for every file
+    log.py       one line per event, to FOLDER/csv-enrich.log and to whoever listens
 """
 
 from csv_enrich.watch.job import Job
