@@ -4,10 +4,11 @@
 `atomic` writes every file through a temp file and a rename (the report JSON too); `write` joins,
 guards against formula injection and writes delimited text; `xlsx` writes a new workbook
 (carrying other sheets and title rows with `xlsx_sheets`, plain numbers of a CSV with
-`xlsx_numbers`, the typed cells of an .ods with `xlsx_typed`); `xlsx_patch` gives an XLSX/XLSM input back whole, its enriched sheet rewritten
-by `xlsx_rows` and `xlsx_enriched`, the package's small parts edited by `xlsx_parts`; `xlsx_links`
-makes links and status colours; `xlsx_summary` writes the Summary sheet; `words` is the report in
-a few lines, for the Summary sheet and the terminal alike.
+`xlsx_numbers`, the typed cells of an .ods with `xlsx_typed`); `xlsx_patch` gives an XLSX/XLSM
+input back whole, its enriched sheet rewritten by `xlsx_rows` and `xlsx_enriched`, the package's
+small parts edited by `xlsx_parts`; `xlsx_links` makes links and status colours; `xlsx_summary`
+writes the Summary sheet; `words` is the report in a few lines, for the Summary sheet and the
+terminal alike.
 """
 
 from csv_enrich.output.atomic import atomic_path, write_report
