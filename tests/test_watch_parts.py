@@ -249,3 +249,28 @@ def test_events_are_recognised_when_the_folder_is_given_relative(
     assert wake(Change.modified, str(root / "csv-enrich.toml"))
     assert not wake(Change.modified, str(root / "csv-enrich.log"))
     assert not wake(Change.added, str(root / "inbox" / ".leads.csv.tmp"))
+
+
+def test_the_template_and_the_readme_example_are_valid_settings() -> None:
+    """The commented template parses to the defaults, each of its lines uncommented parses, and
+    the README's example is valid too (the documented key names are the real ones)."""
+    import re
+    import tomllib
+
+    from csv_enrich.watch.settings import TEMPLATE, parse_settings
+
+    assert parse_settings(tomllib.loads(TEMPLATE)) == Settings()
+    lines = TEMPLATE.splitlines()
+    for line in lines:
+        if re.match(r"# \w+ = ", line):
+            parse_settings(tomllib.loads(line[2:].split("  #")[0]))
+    mapping = "\n".join(line[2:].split("  #")[0] for line in lines if line.startswith("# ["))
+    mapping += '\n"Work Email" = "email"\n'
+    assert parse_settings(tomllib.loads(mapping)).mapping_overrides == {"Work Email": "email"}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Settings: `FOLDER/csv-enrich.toml`", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = parse_settings(tomllib.loads(example))
+    assert settings.max_credits_per_file == 500
+    for key in ("type", "kind", "max_credits_per_file", "max_credits_per_day", "[map]"):
+        assert f"`{key}`" in section
