@@ -483,3 +483,24 @@ def test_a_rebuilt_xlsm_keeps_its_macros(tmp_path: Path) -> None:
     after = members(tmp_path / "out.xlsm")
     assert after["xl/vbaProject.bin"] == vba.read_bytes()
     assert b"macroEnabled" in after["[Content_Types].xml"]
+
+
+def test_parts_csv_enrich_does_not_know_are_copied_too(tmp_path: Path) -> None:
+    """Pivot tables and caches, slicers, custom XML: whatever the package holds comes back
+    byte for byte, stored or deflated as it was."""
+    rich_workbook(tmp_path / "plain.xlsx")
+    parts = members(tmp_path / "plain.xlsx")
+    extra = {
+        "xl/pivotCache/pivotCacheDefinition1.xml": b"<pivotCacheDefinition refreshOnLoad='1'/>",
+        "xl/pivotTables/pivotTable1.xml": b"<pivotTableDefinition name='PivotTable1'/>",
+        "customXml/item1.xml": b"<anything><at all='yes'/></anything>",
+    }
+    with zipfile.ZipFile(tmp_path / "in.xlsx", "w") as archive:
+        for name, data in {**parts, **extra}.items():
+            stored = name.startswith("customXml/")
+            archive.writestr(name, data, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    enrich(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
+    after = members(tmp_path / "out.xlsx")
+    assert {n: after[n] for n in extra} == extra
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
+        assert archive.getinfo("customXml/item1.xml").compress_type == zipfile.ZIP_STORED
