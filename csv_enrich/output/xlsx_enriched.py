@@ -61,6 +61,7 @@ class EnrichedSheet:
 
 
 def rewrite(stream: IO[bytes], new: NewColumns, sheet: EnrichedSheet) -> Iterator[bytes]:
+    """The sheet's XML with the new columns, chunk by chunk; every other byte as it was."""
     last = sheet.first + len(new.names) - 1
     roles = columns_for(new.kind)
     letters = [column_letters(sheet.first + k) for k in range(len(new.names))]
@@ -90,10 +91,10 @@ def _cells(
     letters: Sequence[str],
     links: list[tuple[str, str]],
 ) -> list[bytes]:
-    p = sheet.prefix
+    """The new cells of sheet row `row`: the header's names, a data row's values, else none."""
     if row == sheet.header_row:
         return [
-            text_cell(p, f"{c}{row}", name, sheet.looks.header)
+            text_cell(sheet.prefix, f"{c}{row}", name, sheet.looks.header)
             for c, name in zip(letters, new.names, strict=True)
         ]
     index = sheet.data_rows.get(row)
@@ -101,27 +102,30 @@ def _cells(
         return []
     cells = []
     for role, column, letter in zip(roles, new.values, letters, strict=True):
-        value = column[index]
-        if value is None:
-            continue
-        ref = f"{letter}{row}"
-        if role == "enrichment_credits" and isinstance(value, int):
-            cells.append(number_cell(p, ref, value, None))
-            continue
-        text = str(value)
-        if len(text) > CELL_LIMIT:
-            text, sheet.cut = text[:CELL_LIMIT], sheet.cut + 1
-        style = (
-            sheet.looks.status.get(text, sheet.looks.text)
-            if role == "enrichment_status"
-            else sheet.looks.text
-        )
-        target = new.link_of(role, text)
-        if target is not None and new.links.take():
-            links.append((ref, target))
-            style = sheet.looks.link
-        cells.append(text_cell(p, ref, text, style))
+        if (value := column[index]) is not None:
+            cells.append(_cell(f"{letter}{row}", role, value, new, sheet, links))
     return cells
+
+
+def _cell(
+    ref: str, role: str, value: str | int, new: NewColumns, sheet: EnrichedSheet,
+    links: list[tuple[str, str]],
+) -> bytes:
+    """One new cell: our credit count as a number, every API value as text (never a formula),
+    a found email or LinkedIn URL as a link while Excel's limit allows."""
+    if role == "enrichment_credits" and isinstance(value, int):
+        return number_cell(sheet.prefix, ref, value, None)
+    text = str(value)
+    if len(text) > CELL_LIMIT:
+        text, sheet.cut = text[:CELL_LIMIT], sheet.cut + 1
+    style = sheet.looks.text
+    if role == "enrichment_status":
+        style = sheet.looks.status.get(text, style)
+    target = new.link_of(role, text)
+    if target is not None and new.links.take():
+        links.append((ref, target))
+        style = sheet.looks.link
+    return text_cell(sheet.prefix, ref, text, style)
 
 
 def _head(head: bytes, new: NewColumns, sheet: EnrichedSheet, last: int) -> bytes:
