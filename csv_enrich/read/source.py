@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
+from csv_enrich.read.plaincsv import plain_frame
 from csv_enrich.read.table import TEXT_FORMATS, WORKBOOK_FORMATS, Grid, Table, build_table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def read_table(
@@ -65,8 +70,13 @@ def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
         )
     if path.stat().st_size > read_csv.MAX_TEXT_BYTES:
         raise InputError(f"{path}: larger than 1 GiB; split it into smaller files")
-    records, delimiter, encoding = read_csv.read_delimited(path, path.read_bytes(), limit)
-    grid = _grid_from_records(records)
+    text, delimiter, encoding = read_csv.prepare(path, path.read_bytes())
+    frame = plain_frame(text, delimiter) if limit is None else None
+    if frame is not None:
+        grid = _grid_from_frame(frame)
+    else:
+        grid = _grid_from_records(read_csv.split_records(path, text, delimiter, limit))
+    del text
     notes = read_csv.dialect_notes(delimiter, encoding)
     return build_table(
         path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes
@@ -79,9 +89,22 @@ def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
     width = max((len(r) for _, r in records), default=0)
     rows = [r if len(r) == width else r + [""] * (width - len(r)) for _, r in records]
     names = [str(i) for i in range(width)]
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    if rows and width:  # column by column: much cheaper than orient="row"
+        columns = list(zip(*rows, strict=True))
+        frame = pl.DataFrame([pl.Series(n, c, pl.String) for n, c in zip(names, columns, strict=True)])
+    else:
+        frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
     labels = [str(i + 1) for i in range(width)]
     last = max((i for i, (_, r) in enumerate(records) if any(c.strip() for c in r)), default=-1)
     kept = [i <= last for i in range(len(records))]  # blank lines too, but not trailing ones
     widths = [len(r) for _, r in records]
     return Grid(frame, [line for line, _ in records], labels, kept, widths)
+
+
+def _grid_from_frame(frame: pl.DataFrame) -> Grid:
+    """The Grid _grid_from_records gives for plain text's records (record i on line i + 1)."""
+    height, width = frame.shape
+    last = next((i for i in range(height - 1, -1, -1) if any(c.strip() for c in frame.row(i))), -1)
+    kept = [i <= last for i in range(height)]
+    labels = [str(i + 1) for i in range(width)]
+    return Grid(frame, list(range(1, height + 1)), labels, kept, [width] * height)

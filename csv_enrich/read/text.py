@@ -138,12 +138,25 @@ def read_delimited(
     path: Path, data: bytes, limit: int | None
 ) -> tuple[list[tuple[int, list[str]]], str, str]:
     """(line number, fields) per record, the delimiter and the encoding of a delimited file."""
+    text, delimiter, encoding = prepare(path, data)
+    return split_records(path, text, delimiter, limit), delimiter, encoding
+
+
+def prepare(path: Path, data: bytes) -> tuple[str, str, str]:
+    """The text of a delimited file (without an Excel "sep=" hint), its delimiter and encoding."""
     text, encoding = decode(data, path)
     check_text(text, path)
     hint = _SEP_LINE.match(text)
     if hint:  # Excel's "sep=;" first line: the delimiter, said outright; the line stays blank
         text = text[hint.end() :]
     delimiter = hint.group(1) if hint else sniff_delimiter(text, path.suffix.lower())
+    return text, delimiter, encoding
+
+
+def split_records(
+    path: Path, text: str, delimiter: str, limit: int | None
+) -> list[tuple[int, list[str]]]:
+    """(line number, fields) per record of `text`, as csv.reader(strict=False) splits it."""
     try:
         records = _records(text, delimiter, None if limit is None else limit + 200)
     except csv.Error as exc:
@@ -153,7 +166,7 @@ def read_delimited(
         ) from None
     if '="' in text:
         records = [(line, [_unwrap(f) for f in fields]) for line, fields in records]
-    return records, delimiter, encoding
+    return records
 
 
 def _unwrap(field: str) -> str:
