@@ -1,6 +1,7 @@
 """Reading: CSV/TSV/TXT and XLSX/XLSM/XLS/ODS -> a `Table` of text cells as a person sees them.
 
-`table` is the base (Table, Grid, header finding); `text`, `workbook`, `sheet_xml`, `ods`,
+`table` is the base (Table, Grid, header finding); `text` (with `plaincsv`, its polars fast
+path for plain text), `workbook`, `sheet_xml`, `ods`,
 `numfmt` and `isolated` read one kind of file each; `source` picks the reader (`read_table`);
 `layout` finds what surrounds the data (rows that are not data, group headers) and `limits`
 refuses hostile workbooks.

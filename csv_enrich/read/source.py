@@ -90,8 +90,8 @@ def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
     rows = [r if len(r) == width else r + [""] * (width - len(r)) for _, r in records]
     names = [str(i) for i in range(width)]
     if rows and width:  # column by column: much cheaper than orient="row"
-        columns = list(zip(*rows, strict=True))
-        frame = pl.DataFrame([pl.Series(n, c, pl.String) for n, c in zip(names, columns, strict=True)])
+        columns = zip(names, zip(*rows, strict=True), strict=True)
+        frame = pl.DataFrame([pl.Series(n, c, pl.String) for n, c in columns])
     else:
         frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
     labels = [str(i + 1) for i in range(width)]
