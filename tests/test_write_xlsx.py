@@ -453,7 +453,12 @@ def test_overlong_cells_are_cut_with_a_note(tmp_path: Path) -> None:
     assert len(sheet["A2"].value) == write_xlsx.CELL_LIMIT
 
 
-cell_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+# U+FFFE and U+FFFF are not XML characters: a workbook can only hold them escaped (_xFFFE_),
+# which is how every reader then shows them; they are left out of "any text" here.
+cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"),
+    min_size=1, max_size=30,
+)
 
 
 @settings(max_examples=40, deadline=None)
