@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from filelock import FileLock, Timeout
@@ -67,13 +69,16 @@ def enrich_file(
     http: httpx.AsyncClient | None = None,
     tuning: Tuning | None = None,
     command: str = "",
+    stop: threading.Event | None = None,
 ) -> Report:
     """Enrich `options.input` into `options.output` and write the cost report next to it.
 
     `confirm(plan, balance)` is asked once before the first credit is spent; returning False
     stops with nothing spent. `tuning` sets the engine's poll timing (the defaults suit the
     real API; tests shrink them). Raises a CsvEnrichError subclass on anything a person must
-    fix. `command` is what resumes the run (kept in the journal's list of past runs).
+    fix. `command` is what resumes the run (kept in the journal's list of past runs). Setting
+    `stop` (from another thread or a signal handler) stops the run as Ctrl-C does: Interrupted,
+    and the same job resumes it.
     """
     assert options.output is not None, "enrich_file needs an output path"
     report = report_path(options)
@@ -82,10 +87,24 @@ def enrich_file(
     loaded = load(options)
     check_fits(loaded.table, options.output, loaded.columns.kind)
     try:
-        return asyncio.run(_enrich(options, loaded, report, started, confirm, progress, http,
-                                   tuning, command))
-    except KeyboardInterrupt:
+        return asyncio.run(_stoppable(_enrich(options, loaded, report, started, confirm,
+                                              progress, http, tuning, command), stop))
+    except (KeyboardInterrupt, asyncio.CancelledError):
         raise Interrupted("Interrupted. Nothing already paid for will be paid again.") from None
+
+
+async def _stoppable(work: Coroutine[Any, Any, Report], stop: threading.Event | None) -> Report:
+    """Await `work`, cancelling it (as Ctrl-C does) once `stop` is set."""
+    if stop is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    try:
+        while not task.done() and not stop.is_set():
+            await asyncio.wait({task}, timeout=0.05)
+    except asyncio.CancelledError:  # Ctrl-C: the run stops the same way, and says so
+        pass
+    task.cancel()
+    return await task
 
 
 async def _enrich(
@@ -237,11 +256,11 @@ def dropped_output(outbox: Path, name: str) -> Path:
 
 def enrich_dropped(
     options: EnrichOptions, *, max_credits: int | None, progress: ProgressCallback | None = None,
-    tuning: Tuning | None = None,
+    tuning: Tuning | None = None, stop: threading.Event | None = None,
 ) -> Report:
     """Enrich one file taken from a drop folder. Nobody is asked: `max_credits` (what the file
     was allowed, within what is left of the day) is the consent, so a plan that grew past it
     stops before spending (CreditsError). The same engine, journal and cache as `enrich_file`:
     a file resumed after a crash, or dropped again, pays nobody twice."""
     return enrich_file(replace(options, max_credits=max_credits, yes=True), progress=progress,
-                       tuning=tuning)
+                       tuning=tuning, stop=stop)

@@ -311,7 +311,7 @@ def test_a_watcher_stopped_mid_file_resumes_it_on_restart_without_paying_twice(
     the same run, and the ledger charges everybody once."""
     from csv_enrich.sandbox import SandboxConfig
 
-    config = SandboxConfig(credits=100_000, time_scale=0.05, rate_limit_per_min=100_000,
+    config = SandboxConfig(credits=100_000, time_scale=0.3, rate_limit_per_min=100_000,
                            org_rate_limit_per_min=100_000)
     with SandboxServer(config) as server:
         folder = tmp_path / "drop"

@@ -89,3 +89,31 @@ def test_a_watcher_killed_mid_file_finishes_it_on_restart_and_pays_nobody_twice(
     assert "; 0 credits charged" in out
     assert slow_sandbox.ledger()["charged_total"] == total
     assert slow_sandbox.api_key not in out + err + (folder / "csv-enrich.log").read_text()
+
+
+def test_sigterm_mid_file_stops_cleanly_and_the_next_start_finishes_it(
+        slow_sandbox: Any, tmp_path: Path) -> None:
+    """`systemctl stop` sends SIGTERM: the watcher stops at the next step (exit 0, a 'stopped'
+    line, no half file in outbox); the next start finishes the file, nobody charged twice."""
+    folder = tmp_path / "drop"
+    (folder / "inbox").mkdir(parents=True)
+    shutil.copy(SAMPLES / "leads.csv", folder / "inbox" / "leads.csv")
+    first = watch(folder, slow_sandbox)
+    try:
+        deadline = time.monotonic() + 60
+        while not paid_requests(slow_sandbox):
+            assert time.monotonic() < deadline, "the watcher never sent anything"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=90)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert "stopped" in out
+    assert "Traceback" not in err
+    assert list((folder / "outbox").iterdir()) == []
+    again = watch(folder, slow_sandbox, "--once")
+    out, err = again.communicate(timeout=180)
+    assert again.returncode == 0, err
+    assert "done       leads.csv" in out
+    assert all(n == 1 for n in charges(slow_sandbox).values())

@@ -205,7 +205,8 @@ class Worker:
         options = replace(options, input=claimed, output=output)
         try:
             done = enrich_dropped(options, max_credits=min(caps, default=None),
-                                  progress=self._progress, tuning=self.job.tuning)
+                                  progress=self._progress, tuning=self.job.tuning,
+                                  stop=self.stop)
         except Interrupted:
             _remove(output, report_path(options))  # half a file is no result: keep outbox clean
             self.log("stopped", f"{name} was interrupted; it resumes when the watcher starts "
@@ -224,8 +225,6 @@ class Worker:
             self._finish(claimed, name, done, rid)
 
     def _progress(self, progress: Progress) -> None:
-        if self.stop is not None and self.stop.is_set():
-            raise KeyboardInterrupt
         if progress.message and progress.message != self._last_note:
             self._last_note = progress.message
             self.log("note", progress.message)

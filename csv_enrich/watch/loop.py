@@ -55,7 +55,7 @@ def watch_folder(options: WatchOptions, *, stop: threading.Event | None = None,
             raise
     finally:
         claims.close()
-    log("stopped", f"{folder.inbox}")
+        log("stopped", f"{folder.inbox}")
 
 
 class Loop:
