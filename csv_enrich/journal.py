@@ -401,6 +401,45 @@ class ResultCache(_Store):
                                data=dict(data))
         return None
 
+    def lookup_many(self, kind: Kind, keys: Sequence[str | Sequence[str]],
+                    enrichment_type: EnrichmentType, max_age_days: float, *, scope: str = "",
+                    exclude_run: str | None = None) -> list[Outcome | None]:
+        """[lookup(k, ...) for k in keys] with one query: the aliases go to a temporary table
+        joined with the results (none asked when the cache holds nothing of this kind)."""
+        if not self.holds(kind, scope):
+            return [None] * len(keys)
+        wanted = [_keys(k) for k in keys]
+        found = self._found(kind, wanted, time.time() - max_age_days * 86400, scope, exclude_run)
+        if not found:
+            return [None] * len(wanted)
+        parsed: dict[str, Mapping[str, str]] = {}
+        return [_first_fresh(kind, enrichment_type, w, found, parsed) for w in wanted]
+
+    def holds(self, kind: Kind, scope: str = "") -> bool:
+        """Whether anything of `kind` is cached in `scope` at all (a plan asks nothing if not)."""
+        return any(self._rows("SELECT 1 FROM results WHERE scope=? AND kind=? LIMIT 1",
+                              scope, kind))
+
+    def _found(self, kind: Kind, wanted: list[list[str]], since: float, scope: str,
+               exclude_run: str | None) -> dict[str, list[tuple[float, str]]]:
+        """alias -> (stored_at, outcome) of each fresh enough result stored under it."""
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS asked (alias TEXT PRIMARY KEY)")
+            self._conn.execute("DELETE FROM asked")
+            self._conn.executemany("INSERT OR IGNORE INTO asked VALUES (?)",
+                                   ((a,) for w in wanted for a in w))
+            rows = self._conn.execute(
+                "SELECT r.alias, r.stored_at, r.outcome FROM asked a JOIN results r "
+                "ON r.scope=? AND r.kind=? AND r.alias=a.alias WHERE r.stored_at>=? "
+                "AND (? IS NULL OR r.run_id!=?)", (scope, kind, since, exclude_run, exclude_run),
+            ).fetchall()
+            self._conn.execute("DELETE FROM asked")
+        found: dict[str, list[tuple[float, str]]] = {}
+        for alias, stored_at, text in rows:
+            found.setdefault(alias, []).append((stored_at, text))
+        return found
+
     def store(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
               outcome: Outcome, *, scope: str = "", run_id: str = "") -> None:
         """Keep an enriched outcome under every alias in `keys` (others are not worth caching:
@@ -422,3 +461,17 @@ class ResultCache(_Store):
             for outcome in outcomes:
                 self.store(kind, known.get(outcome.key) or outcome.key, enrichment_type,
                            outcome, scope=scope, run_id=run_id)
+
+
+def _first_fresh(kind: Kind, enrichment_type: EnrichmentType, wanted: list[str],
+                 found: Mapping[str, list[tuple[float, str]]],
+                 parsed: dict[str, Mapping[str, str]]) -> Outcome | None:
+    """lookup()'s answer from the results found for `wanted`: the newest that satisfies."""
+    candidates = [c for alias in sorted(wanted) for c in found.get(alias, ())]
+    for _, text in sorted(candidates, key=lambda c: -c[0]):
+        if text not in parsed:
+            parsed[text] = outcome_from_json(text).data
+        if _satisfies(kind, enrichment_type, parsed[text]):
+            return Outcome(key=wanted[0], status="enriched", note="cached", credits=0,
+                           data=dict(parsed[text]))
+    return None

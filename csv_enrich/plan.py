@@ -39,10 +39,12 @@ RUN_ID_VERSION = "1"
 class CacheLookup(Protocol):
     """What the plan needs of the result cache (journal.ResultCache satisfies it)."""
 
-    def lookup(
-        self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+    def lookup_many(
+        self, kind: Kind, keys: Sequence[str | Sequence[str]], enrichment_type: EnrichmentType,
         max_age_days: float, *, scope: str = "", exclude_run: str | None = None,
-    ) -> Outcome | None: ...
+    ) -> list[Outcome | None]: ...
+
+    def holds(self, kind: Kind, scope: str = "") -> bool: ...
 
     def current_run(self, base: str) -> str: ...
 
@@ -177,16 +179,13 @@ def _cache_hits(
     unique: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
     rid: str,
 ) -> Mapping[str, Outcome]:
-    if cache is None or not options.use_cache:
+    if cache is None or not options.use_cache or not cache.holds(kind, options.connection.scope):
         return {}
-    scope = options.connection.scope
-    hits: dict[str, Outcome] = {}
-    for ident in unique:
-        hit = cache.lookup(kind, lookup_keys(ident), options.enrichment_type, options.max_age_days,
-                           scope=scope, exclude_run=rid)
-        if hit is not None:
-            hits[ident.key] = hit
-    return hits
+    idents = list(unique)
+    found = cache.lookup_many(kind, [lookup_keys(i) for i in idents], options.enrichment_type,
+                              options.max_age_days, scope=options.connection.scope,
+                              exclude_run=rid)
+    return {i.key: hit for i, hit in zip(idents, found, strict=True) if hit is not None}
 
 
 def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
