@@ -29,8 +29,6 @@ from csv_enrich.api.client import CleanlistClient, make_http_client  # noqa: E40
 from csv_enrich.engine.run import Tuning, run_plan  # noqa: E402
 from csv_enrich.journal import Journal  # noqa: E402
 from csv_enrich.models import (  # noqa: E402
-    Connection,
-    EnrichOptions,
     Identity,
     Plan,
     RunResult,
@@ -101,12 +99,10 @@ async def run(sandbox: Sandbox, idents: list[Identity], mode: str, rate: int,
         http = make_http_client(max_connections=8)
         client = CleanlistClient(http, api_key=sandbox.api_key, base_url=sandbox.base_url,
                                  rate_limit_per_min=rate)
-        options = EnrichOptions(input=Path("bench.csv"), connection=Connection(
-            state_dir=Path(state), rate_limit_per_min=rate))
         with Journal(Path(state)) as journal:
             wall, cpu = time.perf_counter(), time.process_time()
             result = await run_plan(plan_for(idents, mode), client=client, journal=journal,
-                                    cache=None, options=options, tuning=tuning)
+                                    cache=None, tuning=tuning)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         await http.aclose()
     return result, wall, cpu

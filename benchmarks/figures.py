@@ -36,7 +36,7 @@ from csv_enrich.api.client import CleanlistClient, default_burst, make_http_clie
 from csv_enrich.api.pacer import MARGIN_S, WINDOW_S, Pacer  # noqa: E402
 from csv_enrich.engine.run import Tuning, run_plan  # noqa: E402
 from csv_enrich.journal import Journal  # noqa: E402
-from csv_enrich.models import Connection, EnrichOptions, Identity, Plan, price  # noqa: E402
+from csv_enrich.models import Identity, Plan, price  # noqa: E402
 
 SCALE = 0.01
 RATE = 30
@@ -84,13 +84,11 @@ async def _enrich(sandbox: Sandbox, idents: list[Identity], mode: str) -> tuple[
     with tempfile.TemporaryDirectory() as state:
         http = make_http_client(max_connections=8)
         client = CleanlistClient(http, api_key=sandbox.api_key, base_url=sandbox.base_url,
-                                 pacer=pacer)
-        options = EnrichOptions(input=Path("figures.csv"), connection=Connection(
-            state_dir=Path(state), rate_limit_per_min=RATE))
+                                 rate_limit_per_min=RATE, pacer=pacer)
         with Journal(Path(state)) as journal:
             started = time.perf_counter()
             result = await run_plan(plan, client=client, journal=journal, cache=None,
-                                    options=options, tuning=scaled_tuning())
+                                    tuning=scaled_tuning())
             wall = time.perf_counter() - started
         await http.aclose()
     return result, wall

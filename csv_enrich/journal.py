@@ -3,7 +3,8 @@
 One file, ``journal.sqlite3``, in WAL mode with autocommit: every write is durable the moment the
 method returns, so a crash, kill -9 or Ctrl-C right after it loses nothing.
 
-    runs_meta(run_id, name, value)           list id, quote, bulk workflow id, mode, ...
+    runs_meta(run_id, name, value)           list ids, bulk keys/intent/workflow, mode, first
+                                             balance (read and written by the typed methods)
     items(run_id, key, ...)                  per identity: intent -> workflow id -> outcome
     chunks(run_id, idx, rows_imported)       csv-import chunks that landed
     workflows(run_id, workflow_id, record)   settled workflow records for the report
@@ -107,6 +108,52 @@ class ItemState:
     outcome: Outcome | None
 
 
+@dataclass(frozen=True)
+class BulkIntent:
+    """A bulk run about to be paid: its single-use quote and what the quote said it costs."""
+
+    quote_id: str
+    cost: int
+    at: float
+
+
+@dataclass(frozen=True)
+class BulkSent:
+    """A bulk run that was sent: its workflow id (None when the answer was lost and the quote's
+    reuse proved it ran) and what it reserved."""
+
+    workflow_id: str | None
+    reserved: int
+    at: float
+
+
+@dataclass(frozen=True)
+class BulkState:
+    """What the journal knows about a run's bulk path: the identities its list holds (chosen
+    once, None before), the quote about to be paid, and the bulk run sent."""
+
+    keys: tuple[str, ...] | None = None
+    intent: BulkIntent | None = None
+    sent: BulkSent | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once a bulk run may have been paid for (its intent or its answer recorded)."""
+        return self.intent is not None or self.sent is not None
+
+
+@dataclass(frozen=True)
+class LegacyBatch:
+    """One legacy bulk submission: its identity keys in contact order, when it was sent, and
+    once answered its workflow and task ids."""
+
+    n: int
+    keys: tuple[str, ...]
+    at: float
+    workflow_id: str | None = None
+    task_ids: tuple[str, ...] = ()
+
+
 class _Store:
     """An open SQLite connection, closable and usable as a context manager."""
 
@@ -182,6 +229,81 @@ class Journal(_Store):
     def forget(self, run_id: str, name: str) -> None:
         """Drop a run-level fact (e.g. a quote that expired unused)."""
         self._write("DELETE FROM runs_meta WHERE run_id=? AND name=?", run_id, name)
+
+    # -- typed run-level facts (runs_meta names: mode, balance_before, list_<role>, bulk_*) ---
+
+    def record_mode(self, run_id: str, mode: str) -> None:
+        """Record the mode the run goes on in (a resume keeps it: `started_mode`)."""
+        self.set(run_id, "mode", mode)
+
+    def started_mode(self, run_id: str) -> str | None:
+        """The mode the run started in, or None for a new run."""
+        mode = self.get(run_id, "mode")
+        return None if mode is None else str(mode)
+
+    def first_balance(self, run_id: str, balance: int) -> int:
+        """The balance when the run first started: recorded now if this is the first time."""
+        first = self.get(run_id, "balance_before")
+        if first is None:
+            self.set(run_id, "balance_before", balance)
+            return balance
+        return int(first)
+
+    def record_list(self, run_id: str, role: str, list_id: str) -> None:
+        """Record the run's lead list for `role` ("rows", "bulk", ...) the moment it exists."""
+        self.set(run_id, f"list_{role}", list_id)
+
+    def list_id(self, run_id: str, role: str) -> str | None:
+        """The run's lead list for `role`, if one was made."""
+        list_id = self.get(run_id, f"list_{role}")
+        return None if list_id is None else str(list_id)
+
+    def record_bulk_keys(self, run_id: str, keys: Iterable[str]) -> None:
+        """Record which identities the run's bulk list holds (chosen once, before the import)."""
+        self.set(run_id, "bulk_keys", list(keys))
+
+    def record_bulk_intent(self, run_id: str, quote_id: str, cost: int) -> BulkIntent:
+        """Record, before the paid call, the quote a bulk run is about to be sent with."""
+        intent = BulkIntent(quote_id, cost, time.time())
+        self.set(run_id, "bulk_intent", asdict(intent))
+        return intent
+
+    def record_bulk_sent(self, run_id: str, workflow_id: str | None, reserved: int) -> BulkSent:
+        """Record that the bulk run was sent (its workflow id, or None when that was lost)."""
+        sent = BulkSent(workflow_id, reserved, time.time())
+        self.set(run_id, "bulk_workflow", asdict(sent))
+        return sent
+
+    def bulk_state(self, run_id: str) -> BulkState:
+        """Everything recorded about the run's bulk path."""
+        keys, intent, sent = (self.get(run_id, name)
+                              for name in ("bulk_keys", "bulk_intent", "bulk_workflow"))
+        return BulkState(
+            keys=None if keys is None else tuple(keys),
+            intent=None if intent is None else BulkIntent(
+                str(intent["quote_id"]), int(intent["cost"]), float(intent["at"])),
+            sent=None if sent is None else BulkSent(
+                sent["workflow_id"], int(sent.get("reserved") or 0), float(sent["at"])),
+        )
+
+    def record_legacy_batch(self, run_id: str, batch: LegacyBatch) -> None:
+        """Record a legacy batch: before it is sent (intent), and again with its ids."""
+        self.set(run_id, f"legacy_batch_{batch.n}", {
+            "keys": list(batch.keys), "at": batch.at, "workflow_id": batch.workflow_id,
+            "task_ids": list(batch.task_ids)})
+        if batch.n >= int(self.get(run_id, "legacy_batches") or 0):
+            self.set(run_id, "legacy_batches", batch.n + 1)
+
+    def forget_legacy_batch(self, run_id: str, n: int) -> None:
+        """Drop a legacy batch known never to have started (its people may be sent again)."""
+        self.forget(run_id, f"legacy_batch_{n}")
+
+    def legacy_batches(self, run_id: str) -> tuple[int, list[LegacyBatch]]:
+        """How many legacy batches the run numbered, and those still recorded."""
+        count = int(self.get(run_id, "legacy_batches") or 0)
+        records = ((n, self.get(run_id, f"legacy_batch_{n}")) for n in range(count))
+        return count, [LegacyBatch(n, tuple(r["keys"]), float(r["at"]), r.get("workflow_id"),
+                                   tuple(r.get("task_ids") or ())) for n, r in records if r]
 
     # -- per identity ----------------------------------------------------------------------
 

@@ -197,7 +197,9 @@ class Plan:
     with every duplicate of it, or the row's `Invalid` verdict (`NotData` for an empty row or a
     report footer, which `total` leaves out). `identities` are the unique identities
     that will be sent (first-seen order, cache hits excluded); `cached` holds the cache hits.
-    `mode` is what was asked; the engine resolves ``auto`` (and reports what it did).
+    `mode` is what was asked; `plan.choose_route` decides what runs (and the report says what
+    did). `max_credits` is the cap the run may never pass (--max-credits), checked before the
+    run (`plan.check_budget`) and before every paid call (the engine).
     `run_id` identifies the run in the journal: the input's content plus the options that change
     what is bought, so the same command after a crash resumes the same run.
     """
@@ -213,6 +215,7 @@ class Plan:
     run_id: str
     # data row index -> what the row's reading deserves saying (a cell held several emails)
     row_notes: Mapping[int, str] = field(default_factory=dict)
+    max_credits: int | None = None
 
     @property
     def not_data_count(self) -> int:

@@ -1,7 +1,9 @@
 """Decide what a run will buy before anything is spent: dedupe, cache hits, mode, the estimate.
 
 Pure apart from reading the input: `load` reads and maps the file, `make_plan` turns the mapped rows
-into a `Plan`, `check_budget` compares the estimate with the cap and the balance.
+into a `Plan` (with the cap), `check_budget` compares the estimate with the cap and the balance,
+and `choose_route` is the one place that decides which strategy sends the identities (rows, bulk
+or company lookups), what follows it, and what replaces it when the API refuses it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from csv_enrich.models import (
     Identity,
     Invalid,
     Kind,
+    Mode,
     NotData,
     Outcome,
     Plan,
@@ -87,7 +90,7 @@ def make_plan(
     return Plan(
         kind=kind,
         enrichment_type=options.enrichment_type,
-        mode="sync" if kind == "company" else options.mode,
+        mode=options.mode,
         row_keys=row_keys,
         identities=to_send,
         cached=cached,
@@ -95,6 +98,7 @@ def make_plan(
         estimated_max=len(to_send) * price(kind, options.enrichment_type),
         run_id=rid,
         row_notes=row_notes,
+        max_credits=options.max_credits,
     )
 
 
@@ -212,9 +216,9 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
     return digest.hexdigest()[:32]
 
 
-def check_budget(plan: Plan, *, max_credits: int | None, balance: int | None) -> None:
+def check_budget(plan: Plan, *, balance: int | None) -> None:
     """Refuse (exit 3, nothing spent) when the most the run can cost passes the cap or balance."""
-    need = plan.estimated_max
+    need, max_credits = plan.estimated_max, plan.max_credits
     if max_credits is not None and need > max_credits:
         raise CreditsError(
             f"This run can cost up to {need:,} credits, over --max-credits {max_credits:,}. "
@@ -225,3 +229,65 @@ def check_budget(plan: Plan, *, max_credits: int | None, balance: int | None) ->
             f"This run can cost up to {need:,} credits but the balance is {balance:,} "
             f"(short by {need - balance:,}). Top up, or enrich fewer rows with --limit."
         )
+
+
+# -- the route: which strategy sends the identities -----------------------------------------
+
+AUTO_BULK_MIN = 5  # auto mode uses bulk from this many identities a CSV import can carry
+RESUME_MODE = ("--mode {asked} was not used: this run started in {started} mode and goes on in it, "
+               "so nobody it already sent is paid for again.")
+COMPANY_MODE = ("--mode {mode} applies to people; a company file is looked up one company per "
+                "call (sync)")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a run sends its identities: the strategy first tried (`mode`), the one that takes
+    what `mode` could not carry or left out (`rest`), and the one that replaces it when the API
+    refuses it for the account (`fallback`), plus why the asked mode was not used, if it was not.
+    """
+
+    mode: Mode
+    rest: Mode | None = None
+    fallback: Mode | None = None
+    warnings: tuple[str, ...] = ()
+
+
+# Each strategy's route. Bulk imports what a CSV can carry and leaves the rest (a person_id
+# alone, what the cap left out of its list) to rows; with CSV import switched off, the legacy
+# bulk endpoint takes over (it sends what it cannot take through rows itself, side by side).
+ROUTES: Mapping[Mode, Route] = {
+    "rows": Route("rows"),
+    "bulk": Route("bulk", rest="rows", fallback="legacy"),
+    "legacy": Route("legacy"),
+    "sync": Route("sync"),
+}
+RESUMABLE: tuple[Mode, ...] = ("rows", "bulk", "legacy")  # person modes a run can go on in
+
+
+def importable(idents: Iterable[Identity]) -> list[Identity]:
+    """Identities a CSV import can carry (email, LinkedIn, or names + company/domain)."""
+    return [i for i in idents if i.email or i.linkedin_url
+            or (i.first_name and i.last_name and (i.company_name or i.domain))]
+
+
+def choose_route(plan: Plan, *, started: str | None = None,
+                 auto_bulk_min: int = AUTO_BULK_MIN) -> Route:
+    """The one place the mode is chosen. Companies: one lookup per call (sync). People: the mode
+    asked; auto = bulk from `auto_bulk_min` importable identities, else rows. A resumed run goes
+    on in the mode it `started` in: what the first part submitted (a bulk run, or rows in
+    flight) is only found again by the strategy that sent it, so switching would pay twice."""
+    if plan.kind == "company":
+        if plan.mode in RESUMABLE:
+            return replace(ROUTES["sync"], warnings=(COMPANY_MODE.format(mode=plan.mode),))
+        return ROUTES["sync"]
+    if plan.mode in RESUMABLE:
+        mode = plan.mode
+    else:
+        mode = "bulk" if len(importable(plan.identities)) >= auto_bulk_min else "rows"
+    if started not in RESUMABLE or started == mode:
+        return ROUTES[mode]
+    if started == "legacy" and plan.mode == "auto":  # CSV import was off: it still is
+        return ROUTES["legacy"]
+    return replace(ROUTES[started],
+                   warnings=(RESUME_MODE.format(asked=mode, started=started),))

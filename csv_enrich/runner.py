@@ -28,7 +28,7 @@ from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResu
 from csv_enrich.output.atomic import write_report
 from csv_enrich.output.headers import appended_headers
 from csv_enrich.output.write import check_fits, check_writable, default_output, join, write_output
-from csv_enrich.plan import Loaded, check_budget, load, make_plan
+from csv_enrich.plan import Loaded, load, make_plan
 from csv_enrich.report import Report, build_report, report_dict, with_notes
 
 ConfirmCallback = Callable[[Plan, int], bool]
@@ -122,16 +122,15 @@ async def _enrich(
         client = _client(session, options.connection)
         with _journal(options.connection, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
-            balance = await engine.preflight(plan, client, options)
-            check_budget(plan, max_credits=options.max_credits, balance=balance)
+            balance = await engine.preflight(plan, client)
             if plan.identities and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")
             before = journal.reported_charged(plan.run_id)
             log_started(journal, plan, options, command)  # a run refused above is not one
             try:
                 result = await engine.run_plan(
-                    plan, client=client, journal=journal, cache=cache, options=options,
-                    progress=progress, tuning=tuning,
+                    plan, client=client, journal=journal, cache=cache,
+                    workers=options.concurrency, progress=progress, tuning=tuning,
                 )
             except engine.RunInterrupted as stop:
                 report = _write(options, loaded, plan, stop.result, report_file, started,

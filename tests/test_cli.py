@@ -229,6 +229,14 @@ def test_estimate_text_shows_mapping_bad_rows_and_cost() -> None:
     assert "How: bulk mode" in out
 
 
+def test_estimate_with_mode_legacy_says_how_it_runs() -> None:
+    """Regression: `estimate --mode legacy` printed a traceback (no line for the legacy mode)."""
+    result = run(["estimate", str(SAMPLES / "leads.csv"), "--no-cache", "--mode", "legacy"])
+    assert result.exit_code == 0, result.output
+    assert "How: legacy bulk for 18 people" in result.output
+    assert "rows mode for 2 people" in result.output
+
+
 def test_dry_run_spends_nothing_and_writes_nothing(tmp_path: Path) -> None:
     """`enrich --dry-run` prints the estimate and neither calls the API nor writes the output."""
     out = tmp_path / "o.csv"

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from csv_enrich import errors
-from csv_enrich.engine.run import choose_mode, preflight, run_plan
-from csv_enrich.models import Progress
+from csv_enrich.engine.run import preflight, run_plan
+from csv_enrich.models import Plan, Progress
+from csv_enrich.plan import choose_route
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.test_engine_helpers import (
     FAST,
     charges_by_identity,
     company,
     make_plan,
-    options,
     person,
     rig,
 )
@@ -40,7 +41,7 @@ async def test_rows_mode_enriches_every_identity_and_matches_the_ledger(
     ticks: list[Progress] = []
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), progress=ticks.append, tuning=FAST)
+                                progress=ticks.append, tuning=FAST)
     ledger = sandbox.ledger()
     assert result.mode == "rows"
     assert set(result.outcomes) == {i.key for i in idents}
@@ -66,7 +67,7 @@ async def test_company_sync_with_not_found(sandbox: SandboxServer, tmp_path: Pat
     plan = make_plan(idents, kind="company", mode="auto")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), tuning=FAST)
+                                tuning=FAST)
     assert result.mode == "sync"
     assert set(result.outcomes) == {i.key for i in idents}
     for outcome in result.outcomes.values():
@@ -79,10 +80,10 @@ async def test_company_sync_with_not_found(sandbox: SandboxServer, tmp_path: Pat
 async def test_company_file_with_mode_bulk_says_it_ran_sync(
         sandbox: SandboxServer, tmp_path: Path) -> None:
     """--mode bulk on a company file warns that companies are looked up one call each."""
-    plan = make_plan([company(1)], kind="company", mode="sync")
+    plan = make_plan([company(1)], kind="company", mode="bulk")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path, mode="bulk"), tuning=FAST)
+                                tuning=FAST)
     assert result.mode == "sync"
     assert any("--mode bulk applies to people" in w for w in result.warnings)
 
@@ -91,10 +92,10 @@ async def test_company_file_with_mode_bulk_says_it_ran_sync(
 async def test_cap_skips_what_would_pass_it(sandbox: SandboxServer, tmp_path: Path) -> None:
     """With --max-credits 3 and phone lookups at 10, nothing is sent and all rows are skipped."""
     idents = [person(n) for n in range(4)]
-    plan = make_plan(idents, mode="rows", etype="phone_only")
+    plan = make_plan(idents, mode="rows", etype="phone_only", max_credits=25)
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path, max_credits=25), tuning=FAST)
+                                tuning=FAST)
     statuses = [result.outcomes[i.key].status for i in idents]
     assert statuses.count("skipped") == 2
     assert "max-credits 25" in result.outcomes[idents[-1].key].note
@@ -107,14 +108,14 @@ async def test_preflight_refuses_over_the_cap_and_the_balance(
     """preflight raises CreditsError (exit 3) with the numbers, and returns the balance if fine."""
     plan = make_plan([person(n) for n in range(5)], etype="full")  # up to 55 credits
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
-        assert await preflight(plan, r.client, options(tmp_path)) == 100_000
+        assert await preflight(plan, r.client) == 100_000
         with pytest.raises(errors.CreditsError, match="up to 55 credits, over --max-credits 50"):
-            await preflight(plan, r.client, options(tmp_path, max_credits=50))
+            await preflight(replace(plan, max_credits=50), r.client)
     small = SandboxConfig(credits=20, time_scale=0.001, rate_limit_per_min=100_000)
     with SandboxServer(small) as poor:
         async with rig(poor.base_url, poor.api_key, tmp_path) as r:
             with pytest.raises(errors.CreditsError, match="balance is 20 \\(short by 35\\)"):
-                await preflight(plan, r.client, options(tmp_path))
+                await preflight(plan, r.client)
 
 
 @pytest.mark.anyio
@@ -124,11 +125,10 @@ async def test_results_are_cached_for_later_runs(sandbox: SandboxServer, tmp_pat
     plan = make_plan(idents, mode="rows")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), tuning=FAST)
+                                tuning=FAST)
         enriched = [k for k, o in result.outcomes.items() if o.status == "enriched"]
         assert enriched
-        opts = options(tmp_path)
-        scope = opts.connection.scope
+        scope = r.client.scope
         hit = r.cache.lookup("person", enriched[0], "partial", 30, scope=scope)
         assert hit is not None
         assert (hit.note, hit.credits) == ("cached", 0)
@@ -143,18 +143,21 @@ async def test_rerun_of_a_finished_run_sends_nothing_paid(
     plan = make_plan([person(n) for n in range(5)], mode="rows")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         first = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                               options=options(tmp_path), tuning=FAST)
+                               tuning=FAST)
         charged = sandbox.ledger()["charged_total"]
         again = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                               options=options(tmp_path), tuning=FAST)
+                               tuning=FAST)
     assert again.outcomes == first.outcomes
     assert sandbox.ledger()["charged_total"] == charged
 
 
 def test_auto_mode_uses_rows_for_a_handful_and_bulk_beyond() -> None:
     """Auto picks rows below the threshold, bulk from it; companies are always sync."""
-    assert choose_mode(make_plan([person(n) for n in range(3)], mode="auto"), FAST) == "rows"
-    assert choose_mode(make_plan([person(n) for n in range(5)], mode="auto"), FAST) == "bulk"
+    def choose_mode(plan: Plan) -> str:
+        return choose_route(plan, auto_bulk_min=FAST.auto_bulk_min).mode
+
+    assert choose_mode(make_plan([person(n) for n in range(3)], mode="auto")) == "rows"
+    assert choose_mode(make_plan([person(n) for n in range(5)], mode="auto")) == "bulk"
     assert choose_mode(make_plan([company(1)], kind="company", mode="auto")) == "sync"
 
 
@@ -171,7 +174,7 @@ async def test_progress_reports_waiting_on_the_rate_limit(
     ticks: list[Progress] = []
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), progress=ticks.append, tuning=FAST)
+                                progress=ticks.append, tuning=FAST)
     assert any(t.waiting_on_rate_limit for t in ticks)
     assert not ticks[-1].waiting_on_rate_limit
     assert ticks[-1].done == ticks[-1].total == 3
@@ -183,9 +186,8 @@ async def test_bulk_cap_sends_only_what_fits(sandbox: SandboxServer, tmp_path: P
     """With --max-credits 7 over 10 partial rows, bulk imports 7 and skips 3 with the reason."""
     idents = [person(n) for n in range(10)]
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
-        result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
-                                journal=r.journal, cache=r.cache,
-                                options=options(tmp_path, max_credits=7), tuning=FAST)
+        result = await run_plan(make_plan(idents, mode="bulk", max_credits=7), client=r.client,
+                                journal=r.journal, cache=r.cache, tuning=FAST)
     skipped = [i.key for i in idents if result.outcomes[i.key].status == "skipped"]
     assert skipped == [i.key for i in idents[7:]]
     assert "--max-credits 7" in result.outcomes[skipped[0]].note
@@ -198,7 +200,7 @@ async def test_a_refused_key_raises_auth_error(sandbox: SandboxServer, tmp_path:
     async with rig(sandbox.base_url, "clapi_wrong_key_123", tmp_path) as r:
         with pytest.raises(errors.AuthError) as info:
             await run_plan(make_plan([person(1)]), client=r.client, journal=r.journal,
-                           cache=r.cache, options=options(tmp_path), tuning=FAST)
+                           cache=r.cache, tuning=FAST)
     assert info.value.exit_code == errors.ExitStatus.AUTH
     assert "clapi_wrong_key_123" not in str(info.value)
 
@@ -213,7 +215,7 @@ async def test_low_balance_skips_the_rest(tmp_path: Path) -> None:
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, etype="phone_only"), client=r.client,
                                     journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
     statuses = [result.outcomes[i.key].status for i in idents]
     assert statuses.count("skipped") == 2
     assert all("balance" in result.outcomes[i.key].note for i in idents
@@ -225,7 +227,7 @@ async def test_nothing_to_send_costs_one_request(sandbox: SandboxServer, tmp_pat
     """A plan with no identities (all cached or invalid) only reads the balance."""
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(make_plan([]), client=r.client, journal=r.journal,
-                                cache=r.cache, options=options(tmp_path), tuning=FAST)
+                                cache=r.cache, tuning=FAST)
     assert result.outcomes == {}
     assert result.requests == 1
     assert result.balance_after == result.balance_before
@@ -237,9 +239,9 @@ async def test_preflight_balance_is_reused_by_the_run(sandbox: SandboxServer,
     """run_plan right after preflight takes the balance preflight read instead of asking again."""
     plan = make_plan([person(n) for n in range(2)])
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
-        balance = await preflight(plan, r.client, options(tmp_path))
+        balance = await preflight(plan, r.client)
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), tuning=FAST)
+                                tuning=FAST)
         assert r.client.unspent_balance() == result.balance_after
     assert result.balance_before == balance
     reads = [q for q in sandbox.ledger()["requests"] if q["path"].endswith("/credits/balance")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from tests.test_engine_helpers import (
     LoseAnswers,
     charges_by_identity,
     make_plan,
-    options,
     person,
     rig,
 )
@@ -53,7 +53,7 @@ async def test_bulk_mode_joins_every_lead_back(sandbox: SandboxServer, tmp_path:
     plan = make_plan(idents, mode="bulk", etype="full")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), tuning=FAST)
+                                tuning=FAST)
     ledger = sandbox.ledger()
     assert result.mode == "bulk"
     assert set(result.outcomes) == {i.key for i in idents}
@@ -75,7 +75,7 @@ async def test_person_id_only_rows_go_through_rows_mode(
     plan = make_plan(idents, mode="bulk")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(tmp_path), tuning=FAST)
+                                tuning=FAST)
     assert result.outcomes[pid.key].status in {"enriched", "not_found"}
     assert result.outcomes[pid.key].workflow_id != result.workflows[0].workflow_id
     assert settled_total(dict(result.outcomes)) == sandbox.ledger()["charged_total"]
@@ -87,10 +87,10 @@ async def test_csv_import_503_falls_back_to_legacy_bulk(tmp_path: Path) -> None:
     LinkedIn URL or names + company, rows for the email-only ones, and says so and how long."""
     idents = [person(n) for n in range(8)]
     with SandboxServer(fast_config(csv_import=False)) as server:
-        async with rig(server.base_url, server.api_key, tmp_path) as r:
+        async with rig(server.base_url, server.api_key, tmp_path, limit=30) as r:
             result = await run_plan(make_plan(idents, mode="auto"), client=r.client,
                                     journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert result.mode == "legacy"
     assert "legacy bulk endpoint (250 people a call) for 5 people" in result.warnings[0]
@@ -108,7 +108,7 @@ async def test_lost_bulk_answer_is_resolved_without_a_second_charge(
     http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/bulk"))
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
         result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
-                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                journal=r.journal, cache=r.cache,
                                 tuning=FAST)
     ledger = sandbox.ledger()
     assert len(ledger["settlements"]) == 1
@@ -125,7 +125,7 @@ async def test_lost_person_answers_are_resolved_from_the_list(
     http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/person", times=3))
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
         result = await run_plan(make_plan(idents, mode="rows"), client=r.client,
-                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                journal=r.journal, cache=r.cache,
                                 tuning=FAST)
     ledger = sandbox.ledger()
     assert len(ledger["settlements"]) == 6
@@ -147,7 +147,7 @@ async def test_faults_on_every_row_ends_right_and_nobody_pays_twice(
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode=mode, etype="full"), client=r.client,
                                     journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert max(charges_by_identity(ledger).values()) == 1
@@ -180,7 +180,7 @@ async def test_lost_answers_under_faults_keep_the_books_straight(tmp_path: Path)
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="rows"), client=r.client,
                                     journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path, concurrency=16), tuning=FAST)
+                                    workers=16, tuning=FAST)
         ledger = server.ledger()
     assert max(charges_by_identity(ledger).values()) == 1
     assert sum(w.workflow_id.startswith(LOST_ID) for w in result.workflows) > 0
@@ -219,7 +219,7 @@ async def test_lost_company_answer_is_resent_once_with_a_warning(
     http = httpx.AsyncClient(transport=LoseAnswers("/enrichment/company"))
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path, http=http) as r:
         result = await run_plan(make_plan(idents, kind="company", mode="auto"), client=r.client,
-                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                journal=r.journal, cache=r.cache,
                                 tuning=FAST)
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert result.warnings == ("1 company lookup(s) lost their answer and were sent again; "
@@ -233,7 +233,7 @@ async def test_bulk_reads_email_status_through_the_export(
     idents = [person(n) for n in range(12)]
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
         result = await run_plan(make_plan(idents, mode="bulk"), client=r.client,
-                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                journal=r.journal, cache=r.cache,
                                 tuning=FAST)
     with_email = [o for o in result.outcomes.values() if o.data.get("email")]
     assert with_email
@@ -255,7 +255,7 @@ async def test_without_export_scope_bulk_reads_the_leads_pages(
     idents = [person(n) for n in range(12)]
     async with rig(sandbox.base_url, key, tmp_path) as r:
         result = await run_plan(make_plan(idents, mode="bulk", etype="full"), client=r.client,
-                                journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                journal=r.journal, cache=r.cache,
                                 tuning=FAST)
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
     assert settled_total(dict(result.outcomes)) == sandbox.ledger()["charged_total"]
@@ -269,10 +269,10 @@ async def test_resume_with_a_higher_cap_sends_the_rest_by_rows(
     idents = [person(n) for n in range(10)]
     plan = make_plan(idents, mode="bulk")
     async with rig(sandbox.base_url, sandbox.api_key, tmp_path) as r:
-        first = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                               options=options(tmp_path, max_credits=6), tuning=FAST)
-        again = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                               options=options(tmp_path, max_credits=100), tuning=FAST)
+        first = await run_plan(replace(plan, max_credits=6), client=r.client, journal=r.journal,
+                               cache=r.cache, tuning=FAST)
+        again = await run_plan(replace(plan, max_credits=100), client=r.client,
+                               journal=r.journal, cache=r.cache, tuning=FAST)
     ledger = sandbox.ledger()
     assert [first.outcomes[i.key].status for i in idents].count("skipped") == 4
     assert {o.status for o in again.outcomes.values()} <= {"enriched", "not_found"}

@@ -11,13 +11,12 @@ from typing import Any
 
 import httpx
 
-from csv_enrich.api.client import CleanlistClient, make_http_client
+from csv_enrich.api.client import CleanlistClient, default_burst, make_http_client
+from csv_enrich.api.pacer import Pacer
 from csv_enrich.engine.run import Tuning
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
-    Connection,
     EnrichmentType,
-    EnrichOptions,
     Identity,
     Kind,
     Plan,
@@ -48,17 +47,12 @@ def company(n: int) -> Identity:
 
 def make_plan(idents: Sequence[Identity], *, kind: Kind = "person",
               etype: EnrichmentType = "partial", mode: str = "rows",
-              run_id: str = "run-test") -> Plan:
+              run_id: str = "run-test", max_credits: int | None = None) -> Plan:
     """A Plan over `idents` (no duplicates, no cache hits)."""
     return Plan(kind=kind, enrichment_type=etype, mode=mode,  # type: ignore[arg-type]
                 row_keys=tuple(i.key for i in idents), identities=tuple(idents), cached={},
-                duplicates=0, estimated_max=price(kind, etype) * len(idents), run_id=run_id)
-
-
-def options(state_dir: Path, **kwargs: Any) -> EnrichOptions:
-    """EnrichOptions for a test run."""
-    return EnrichOptions(input=Path("in.csv"), connection=Connection(state_dir=state_dir),
-                         **kwargs)
+                duplicates=0, estimated_max=price(kind, etype) * len(idents), run_id=run_id,
+                max_credits=max_credits)
 
 
 @dataclass
@@ -72,11 +66,15 @@ class Rig:
 
 @asynccontextmanager
 async def rig(base_url: str, api_key: str, state_dir: Path, *, rate: int = 600_000,
-              http: httpx.AsyncClient | None = None) -> AsyncIterator[Rig]:
-    """A client (instant retries: see conftest) with a journal and cache in `state_dir`."""
+              http: httpx.AsyncClient | None = None, limit: int | None = None,
+              ) -> AsyncIterator[Rig]:
+    """A client (instant retries: see conftest) pacing at `rate` with a journal and cache in
+    `state_dir`; `limit` is the rate limit it is configured with (what messages quote), `rate`
+    if None."""
     session = http or make_http_client(max_connections=8)
     client = CleanlistClient(session, api_key=api_key, base_url=base_url,
-                             rate_limit_per_min=rate)
+                             rate_limit_per_min=limit or rate,
+                             pacer=Pacer(rate, burst=default_burst(rate)))
     with Journal(state_dir) as journal, ResultCache(state_dir) as cache:
         try:
             yield Rig(client, journal, cache)

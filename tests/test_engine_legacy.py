@@ -24,7 +24,6 @@ from tests.test_engine_helpers import (
     LoseAnswers,
     charges_by_identity,
     make_plan,
-    options,
     person,
     rig,
 )
@@ -85,7 +84,7 @@ async def test_auto_mode_without_csv_import_sends_batches_of_250(tmp_path: Path)
         async with rig(server.base_url, server.api_key, tmp_path,
                        http=httpx.AsyncClient(transport=rec)) as r:
             result = await run_plan(make_plan(idents, mode="auto", etype="full"), client=r.client,
-                                    journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                    journal=r.journal, cache=r.cache,
                                     tuning=FAST)
         ledger = server.ledger()
     assert result.mode == "legacy"
@@ -112,7 +111,7 @@ async def test_results_join_back_by_task_id(tmp_path: Path) -> None:
     with SandboxServer(fast_config()) as server:
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
-                                    journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                    journal=r.journal, cache=r.cache,
                                     tuning=FAST)
     for ident in idents:
         outcome = result.outcomes[ident.key]
@@ -128,7 +127,7 @@ async def test_email_and_person_id_rows_go_through_person_enrichment(tmp_path: P
     with SandboxServer(fast_config()) as server:
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
-                                    journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                    journal=r.journal, cache=r.cache,
                                     tuning=FAST)
         ledger = server.ledger()
     assert result.mode == "legacy"
@@ -148,9 +147,10 @@ async def test_the_cap_holds_mid_run_without_a_reservation(tmp_path: Path, cap: 
     idents = [named(n) for n in range(600)]
     with SandboxServer(fast_config()) as server:
         async with rig(server.base_url, server.api_key, tmp_path) as r:
-            result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
+            result = await run_plan(make_plan(idents, mode="legacy", etype="full",
+                                              max_credits=cap),
                                     client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path, max_credits=cap), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     charged = ledger["charged_total"]
     assert isinstance(charged, int)
@@ -171,7 +171,7 @@ async def test_a_balance_too_low_for_a_batch_is_not_sent(tmp_path: Path) -> None
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
                                     client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert ledger["charged_total"] <= 100  # type: ignore[operator]
     assert credits(result) == ledger["charged_total"]  # type: ignore[index]
@@ -189,7 +189,7 @@ async def test_a_lost_submission_is_read_from_the_protected_list_not_resent(
         async with rig(server.base_url, server.api_key, tmp_path, http=http) as r:
             result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
                                     client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert paths(ledger)["/enrich/bulk"] == 2
     assert max(charges_by_identity(ledger).values()) == 1
@@ -226,7 +226,7 @@ async def test_a_lost_submission_that_never_started_is_sent_again(tmp_path: Path
     with SandboxServer(fast_config()) as server:
         async with rig(server.base_url, server.api_key, tmp_path, http=http) as r:
             result = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
-                                    journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                    journal=r.journal, cache=r.cache,
                                     tuning=FAST)
         ledger = server.ledger()
     assert paths(ledger)["/enrich/bulk"] == 1
@@ -244,7 +244,7 @@ async def test_faults_on_the_legacy_path_end_right_and_nobody_pays_twice(tmp_pat
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
                                     client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert max(charges_by_identity(ledger).values()) == 1
@@ -286,7 +286,7 @@ async def _run_killed(server: SandboxServer, tmp_path: Path, idents: list[Identi
                    http=httpx.AsyncClient(transport=transport)) as r:
         with pytest.raises((Killed, BaseExceptionGroup)) as killed:  # a TaskGroup wraps it
             await run_plan(make_plan(idents, mode="legacy", etype="full"), client=r.client,
-                           journal=r.journal, cache=r.cache, options=options(tmp_path),
+                           journal=r.journal, cache=r.cache,
                            tuning=FAST)
         assert killed.type is Killed or killed.group_contains(Killed)
 
@@ -306,7 +306,7 @@ async def test_killed_at_any_moment_a_rerun_pays_nobody_twice(
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy", etype="full"),
                                     client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert result.resumed
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
@@ -345,14 +345,14 @@ async def test_ctrl_c_then_rerun_pays_nobody_twice(tmp_path: Path) -> None:
                        http=httpx.AsyncClient(transport=sent)) as r:
             task = asyncio.create_task(run_plan(
                 make_plan(idents, mode="legacy"), client=r.client, journal=r.journal,
-                cache=r.cache, options=options(tmp_path), tuning=FAST))
+                cache=r.cache, tuning=FAST))
             await sent.event.wait()
             task.cancel()
             with pytest.raises(errors.Interrupted):
                 await task
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
-                                    journal=r.journal, cache=r.cache, options=options(tmp_path),
+                                    journal=r.journal, cache=r.cache,
                                     tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
@@ -388,14 +388,13 @@ async def test_derived_credits_are_checked_against_the_balance(tmp_path: Path) -
     with SandboxServer(fast_config()) as server:
         async with rig(server.base_url, server.api_key, tmp_path / "a") as r:
             clean = await run_plan(make_plan(idents, mode="legacy"), client=r.client,
-                                   journal=r.journal, cache=r.cache,
-                                   options=options(tmp_path / "a"), tuning=FAST)
+                                   journal=r.journal, cache=r.cache, tuning=FAST)
         meddled = SpendMeanwhile(server.base_url, server.api_key)
         async with rig(server.base_url, server.api_key, tmp_path / "b",
                        http=httpx.AsyncClient(transport=meddled)) as r:
             other = await run_plan(make_plan(idents[:10], mode="legacy", run_id="other"),
                                    client=r.client, journal=r.journal, cache=None,
-                                   options=options(tmp_path / "b"), tuning=FAST)
+                                   tuning=FAST)
     assert clean.warnings == ()
     assert clean.balance_before is not None
     assert clean.balance_after is not None
@@ -439,7 +438,7 @@ async def test_another_run_with_the_same_people_collects_an_interrupted_legacy_r
             result = await run_plan(make_plan(more, mode="legacy", etype="full",
                                               run_id="edited-file"),
                                     client=r.client, journal=r.journal, cache=None,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert max(charges_by_identity(ledger).values()) == 1
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}

@@ -15,16 +15,14 @@ from csv_enrich.engine.run import run_plan
 from csv_enrich.journal import ResultCache
 from csv_enrich.models import Identity, Plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
-from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, options, person, rig
+from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, person, rig
 
 CONFIG = SandboxConfig(credits=100_000, time_scale=0.05, rate_limit_per_min=100_000,
                        org_rate_limit_per_min=100_000)
 
 
-def uncached(plan: Plan, cache: ResultCache, state: Path) -> Plan:
+def uncached(plan: Plan, cache: ResultCache, scope: str) -> Plan:
     """The plan as make_plan would leave it: cache hits (by any alias, in scope) taken out."""
-    opts = options(state)
-    scope = opts.connection.scope
     hits = {i.key: hit for i in plan.identities
             if (hit := cache.lookup("person", (i.key, *i.aliases), plan.enrichment_type, 30,
                                     scope=scope, exclude_run=plan.run_id)) is not None}
@@ -37,7 +35,7 @@ async def interrupt(server: SandboxServer, plan: Plan, state: Path, path: str,
     """Start the run and cancel it (Ctrl-C) once the sandbox got `count` requests on `path`."""
     async with rig(server.base_url, server.api_key, state, rate=1200) as r:
         task = asyncio.create_task(run_plan(plan, client=r.client, journal=r.journal,
-                                            cache=r.cache, options=options(state), tuning=FAST))
+                                            cache=r.cache, tuning=FAST))
         for _ in range(6000):
             got = sum(1 for q in server.ledger()["requests"] if q["path"].endswith(path))
             if got >= count or task.done():
@@ -72,9 +70,9 @@ async def interrupt_and_check(tmp_path: Path, mode: str, path: str, count: int,
         assert before["requests"], "the first run sent nothing"
         edited = [*idents, person(99)]
         async with rig(server.base_url, server.api_key, tmp_path) as r:
-            plan = uncached(make_plan(edited, mode=mode, run_id="edited"), r.cache, tmp_path)
+            plan = uncached(make_plan(edited, mode=mode, run_id="edited"), r.cache, r.client.scope)
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert max(charges_by_identity(ledger).values()) == 1
@@ -97,9 +95,10 @@ async def test_a_row_known_by_another_alias_is_collected_not_paid(tmp_path: Path
         richer = [replace(i, key=f"li:p{n}", linkedin_url=f"https://www.linkedin.com/in/p{n}",
                           aliases=(f"li:p{n}", i.key)) for n, i in enumerate(idents)]
         async with rig(server.base_url, server.api_key, tmp_path) as r:
-            plan = uncached(make_plan(richer, mode="rows", run_id="second"), r.cache, tmp_path)
+            plan = uncached(make_plan(richer, mode="rows", run_id="second"), r.cache,
+                            r.client.scope)
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     # A request cancelled in flight may or may not have reached the API: when that cannot be
     # told from the list, the row fails rather than risk a second payment.
@@ -121,9 +120,9 @@ async def test_fewer_rows_after_an_interrupted_bulk_run_accounts_for_the_rest(
                         "/enrichment/bulk", 1)
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             plan = uncached(make_plan(idents[:15], mode="bulk", run_id="limited"), r.cache,
-                            tmp_path)
+                               r.client.scope)
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert max(charges_by_identity(ledger).values()) == 1
     assert len(ledger["settlements"]) == 1

@@ -19,7 +19,7 @@ import pytest
 from csv_enrich import errors
 from csv_enrich.engine.run import run_plan
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
-from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, options, person, rig
+from tests.test_engine_helpers import FAST, charges_by_identity, make_plan, person, rig
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,7 +29,7 @@ import asyncio, json, sys
 from pathlib import Path
 from csv_enrich.engine.run import run_plan
 from csv_enrich.models import Identity
-from tests.test_engine_helpers import FAST, make_plan, options, rig
+from tests.test_engine_helpers import FAST, make_plan, rig
 
 async def main() -> None:
     base_url, key, state, mode, spec = sys.argv[1:6]
@@ -37,7 +37,7 @@ async def main() -> None:
     plan = make_plan(idents, mode=mode, run_id="killed-run")
     async with rig(base_url, key, Path(state), rate=int(sys.argv[6])) as r:
         result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                options=options(Path(state)), tuning=FAST)
+                                tuning=FAST)
     print(json.dumps({k: [o.status, o.credits] for k, o in result.outcomes.items()}))
 
 asyncio.run(main())
@@ -117,7 +117,7 @@ async def test_cancel_raises_interrupted_and_the_rerun_resumes(tmp_path: Path,
         async with rig(server.base_url, server.api_key, tmp_path, rate=1200) as r:
             task = asyncio.create_task(run_plan(
                 plan, client=r.client, journal=r.journal, cache=r.cache,
-                options=options(tmp_path), tuning=FAST))
+                tuning=FAST))
             for _ in range(6000):
                 if r.client.stats.requests >= 6:
                     break
@@ -127,7 +127,7 @@ async def test_cancel_raises_interrupted_and_the_rerun_resumes(tmp_path: Path,
                 await task
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert max(charges_by_identity(ledger).values()) == 1
@@ -146,7 +146,7 @@ async def test_an_intent_that_never_reached_the_api_is_sent_on_resume(tmp_path: 
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             r.journal.intent(plan.run_id, idents[0].key, 1)
             result = await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert {o.status for o in result.outcomes.values()} <= {"enriched", "not_found"}
     assert requests_to(ledger, "/enrichment/person") == 3
@@ -166,7 +166,7 @@ async def test_a_resume_with_another_mode_goes_on_in_the_first_mode(
         async with rig(server.base_url, server.api_key, tmp_path, rate=1200) as r:
             task = asyncio.create_task(run_plan(
                 make_plan(idents, mode=first), client=r.client, journal=r.journal,
-                cache=r.cache, options=options(tmp_path), tuning=FAST))
+                cache=r.cache, tuning=FAST))
             for _ in range(6000):
                 if r.client.stats.requests >= 6:
                     break
@@ -177,7 +177,7 @@ async def test_a_resume_with_another_mode_goes_on_in_the_first_mode(
         async with rig(server.base_url, server.api_key, tmp_path) as r:
             result = await run_plan(make_plan(idents, mode=then), client=r.client,
                                     journal=r.journal, cache=r.cache,
-                                    options=options(tmp_path), tuning=FAST)
+                                    tuning=FAST)
         ledger = server.ledger()
     assert result.mode == first
     assert any(f"--mode {then} was not used" in w for w in result.warnings)

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csv_enrich.journal import Journal, ResultCache, outcome_from_json, outcome_to_json
+from csv_enrich.journal import (
+    BulkIntent,
+    BulkSent,
+    BulkState,
+    Journal,
+    LegacyBatch,
+    ResultCache,
+    outcome_from_json,
+    outcome_to_json,
+)
 from csv_enrich.models import Outcome, WorkflowRecord
 
 RUN = "run-1"
@@ -47,6 +56,59 @@ def test_run_facts_chunks_and_workflows(tmp_path: Path) -> None:
         assert journal.get(RUN, "quote") is None
         assert journal.chunks(RUN) == {0: 500, 1: 12}
         assert journal.workflows(RUN) == (record,)
+
+
+def test_bulk_state_through_the_typed_methods_survives_reopen(tmp_path: Path) -> None:
+    """The bulk path's keys, intent and sent run are recorded and read back as typed records;
+    nothing is started before the intent."""
+    with Journal(tmp_path) as journal:
+        assert journal.bulk_state(RUN) == BulkState()
+        journal.record_bulk_keys(RUN, iter(["li:a", "email:b@x.io"]))
+        assert not journal.bulk_state(RUN).started
+        intent = journal.record_bulk_intent(RUN, "q_1", 7)
+        sent = journal.record_bulk_sent(RUN, "bulk-1", 7)
+    with Journal(tmp_path) as again:
+        state = again.bulk_state(RUN)
+        assert state == BulkState(("li:a", "email:b@x.io"), intent, sent)
+        assert (state.intent, state.sent) == (BulkIntent("q_1", 7, intent.at),
+                                              BulkSent("bulk-1", 7, sent.at))
+        assert state.started
+        assert again.bulk_state("other-run") == BulkState()
+
+
+
+def test_legacy_batches_are_numbered_kept_and_forgotten(tmp_path: Path) -> None:
+    """A legacy batch is recorded before it is sent and again with its ids; a batch that never
+    started is forgotten but keeps its number, so the next batch gets a new one."""
+    with Journal(tmp_path) as journal:
+        first = LegacyBatch(0, ("li:a", "li:b"), 1.0)
+        journal.record_legacy_batch(RUN, first)
+        journal.record_legacy_batch(RUN, LegacyBatch(1, ("li:c",), 2.0))
+        answered = LegacyBatch(0, ("li:a", "li:b"), 1.0, "wf-0", ("t-a", "t-b"))
+        journal.record_legacy_batch(RUN, answered)
+        journal.forget_legacy_batch(RUN, 1)
+    with Journal(tmp_path) as again:
+        assert again.legacy_batches(RUN) == (2, [answered])
+        assert again.legacy_batches("other-run") == (0, [])
+
+def test_typed_methods_read_journals_written_before_them(tmp_path: Path) -> None:
+    """A journal written by an earlier version (the same runs_meta names and JSON) resumes: a
+    lost bulk answer (workflow id None), the run's lists, its mode and its first balance."""
+    with Journal(tmp_path) as journal:
+        journal.set(RUN, "bulk_keys", ["li:a"])
+        journal.set(RUN, "bulk_intent", {"quote_id": "q_9", "cost": 3, "at": 1.5})
+        journal.set(RUN, "bulk_workflow", {"workflow_id": None, "reserved": 0, "at": 2.5})
+        journal.set(RUN, "list_rows", "ll_rows")
+        journal.set(RUN, "mode", "bulk")
+        journal.set(RUN, "balance_before", 900)
+    with Journal(tmp_path) as again:
+        assert again.bulk_state(RUN) == BulkState(("li:a",), BulkIntent("q_9", 3, 1.5),
+                                                  BulkSent(None, 0, 2.5))
+        assert (again.list_id(RUN, "rows"), again.list_id(RUN, "bulk")) == ("ll_rows", None)
+        assert again.started_mode(RUN) == "bulk"
+        assert again.first_balance(RUN, 5) == 900
+        assert again.first_balance("new-run", 5) == 5
+        assert again.first_balance("new-run", 7) == 5
 
 
 def test_record_outcomes_in_one_transaction(tmp_path: Path) -> None:

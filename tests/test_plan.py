@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from csv_enrich.journal import ResultCache, scope_of
 from csv_enrich.models import Connection, EnrichOptions, Identity, Outcome
-from csv_enrich.plan import dedupe, load, make_plan
+from csv_enrich.plan import ROUTES, Route, choose_route, dedupe, load, make_plan
 
 HANNAH = (
     "Email,LinkedIn,First Name,Last Name,Company\n"
@@ -133,3 +133,35 @@ def test_scope_ignores_how_the_base_url_is_spelled() -> None:
         "http://api.cleanlist.ai/api/v2", key)
     assert scope_of("http://api.cleanlist.ai/api/V2", key) != scope_of(
         "http://api.cleanlist.ai/api/v2", key)
+
+
+def test_the_plan_carries_the_cap_and_the_mode_asked(tmp_path: Path) -> None:
+    """--max-credits reaches the engine through the plan only; the mode asked is kept as asked
+    (for a company file too) and the route says what runs."""
+    path = csv_file(tmp_path, "co.csv", "Domain\nacme.io\ninitech.com\n")
+    options = opts(path, mode="bulk", max_credits=9)
+    plan = make_plan(load(options), options)
+    assert (plan.kind, plan.mode, plan.max_credits) == ("company", "bulk", 9)
+    assert choose_route(plan).mode == "sync"
+
+
+def test_the_route_is_chosen_in_one_place(tmp_path: Path) -> None:
+    """Auto picks rows below the threshold and bulk from it; bulk hands the rest to rows and
+    falls back to the legacy endpoint; a resumed run goes on in the mode it started in, saying
+    so; a company file runs sync, saying so when another mode was asked."""
+    people = [Identity("person", f"email:p{n}@x.io", email=f"p{n}@x.io") for n in range(5)]
+    path = csv_file(tmp_path, "p.csv", "Email\n" + "\n".join(i.email or "" for i in people))
+    options = opts(path)
+    plan = make_plan(load(options), options)
+    assert choose_route(plan) == ROUTES["bulk"] == Route("bulk", rest="rows", fallback="legacy")
+    assert choose_route(plan, auto_bulk_min=6) == ROUTES["rows"] == Route("rows")
+    assert choose_route(plan, started="bulk") == ROUTES["bulk"]
+    resumed = choose_route(plan, started="rows")
+    assert resumed.mode == "rows"
+    assert resumed.warnings == ("--mode bulk was not used: this run started in rows mode and "
+                                "goes on in it, so nobody it already sent is paid for again.",)
+    company = opts(csv_file(tmp_path, "c.csv", "Domain\nacme.io\n"), mode="rows")
+    route = choose_route(make_plan(load(company), company), started="bulk")
+    assert route.mode == "sync"
+    assert route.warnings == ("--mode rows applies to people; a company file is looked up one "
+                              "company per call (sync)",)

@@ -13,7 +13,7 @@ from csv_enrich.models import Connection, EnrichOptions, Progress
 from csv_enrich.report import Report
 from csv_enrich.runner import enrich_file
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
-from tests.test_engine_helpers import FAST, make_plan, options, person, rig
+from tests.test_engine_helpers import FAST, make_plan, person, rig
 
 EMAILS = [f"person{n}@firm{n % 4}.io" for n in range(14)]
 
@@ -89,5 +89,5 @@ async def test_run_result_says_whether_the_run_was_resumed(
     plan = make_plan([person(n) for n in range(3)])
     async with rig(server.base_url, server.api_key, tmp_path) as r:
         results = [await run_plan(plan, client=r.client, journal=r.journal, cache=r.cache,
-                                  options=options(tmp_path), tuning=FAST) for _ in range(2)]
+                                  tuning=FAST) for _ in range(2)]
     assert [res.resumed for res in results] == [False, True]

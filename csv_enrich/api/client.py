@@ -48,7 +48,7 @@ from csv_enrich.api.wire import (
     parse_status,
     parse_submitted,
 )
-from csv_enrich.models import EnrichmentType, Identity
+from csv_enrich.models import EnrichmentType, Identity, scope_of
 
 __all__ = [
     "ClientStats",
@@ -157,6 +157,7 @@ class CleanlistClient(LegacyCalls):
         self._key = api_key
         self._base = base_url.rstrip("/")
         self._legacy = legacy_base(self._base)
+        self.rate_limit_per_min = rate_limit_per_min  # as configured (the pacer may adapt)
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -165,6 +166,11 @@ class CleanlistClient(LegacyCalls):
         self._held = 0  # slots taken ahead with take_slot()
         self._paid_calls = 0
         self._balance_seen: tuple[int, int] | None = None  # (credits, paid calls at the time)
+
+    @property
+    def scope(self) -> str:
+        """The endpoint and account this client talks to, hashed (`models.scope_of`)."""
+        return scope_of(self._base, self._key)
 
     # -- account ---------------------------------------------------------------------------
 

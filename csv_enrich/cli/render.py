@@ -6,8 +6,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.engine.forecast import Path, duration, paths, total_requests
-from csv_enrich.engine.run import choose_mode
 from csv_enrich.models import Invalid, Mode, NotData, Plan
+from csv_enrich.plan import choose_route
 
 if TYPE_CHECKING:
     from csv_enrich.runner import Estimate
@@ -30,7 +30,7 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
     return {
         "kind": plan.kind,
         "enrichment_type": plan.enrichment_type,
-        "mode": choose_mode(plan),
+        "mode": choose_route(plan).mode,
         "sheet": table.sheet,
         "header_row": table.header_row,
         "mapping": dict(columns.fields),
@@ -58,7 +58,7 @@ def _paths_dict(plan: Plan, rate: int) -> dict[str, Any]:
                  "requests": g.requests, "minutes": round(g.minutes(rate), 1)}
                 for g in paths(plan.identities, mode)]
 
-    chosen = choose_mode(plan)
+    chosen = choose_route(plan).mode
     out: dict[str, Any] = {"rate_limit_per_min": rate, "planned": groups(chosen)}
     if chosen == "bulk" and plan.mode == "auto":
         out["if_csv_import_is_off"] = groups("legacy")
@@ -105,7 +105,7 @@ HOW = {
 def _how_lines(plan: Plan, rate: int) -> list[str]:
     """Which path each group of rows takes, why, and how long at the rate limit; in auto mode
     also what happens when the account's CSV import is off (the default on real accounts)."""
-    chosen = choose_mode(plan)
+    chosen = choose_route(plan).mode
     first, *rest = _group_lines(paths(plan.identities, chosen), rate)
     lines = ["How: " + first.strip(), *rest]
     if chosen == "bulk" and plan.mode == "auto":

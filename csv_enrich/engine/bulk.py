@@ -7,7 +7,8 @@
 Everything is journaled the moment it exists (list id, each chunk, the quote as intent before the
 paid call, the workflow id after it), so a rerun continues where the last one stopped. A bulk call
 whose answer was lost is resent with the same single-use quote: "already used" proves it ran.
-Identities the CSV import cannot carry (a person_id alone) go through the rows strategy.
+Identities the CSV import cannot carry (a person_id alone) are left without an outcome: the
+route (`plan.ROUTES["bulk"]`) sends them through the rows strategy.
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ from csv_enrich.api.client import Submitted, WorkflowStatus
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
+    StrategyUnavailable,
     found_credits,
     paid_elsewhere,
     skipped,
     workflow_record,
 )
 from csv_enrich.engine.join import join_in_order
-from csv_enrich.engine.rows import RowsRunner, ensure_list, lost_workflow, read_list
+from csv_enrich.engine.rows import ensure_list, lost_workflow, read_list
+from csv_enrich.journal import BulkSent
 from csv_enrich.models import Identity, Outcome, RowStatus, price
+from csv_enrich.plan import importable
 
 COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
 MAX_ROWS = 500
@@ -42,14 +46,8 @@ MISMATCH = ("the bulk run settled {settled:,} credits but the rows add up to {ro
             "(per-row credits are worked out from what was found: email 1, phone 10)")
 
 
-class CsvImportDisabled(Exception):
+class CsvImportDisabled(StrategyUnavailable):
     """csv-import answered 503: the feature is off for this account (fall back to rows)."""
-
-
-def importable(idents: Iterable[Identity]) -> list[Identity]:
-    """Identities a CSV import can carry (email, LinkedIn, or names + company/domain)."""
-    return [i for i in idents if i.email or i.linkedin_url
-            or (i.first_name and i.last_name and (i.company_name or i.domain))]
 
 
 def _row(ident: Identity) -> list[str]:
@@ -85,40 +83,44 @@ def _csv_line(cells: list[str]) -> str:
     return line.getvalue()
 
 
-class BulkRunner:
-    """Runs the bulk strategy over `idents` (rows strategy for what CSV import cannot carry)."""
+class BulkStrategy:
+    """The bulk strategy (a `Strategy`): one list, one quoted bulk run, the list read back."""
 
-    def __init__(self, ctx: RunContext, idents: Iterable[Identity], *, workers: int = 8) -> None:
+    async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]:
+        await BulkRunner(ctx, idents).run()
+        return ctx.outcomes_of(idents)
+
+
+class BulkRunner:
+    """Runs the bulk strategy over what of `idents` a CSV import can carry."""
+
+    def __init__(self, ctx: RunContext, idents: Iterable[Identity]) -> None:
         self.ctx = ctx
         self.idents = list(idents)
-        self.workers = workers
         self.price = price("person", ctx.etype)
         self.list_id = ""
         self.refusal = BALANCE_NOTE  # why the bulk run was not sent, if it was not
         self.reserved = 0  # what the settled bulk workflow reserved
 
     async def run(self) -> None:
-        """Bulk-enrich what can be imported; rows mode for the rest."""
+        """Bulk-enrich what can be imported (what the journal knows ended is taken as it is)."""
         ctx = self.ctx
         done = {k: i.outcome for k, i in ctx.journal.items(ctx.run_id).items() if i.outcome}
         bulk = [i for i in importable(self.idents) if i.key not in done]
         ctx.outcomes.update((i.key, o) for i in self.idents if (o := done.get(i.key)))
         if bulk:
             await self._bulk(self._chosen(bulk))
-        rest = [i for i in self.idents if i.key not in ctx.outcomes]
-        if rest:
-            await RowsRunner(ctx, rest, workers=self.workers).run()
 
     def _chosen(self, bulk: list[Identity]) -> list[Identity]:
         """The identities this run's list holds: chosen once (what the cap leaves room for) and
         journaled, so a resume imports and joins exactly the same rows. Those left out go
         through the rows strategy, which checks the cap row by row."""
-        keys = self.ctx.journal.get(self.ctx.run_id, "bulk_keys")
+        keys = self.ctx.journal.bulk_state(self.ctx.run_id).keys
         if keys is not None:
             wanted = set(keys)
             return [i for i in bulk if i.key in wanted]
         chosen = self._within_cap(bulk)
-        self.ctx.journal.set(self.ctx.run_id, "bulk_keys", [i.key for i in chosen])
+        self.ctx.journal.record_bulk_keys(self.ctx.run_id, (i.key for i in chosen))
         return chosen
 
     def _within_cap(self, bulk: list[Identity]) -> list[Identity]:
@@ -134,7 +136,7 @@ class BulkRunner:
             return
         ctx = self.ctx
         self.list_id = await ensure_list(ctx, "bulk")
-        wf = ctx.journal.get(ctx.run_id, "bulk_workflow")
+        wf = ctx.journal.bulk_state(ctx.run_id).sent
         if wf is None:
             await self._import(bulk)
             wf = await self._start()
@@ -163,12 +165,12 @@ class BulkRunner:
                 raise
             ctx.journal.chunk_imported(ctx.run_id, idx, result.rows_imported)
 
-    async def _start(self) -> dict[str, object] | None:
-        """Quote and send the bulk run (intent first); the workflow as journaled, or None."""
+    async def _start(self) -> BulkSent | None:
+        """Quote and send the bulk run (intent first); the bulk run as journaled, or None."""
         ctx = self.ctx
-        intent = ctx.journal.get(ctx.run_id, "bulk_intent")
+        intent = ctx.journal.bulk_state(ctx.run_id).intent
         if intent is not None:
-            resent = await self._resend(str(intent["quote_id"]))
+            resent = await self._resend(intent.quote_id)
             if resent is not None:
                 return resent
         for _ in range(3):
@@ -176,9 +178,7 @@ class BulkRunner:
             if not quote.sufficient or quote.estimated_cost > ctx.credits_room():
                 self.refusal = ctx.room_for(quote.estimated_cost) or BALANCE_NOTE
                 return None
-            ctx.journal.set(ctx.run_id, "bulk_intent", {"quote_id": quote.quote_id,
-                                                         "cost": quote.estimated_cost,
-                                                         "at": time.time()})
+            ctx.journal.record_bulk_intent(ctx.run_id, quote.quote_id, quote.estimated_cost)
             try:
                 return self._sent(await ctx.client.enrich_bulk(self.list_id, ctx.etype,
                                                                quote.quote_id))
@@ -196,7 +196,7 @@ class BulkRunner:
         raise errors.ServerError("The bulk run could not be started after 3 quotes. Run the "
                                  "same command again later: it resumes.")
 
-    async def _resend(self, quote_id: str) -> dict[str, object] | None:
+    async def _resend(self, quote_id: str) -> BulkSent | None:
         """Send again with the same single-use quote: success, or proof that it already ran.
         None when the quote is refused as stale and the list shows no enrichment (never ran)."""
         for _ in range(RESEND_TRIES):
@@ -213,27 +213,23 @@ class BulkRunner:
         raise errors.ServerError("The API did not answer the bulk run. Run the same command "
                                  "again later: it resumes without paying twice.")
 
-    def _sent(self, sub: Submitted) -> dict[str, object]:
-        wf: dict[str, object] = {"workflow_id": sub.workflow_id, "reserved": sub.credits_reserved,
-                                 "at": time.time()}
-        self.ctx.journal.set(self.ctx.run_id, "bulk_workflow", wf)
-        return wf
+    def _sent(self, sub: Submitted) -> BulkSent:
+        return self.ctx.journal.record_bulk_sent(self.ctx.run_id, sub.workflow_id,
+                                                 sub.credits_reserved)
 
-    def _lost(self) -> dict[str, object]:
-        wf: dict[str, object] = {"workflow_id": None, "reserved": 0, "at": time.time()}
-        self.ctx.journal.set(self.ctx.run_id, "bulk_workflow", wf)
-        return wf
+    def _lost(self) -> BulkSent:
+        return self.ctx.journal.record_bulk_sent(self.ctx.run_id, None, 0)
 
-    async def _wait(self, wf: dict[str, object]) -> WorkflowStatus | None:
+    async def _wait(self, wf: BulkSent) -> WorkflowStatus | None:
         """Poll the bulk workflow until terminal (None when its id was lost: wait on the list)."""
         ctx, tuning = self.ctx, self.ctx.tuning
-        reserved = int(str(wf.get("reserved") or 0))
+        reserved = wf.reserved
         ctx.reserve(reserved)
-        if wf.get("workflow_id") is None:
+        if wf.workflow_id is None:
             await self._wait_list()
             ctx.settle(reserved)
             return None
-        workflow_id, started = str(wf["workflow_id"]), time.monotonic()
+        workflow_id, started = wf.workflow_id, time.monotonic()
         delay = tuning.bulk_first_poll_s
         while True:
             await asyncio.sleep(delay)
@@ -285,9 +281,10 @@ class BulkRunner:
                                     credits=found if same == ident.key else 0,
                                     same_as=None if same == ident.key else same))
         if status is None:  # the workflow's id was lost with the answer: record what it did
-            cost = (ctx.journal.get(ctx.run_id, "bulk_intent") or {}).get("cost", 0)
+            intent = ctx.journal.bulk_state(ctx.run_id).intent
+            cost = intent.cost if intent is not None else 0
             found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)
-            owner = ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", int(cost), found))
+            owner = ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", cost, found))
         else:
             owner = ctx.record_workflow(workflow_record(status, self.reserved))
         if owner is not None:  # a later run collected this workflow and counts its credits

@@ -8,7 +8,7 @@ is sent once more (it may cost one extra credit; the run's warnings say how many
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from csv_enrich import errors
 from csv_enrich.engine.context import BALANCE_NOTE, RunContext, run_workers, skipped
@@ -17,6 +17,14 @@ from csv_enrich.models import COMPANY_PRICE, Identity, Outcome
 MAX_TRIES = 3
 LOST_WARNING = ("{n} company lookup(s) lost their answer and were sent again; each may have "
                 "cost one extra credit")
+
+
+class CompanyStrategy:
+    """The company strategy (a `Strategy`): one lookup per call, on `ctx.workers` workers."""
+
+    async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]:
+        await CompanyRunner(ctx, idents, workers=ctx.workers).run()
+        return ctx.outcomes_of(idents)
 
 
 class CompanyRunner:

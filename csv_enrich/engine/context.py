@@ -1,12 +1,13 @@
-"""What the rows, bulk and company strategies share: the run's books, the cap, progress ticks."""
+"""What the rows, bulk and company strategies share: the `Strategy` seam they implement, the
+run's books (`RunContext`), the cap, progress ticks."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from csv_enrich.api.client import CleanlistClient, WorkflowStatus
 from csv_enrich.journal import Journal, ResultCache
@@ -19,6 +20,7 @@ from csv_enrich.models import (
     Progress,
     WorkflowRecord,
 )
+from csv_enrich.plan import AUTO_BULK_MIN
 from csv_enrich.rules.validate import name_keys
 
 ProgressCallback = Callable[[Progress], None]
@@ -38,7 +40,7 @@ class Tuning:
     lost_answer_wait_s: float = 20.0  # how long a lost submission may take to show in the list
     bulk_first_poll_s: float = 5.0
     bulk_timeout_s: float = 1800.0
-    auto_bulk_min: int = 5  # auto mode uses bulk from this many importable identities
+    auto_bulk_min: int = AUTO_BULK_MIN  # auto mode uses bulk from this many importable identities
 
 
 def found_credits(enrichment_type: EnrichmentType, data: Mapping[str, str]) -> int:
@@ -66,9 +68,9 @@ class RunContext:
     client: CleanlistClient
     journal: Journal
     cache: ResultCache | None
-    options: EnrichOptions
     progress: ProgressCallback | None = None
     tuning: Tuning = field(default_factory=Tuning)
+    workers: int = EnrichOptions.concurrency  # requests in flight at once (--concurrency)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     workflows: dict[str, WorkflowRecord] = field(default_factory=dict)
     in_flight: int = 0  # credits reserved by submitted, unsettled work
@@ -81,6 +83,8 @@ class RunContext:
     # Set when this context finishes an earlier run's work for run `paid_by`: that run claims
     # the workflows and credits; this run's journal records the rows as paid there (0 credits).
     paid_by: str | None = None
+    # called with the balance after the run (the legacy path checks its derived credits on it)
+    after_run: list[Callable[[int | None], None]] = field(default_factory=list)
     _last_tick: float = 0.0
     _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -95,7 +99,7 @@ class RunContext:
     @property
     def scope(self) -> str:
         """The API endpoint and account (hashed) the run's results and submissions belong to."""
-        return self.options.connection.scope
+        return self.client.scope
 
     def aliases(self, key: str) -> tuple[str, ...]:
         """Every key the plan's identity `key` answers to (just `key` if it is not the plan's),
@@ -113,8 +117,8 @@ class RunContext:
     def credits_room(self) -> int:
         """How many more credits may be committed (cap and balance); a large number if no limit."""
         rooms = [10**12]
-        if self.options.max_credits is not None:
-            rooms.append(self.options.max_credits - self.charged - self.in_flight)
+        if self.plan.max_credits is not None:
+            rooms.append(self.plan.max_credits - self.charged - self.in_flight)
         if self.balance_left is not None:
             rooms.append(self.balance_left - self.settled_here - self.in_flight)
         return max(0, min(rooms))
@@ -122,7 +126,7 @@ class RunContext:
     def room_for(self, price: int) -> str | None:
         """None when `price` more can be committed; else the reason it cannot (the note)."""
         committed = self.charged + self.in_flight
-        cap = self.options.max_credits
+        cap = self.plan.max_credits
         if cap is not None and committed + price > cap:
             return CAP_NOTE.format(cap=cap)
         if self.balance_left is not None and (
@@ -162,6 +166,10 @@ class RunContext:
                                   aliases={o.key: self.aliases(o.key) for o in batch})
         self.tick(force=True)
 
+    def outcomes_of(self, idents: Iterable[Identity]) -> dict[str, Outcome]:
+        """The outcomes recorded so far for `idents`, by key."""
+        return {i.key: o for i in idents if (o := self.outcomes.get(i.key)) is not None}
+
     def _journaled(self, outcome: Outcome) -> Outcome:
         """The outcome as this run's journal keeps it (paid in another run: 0 credits)."""
         if self.paid_by is None:
@@ -199,6 +207,21 @@ class RunContext:
             waiting_on_rate_limit=stats.waiting, message=self.message,
             api_trouble=stats.trouble_text(),
         ))
+
+
+class Strategy(Protocol):
+    """One way of sending identities to the API: rows, bulk, legacy bulk and company runs
+    implement it (the route `plan.choose_route` picks names which). `run` sends `idents`
+    (resuming what the journal knows of `ctx.run_id`), records each ending with `ctx.finish` /
+    `finish_many` and returns the outcomes it recorded. Identities it cannot carry are left
+    without one (the route's `rest` takes them); raising StrategyUnavailable hands what was not
+    sent to the route's `fallback`."""
+
+    async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]: ...
+
+
+class StrategyUnavailable(Exception):
+    """The API refuses a strategy for this account (CSV import switched off, answering 503)."""
 
 
 async def run_workers(worker: Callable[[], Coroutine[Any, Any, None]], count: int) -> None:

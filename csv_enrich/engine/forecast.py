@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
-from csv_enrich.engine.bulk import MAX_ROWS, importable
+from csv_enrich.engine.bulk import MAX_ROWS
 from csv_enrich.models import Identity, Mode
+from csv_enrich.plan import importable
 
 ROWS_REQUESTS_PER_ROW = 2.1  # a submission and its polls (measured: benchmarks/run)
 LEGACY_POLLS_PER_BATCH = 3

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from csv_enrich import errors
@@ -35,6 +35,7 @@ from csv_enrich.engine.context import (
     skipped,
 )
 from csv_enrich.engine.rows import RowsRunner, read_list
+from csv_enrich.journal import LegacyBatch
 from csv_enrich.models import Identity, Outcome, RowStatus, WorkflowRecord, price
 
 TASK_FAILED = "the legacy enrichment task failed"
@@ -47,12 +48,6 @@ BALANCE_MISMATCH = ("the legacy results add up to {derived:,} credits for this r
                     "balance fell by {fell:,} (from {before:,} to {after:,}); check the account's "
                     "usage (another run of the account, or a price other than documented)")
 MAX_RESOLVE_ROUNDS = 5
-META_COUNT = "legacy_batches"
-
-
-def meta_name(n: int) -> str:
-    """The journal's name for legacy batch `n` (its keys, then its workflow and task ids)."""
-    return f"legacy_batch_{n}"
 
 
 def takes(idents: Iterable[Identity]) -> list[Identity]:
@@ -73,9 +68,21 @@ class _Batch:
     due: float = 0.0
     open: set[str] = field(default_factory=set)  # keys whose result is not in yet
 
-    def record(self) -> dict[str, object]:
-        return {"keys": self.keys, "at": self.at, "workflow_id": self.workflow_id,
-                "task_ids": self.task_ids}
+    def record(self) -> LegacyBatch:
+        return LegacyBatch(self.n, tuple(self.keys), self.at, self.workflow_id,
+                           tuple(self.task_ids))
+
+
+class LegacyStrategy:
+    """The legacy bulk strategy (a `Strategy`): batches of 250 to the legacy endpoint, the rows
+    strategy side by side for what it cannot take; after the run, its derived credits are
+    checked against what the balance fell by."""
+
+    async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]:
+        runner = LegacyRunner(ctx, idents, workers=ctx.workers)
+        ctx.after_run.append(lambda after: balance_check(ctx, runner, after))
+        await runner.run()
+        return ctx.outcomes_of(idents)
 
 
 class LegacyRunner:
@@ -120,15 +127,12 @@ class LegacyRunner:
         ctx = self.ctx
         done = {k: i.outcome for k, i in ctx.journal.items(ctx.run_id).items() if i.outcome}
         ctx.outcomes.update((k, o) for k, o in done.items() if k in self.idents)
-        self.next_n = int(ctx.journal.get(ctx.run_id, META_COUNT) or 0)
+        self.next_n, records = ctx.journal.legacy_batches(ctx.run_id)
         sent: set[str] = set()
-        for n in range(self.next_n):
-            rec = ctx.journal.get(ctx.run_id, meta_name(n))
-            if rec is None:
-                continue
+        for rec in records:
             self.fresh = False
-            batch = _Batch(n, list(rec["keys"]), float(rec["at"]), rec.get("workflow_id"),
-                           list(rec.get("task_ids") or ()), time.monotonic())
+            batch = _Batch(rec.n, list(rec.keys), rec.at, rec.workflow_id, list(rec.task_ids),
+                           time.monotonic())
             sent.update(batch.keys)
             batch.open = {k for k in batch.keys if k not in done}
             if batch.open:
@@ -183,8 +187,7 @@ class LegacyRunner:
         batch = _Batch(self.next_n, [i.key for i in idents], time.time())
         batch.open = set(batch.keys)
         self.next_n += 1
-        ctx.journal.set(ctx.run_id, meta_name(batch.n), batch.record())  # intent first
-        ctx.journal.set(ctx.run_id, META_COUNT, self.next_n)
+        ctx.journal.record_legacy_batch(ctx.run_id, batch.record())  # intent first
         ctx.in_flight += len(idents) * self.price
         ctx.say(f"sending {len(idents):,} people to the legacy bulk endpoint "
                 f"(batch {batch.n + 1})")
@@ -194,7 +197,7 @@ class LegacyRunner:
             self._refused(batch, idents, exc)
             return
         batch.workflow_id, batch.task_ids = sub.workflow_id, list(sub.task_ids)
-        ctx.journal.set(ctx.run_id, meta_name(batch.n), batch.record())
+        ctx.journal.record_legacy_batch(ctx.run_id, batch.record())
         batch.started = time.monotonic()
         batch.due = batch.started + self._first_wait(len(idents))
         self.active[batch.n] = batch
@@ -207,7 +210,7 @@ class LegacyRunner:
             self.lost.append(batch)
             return
         ctx.in_flight -= len(idents) * self.price
-        ctx.journal.forget(ctx.run_id, meta_name(batch.n))
+        ctx.journal.forget_legacy_batch(ctx.run_id, batch.n)
         if isinstance(exc, errors.AuthError):
             raise exc
         if isinstance(exc, errors.InsufficientCreditsError):
@@ -336,7 +339,7 @@ class LegacyRunner:
         started (it files every contact there first), so its people may be sent again."""
         ctx = self.ctx
         ctx.in_flight = max(0, ctx.in_flight - len(batch.open) * self.price)
-        ctx.journal.forget(ctx.run_id, meta_name(batch.n))
+        ctx.journal.forget_legacy_batch(ctx.run_id, batch.n)
         self.queue.extendleft(reversed([self.idents[k] for k in batch.keys
                                         if k in self.idents and k in batch.open]))
 
@@ -389,4 +392,4 @@ def _answer_lost(exc: errors.ApiError) -> bool:
     return isinstance(exc, errors.ServerError)
 
 
-__all__ = ["LegacyRunner", "balance_check", "takes"]
+__all__ = ["LegacyRunner", "LegacyStrategy", "balance_check", "takes"]

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from csv_enrich.engine.bulk import BulkRunner
 from csv_enrich.engine.context import RunContext
-from csv_enrich.engine.legacy import META_COUNT, LegacyRunner, meta_name
-from csv_enrich.engine.rows import RowsRunner
+from csv_enrich.engine.route import run_route
 from csv_enrich.journal import ItemState
 from csv_enrich.models import EnrichmentType, Identity
+from csv_enrich.plan import ROUTES
 from csv_enrich.rules.validate import lookup_keys
 
 ADOPTED = "submitted by an earlier interrupted run; collected here, not paid again"
@@ -55,15 +54,14 @@ async def collect_earlier(ctx: RunContext) -> None:
 def _fresh(ctx: RunContext) -> list[Identity]:
     """Identities this run's own journal knows nothing paid about (its resume handles those)."""
     own = ctx.journal.items(ctx.run_id)
-    in_bulk = set(ctx.journal.get(ctx.run_id, "bulk_keys") or ()) | legacy_keys(ctx, ctx.run_id)
+    in_bulk = set(ctx.journal.bulk_state(ctx.run_id).keys or ()) | legacy_keys(ctx, ctx.run_id)
     return [i for i in ctx.plan.identities if i.key not in own and i.key not in in_bulk]
 
 
 def legacy_keys(ctx: RunContext, run_id: str) -> set[str]:
     """Every key a run sent (or meant to send) to the legacy bulk endpoint."""
-    count = int(ctx.journal.get(run_id, META_COUNT) or 0)
-    batches = (ctx.journal.get(run_id, meta_name(n)) for n in range(count))
-    return {k for b in batches if b for k in b["keys"]}
+    _, batches = ctx.journal.legacy_batches(run_id)
+    return {k for b in batches for k in b.keys}
 
 
 def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
@@ -91,9 +89,8 @@ class _RunState:
 
     @classmethod
     def read(cls, ctx: RunContext, run_id: str) -> _RunState:
-        started = (ctx.journal.get(run_id, "bulk_intent") is not None
-                   or ctx.journal.get(run_id, "bulk_workflow") is not None)
-        keys = set(ctx.journal.get(run_id, "bulk_keys") or ()) if started else set()
+        bulk = ctx.journal.bulk_state(run_id)
+        keys = set(bulk.keys or ()) if bulk.started else set()
         return cls(ctx.journal.items(run_id), keys, legacy_keys(ctx, run_id))
 
     def pending(self, key: str) -> str | None:
@@ -110,21 +107,22 @@ class _RunState:
 
 
 async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
-    """Run the earlier run's strategy over its unfinished identities; take the outcomes over."""
+    """Run the earlier run's strategies (the ones that sent them) over its unfinished
+    identities; take the outcomes over."""
     pairs = earlier.rows + earlier.bulk + earlier.legacy
     theirs = tuple(replace(ident, key=key) for ident, key in pairs)
     plan = replace(ctx.plan, run_id=earlier.run_id, enrichment_type=earlier.etype,
                    identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs))
-    sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, ctx.options, None, ctx.tuning,
+    sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, None, ctx.tuning, ctx.workers,
                      balance_left=ctx.balance_left, paid_by=ctx.run_id)
     ctx.say("collecting what an earlier interrupted run already paid for")
     rows, bulk = len(earlier.rows), len(earlier.rows) + len(earlier.bulk)
     if earlier.bulk:
-        await BulkRunner(sub, theirs[rows:bulk]).run()
+        await run_route(sub, ROUTES["bulk"], theirs[rows:bulk])
     if earlier.legacy:  # only its journaled batches: every key is in one
-        await LegacyRunner(sub, theirs[bulk:]).run()
+        await run_route(sub, ROUTES["legacy"], theirs[bulk:])
     if earlier.rows:
-        await RowsRunner(sub, theirs[:len(earlier.rows)]).run()
+        await run_route(sub, ROUTES["rows"], theirs[:rows])
     for record in sub.workflows.values():
         ctx.record_workflow(record)
     taken = 0

@@ -13,7 +13,7 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,12 +72,11 @@ async def _read_pages(read: Callable[..., Awaitable[LeadsPage]], list_id: str) -
 
 async def ensure_list(ctx: RunContext, role: str) -> str:
     """The run's list for `role` (create is idempotent by name, so a lost answer is harmless)."""
-    name = f"list_{role}"
-    list_id = ctx.journal.get(ctx.run_id, name)
+    list_id = ctx.journal.list_id(ctx.run_id, role)
     if list_id is None:
         list_id = await ctx.client.create_list(f"csv-enrich {ctx.run_id} {role}")
-        ctx.journal.set(ctx.run_id, name, list_id)
-    return str(list_id)
+        ctx.journal.record_list(ctx.run_id, role, list_id)
+    return list_id
 
 
 def status_outcome(ctx: RunContext, key: str, st: WorkflowStatus) -> Outcome:
@@ -91,6 +90,14 @@ def status_outcome(ctx: RunContext, key: str, st: WorkflowStatus) -> Outcome:
     credits = charged if charged is not None else found_credits(ctx.etype, st.result)
     return Outcome(key, "enriched", credits=credits, data=dict(st.result),
                    workflow_id=st.workflow_id)
+
+
+class RowsStrategy:
+    """The rows strategy (a `Strategy`): one call per person, on `ctx.workers` workers."""
+
+    async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]:
+        await RowsRunner(ctx, idents, workers=ctx.workers).run()
+        return ctx.outcomes_of(idents)
 
 
 class RowsRunner:
