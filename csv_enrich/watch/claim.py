@@ -30,11 +30,15 @@ class Claims:
     def __init__(self, processing: Path) -> None:
         self.processing = processing
         name = f"{_host()}-{os.getpid()}-{secrets.token_hex(3)}"
-        making = processing / f".{name}"  # hidden from orphans() until it is locked
+        self.mine = processing / name
+        # Made hidden and locked, then renamed into view, so that no other watcher can take
+        # it for a dead one's in between (Windows has no such lock and cannot rename a folder
+        # holding an open file: there it is made in place).
+        making = self.mine if fcntl is None else processing / f".{name}"
         making.mkdir(parents=True)
         self._lock: IO[str] | None = _hold(making / OWNER)
-        self.mine = processing / name
-        os.rename(making, self.mine)
+        if making != self.mine:
+            os.rename(making, self.mine)
 
     def claim(self, path: Path) -> Path | None:
         """Move `path` into this watcher's folder; None when another watcher took it first."""

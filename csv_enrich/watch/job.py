@@ -79,6 +79,8 @@ class Worker:
         self.paused_until = 0.0
         self._waiting: dict[str, tuple[object, ...]] = {}
         self._broken: dict[str, tuple[int, int]] = {}
+        self._busy: dict[str, tuple[object, ...]] = {}
+        self._estimates: dict[str, tuple[tuple[object, ...], Estimate]] = {}
         self._settings_problem: str | None = None
         self._last_note = ""
 
@@ -141,22 +143,41 @@ class Worker:
         if self._waiting.get(name) == state:
             return
         self._waiting.pop(name, None)
+        est = self._estimate(path, settings, state)
+        if est is None or self._must_wait(path, est, settings):
+            self._waiting[name] = state
+            return
+        try:
+            claimed = self.claims.claim(path)
+        except PermissionError:  # Windows: still open in Excel or another program
+            if self._busy.get(name) != state:
+                self.log("waiting", f"{name} is open in another program; it is taken once it "
+                                    "is closed")
+            self._busy[name] = state
+            return
+        self._busy.pop(name, None)
+        self._estimates.clear()
+        if claimed is None:
+            self.log("skipped", f"{name}: another watcher took it first")
+            return
+        self._run(claimed, name, self._options(claimed, settings), est, settings)
+
+    def _estimate(self, path: Path, settings: Settings,
+                  state: tuple[object, ...]) -> Estimate | None:
+        """Read and price the file (once per version of it); None when it was refused."""
+        name = path.name
+        if (known := self._estimates.get(name)) is not None and known[0] == state:
+            return known[1]
         self.log("picked up", f"{name} ({state[0]:,} bytes)")
         try:
             est = estimate_file(self._options(path, settings))
         except (CsvEnrichError, OSError) as exc:
             if path.exists():
                 self._reject(path, getattr(exc, "message", None) or str(exc))
-            return
+            return None
         self.log("estimate", f"{name}: {_estimate_text(est)}")
-        if self._must_wait(path, est, settings):
-            self._waiting[name] = state
-            return
-        claimed = self.claims.claim(path)
-        if claimed is None:
-            self.log("skipped", f"{name}: another watcher took it first")
-            return
-        self._run(claimed, name, self._options(claimed, settings), est, settings)
+        self._estimates = {name: (state, est)}  # only the latest: estimates hold whole files
+        return est
 
     def _must_wait(self, path: Path, est: Estimate, settings: Settings) -> bool:
         """Write the note and say so when the file needs approval or passes today's cap."""
