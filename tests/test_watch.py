@@ -100,6 +100,7 @@ def test_what_is_not_a_dropped_file_stays_and_unsupported_files_fail_with_the_re
     assert "save the sheet as .xlsx or .csv" in (
         folder / "failed" / "notes.pdf.error.txt").read_text()
     assert len(events(lines, "failed")) == 2
+    assert not any("empty.csv: empty.csv" in line for line in lines)  # named once
     assert str(folder / "inbox") not in (folder / "failed" / "empty.csv.error.txt").read_text()
     assert fast_sandbox.ledger()["charges"] == []
 

@@ -270,6 +270,7 @@ class Worker:
             self._fail(claimed, path.name, _plain(reason, path))
 
     def _fail(self, claimed: Path, name: str, reason: str) -> None:
+        reason = reason.removeprefix(f"{name}: ")  # the line names the file already
         target = move_into(claimed, self.folder.failed, name)
         clear_notes(self.folder.inbox, name)
         hint = f"\n\n{MAP_HINT}" if "--map" in reason else ""
@@ -299,8 +300,12 @@ def _plain(message: str, path: Path) -> str:
 
 def _estimate_text(est: Estimate) -> str:
     plan = est.plan
-    return (f"{len(plan.row_keys):,} rows, {len(plan.identities):,} to enrich "
-            f"({plan.enrichment_type}), up to {plan.estimated_max:,} credits")
+    return (f"{_n(len(plan.row_keys), 'row')}, {len(plan.identities):,} to enrich "
+            f"({plan.enrichment_type}), up to {_n(plan.estimated_max, 'credit')}")
+
+
+def _n(count: int, what: str) -> str:
+    return f"{count:,} {what}" + ("" if count == 1 else "s")
 
 
 def _credits_text(report: Report) -> str:
@@ -308,7 +313,7 @@ def _credits_text(report: Report) -> str:
     restart)'."""
     total, now = report.credits.charged, report.credits.charged_now
     before = f" ({now:,} now, {total - now:,} before the restart)" if now != total else ""
-    return f"{total:,} credits charged{before}"
+    return f"{_n(total, 'credit')} charged{before}"
 
 
 def _remove(*paths: Path) -> None:
