@@ -69,10 +69,19 @@ def past_runs(connection: Connection, *, every_account: bool = False) -> list[Pa
 def past_run(connection: Connection, run_id: str, *, every_account: bool = False) -> PastRun:
     """One of this account's runs by id (or a unique prefix of it), else UsageError."""
     found = [r for r in past_runs(connection, every_account=every_account)
-             if r.run_id.startswith(run_id.strip())]
+             if _names(r.run_id, run_id.strip())]
     exact = [r for r in found if r.run_id == run_id.strip()]
     if len(exact or found) != 1 or not run_id.strip():
         many = f"{len(found)} runs start with {run_id!r}; give more of the id" if found else (
             f"No run {run_id!r} in the journal for this account")
         raise errors.UsageError(f"{many}. `csv-enrich runs` lists them.")
     return (exact or found)[0]
+
+
+
+def _names(run_id: str, given: str) -> bool:
+    """`given` names the run: a prefix of its id, with its rerun number when it has one (the
+    same file run again gets the same id plus `-2`, `-3`...; `runs` shows `3f2a9c1d4e5f-2`)."""
+    head, _, n = run_id.partition("-")
+    given_head, _, given_n = given.partition("-")
+    return head.startswith(given_head) and n == given_n

@@ -186,3 +186,20 @@ def test_missing_key_says_where_to_put_it_and_where_to_create_one(tmp_path: Path
     assert f"--api-key-file {empty} is empty" in blank.output
     assert "app.cleanlist.ai" in none.output
     assert "app.cleanlist.ai" in blank.output
+
+
+def test_a_file_run_twice_is_listed_under_two_ids_runs_show_takes(
+        fast_sandbox: SandboxServer, tmp_path: Path, state_dir: Path) -> None:
+    """QA: a finished file run again is a new run (`ID-2`), but `runs` showed both as the same
+    12 characters and `runs show` with them answered '2 runs start with ...'."""
+    for name in ("a.csv", "b.csv"):
+        done = run(["enrich", str(SAMPLES / "leads.csv"), "-o", str(tmp_path / name), "--yes",
+                    "--state-dir", str(state_dir)], fast_sandbox)
+        assert done.exit_code == 0, done.output
+    listed = run(["runs", "--state-dir", str(state_dir)], fast_sandbox).output
+    shown_ids = [line.split()[0] for line in listed.splitlines() if not line.startswith(" ")]
+    assert len(set(shown_ids)) == 2, listed
+    for short, name in zip(shown_ids, ("b.csv", "a.csv"), strict=True):
+        shown = run(["runs", "show", short, "--state-dir", str(state_dir)], fast_sandbox)
+        assert shown.exit_code == 0, shown.output
+        assert f"Output: {tmp_path / name}" in shown.output

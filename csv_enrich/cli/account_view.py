@@ -87,6 +87,12 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
+def short_id(run_id: str) -> str:
+    """How `runs` shows a run: its id's first 12 characters and its rerun number (`-2`)."""
+    head, sep, n = run_id.partition("-")
+    return head[:12] + sep + n
+
+
 def runs_lines(runs: list[PastRun]) -> list[str]:
     """Past runs, latest first, two or three lines each."""
     if not runs:
@@ -94,7 +100,7 @@ def runs_lines(runs: list[PastRun]) -> list[str]:
     lines: list[str] = []
     for run in runs:
         state = "finished" if run.finished_at else "interrupted"
-        lines.append(f"{run.run_id[:12]}  {_when(run.last_started_at)}  {state:<11}  "
+        lines.append(f"{short_id(run.run_id)}  {_when(run.last_started_at)}  {state:<11}  "
                      f"{run.input} -> {run.output}")
         lines.append(f"    rows: {_rows(run.rows)}; {_credits_n(run.credits_charged)} charged")
         if not run.finished_at and run.command:
