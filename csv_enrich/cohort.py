@@ -93,7 +93,7 @@ def run_id_of(job: TaskJob, points: Sequence[str], connection: Connection) -> st
     """The journal's name for a cohort run: the same command after a crash finds it again."""
     settings = {"v": "task1", "task": job.task_id, "points": sorted(points),
                 "ids": sorted(job.entity_ids) if job.entity_ids is not None else None,
-                "list": job.lead_list_id, "base_url": connection.base_url.rstrip("/")}
+                "list": job.lead_list_id, "base_url": connection.home.rstrip("/")}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
 
 

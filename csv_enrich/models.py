@@ -290,11 +290,19 @@ class Connection:
     api_key: str = field(default="", repr=False)
     state_dir: Path | None = None  # None: the user's state directory
     rate_limit_per_min: int = 30
+    # The API's lasting name when base_url is not (the embedded sandbox gets a new port on
+    # every start, its state and key stay): what runs, results and submissions belong to.
+    home_url: str = ""
+
+    @property
+    def home(self) -> str:
+        """The API the account lives at: `home_url`, else `base_url`."""
+        return self.home_url or self.base_url
 
     @property
     def scope(self) -> str:
         """The endpoint and account results and submissions belong to (`scope_of`)."""
-        return scope_of(self.base_url, self.api_key)
+        return scope_of(self.home, self.api_key)
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,7 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
         "sheet": options.sheet,
         "limit": options.limit,
         "map": sorted(options.mapping_overrides.items()),
-        "base_url": options.connection.base_url,
+        "base_url": options.connection.home,
     }
     fields = list(options.mapping_overrides.values())
     if any(fields.count(f) > 1 for f in fields if f != "ignore"):  # --map order matters then

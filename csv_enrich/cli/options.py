@@ -18,6 +18,7 @@ from csv_enrich.errors import AuthError, UsageError
 from csv_enrich.models import ENRICHMENT_TYPES, FIELDS, Connection, EnrichOptions
 
 SANDBOX_CREDITS = 10_000
+SANDBOX_HOME = "sandbox://embedded/api/v2"  # what --sandbox runs and results belong to
 CREATE_KEY = "Create a key in the Cleanlist app (app.cleanlist.ai, API keys; Pro plan or above)"
 KEY_HELP = (
     "No API key. Set CLEANLIST_API_KEY (export CLEANLIST_API_KEY=clapi_...), "
@@ -112,15 +113,41 @@ def connection(
     key the API refuses (401) is reported with where it came from and where to get one."""
     with _refused_key(key_source(sandbox, api_key_file)):
         if sandbox:
-            from csv_enrich.sandbox import SandboxConfig, SandboxServer
-
-            with SandboxServer(SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1)) as server:
-                state = state_dir or state_dir_default()
-                yield Connection(base_url=server.base_url, api_key=server.api_key,
-                                 state_dir=state / "sandbox", rate_limit_per_min=rate_limit)
+            with embedded_sandbox(state_dir or state_dir_default(), rate_limit) as conn:
+                yield conn
             return
         yield Connection(base_url=base_url, api_key=api_key(api_key_file), state_dir=state_dir,
                          rate_limit_per_min=rate_limit)
+
+
+@contextlib.contextmanager
+def embedded_sandbox(state_dir: Path, rate_limit: int) -> Iterator[Connection]:
+    """`--sandbox`: one local Cleanlist per state directory that lasts across invocations (its
+    lists, workflows, balance and key in `<state-dir>/sandbox/`), so a rerun finds what it paid
+    for and a Ctrl-C'd run resumes, as with the real API. Its port changes on every start, so
+    runs and results belong to SANDBOX_HOME, not to the port. One invocation holds it at a time
+    (another waits, and says so on stderr): two would each save over the other's state."""
+    from filelock import FileLock, Timeout
+
+    from csv_enrich.sandbox import SandboxConfig, SandboxServer
+
+    home = state_dir / "sandbox"
+    home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(home / "sandbox.lock")
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        click.echo("Waiting for another csv-enrich --sandbox command on this state directory "
+                   "to finish...", err=True)
+        lock.acquire()
+    try:
+        config = SandboxConfig(credits=SANDBOX_CREDITS, time_scale=0.1,
+                               state_file=home / "sandbox.json")
+        with SandboxServer(config) as server:
+            yield Connection(base_url=server.base_url, api_key=server.api_key,
+                             home_url=SANDBOX_HOME, state_dir=home, rate_limit_per_min=rate_limit)
+    finally:
+        lock.release()
 
 
 def key_source(sandbox: bool, api_key_file: Path | None) -> str:
