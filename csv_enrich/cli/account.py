@@ -21,7 +21,7 @@ from csv_enrich.cli.commands import (
 )
 from csv_enrich.cli.options import api_key, connection, connection_options, state_dir_default
 from csv_enrich.errors import ExitStatus, Interrupted, UsageError
-from csv_enrich.models import Connection, EnrichOptions, Progress
+from csv_enrich.models import Connection, Progress
 
 if TYPE_CHECKING:
     from csv_enrich.api.client import WorkflowStatus
@@ -69,8 +69,7 @@ def task(
         job = TaskJob(task_id=task_id, output=output, data_points=tuple(data_points.split(",")),
                       entity_ids=parse_entity_ids(entity_ids), lead_list_id=lead_list_id,
                       max_credits=max_credits, report=report_path, bom=bom)
-        consent = _confirmation(EnrichOptions(Path(task_id), max_credits=max_credits, yes=yes),
-                                sandbox=sandbox)
+        consent = _confirmation(yes=yes, sandbox=sandbox, max_credits=max_credits)
         with connection(sandbox=sandbox, api_key_file=api_key_file, base_url=base_url,
                         state_dir=state_dir, rate_limit=rate_limit) as conn, \
                 ProgressPrinter(quiet=quiet or as_json) as printer:

@@ -289,22 +289,25 @@ def _run_enrich(options: EnrichOptions, *, quiet: bool, sandbox: bool) -> Report
 
     with ProgressPrinter(quiet=quiet) as printer:
         try:
-            return enrich_file(options, confirm=_confirmation(options, sandbox=sandbox),
+            consent = _confirmation(yes=options.yes, sandbox=sandbox,
+                                    max_credits=options.max_credits)
+            return enrich_file(options, confirm=consent,
                                progress=printer.update, command=_resume_command())
         except Interrupted as exc:
             exc.message += f" Resume with: {_resume_command()}"
             raise
 
 
-def _confirmation(options: EnrichOptions, *, sandbox: bool) -> Callable[[Plan, int], bool] | None:
+def _confirmation(*, yes: bool, sandbox: bool,
+                  max_credits: int | None) -> Callable[[Plan, int], bool] | None:
     """How the run is allowed to spend: --yes and the sandbox need no question; on a terminal
     the person is asked; elsewhere a --max-credits cap is the consent, and without one the run
     refuses (exit 3)."""
-    if options.yes or sandbox:
+    if yes or sandbox:
         return None
     if sys.stdin.isatty() and sys.stderr.isatty():
         return _confirm
-    if options.max_credits is not None:
+    if max_credits is not None:
         return None
     raise CreditsError(
         "Not on a terminal, so csv-enrich cannot ask before spending. "
