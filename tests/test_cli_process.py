@@ -37,6 +37,7 @@ def cli(args: list[str], server: Any) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_with_the_resume_command_and_the_rerun_pays_nothing_twice(
     slow_sandbox: Any, tmp_path: Path
 ) -> None:
@@ -66,6 +67,7 @@ def test_ctrl_c_exits_130_with_the_resume_command_and_the_rerun_pays_nothing_twi
     assert all(n == 1 for n in charges.values()), charges
 
 
+@pytest.mark.slow
 def test_the_api_key_appears_in_no_output_report_state_or_message(
     fast_sandbox: Any, tmp_path: Path
 ) -> None:
@@ -119,6 +121,7 @@ def test_declining_the_prompt_on_a_terminal_spends_nothing(fast_sandbox: Any,
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_over_overlapping_people_pay_nobody_twice(
     slow_sandbox: Any, tmp_path: Path
 ) -> None:

@@ -161,6 +161,7 @@ def test_auto_mode_uses_rows_for_a_handful_and_bulk_beyond() -> None:
     assert choose_mode(make_plan([company(1)], kind="company", mode="auto")) == "sync"
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_progress_reports_waiting_on_the_rate_limit(
         sandbox: SandboxServer, tmp_path: Path) -> None:

@@ -136,6 +136,7 @@ async def test_lost_person_answers_are_resolved_from_the_list(
     assert all("recovered from the lead list" in n for n in notes)
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["rows", "bulk"])
 async def test_faults_on_every_row_ends_right_and_nobody_pays_twice(
@@ -168,6 +169,7 @@ def assert_workflows_match(workflows: Sequence[WorkflowRecord], ledger: dict[str
     assert reserved == sum(s["reserved"] for s in settled)
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_lost_answers_under_faults_keep_the_books_straight(tmp_path: Path) -> None:
     """QA: rows mode with answers lost after the work was done among other faults: the run's

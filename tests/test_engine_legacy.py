@@ -234,6 +234,7 @@ async def test_a_lost_submission_that_never_started_is_sent_again(tmp_path: Path
     assert credits(result) == ledger["charged_total"]  # type: ignore[index]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_faults_on_the_legacy_path_end_right_and_nobody_pays_twice(tmp_path: Path) -> None:
     """5xx, 429 bursts, dropped connections and answers lost after the work, on every request:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from csv_enrich.cli.commands import main
@@ -54,6 +55,7 @@ def test_repeated_map_sets_the_order() -> None:
     assert json.loads(reversed_order.output)["columns_in_order"]["email"] == ["Mail A", "Mail B"]
 
 
+@pytest.mark.slow
 def test_several_addresses_note_reaches_the_output(
     fast_sandbox: Any, tmp_path: Path, state_dir: Path
 ) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -23,6 +25,7 @@ def test_ruff_is_clean() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     """`mypy` (strict, configured in pyproject.toml) finds nothing in the package."""
     out = subprocess.run([tool("mypy")], cwd=REPO, capture_output=True, text=True)

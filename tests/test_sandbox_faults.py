@@ -51,7 +51,7 @@ def test_org_limit_is_shared_by_keys_and_sandbox_paths_are_free() -> None:
 
 def test_bucket_refills_continuously() -> None:
     """A drained bucket lets a request through again after Retry-After."""
-    with SandboxServer(fast_config(rate_limit_per_min=600, org_rate_limit_per_min=600)) as srv, \
+    with SandboxServer(fast_config(rate_limit_per_min=120, org_rate_limit_per_min=120)) as srv, \
             client_for(srv) as c:
         while (resp := c.get("/whoami")).status_code == 200:
             pass
@@ -170,7 +170,7 @@ def test_control_api_flips_the_kill_switch_and_faults() -> None:
         knobs = httpx.post(root + "/_sandbox/config",
                            json={"csv_import": False, "force_faults": ["5xx"]}).json()
         assert knobs["csv_import"] is False
-        assert c.get("/whoami").status_code >= 500
+        assert c.get("/whoami").status_code in (500, 502, 503)
         list_id = new_list(c)
         resp = c.post(f"/lead-lists/{list_id}/csv-import", json={
             "csv_content_base64": "ZW1haWwKYUBiLmlv", "column_mapping": {"email": "email"},

@@ -219,5 +219,5 @@ def test_legacy_errors_keep_the_fastapi_shape_for_429_and_5xx() -> None:
     with SandboxServer(fast_config(fault_rate=1.0, fault_weights={"5xx": 1.0})) as srv, \
             v1_client(srv) as c:
         failed = c.get("/enrich/status", params={"workflow_id": "x"})
-    assert failed.status_code >= 500
+    assert failed.status_code in (500, 502, 503)
     assert set(failed.json()) == {"detail"}
