@@ -60,6 +60,7 @@ def test_status_of_an_unknown_workflow_is_one_line(fast_sandbox: SandboxServer) 
     assert "Workflow ids look like" in result.output
 
 
+@pytest.mark.slow
 def test_runs_lists_finished_and_interrupted_runs_with_the_resume_command(
         fast_sandbox: SandboxServer, tmp_path: Path, state_dir: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,6 +100,7 @@ def test_runs_lists_finished_and_interrupted_runs_with_the_resume_command(
     assert json.loads(as_json.output)["rows"] == report["rows"]
 
 
+@pytest.mark.slow
 def test_runs_of_another_key_are_not_listed(fast_sandbox: SandboxServer, tmp_path: Path,
                                             state_dir: Path) -> None:
     """The journal is per account: another key sees no runs; an unknown id is one line."""

@@ -17,6 +17,8 @@ import pytest
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from tests.cohort_helpers import by_task_calls, person_cohort, rows_of
 
+pytestmark = pytest.mark.slow  # the CLI as a separate process
+
 
 @pytest.fixture
 def slow_sandbox() -> Iterator[SandboxServer]:

@@ -92,6 +92,7 @@ def test_rows_that_are_not_data_are_counted_apart() -> None:
     assert "Invalid rows" not in text
 
 
+@pytest.mark.slow
 def test_not_data_and_ragged_rows_in_the_output_and_report(
     fast_sandbox: Any, tmp_path: Path, state_dir: Path
 ) -> None:

@@ -22,6 +22,8 @@ from click.testing import CliRunner
 from csv_enrich.cli.commands import main
 from csv_enrich.engine.prior import ADOPTED
 
+pytestmark = pytest.mark.slow  # sequences of whole CLI runs against the sandbox
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 

@@ -52,6 +52,7 @@ def _frame(rows: list[dict[str, str | None]], fields: tuple[str, ...]) -> pl.Dat
     return pl.DataFrame(rows, schema=dict.fromkeys(fields, pl.String))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.fixed_dictionaries({f: st.none() | _text for f in PERSON_FIELDS}),
                 min_size=1, max_size=8))
@@ -61,6 +62,7 @@ def test_person_rows_match_validate(rows: list[dict[str, str | None]]) -> None:
     assert validate_frame(frame, "person") == _expected(frame, "person")
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.fixed_dictionaries({f: st.none() | _text for f in COMPANY_FIELDS}),
                 min_size=1, max_size=8))

@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # the watcher as a separate process
+
 
 @pytest.fixture
 def slow_sandbox() -> Iterator[Any]:
