@@ -158,8 +158,7 @@ class _TaskRun:
 
     def _started(self, journal: Journal, balance: int) -> None:
         """From here on the run may spend: keep its first balance, list it as a past run."""
-        if journal.get(self.run_id, "balance_before") is None:
-            journal.set(self.run_id, "balance_before", balance)
+        journal.first_balance(self.run_id, balance)
         if self.log is not None:
             self.log.started(self.run_id, self.connection.scope,
                              input=self.job.task_id, output=str(self.job.output.resolve()),
@@ -188,7 +187,8 @@ class _TaskRun:
             done = await self._dispatch(client, journal, confirm, balance)
         except asyncio.CancelledError:
             raise errors.Interrupted(INTERRUPTED) from None
-        done.balance_before = int(journal.get(self.run_id, "balance_before", balance))
+        first = journal.balance_before(self.run_id)
+        done.balance_before = balance if first is None else first
         done.balance_after = await client.balance()
         done.resumed, done.stats = resumed, client.stats
         return done

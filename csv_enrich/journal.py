@@ -243,11 +243,16 @@ class Journal(_Store):
 
     def first_balance(self, run_id: str, balance: int) -> int:
         """The balance when the run first started: recorded now if this is the first time."""
-        first = self.get(run_id, "balance_before")
+        first = self.balance_before(run_id)
         if first is None:
             self.set(run_id, "balance_before", balance)
             return balance
-        return int(first)
+        return first
+
+    def balance_before(self, run_id: str) -> int | None:
+        """The balance `first_balance` recorded for the run, or None before it started."""
+        first = self.get(run_id, "balance_before")
+        return None if first is None else int(first)
 
     def record_list(self, run_id: str, role: str, list_id: str) -> None:
         """Record the run's lead list for `role` ("rows", "bulk", ...) the moment it exists."""
