@@ -139,8 +139,8 @@ def dedupe(idents: Sequence[Identity]) -> tuple[tuple[Identity, ...], list[str]]
     multi = {a for a, n in counts.items() if n > 1}
     reps = _groups([i for i, a in zip(idents, every, strict=True) if not multi.isdisjoint(a)])
     unique: dict[str, Identity] = {}
-    for ident in idents:
-        rep = reps.get(ident.key) or _alone(ident)
+    for ident, own in zip(idents, every, strict=True):  # own is ident.aliases: already in form
+        rep = reps.get(ident.key) or (ident if own is ident.aliases else _alone(ident))
         unique.setdefault(rep.key, rep)
     return tuple(unique.values()), [reps[i.key].key if i.key in reps else i.key for i in idents]
 
