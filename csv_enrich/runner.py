@@ -231,7 +231,8 @@ def _cache(options: EnrichOptions) -> Iterator[ResultCache | None]:
 
 def _client(session: httpx.AsyncClient, connection: Connection) -> CleanlistClient:
     return CleanlistClient(session, api_key=connection.api_key, base_url=connection.base_url,
-                           rate_limit_per_min=connection.rate_limit_per_min)
+                           rate_limit_per_min=connection.rate_limit_per_min,
+                           home_url=connection.home_url)
 
 
 def fetch_balance(connection: Connection) -> int:

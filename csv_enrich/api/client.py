@@ -152,10 +152,12 @@ class CleanlistClient(LegacyCalls):
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         pacer: Pacer | None = None,
+        home_url: str = "",  # the API's lasting name when base_url is not (Connection.home_url)
     ) -> None:
         self._http = http
         self._key = api_key
         self._base = base_url.rstrip("/")
+        self._home = home_url or self._base
         self._legacy = legacy_base(self._base)
         self.rate_limit_per_min = rate_limit_per_min  # as configured (the pacer may adapt)
         self.max_retries = max_retries
@@ -170,7 +172,7 @@ class CleanlistClient(LegacyCalls):
     @property
     def scope(self) -> str:
         """The endpoint and account this client talks to, hashed (`models.scope_of`)."""
-        return scope_of(self._base, self._key)
+        return scope_of(self._home, self._key)
 
     # -- account ---------------------------------------------------------------------------
 
