@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from csv_enrich.errors import InputError
 from csv_enrich.read import text as read_csv
 from csv_enrich.read.plaincsv import plain_frame
 from csv_enrich.read.source import _grid_from_frame, _grid_from_records, read_table
+from csv_enrich.read.table import blank_cells
 
 PATH = Path("leads.csv")
 
@@ -103,3 +106,26 @@ def test_read_table_uses_the_same_rows_either_way(tmp_path: Path) -> None:
     assert a.frame.columns == b.frame.columns
     assert a.frame.head(1).rows() == b.frame.head(1).rows()
     assert a.source_rows[:2] == b.source_rows[:2] == (2, 3)
+
+
+blank_ish = st.sampled_from(["", " ", "N/A", "#n/a", "[not provided]", "x", "a@b.io", "\u00a0"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(blank_ish, min_size=3, max_size=3), min_size=1, max_size=8),
+       st.sampled_from(["", "Report\n\n"]), st.sampled_from([None, 1, 3]))
+def test_the_blanked_view_is_blank_cells_of_the_frame(
+    rows: list[list[str]], title: str, limit: int | None
+) -> None:
+    """build_table hands over the blanked view it already made for finding the header; it is
+    exactly blank_cells of the table's frame (placeholders, title rows, blank lines, --limit)."""
+    text = title + "Email,Name,Notes\n" + "".join(",".join(r) + "\n" for r in rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "in.csv")
+        path.write_text(text, encoding="utf-8")
+        try:
+            table = read_table(path, limit=limit)
+        except InputError:
+            return
+        assert "blanked" in table.__dict__
+        assert_frame_equal(table.blanked, blank_cells(table.frame))

@@ -28,6 +28,7 @@ WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".ods": "od
 HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
 _WIDTH = "__fields__"
+_AT = "__grid_row__"
 _LINK_CELL = re.compile(r"\w@\w|://|^www\.")
 _NUMBER_CELL = re.compile(r"^\s*[+(]?\d[\d\s().,/-]*$")
 
@@ -157,6 +158,8 @@ def build_table(
 ) -> Table:
     """The Table of a grid: header found, headers made unique, empty rows and columns dropped;
     every other cell kept exactly as it is."""
+    import polars as pl
+
     raw = _emptied(grid.frame)
     frame = blank_cells(raw)
     fill = _fill(frame)
@@ -176,13 +179,16 @@ def build_table(
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
+    blanked = frame[body.get_column(_AT)].select(  # blank_cells(data) without doing it again
+        pl.col(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
+    )
     non_data = _non_data(data)
     width = grid.widths[header_at] if grid.widths and not headerless else 0
     above = raw.row(header_at - 1) if header_at > 0 and not headerless else ()
     spans = grid.merges.get(header_at - 1, [])
     labels = group_labels(list(above), frame.width, spans) if above else ()
     groups = tuple(labels[i] for i in keep) if labels else ()
-    return Table(
+    table = Table(
         path=path, format=fmt, frame=data, headers=tuple(headers),
         source_rows=tuple(body.get_column(_ROW).to_list()),
         header_row=0 if headerless else grid.row_numbers[header_at], sheet=sheet, sheets=sheets,
@@ -195,6 +201,8 @@ def build_table(
         beyond_header=tuple(h for i, h in zip(keep, headers, strict=True) if width and i >= width),
         groups=groups,
     )  # fmt: skip
+    table.__dict__["blanked"] = blanked  # the cached_property, filled
+    return table
 
 
 def _non_data(data: pl.DataFrame) -> dict[int, str]:
@@ -248,7 +256,8 @@ def _body(raw: pl.DataFrame, grid: Grid, header_at: int, limit: int | None) -> p
     import polars as pl
 
     numbers = pl.Series(_ROW, grid.row_numbers[header_at + 1 :], dtype=pl.Int64)
-    body = raw.slice(header_at + 1).with_columns(numbers)
+    at = pl.int_range(header_at + 1, raw.height, dtype=pl.UInt32).alias(_AT)
+    body = raw.slice(header_at + 1).with_columns(numbers, at)
     if grid.widths is not None:
         body = body.with_columns(pl.Series(_WIDTH, grid.widths[header_at + 1 :], dtype=pl.Int64))
     kept = _fill(raw).slice(header_at + 1) > 0
