@@ -214,8 +214,11 @@ def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, 
     )
     found: list[tuple[int, int, str]] = []
     columns: dict[bytes, int] = {}
+    shown: dict[tuple[bytes, bytes], str | None] = {}  # render is pure: once per (style, value)
     for style, letters, row, value in pattern.findall(data):
-        text = render(value.decode(), formats[int(style)])
+        if (style, value) not in shown:
+            shown[style, value] = render(value.decode(), formats[int(style)])
+        text = shown[style, value]
         if text is not None:
             column = columns.get(letters)
             if column is None:
