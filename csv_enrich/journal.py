@@ -241,6 +241,16 @@ class Journal(_Store):
         mode = self.get(run_id, "mode")
         return None if mode is None else str(mode)
 
+    def note_unavailable(self, scope: str, mode: str) -> None:
+        """Record that the account behind `scope` refused strategy `mode` (e.g. CSV import
+        answered 503): later runs of the account go straight to its fallback for a while."""
+        self.set(f"account:{scope}", f"unavailable_{mode}", time.time())
+
+    def unavailable_since(self, scope: str, mode: str) -> float | None:
+        """Seconds since the account last refused strategy `mode`, or None if it never did."""
+        at = self.get(f"account:{scope}", f"unavailable_{mode}")
+        return None if at is None else max(0.0, time.time() - float(at))
+
     def first_balance(self, run_id: str, balance: int) -> int:
         """The balance when the run first started: recorded now if this is the first time."""
         first = self.balance_before(run_id)

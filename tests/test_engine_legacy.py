@@ -444,3 +444,33 @@ async def test_another_run_with_the_same_people_collects_an_interrupted_legacy_r
     assert max(charges_by_identity(ledger).values()) == 1
     assert {o.status for o in result.outcomes.values()} == {"enriched", "not_found"}
     assert sum(1 for o in result.outcomes.values() if "earlier interrupted run" in o.note) >= 250
+
+
+@pytest.mark.anyio
+async def test_auto_mode_remembers_that_csv_import_is_off(tmp_path: Path) -> None:
+    """After a 503 from CSV import, the account's next run in auto mode goes straight to legacy
+    bulk (no list made, no import tried) and says why; --mode bulk still tries it."""
+    with SandboxServer(fast_config()) as server:
+        async with rig(server.base_url, server.api_key, tmp_path) as r:
+            first = await run_plan(make_plan([named(n) for n in range(10)], mode="auto"),
+                                   client=r.client, journal=r.journal, cache=r.cache,
+                                   tuning=FAST)
+            before = paths(server.ledger())
+            second = await run_plan(make_plan([named(n) for n in range(10, 20)], mode="auto",
+                                              run_id="second"),
+                                    client=r.client, journal=r.journal, cache=r.cache,
+                                    tuning=FAST)
+            after = paths(server.ledger())
+            forced = await run_plan(make_plan([named(n) for n in range(20, 30)], mode="bulk",
+                                              run_id="forced"),
+                                    client=r.client, journal=r.journal, cache=r.cache,
+                                    tuning=FAST)
+        final = paths(server.ledger())
+    assert (first.mode, second.mode, forced.mode) == ("legacy", "legacy", "legacy")
+    assert "(the API answered 503)" in first.warnings[0]
+    assert "(it answered 503 under an hour ago; csv-enrich tries it again after 24 hours, or " \
+        "at once with --mode bulk)" in second.warnings[0]
+    new = after - before
+    assert new["/lead-lists"] == 0
+    assert sum(n for p, n in new.items() if p.endswith("/csv-import")) == 0
+    assert sum(n for p, n in (final - after).items() if p.endswith("/csv-import")) == 1

@@ -25,29 +25,54 @@ STRATEGIES: Mapping[Mode, Strategy] = {
     "legacy": LegacyStrategy(),
     "sync": CompanyStrategy(),
 }
-FALLBACK = ("CSV import is switched off for this account (the API answered 503), so csv-enrich "
-            "uses the legacy bulk endpoint (250 people a call) for {legacy:,} people with a "
-            "LinkedIn URL or names + company{rest}.")
+FALLBACK = ("CSV import is switched off for this account ({why}), so csv-enrich uses the legacy "
+            "bulk endpoint (250 people a call) for {legacy:,} people with a LinkedIn URL or "
+            "names + company{rest}.")
+ANSWERED = "the API answered 503"
+REMEMBERED = ("it answered 503 {hours} ago; csv-enrich tries it again after {ttl} hours, or at "
+              "once with --mode bulk")
+REMEMBER_S = 24 * 3600  # how long auto mode trusts that CSV import is off
 FALLBACK_REST = ("; {n:,} with only an email or a person id go one request each, about "
                  "{minutes} at {rate}/min")
 
 
-async def run_route(ctx: RunContext, route: Route, idents: Sequence[Identity]) -> Mode:
-    """Send `idents` along `route`; returns the mode that ran (the fallback's, if it ran)."""
+async def run_route(ctx: RunContext, route: Route, idents: Sequence[Identity], *,
+                    fresh: bool = False) -> Mode:
+    """Send `idents` along `route`; returns the mode that ran (the fallback's, if it ran). A
+    `fresh` run (nothing journaled before) in auto mode does not try again a strategy the
+    account refused lately (for CSV import: no empty list left in the account, two requests
+    saved); its fallback runs at once. A resumed run always goes on as it started."""
+    if fresh and route.fallback is not None and (why := _refused_lately(ctx, route)):
+        return await _fall_back(ctx, route.fallback, list(idents), why)
     try:
         await STRATEGIES[route.mode].run(ctx, idents)
     except StrategyUnavailable:
         if route.fallback is None:
             raise
-        rest = _not_sent(ctx, idents)
-        _fallback_warning(ctx, rest)
-        ctx.journal.record_mode(ctx.run_id, route.fallback)
-        await STRATEGIES[route.fallback].run(ctx, rest)
-        return route.fallback
+        ctx.journal.note_unavailable(ctx.scope, route.mode)
+        return await _fall_back(ctx, route.fallback, _not_sent(ctx, idents), ANSWERED)
     rest = [i for i in idents if i.key not in ctx.outcomes]
     if rest and route.rest is not None:
         await STRATEGIES[route.rest].run(ctx, rest)
     return route.mode
+
+
+async def _fall_back(ctx: RunContext, mode: Mode, idents: list[Identity], why: str) -> Mode:
+    _fallback_warning(ctx, idents, why)
+    ctx.journal.record_mode(ctx.run_id, mode)
+    await STRATEGIES[mode].run(ctx, idents)
+    return mode
+
+
+def _refused_lately(ctx: RunContext, route: Route) -> str | None:
+    """Why auto mode skips `route.mode` (the account refused it lately), or None to try it."""
+    if ctx.plan.mode != "auto":
+        return None
+    since = ctx.journal.unavailable_since(ctx.scope, route.mode)
+    if since is None or since >= REMEMBER_S:
+        return None
+    hours = "under an hour" if since < 3600 else f"{since // 3600:.0f} hour(s)"
+    return REMEMBERED.format(hours=hours, ttl=REMEMBER_S // 3600)
 
 
 def _not_sent(ctx: RunContext, idents: Sequence[Identity]) -> list[Identity]:
@@ -59,12 +84,12 @@ def _not_sent(ctx: RunContext, idents: Sequence[Identity]) -> list[Identity]:
     return [i for i in idents if i.key not in ctx.outcomes]
 
 
-def _fallback_warning(ctx: RunContext, idents: list[Identity]) -> None:
+def _fallback_warning(ctx: RunContext, idents: list[Identity], why: str) -> None:
     rest = len(idents) - len(takes(idents))
     rate = ctx.client.rate_limit_per_min
     minutes = -(-rest * 2 // max(1, rate))  # a submission and a poll per row
     tail = FALLBACK_REST.format(n=rest, rate=rate, minutes="1 minute" if minutes <= 1
                                 else f"{minutes:,} minutes") if rest else ""
-    message = FALLBACK.format(legacy=len(idents) - rest, rest=tail)
+    message = FALLBACK.format(why=why, legacy=len(idents) - rest, rest=tail)
     ctx.warnings.append(message)
     ctx.say(message)

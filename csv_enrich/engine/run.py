@@ -81,7 +81,7 @@ async def run_plan(
             balance_before = await client.balance()
         ctx.balance_left = balance_before
         balance_before = journal.first_balance(plan.run_id, balance_before)
-        mode = await _run(ctx, route)
+        mode = await _run(ctx, route, fresh=not resumed)
         spent = ctx.settled_here or ctx.reserved_total
         balance_after = await client.balance() if spent else ctx.balance_left
         for check in ctx.after_run:
@@ -101,13 +101,13 @@ def _mode_so_far(ctx: RunContext) -> Mode:
                         auto_bulk_min=ctx.tuning.auto_bulk_min).mode
 
 
-async def _run(ctx: RunContext, route: Route) -> Mode:
+async def _run(ctx: RunContext, route: Route, *, fresh: bool) -> Mode:
     register(ctx)
     await collect_earlier(ctx)
     idents = [i for i in ctx.plan.identities if i.key not in ctx.outcomes]
     ctx.journal.record_mode(ctx.run_id, route.mode)
     ctx.warnings.extend(route.warnings)
-    return await run_route(ctx, route, idents)
+    return await run_route(ctx, route, idents, fresh=fresh)
 
 
 def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, *,
