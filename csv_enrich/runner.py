@@ -23,6 +23,7 @@ from csv_enrich import engine
 from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.context import Tuning
 from csv_enrich.errors import Interrupted
+from csv_enrich.journal import FILENAME as JOURNAL_FILE
 from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
 from csv_enrich.output.atomic import write_report
@@ -43,6 +44,9 @@ class Estimate:
 
     loaded: Loaded
     plan: Plan
+    # seconds since this account's CSV import last answered 503 (None: never, as far as the
+    # state directory knows); auto mode then goes to legacy bulk for a while
+    csv_import_off_s: float | None = None
 
 
 def report_path(options: EnrichOptions) -> Path:
@@ -58,7 +62,15 @@ def estimate_file(options: EnrichOptions) -> Estimate:
     loaded = load(options)
     with _cache(options) as cache:
         plan = make_plan(loaded, options, cache)
-    return Estimate(loaded, plan)
+    return Estimate(loaded, plan, _csv_import_off(options))
+
+
+def _csv_import_off(options: EnrichOptions) -> float | None:
+    state_dir = options.connection.state_dir or default_state_dir()
+    if not (state_dir / JOURNAL_FILE).exists():
+        return None
+    with Journal(state_dir) as journal:
+        return journal.unavailable_since(options.connection.scope, "bulk")
 
 
 def enrich_file(

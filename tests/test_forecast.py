@@ -74,3 +74,24 @@ def test_estimate_json_gives_the_paths_and_the_rate(tmp_path: Path) -> None:
     off = {g["strategy"]: g for g in paths_doc["if_csv_import_is_off"]}
     assert (off["legacy"]["people"], off["legacy"]["requests"]) == (600, 12)
     assert (off["rows"]["people"], off["rows"]["requests"]) == (1, 3)
+
+
+def test_estimate_knows_the_account_s_csv_import_was_off_lately(tmp_path: Path) -> None:
+    """After CSV import answered 503 for this API and key (journaled), `estimate` in auto mode
+    plans legacy bulk at once and says why."""
+    from csv_enrich.journal import Journal
+    from csv_enrich.models import Connection
+
+    key = "clapi_" + "k" * 48
+    with Journal(tmp_path / "state") as journal:
+        journal.note_unavailable(Connection(api_key=key).scope, "bulk")
+    src = tmp_path / "names.csv"
+    src.write_text("First Name,Last Name,Company\n"
+                   + "\n".join(f"Ann{i},Lee{i},Acme" for i in range(8)) + "\n")
+    args = ["estimate", str(src), "--no-cache", "--state-dir", str(tmp_path / "state")]
+    result = CliRunner().invoke(main, args, env={"CLEANLIST_API_KEY": key})
+    assert result.exit_code == 0, result.output
+    assert "How: legacy bulk for 8 people" in result.output
+    assert "answered 503 lately" in result.output
+    other = CliRunner().invoke(main, args, env={"CLEANLIST_API_KEY": key + "x"})
+    assert "How: bulk mode for 8 people" in other.output

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.engine.forecast import Path, duration, paths, total_requests
+from csv_enrich.engine.route import REMEMBER_S
 from csv_enrich.models import Invalid, Mode, NotData, Plan
 from csv_enrich.plan import choose_route
 
@@ -46,20 +47,34 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
-        "paths": _paths_dict(plan, rate),
+        "paths": _paths_dict(est, rate),
     }
 
 
-def _paths_dict(plan: Plan, rate: int) -> dict[str, Any]:
+def _chosen(est: Estimate) -> tuple[Mode, bool]:
+    """The mode a run would take now, and whether it is legacy because the account's CSV
+    import answered 503 lately (auto mode remembers it for a while)."""
+    plan = est.plan
+    mode = choose_route(plan).mode
+    off = est.csv_import_off_s
+    if mode == "bulk" and plan.mode == "auto" and off is not None and off < REMEMBER_S:
+        return "legacy", True
+    return mode, False
+
+
+def _paths_dict(est: Estimate, rate: int) -> dict[str, Any]:
     """Which path each group takes and how long, as planned and (auto mode) without CSV
     import."""
+    plan = est.plan
+
     def groups(mode: Mode) -> list[dict[str, Any]]:
         return [{"strategy": g.strategy, "people": g.people, "why": g.why,
                  "requests": g.requests, "minutes": round(g.minutes(rate), 1)}
                 for g in paths(plan.identities, mode)]
 
-    chosen = choose_route(plan).mode
-    out: dict[str, Any] = {"rate_limit_per_min": rate, "planned": groups(chosen)}
+    chosen, remembered = _chosen(est)
+    out: dict[str, Any] = {"rate_limit_per_min": rate, "planned": groups(chosen),
+                           "csv_import_off_lately": remembered}
     if chosen == "bulk" and plan.mode == "auto":
         out["if_csv_import_is_off"] = groups("legacy")
     return out
@@ -91,7 +106,7 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
         f"To enrich: {len(plan.identities):,} {_what(plan)}; "
         f"at most {plan.estimated_max:,} credits (only what is found is charged)."
     )
-    return lines + _how_lines(plan, rate)
+    return lines + _how_lines(est, rate)
 
 
 HOW = {
@@ -102,12 +117,16 @@ HOW = {
 }
 
 
-def _how_lines(plan: Plan, rate: int) -> list[str]:
+def _how_lines(est: Estimate, rate: int) -> list[str]:
     """Which path each group of rows takes, why, and how long at the rate limit; in auto mode
     also what happens when the account's CSV import is off (the default on real accounts)."""
-    chosen = choose_route(plan).mode
+    plan = est.plan
+    chosen, remembered = _chosen(est)
     first, *rest = _group_lines(paths(plan.identities, chosen), rate)
     lines = ["How: " + first.strip(), *rest]
+    if remembered:
+        lines.append("  (this account's CSV import answered 503 lately, so auto mode goes "
+                     "straight to legacy bulk; --mode bulk tries it again)")
     if chosen == "bulk" and plan.mode == "auto":
         lines += ["If CSV import is switched off for the account (it answers 503, the default "
                   "on real accounts), auto mode goes on with:",
