@@ -114,7 +114,7 @@ def enrich(
         )
         if dry_run:
             offline = offline_connection(api_key_file=api_key_file, base_url=base_url,
-                                         state_dir=state_dir)
+                                         state_dir=state_dir, sandbox=sandbox)
             options = replace(job, connection=offline)
             check_output(options)
             _print_estimate(options, as_json=as_json)
@@ -140,12 +140,14 @@ def enrich(
 @click.option("--rate-limit", "rate_limit", type=click.IntRange(1, 6000),
               default=Connection.rate_limit_per_min, show_default=True,
               help="Requests per minute your API plan allows (for how long it takes).")
+@click.option("--sandbox", is_flag=True,
+              help="Count the results the embedded sandbox (--sandbox) already has as cached.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def estimate(
     input: Path, kind: KindChoice, enrichment_type: EnrichmentType, mode: ModeChoice,
     maps: tuple[str, ...], sheet: str | None, limit: int | None, no_cache: bool, max_age: float,
     as_json: bool, state_dir: Path | None, base_url: str, api_key_file: Path | None,
-    rate_limit: int, debug: bool,
+    rate_limit: int, sandbox: bool, debug: bool,
 ) -> None:
     """Show how INPUT is understood and the most it can cost. Spends nothing, sends nothing.
 
@@ -155,7 +157,8 @@ def estimate(
     """
     with _errors(debug):
         offline = replace(offline_connection(api_key_file=api_key_file, base_url=base_url,
-                                             state_dir=state_dir), rate_limit_per_min=rate_limit)
+                                             state_dir=state_dir, sandbox=sandbox),
+                          rate_limit_per_min=rate_limit)
         options = EnrichOptions(
             input=input, kind=kind, enrichment_type=enrichment_type, mode=mode,
             mapping_overrides=parse_maps(maps), sheet=sheet, limit=limit,

@@ -171,9 +171,15 @@ def _refused_key(source: str) -> Iterator[None]:
 
 
 def offline_connection(
-    *, api_key_file: Path | None, base_url: str, state_dir: Path | None,
+    *, api_key_file: Path | None, base_url: str, state_dir: Path | None, sandbox: bool = False,
 ) -> Connection:
-    """The API and key an estimate's cache hits belong to; nothing is sent, no key is needed."""
+    """The API and key an estimate's cache hits belong to; nothing is sent, no key is needed.
+    With `sandbox`, those of the embedded sandbox (`embedded_sandbox`), which is not started."""
+    if sandbox:
+        from csv_enrich.sandbox.state import seeded_key
+
+        return Connection(base_url=SANDBOX_HOME, home_url=SANDBOX_HOME, api_key=seeded_key(0),
+                          state_dir=(state_dir or state_dir_default()) / "sandbox")
     try:
         key = api_key(api_key_file)
     except AuthError:

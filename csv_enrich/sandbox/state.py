@@ -76,8 +76,7 @@ class SandboxState:
 
     def _fresh(self) -> None:
         self.orgs[DEFAULT_ORG] = Org(DEFAULT_ORG, "Sandbox Org", self.config.credits)
-        digest = hashlib.sha256(f"sandbox-key-{self.config.seed}".encode()).hexdigest()
-        self._put_key("clapi_" + digest[:48], DEFAULT_ORG, list(self.config.default_scopes))
+        self._put_key(seeded_key(self.config.seed), DEFAULT_ORG, list(self.config.default_scopes))
         self.tasks[DEMO_COMPANY_TASK] = Task(DEMO_COMPANY_TASK, DEFAULT_ORG, "company",
                                              list(DEMO_COMPANIES))
 
@@ -301,3 +300,8 @@ class SandboxState:
         if self.config.state_file is not None:
             with self.lock:
                 persist.save(self, self.config.state_file)
+
+
+def seeded_key(seed: int) -> str:
+    """The default organisation's first key in a fresh sandbox of this seed (stable)."""
+    return "clapi_" + hashlib.sha256(f"sandbox-key-{seed}".encode()).hexdigest()[:48]
