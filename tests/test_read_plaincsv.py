@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -129,3 +130,17 @@ def test_the_blanked_view_is_blank_cells_of_the_frame(
             return
         assert "blanked" in table.__dict__
         assert_frame_equal(table.blanked, blank_cells(table.frame))
+
+
+def test_the_field_limit_is_csv_readers_exactly() -> None:
+    """A field of exactly csv's limit (counted unquoted) is read either way; one more character
+    is left to csv.reader, which refuses it."""
+    limit = read_csv_limit()
+    at = 'a,"' + '""' * 2 + "x" * (limit - 2) + '"\n'
+    frame = plain_frame(at, ",")
+    assert frame is not None
+    assert_frame_equal(_grid_from_frame(frame).frame, _reference(at, ",").frame)
+    past = 'a,"' + "x" * (limit + 1) + '"\n'
+    assert plain_frame(past, ",") is None
+    with pytest.raises(InputError, match="field larger than field limit"):
+        _reference(past, ",")

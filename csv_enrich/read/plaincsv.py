@@ -2,7 +2,7 @@
 csv.reader(strict=False) (the reference path in read/text.py), and record i is line i + 1.
 
 "Plain" means: one record per line, every line of the same width, no blank line, line ends
-\\n or \\r\\n (no lone \\r), no NUL, no leading BOM left in the text, no line longer than the csv
+\\n or \\r\\n (no lone \\r), no NUL, no leading BOM left in the text, no field longer than the csv
 module's field limit, and every quote opens and closes a whole field on one line (doubled inside).
 Anything else (quoted newlines, stray quotes, ="00123" cells, ragged rows) returns None and the
 caller splits the text with csv.reader as before.
@@ -37,14 +37,15 @@ def plain_frame(text: str, delimiter: str) -> pl.DataFrame | None:
     bare = _quoted(delimiter).sub("", text) if '"' in text else text
     if '"' in bare:
         return None
-    widths = _line_widths(text, bare, delimiter)
+    widths = _line_widths(bare, delimiter)
+    del bare
     if widths is None:
         return None
     return _split(text, delimiter, *widths)
 
 
-def _line_widths(text: str, bare: str, delimiter: str) -> tuple[int, int] | None:
-    """(lines, fields per line) when every line is non-blank, of one width and short enough."""
+def _line_widths(bare: str, delimiter: str) -> tuple[int, int] | None:
+    """(lines, fields per line) when every line is non-blank and of one width."""
     lines = bare.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -52,8 +53,6 @@ def _line_widths(text: str, bare: str, delimiter: str) -> tuple[int, int] | None
         return None
     counts = {line.count(delimiter) for line in lines}
     if len(counts) != 1:
-        return None
-    if len(text) > FIELD_LIMIT and max(map(len, text.split("\n"))) > FIELD_LIMIT:
         return None
     return len(lines), counts.pop() + 1
 
@@ -76,4 +75,5 @@ def _split(text: str, delimiter: str, lines: int, width: int) -> pl.DataFrame | 
     )
     if frame.shape != (lines, width) or frame.null_count().sum_horizontal().item():
         return None
-    return frame
+    longest = frame.select(pl.all().str.len_chars().max()).max_horizontal().item()
+    return None if longest is not None and longest > FIELD_LIMIT else frame  # csv.reader refuses
