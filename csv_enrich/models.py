@@ -216,6 +216,23 @@ class Plan:
     # data row index -> what the row's reading deserves saying (a cell held several emails)
     row_notes: Mapping[int, str] = field(default_factory=dict)
     max_credits: int | None = None
+    # identity key -> the enrichment type to buy when it is not `enrichment_type`: a --type full
+    # run buys phone_only for a person whose email an earlier run found (or did not find)
+    types: Mapping[str, EnrichmentType] = field(default_factory=dict)
+    # identity key -> what the cache already knows of it (merged into what is bought)
+    prefill: Mapping[str, Outcome] = field(default_factory=dict)
+
+    def type_of(self, key: str) -> EnrichmentType:
+        """The enrichment type bought for identity `key`."""
+        return self.types.get(key, self.enrichment_type)
+
+    def type_mix(self) -> dict[EnrichmentType, int]:
+        """How many identities to send by enrichment type (what the estimate shows)."""
+        mix: dict[EnrichmentType, int] = {}
+        for ident in self.identities:
+            etype = self.type_of(ident.key)
+            mix[etype] = mix.get(etype, 0) + 1
+        return mix
 
     @property
     def not_data_count(self) -> int:

@@ -39,6 +39,18 @@ from csv_enrich.rules.validate import lookup_keys, validate
 RUN_ID_VERSION = "1"
 
 
+class KnownParts(Protocol):
+    """What the cache knows of a person by part (journal.Known satisfies it)."""
+
+    @property
+    def parts(self) -> Mapping[str, bool]: ...
+
+    @property
+    def data(self) -> Mapping[str, str]: ...
+
+    def missing(self, enrichment_type: EnrichmentType) -> tuple[str, ...]: ...
+
+
 class CacheLookup(Protocol):
     """What the plan needs of the result cache (journal.ResultCache satisfies it)."""
 
@@ -50,6 +62,9 @@ class CacheLookup(Protocol):
     def holds(self, kind: Kind, scope: str = "") -> bool: ...
 
     def current_run(self, base: str) -> str: ...
+
+    def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
+              exclude_run: str | None = None) -> KnownParts: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,7 @@ def make_plan(
     rid = cache.current_run(rid) if cache is not None else rid
     cached = _cache_hits(unique, kind, options, cache, rid)
     to_send = tuple(i for i in unique if i.key not in cached)
+    prefill, types = _partly_known(to_send, kind, options, cache, rid)
     valid_rows = len(valid)
     return Plan(
         kind=kind,
@@ -95,11 +111,37 @@ def make_plan(
         identities=to_send,
         cached=cached,
         duplicates=valid_rows - len(unique),
-        estimated_max=len(to_send) * price(kind, options.enrichment_type),
+        estimated_max=sum(price(kind, types.get(i.key, options.enrichment_type))
+                          for i in to_send),
         run_id=rid,
         row_notes=row_notes,
         max_credits=options.max_credits,
+        types=types,
+        prefill=prefill,
     )
+
+
+def _partly_known(
+    idents: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
+    rid: str,
+) -> tuple[dict[str, Outcome], dict[str, EnrichmentType]]:
+    """For a --type full run, the people whose email (or phone) an earlier run found or did
+    not find within --max-age: what is known, and the type that buys only the rest."""
+    if cache is None or not options.use_cache or kind != "person" or (
+            options.enrichment_type != "full") or not cache.holds(kind, options.connection.scope):
+        return {}, {}
+    known: dict[str, Outcome] = {}
+    types: dict[str, EnrichmentType] = {}
+    for ident in idents:
+        part = cache.known(lookup_keys(ident), options.max_age_days,
+                           scope=options.connection.scope, exclude_run=rid)
+        missing = part.missing("full")
+        if len(missing) == 1:
+            found = any(part.parts.values())
+            known[ident.key] = Outcome(ident.key, "enriched" if found else "not_found",
+                                       note="cached", data=dict(part.data) if found else {})
+            types[ident.key] = "phone_only" if missing == ("phone",) else "partial"
+    return known, types
 
 
 def set_apart(

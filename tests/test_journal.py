@@ -131,16 +131,19 @@ def test_clear_intent_keeps_finished_items(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("stored", "asked", "hit"), [
     ({"email": "a@x"}, "partial", True),
-    ({"email": "a@x"}, "full", False),
+    ({"email": "a@x"}, "full", False),  # stored by a partial run: the phone is not known
     ({"email": "a@x", "phone": "+1"}, "full", True),
     ({"phone": "+1"}, "phone_only", True),
-    ({"phone": "+1"}, "partial", False),
+    ({"phone": "+1"}, "partial", False),  # stored by a phone_only run: the email is not known
 ])
 def test_cache_coverage_by_type(tmp_path: Path, stored: dict[str, str], asked: str,
                                 hit: bool) -> None:
-    """A cached email satisfies partial; full needs email and phone."""
+    """A cached email satisfies partial; full needs email and phone (stored by the run type
+    that would find them)."""
     with ResultCache(tmp_path) as cache:
-        cache.store("person", "li:a", "full", Outcome("li:a", "enriched", credits=11, data=stored))
+        by = "full" if len(stored) == 2 else "partial" if "email" in stored else "phone_only"
+        cache.store("person", "li:a", by, Outcome("li:a", "enriched", credits=11,  # type: ignore[arg-type]
+                                                  data=stored))
         got = cache.lookup("person", "li:a", asked, 30)  # type: ignore[arg-type]
     assert (got is not None) == hit
     if got is not None:
@@ -158,8 +161,9 @@ def test_cache_respects_max_age_and_kind(tmp_path: Path) -> None:
         assert cache.lookup("person", "domain:a.io", "partial", 30) is None
 
 
-def test_cache_skips_not_found_and_cached(tmp_path: Path) -> None:
-    """Only freshly enriched outcomes are stored."""
+def test_cache_keeps_not_found_people_and_skips_cached(tmp_path: Path) -> None:
+    """Freshly enriched outcomes are stored, and (issue 10) a person not found too, so a later
+    run knows and does not buy it again; outcomes that came from the cache are not."""
     with ResultCache(tmp_path) as cache:
         cache.store_many("person", "partial", [
             Outcome("li:a", "not_found"),
@@ -167,7 +171,28 @@ def test_cache_skips_not_found_and_cached(tmp_path: Path) -> None:
             Outcome("li:c", "enriched", credits=1, data={"email": "c@x"}),
         ])
         hits = [cache.lookup("person", k, "partial", 30) for k in ("li:a", "li:b", "li:c")]
-    assert [h is not None for h in hits] == [False, False, True]
+        phone = cache.lookup("person", "li:a", "full", 30)
+    assert [h.status if h else None for h in hits] == ["not_found", None, "enriched"]
+    assert phone is None  # the email was not found; nothing is known of the phone
+
+
+def test_what_the_cache_knows_of_a_person_by_part(tmp_path: Path) -> None:
+    """A partial result tells the email (found or not), a full one both parts: a later full
+    run needs only the phone of a person whose email is known."""
+    with ResultCache(tmp_path) as cache:
+        cache.store("person", "li:a", "partial", Outcome("li:a", "enriched", credits=1,
+                                                          data={"email": "a@x"}))
+        cache.store("person", "li:b", "partial", Outcome("li:b", "not_found"))
+        cache.store("person", "li:c", "full", Outcome("li:c", "enriched", credits=1,
+                                                       data={"email": "c@x"}))
+        known = {k: cache.known([k], 30) for k in ("li:a", "li:b", "li:c")}
+        full_c = cache.lookup("person", "li:c", "full", 30)
+    assert known["li:a"].missing("full") == ("phone",)
+    assert known["li:a"].data == {"email": "a@x"}
+    assert known["li:b"].parts == {"email": False}
+    assert known["li:c"].missing("full") == ()
+    assert full_c is not None
+    assert full_c.status == "enriched"
 
 
 @given(st.builds(

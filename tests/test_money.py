@@ -210,3 +210,45 @@ def test_interrupted_then_rerun_with_another_map_pays_nobody_twice(
     else:
         assert len(slow_sandbox.ledger()["settlements"]) == 1
     books.check()
+
+
+@pytest.mark.parametrize("mode", ["rows", "bulk"])
+def test_full_after_a_finished_partial_run_buys_only_the_phones(
+        fast_sandbox: Any, tmp_path: Path, mode: str) -> None:
+    """QA: --type full after a finished --type partial run of the same people (within
+    --max-age) buys phone_only for each (10, not 11): no email is bought twice; the rows
+    show the email found before with the phone found now; the reports add up."""
+    books = Books(fast_sandbox, tmp_path)
+    books.run(SAMPLES / "leads.csv", "--mode", mode)
+    before = len(fast_sandbox.ledger()["charges"])
+    estimate = CliRunner().invoke(main, ["estimate", str(SAMPLES / "leads.csv"), "--type", "full",
+                                         "--json", "--state-dir", str(tmp_path / "state")],
+                                  env={"CLEANLIST_API_KEY": fast_sandbox.api_key,
+                                       "CLEANLIST_BASE_URL": fast_sandbox.base_url})
+    assert estimate.exit_code == 0, estimate.output
+    mix = json.loads(estimate.output)["types"]
+    assert set(mix) == {"phone_only"}
+    full = books.run(SAMPLES / "leads.csv", "--mode", mode, "--type", "full")
+    later = fast_sandbox.ledger()["charges"][before:]
+    assert later, "no phone was bought"
+    assert all(c["credits"] in (0, 10) for c in later), later
+    assert full["credits"]["estimated_max"] == 10 * sum(mix.values())
+    books.check()
+
+
+@pytest.mark.parametrize(("mode", "path", "count"), [("rows", "/enrichment/person", 6),
+                                                     ("bulk", "/enrichment/bulk", 1)])
+def test_interrupted_partial_then_full_buys_no_email_twice(
+        slow_sandbox: Any, tmp_path: Path, mode: str, path: str, count: int) -> None:
+    """QA: Ctrl-C during a --type partial run, then --type full: the emails the first run
+    bought or had in flight are collected, and only the phones of those people are bought;
+    nobody's email is charged twice and the reports add up."""
+    books = Books(slow_sandbox, tmp_path)
+    interrupt(books, SAMPLES / "leads.csv", path, count, "--mode", mode)
+    books.run(SAMPLES / "leads.csv", "--mode", mode, "--type", "full")
+    emails = Counter[str]()
+    for charge in slow_sandbox.ledger()["charges"]:
+        emails[charge["identity"]] += charge["credits"] % 10  # 1 per email bought
+    assert emails
+    assert max(emails.values()) == 1, emails
+    books.check()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.engine.forecast import Path, duration, paths, total_requests
 from csv_enrich.engine.route import REMEMBER_S
-from csv_enrich.models import Invalid, Mode, NotData, Plan
+from csv_enrich.models import Invalid, Mode, NotData, Plan, price
 from csv_enrich.plan import choose_route
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
+        "types": plan.type_mix(),
         "paths": _paths_dict(est, rate),
     }
 
@@ -106,7 +107,18 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
         f"To enrich: {len(plan.identities):,} {_what(plan)}; "
         f"at most {plan.estimated_max:,} credits (only what is found is charged)."
     )
-    return lines + _how_lines(est, rate)
+    return lines + _mix_lines(plan) + _how_lines(est, rate)
+
+
+def _mix_lines(plan: Plan) -> list[str]:
+    """The types bought, when some people are bought at another type than asked (--type full
+    for people whose email an earlier run found: only the phone)."""
+    mix = plan.type_mix()
+    if set(mix) <= {plan.enrichment_type}:
+        return []
+    parts = [f"{n:,} {etype} ({price(plan.kind, etype)} each)" for etype, n in mix.items()]
+    return [f"By type: {', '.join(parts)}; the email (or phone) of the others is known from an "
+            "earlier run."]
 
 
 HOW = {

@@ -85,6 +85,13 @@ class RunContext:
     paid_by: str | None = None
     # called with the balance after the run (the legacy path checks its derived credits on it)
     after_run: list[Callable[[int | None], None]] = field(default_factory=list)
+    # Called with each outcome this context finishes (and whether it is final): a run buying
+    # some people at another type hands their outcomes to the main run as they end.
+    on_finish: Callable[[Outcome, bool], None] | None = None
+    # People an earlier run bought part of (its email, collected here): what it found, and the
+    # type that buys the rest (beside the plan's own `prefill` and `types`, from the cache)
+    known: dict[str, Outcome] = field(default_factory=dict)
+    types: dict[str, EnrichmentType] = field(default_factory=dict)
     _last_tick: float = 0.0
     _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -95,6 +102,14 @@ class RunContext:
     @property
     def etype(self) -> EnrichmentType:
         return self.plan.enrichment_type
+
+    def type_of(self, key: str) -> EnrichmentType:
+        """The enrichment type bought for identity `key` in this run."""
+        return self.types.get(key) or self.plan.type_of(key)
+
+    def known_of(self, key: str) -> Outcome | None:
+        """What is already known of identity `key` (an earlier run's or the cache's part)."""
+        return self.known.get(key) or self.plan.prefill.get(key)
 
     @property
     def scope(self) -> str:
@@ -143,15 +158,18 @@ class RunContext:
         """Release a reservation (its outcome carries the settled credits)."""
         self.in_flight = max(0, self.in_flight - reserved)
 
-    def finish(self, outcome: Outcome, *, journal: bool = True) -> None:
-        """An identity ended: keep it, journal it (unless it should be retried), cache it."""
+    def finish(self, outcome: Outcome, *, journal: bool = True, cache: bool = True) -> None:
+        """An identity ended: keep it, journal it (unless it should be retried), cache it
+        (unless it holds only part of what the run buys)."""
         self.outcomes[outcome.key] = outcome
         self.settled_here += outcome.credits
         if journal:
             self.journal.record_outcome(self.run_id, self._journaled(outcome))
-        if self.cache is not None:
+        if self.cache is not None and cache:
             self.cache.store(self.plan.kind, self.aliases(outcome.key), self.etype, outcome,
                              scope=self.scope, run_id=self.run_id)
+        if self.on_finish is not None:
+            self.on_finish(outcome, journal)
         self.tick()
 
     def finish_many(self, outcomes: Iterable[Outcome]) -> None:
@@ -164,6 +182,9 @@ class RunContext:
             self.cache.store_many(self.plan.kind, self.etype, batch, scope=self.scope,
                                   run_id=self.run_id,
                                   aliases={o.key: self.aliases(o.key) for o in batch})
+        if self.on_finish is not None:
+            for outcome in batch:
+                self.on_finish(outcome, True)
         self.tick(force=True)
 
     def outcomes_of(self, idents: Iterable[Identity]) -> dict[str, Outcome]:

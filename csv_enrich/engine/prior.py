@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from csv_enrich.engine.context import RunContext
 from csv_enrich.engine.route import run_route
-from csv_enrich.journal import ItemState
+from csv_enrich.journal import COVERS, PARTS, ItemState
 from csv_enrich.models import EnrichmentType, Identity
 from csv_enrich.plan import ROUTES
 from csv_enrich.rules.validate import lookup_keys
@@ -69,7 +69,8 @@ def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
     runs: dict[str, _RunState] = {}
     for ident in idents:
         for run_id, key, etype in ctx.journal.earlier(
-                ctx.scope, "person", ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id):
+                ctx.scope, "person", ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id,
+                any_part=True):
             state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
             where = state.pending(key)
             if where is not None:
@@ -112,7 +113,8 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
     pairs = earlier.rows + earlier.bulk + earlier.legacy
     theirs = tuple(replace(ident, key=key) for ident, key in pairs)
     plan = replace(ctx.plan, run_id=earlier.run_id, enrichment_type=earlier.etype,
-                   identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs))
+                   identities=theirs, cached={}, row_keys=tuple(i.key for i in theirs),
+                   types={}, prefill={})
     sub = RunContext(plan, ctx.client, ctx.journal, ctx.cache, None, ctx.tuning, ctx.workers,
                      balance_left=ctx.balance_left, paid_by=ctx.run_id)
     ctx.say("collecting what an earlier interrupted run already paid for")
@@ -126,13 +128,25 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
     for record in sub.workflows.values():
         ctx.record_workflow(record)
     taken = 0
+    part = earlier.etype not in COVERS[ctx.etype]  # e.g. its emails, for a --type full run
     for ident, key in pairs:
         if (outcome := sub.outcomes.get(key)) is not None and outcome.status != "skipped":
             note = "; ".join(n for n in (ADOPTED, outcome.note) if n)
             final = outcome.status in ("enriched", "not_found")  # else a rerun looks again
-            ctx.finish(replace(outcome, key=ident.key, note=note), journal=final)
+            mine = replace(outcome, key=ident.key, note=note)
+            if part and final:  # the rest of the person is bought by this run
+                ctx.known[ident.key] = mine
+                ctx.types[ident.key] = _rest(ctx.etype, earlier.etype)
+            else:
+                ctx.finish(mine, journal=final)
             taken += outcome.credits
     others = sum(w.credits_charged for w in sub.workflows.values()) - taken
     if others > 0:
         ctx.warnings.append(OTHERS.format(n=others))
     ctx.say("")
+
+
+def _rest(wanted: EnrichmentType, bought: EnrichmentType) -> EnrichmentType:
+    """The type that buys what `bought` left out of `wanted` (full less partial: phone_only)."""
+    rest = [p for p in PARTS[wanted] if p not in PARTS[bought]]
+    return "phone_only" if rest == ["phone"] else "partial" if rest == ["email"] else wanted

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from csv_enrich import errors
 from csv_enrich.api.client import CleanlistClient
@@ -20,6 +21,7 @@ from csv_enrich.engine.prior import collect_earlier, register
 from csv_enrich.engine.route import run_route
 from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
+    EnrichmentType,
     EnrichOptions,
     Identity,
     Mode,
@@ -36,6 +38,8 @@ __all__ = ["RunInterrupted", "Tuning", "preflight", "run_plan"]
 INTERRUPTED = ("Interrupted. Everything already submitted is saved in the journal; run the same "
                "command again to resume without paying twice.")
 UNFINISHED = "not finished in this run; run the same command again to resume"
+KNOWN_PART = "the rest known from an earlier run (cache); only what was missing was bought"
+PART_ONLY = "only what an earlier run found; the rest was not bought"
 
 
 class RunInterrupted(errors.Interrupted):
@@ -107,7 +111,63 @@ async def _run(ctx: RunContext, route: Route, *, fresh: bool) -> Mode:
     idents = [i for i in ctx.plan.identities if i.key not in ctx.outcomes]
     ctx.journal.record_mode(ctx.run_id, route.mode)
     ctx.warnings.extend(route.warnings)
+    if ctx.plan.kind == "person":
+        for etype, group in _other_types(ctx, idents).items():
+            await _at_type(ctx, etype, group, route, fresh=fresh)
+        idents = [i for i in idents if i.key not in ctx.outcomes]
     return await run_route(ctx, route, idents, fresh=fresh)
+
+
+def _other_types(ctx: RunContext,
+                 idents: list[Identity]) -> dict[EnrichmentType, list[Identity]]:
+    """The identities the plan buys at another type than the run's, by type."""
+    groups: dict[EnrichmentType, list[Identity]] = {}
+    for ident in idents:
+        etype = ctx.type_of(ident.key)
+        if etype != ctx.etype:
+            groups.setdefault(etype, []).append(ident)
+    return groups
+
+
+async def _at_type(ctx: RunContext, etype: EnrichmentType, idents: list[Identity],
+                   route: Route, *, fresh: bool) -> None:
+    """Buy `idents` at `etype` (e.g. phone_only for people whose email is known) as a part of
+    this run with its own journal name: its workflows are this run's, and each outcome, merged
+    with what was known, is this run's the moment it ends."""
+    cap = ctx.plan.max_credits
+    plan = replace(ctx.plan, run_id=f"{ctx.run_id}+{etype}", enrichment_type=etype,
+                   identities=tuple(idents), cached={}, row_keys=tuple(i.key for i in idents),
+                   types={}, prefill={}, max_credits=None if cap is None else max(
+                       0, cap - ctx.charged - ctx.in_flight))
+
+    def take(outcome: Outcome, final: bool) -> None:
+        whole = outcome.status in ("enriched", "not_found")  # else only the known part
+        ctx.finish(_merged(ctx.known_of(outcome.key), outcome), journal=final, cache=whole)
+
+    part = RunContext(plan, ctx.client, ctx.journal, ctx.cache, None, ctx.tuning, ctx.workers,
+                      balance_left=ctx.balance_left, paid_by=ctx.run_id, on_finish=take)
+    register(part)  # a later run finds what this part has in flight
+    started = ctx.journal.started_mode(part.run_id)
+    mine = route if started in (None, route.mode) else choose_route(
+        plan, started=started, auto_bulk_min=ctx.tuning.auto_bulk_min)
+    ctx.journal.record_mode(part.run_id, mine.mode)
+    await run_route(part, mine, idents, fresh=fresh and started is None)
+
+
+def _merged(known: Outcome | None, bought: Outcome) -> Outcome:
+    """What was bought, with what was known of the person (the other part) added, and the
+    credits paid for that part in this run (a collected earlier run's), if any."""
+    if known is None:
+        return bought
+    credits = known.credits + bought.credits
+    if bought.status not in ("enriched", "not_found"):  # the rest was not bought: keep the part
+        note = f"{PART_ONLY}: {bought.note}" if bought.note else PART_ONLY
+        return replace(known, key=bought.key, credits=credits, note=note)
+    data = {**known.data, **bought.data}
+    found = known.status == "enriched" or bought.status == "enriched"
+    note = "; ".join(n for n in (known.note if known.credits else KNOWN_PART, bought.note) if n)
+    return replace(bought, status="enriched" if found else "not_found", data=data, note=note,
+                   credits=credits)
 
 
 def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, *,
