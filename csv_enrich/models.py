@@ -221,6 +221,14 @@ class Plan:
     types: Mapping[str, EnrichmentType] = field(default_factory=dict)
     # identity key -> what the cache already knows of it (merged into what is bought)
     prefill: Mapping[str, Outcome] = field(default_factory=dict)
+    # identities an interrupted run (this one) already paid for or has in flight: its resume
+    # pays nothing new for them, so `estimated_max` leaves them out
+    in_hand: frozenset[str] = frozenset()
+
+    @property
+    def to_pay(self) -> int:
+        """Identities still to be paid for (those in hand left out)."""
+        return sum(1 for i in self.identities if i.key not in self.in_hand)
 
     def type_of(self, key: str) -> EnrichmentType:
         """The enrichment type bought for identity `key`."""

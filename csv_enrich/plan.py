@@ -63,6 +63,8 @@ class CacheLookup(Protocol):
 
     def current_run(self, base: str) -> str: ...
 
+    def in_hand(self, run_id: str) -> frozenset[str]: ...
+
     def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
               exclude_run: str | None = None) -> KnownParts: ...
 
@@ -102,6 +104,7 @@ def make_plan(
     cached = _cache_hits(unique, kind, options, cache, rid)
     to_send = tuple(i for i in unique if i.key not in cached)
     prefill, types = _partly_known(to_send, kind, options, cache, rid)
+    in_hand = cache.in_hand(rid) if cache is not None else frozenset()
     valid_rows = len(valid)
     return Plan(
         kind=kind,
@@ -112,12 +115,13 @@ def make_plan(
         cached=cached,
         duplicates=valid_rows - len(unique),
         estimated_max=sum(price(kind, types.get(i.key, options.enrichment_type))
-                          for i in to_send),
+                          for i in to_send if i.key not in in_hand),
         run_id=rid,
         row_notes=row_notes,
         max_credits=options.max_credits,
         types=types,
         prefill=prefill,
+        in_hand=frozenset(i.key for i in to_send if i.key in in_hand),
     )
 
 

@@ -135,7 +135,7 @@ async def _enrich(
         with _journal(options.connection, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
             balance = await engine.preflight(plan, client)
-            if plan.identities and confirm is not None and not confirm(plan, balance):
+            if plan.to_pay and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")
             before = journal.reported_charged(plan.run_id)
             log_started(journal, plan, options, command)  # a run refused above is not one

@@ -155,6 +155,10 @@ def test_interrupted_then_resumed_reports_add_up(slow_sandbox: Any, tmp_path: Pa
     path = "/enrichment/person" if mode == "rows" else "/enrichment/bulk"
     first = interrupt(books, SAMPLES / "leads.csv", path, 6 if mode == "rows" else 1,
                       "--mode", mode)
+    whole = estimate(books, SAMPLES / "leads.csv", tmp_path / "elsewhere")
+    left = estimate(books, SAMPLES / "leads.csv", tmp_path / "state")
+    assert left["in_hand"] >= (6 if mode == "rows" else whole["credits"]["estimated_max"])
+    assert left["credits"]["estimated_max"] == whole["credits"]["estimated_max"] - left["in_hand"]
     resumed = books.run(SAMPLES / "leads.csv", "--mode", mode)
     assert resumed["run_id"] == first["run_id"]
     assert resumed["resumed"]
@@ -252,3 +256,13 @@ def test_interrupted_partial_then_full_buys_no_email_twice(
     assert emails
     assert max(emails.values()) == 1, emails
     books.check()
+
+
+def estimate(books: Books, src: Path, state: Path, *extra: str) -> dict[str, Any]:
+    """`csv-enrich estimate --json` of `src` with the journal and cache in `state`."""
+    env = {"CLEANLIST_API_KEY": books.server.api_key, "CLEANLIST_BASE_URL": books.server.base_url}
+    result = CliRunner().invoke(main, ["estimate", str(src), "--json", "--state-dir", str(state),
+                                       *extra], env=env)
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.output)
+    return doc

@@ -47,6 +47,7 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
+        "in_hand": len(plan.in_hand),
         "types": plan.type_mix(),
         "paths": _paths_dict(est, rate),
     }
@@ -104,10 +105,19 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
     lines += [f"Note: {note}" for note in (*table.notes, *columns.notes)]
     lines += ["", *_count_lines(est), *_invalid_lines(est), ""]
     lines.append(
-        f"To enrich: {len(plan.identities):,} {_what(plan)}; "
+        f"To enrich: {plan.to_pay:,} {_what(plan)}; "
         f"at most {plan.estimated_max:,} credits (only what is found is charged)."
     )
-    return lines + _mix_lines(plan) + _how_lines(est, rate)
+    return lines + _in_hand_lines(plan) + _mix_lines(plan) + _how_lines(est, rate)
+
+
+def _in_hand_lines(plan: Plan) -> list[str]:
+    """What the interrupted run of this file already paid for or has in flight."""
+    if not plan.in_hand:
+        return []
+    return [f"Already paid (or in flight) by the interrupted run {plan.run_id}: "
+            f"{len(plan.in_hand):,}; running the command again collects them without paying "
+            "again."]
 
 
 def _mix_lines(plan: Plan) -> list[str]:
