@@ -266,3 +266,51 @@ def estimate(books: Books, src: Path, state: Path, *extra: str) -> dict[str, Any
     assert result.exit_code == 0, result.output
     doc: dict[str, Any] = json.loads(result.output)
     return doc
+
+
+def test_three_runs_at_once_over_overlapping_files_add_up(slow_sandbox: Any,
+                                                         tmp_path: Path) -> None:
+    """QA: three overlapping files enriched at the same time (one state directory): each run's
+    report claims only what it paid (the people another run bought come from the cache at 0
+    credits), so the reports add up to the ledger instead of to more."""
+    header = "First Name,Last Name,Email\n"
+    people = [f"P{n},Person{n},p{n}.person@acme{n % 7}.io\n" for n in range(45)]
+    files = []
+    for n, part in enumerate((people[:30], people[15:], people[::2])):
+        files.append(tmp_path / f"f{n}.csv")
+        files[-1].write_text(header + "".join(part))
+    books = Books(slow_sandbox, tmp_path)
+    procs = [cli_process(slow_sandbox, [str(f), "-o", str(tmp_path / f"{f.stem}-out.csv"),
+                                        "--yes", "--mode", "rows", "--rate-limit", "6000",
+                                        "--state-dir", str(tmp_path / "state")])
+             for f in files]
+    errs = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errs
+    for f in files:
+        out = tmp_path / f"{f.stem}-out.csv"
+        report = json.loads(out.with_suffix(".report.json").read_text())
+        report["_column"] = column_sum(out)
+        books.reports.append(report)
+    assert books.check() > 0
+
+
+def test_a_run_killed_before_writing_anything_is_claimed_once_by_its_resume(
+        slow_sandbox: Any, tmp_path: Path) -> None:
+    """kill -9 mid-run (no report written): the resumed run's report claims everything the
+    killed part paid, once; charged_now of the resume is the whole run."""
+    books = Books(slow_sandbox, tmp_path)
+    proc = cli_process(slow_sandbox, [str(SAMPLES / "leads.csv"), "-o",
+                                      str(tmp_path / "out0.csv"), "--yes", "--mode", "rows",
+                                      "--rate-limit", "6000", "--state-dir",
+                                      str(tmp_path / "state")])
+    deadline = time.monotonic() + 30
+    while person_posts(slow_sandbox) < 8:
+        assert time.monotonic() < deadline, "nothing to kill"
+        time.sleep(0.02)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert not (tmp_path / "out0.report.json").exists()
+    resumed = books.run(SAMPLES / "leads.csv", "--mode", "rows")
+    assert resumed["resumed"]
+    assert resumed["credits"]["charged_now"] == resumed["credits"]["charged"]
+    assert books.check() == resumed["credits"]["charged"]
