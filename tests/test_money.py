@@ -232,6 +232,10 @@ def test_full_after_a_finished_partial_run_buys_only_the_phones(
     assert estimate.exit_code == 0, estimate.output
     mix = json.loads(estimate.output)["types"]
     assert set(mix) == {"phone_only"}
+    refresh = CliRunner().invoke(main, ["estimate", str(SAMPLES / "leads.csv"), "--type", "full",
+                                        "--refresh", "--json", "--state-dir",
+                                        str(tmp_path / "state")])
+    assert set(json.loads(refresh.output)["types"]) == {"full"}  # everything again, on purpose
     full = books.run(SAMPLES / "leads.csv", "--mode", mode, "--type", "full")
     later = fast_sandbox.ledger()["charges"][before:]
     assert later, "no phone was bought"

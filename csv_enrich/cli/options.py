@@ -70,7 +70,9 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           f"first). Fields: {', '.join(FIELDS)}, ignore."),
         click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
         click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
-        click.option("--no-cache", is_flag=True, help="Pay again even for recently enriched."),
+        click.option("--no-cache", "--refresh", "no_cache", is_flag=True,
+                     help="Buy everything again on purpose, even what was enriched (or not "
+                          "found) within --max-age."),
         click.option("--max-age", type=click.FloatRange(min=0), default=EnrichOptions.max_age_days,
                      show_default=True,
                      help="Reuse results enriched within this many days."),
