@@ -180,13 +180,15 @@ class _Store:
     def in_hand(self, run_id: str) -> frozenset[str]:
         """Identity keys an unfinished run already paid for or has in flight (ended, submitted,
         or in its started bulk run): its resume sends nothing new for them."""
-        keys = {key for (key,) in self._rows(
-            "SELECT key FROM items WHERE run_id=? AND (outcome IS NOT NULL OR intent_at IS NOT "
-            "NULL OR workflow_id IS NOT NULL)", run_id)}
-        meta = dict(self._rows("SELECT name, value FROM runs_meta WHERE run_id=? AND name IN "
-                               "('bulk_keys', 'bulk_intent', 'bulk_workflow')", run_id))
-        if "bulk_keys" in meta and ("bulk_intent" in meta or "bulk_workflow" in meta):
-            keys.update(json.loads(meta["bulk_keys"]))
+        keys: set[str] = set()
+        for rid in (run_id, *(f"{run_id}+{t}" for t in PARTS)):  # and its parts at other types
+            keys.update(key for (key,) in self._rows(
+                "SELECT key FROM items WHERE run_id=? AND (outcome IS NOT NULL OR intent_at IS "
+                "NOT NULL OR workflow_id IS NOT NULL)", rid))
+            meta = dict(self._rows("SELECT name, value FROM runs_meta WHERE run_id=? AND name IN "
+                                   "('bulk_keys', 'bulk_intent', 'bulk_workflow')", rid))
+            if "bulk_keys" in meta and ("bulk_intent" in meta or "bulk_workflow" in meta):
+                keys.update(json.loads(meta["bulk_keys"]))
         return frozenset(keys)
 
     def current_run(self, base: str) -> str:

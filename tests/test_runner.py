@@ -78,7 +78,8 @@ def test_a_finished_run_run_again_is_a_new_run_that_claims_nothing(
     assert again.run_id != first.run_id
     assert not again.resumed
     assert again.credits.charged == again.credits.charged_now == 0
-    assert again.rows.cached == first.rows.enriched
+    assert person_requests(server) == len(EMAILS)  # nobody sent again, not-found people too
+    assert again.rows.cached == first.rows.enriched + first.rows.not_found
     assert again.saved.cache == first.credits.charged
 
 

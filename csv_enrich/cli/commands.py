@@ -331,7 +331,7 @@ def _confirm(plan: Plan, balance: int) -> bool:
         with _ctrl_c_stops():
             if _yes_or_no("Spend up to that?"):
                 return True
-    except click.Abort:  # Ctrl-C (or the end of input) at the question
+    except (click.Abort, KeyboardInterrupt):  # Ctrl-C (or the end of input) at the question
         raise Interrupted("Stopped at the question: nothing spent.") from None
     raise CreditsError(
         "Nothing spent: the estimate was declined. To go ahead without the question, pass "
