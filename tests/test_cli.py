@@ -129,7 +129,9 @@ def test_second_file_is_served_from_the_cache(fast_sandbox: Any, tmp_path: Path,
     assert settled(fast_sandbox.ledger()) == spent
     report = json.loads((tmp_path / "b.report.json").read_text())
     assert report["credits"]["charged"] == 0
-    assert report["rows"]["cached"] == 16
+    first_rows = json.loads((tmp_path / "a.report.json").read_text())["rows"]
+    # issue 10: people not found are remembered too, so they are not sent again either
+    assert report["rows"]["cached"] == first_rows["enriched"] + first_rows["not_found"] == 21
 
 
 def test_companies_file_is_enriched_synchronously(fast_sandbox: Any, tmp_path: Path,
