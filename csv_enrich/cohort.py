@@ -183,12 +183,13 @@ class _TaskRun:
         self.estimated = int(journal.get(self.run_id, "task_estimate") or 0)
         resumed = any(journal.get(self.run_id, k) is not None
                       for k in ("task_answer", "task_intent"))
+        finished_before = journal.get(self.run_id, "finished") is not None  # a replay, free
         try:
             done = await self._dispatch(client, journal, confirm, balance)
         except asyncio.CancelledError:
             raise errors.Interrupted(INTERRUPTED) from None
         first = journal.balance_before(self.run_id)
-        done.balance_before = balance if first is None else first
+        done.balance_before = balance if first is None or finished_before else first
         done.balance_after = await client.balance()
         done.resumed, done.stats = resumed, client.stats
         return done

@@ -194,3 +194,10 @@ def test_rerun_of_a_finished_cohort_spends_nothing(fast_sandbox: SandboxServer, 
     assert by_task_calls(fast_sandbox) == 1
     assert (tmp_path / "f.csv").read_text() == first
     assert json.loads((tmp_path / "f.report.json").read_text())["resumed"] is True
+    report = json.loads((tmp_path / "f.report.json").read_text())
+    assert report["credits"]["charged_now"] == 0
+    # QA: the summary said "resumed run: includes credits paid before the interruption" of a
+    # run nobody interrupted; it says the run was complete and nothing was spent now.
+    assert "already complete: nothing was spent now" in again.output
+    assert "interruption" not in again.output
+    assert report["already_complete"] is True
