@@ -186,3 +186,18 @@ def test_minting_a_key_with_a_bad_body_is_a_400(body: bytes) -> None:
         resp = httpx.post(root + "/_sandbox/keys", content=body,
                           headers={"Content-Type": "application/json"})
     assert resp.status_code == 400
+
+
+def test_a_sliding_window_refuses_a_burst_past_the_limit_in_any_window() -> None:
+    """With rate_window_s set, the limit counts the last window_s seconds: after `limit`
+    requests the next is refused until the first leaves the window (no refill before)."""
+    with SandboxServer(fast_config(rate_limit_per_min=3, org_rate_limit_per_min=0,
+                                   rate_window_s=0.5)) as srv, client_for(srv) as c:
+        first = [c.get("/credits/balance").status_code for _ in range(3)]
+        refused = c.get("/credits/balance")
+        time.sleep(0.55)
+        again = c.get("/credits/balance").status_code
+    assert first == [200, 200, 200]
+    assert refused.status_code == 429
+    assert 0 < refused.json()["error"]["retry_after_ms"] <= 500
+    assert again == 200

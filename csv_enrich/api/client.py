@@ -336,6 +336,7 @@ class CleanlistClient(LegacyCalls):
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         try:
             url = path if "://" in path else self._base + path
+            self.pacer.sent()
             resp = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None

@@ -53,7 +53,9 @@ class Pacer:
         self.burst = max(1, min(burst, self.per_window))
         self._clock = clock
         self._tat = clock()  # theoretical arrival time of the next request (GCRA)
-        self._granted: deque[float] = deque(maxlen=self.per_window)  # latest slots, ascending
+        # recent slots in grant order: [when (as granted, then as really sent), sent: 0/1]
+        self._granted: deque[list[float]] = deque()
+        self._unsent: deque[list[float]] = deque()  # the same entries, not sent yet, oldest first
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
         self._waiters = 0
@@ -70,8 +72,9 @@ class Pacer:
     def _slot(self, now: float, tat: float) -> float:
         """The earliest moment the next slot may be granted (both rules, and any pause)."""
         slot = max(now, tat - self.interval * (self.burst - 1), self._paused_until)
-        if len(self._granted) == self.per_window:
-            slot = max(slot, self._granted[0] + self.window)
+        if len(self._granted) >= self.per_window:
+            times = sorted(e[0] for e in self._granted)
+            slot = max(slot, times[-self.per_window] + self.window)
         return slot
 
     def reserve(self) -> float:
@@ -80,14 +83,38 @@ class Pacer:
         tat = max(self._tat, now, self._paused_until)
         slot = self._slot(now, tat)
         self._tat = max(tat, slot) + self.interval
-        self._granted.append(slot)
+        entry = [slot, 0.0]
+        self._granted.append(entry)
+        self._unsent.append(entry)
+        self._trim(now)
         return slot - now
 
+    def _trim(self, now: float) -> None:
+        """Forget slots that can no longer share a window with the next one (an unsent one
+        only when it is long stale: its caller gave up without saying so)."""
+        while len(self._granted) > self.per_window:
+            first = self._granted[0]
+            if first[0] + self.window * (1 if first[1] else 2) >= now:
+                return
+            self._granted.popleft()
+            if not first[1] and self._unsent and self._unsent[0] is first:
+                self._unsent.popleft()
+
+    def sent(self) -> None:
+        """A request goes out now on the oldest slot not yet used: the window counts it from
+        now (a sender held up after its slot, by a busy loop or a caller, is counted when it
+        really went, so the server never sees more than the limit in a minute)."""
+        if self._unsent:
+            entry = self._unsent.popleft()
+            entry[0], entry[1] = max(entry[0], self._clock()), 1.0
+
     def refund(self) -> None:
-        """Give back the last slot granted (it went unused) to the spacing rule. The window
-        keeps counting it: with callers interleaved it cannot tell which slot went unused, and
-        a slot counted once too often costs a moment, one counted too rarely a 429."""
+        """Give back the last slot granted (it went unused): to the spacing rule, and to the
+        window (the latest unsent slot is dropped; the others keep theirs until they go)."""
         self._tat = max(self._clock(), self._tat - self.interval)
+        if self._unsent:
+            entry = self._unsent.pop()
+            self._granted.remove(entry)
 
     def pause_until(self, moment: float) -> None:
         """Grant nothing before `moment` (on the pacer's clock), e.g. after a 429."""

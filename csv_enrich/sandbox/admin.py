@@ -64,7 +64,8 @@ def apply_config(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
             state.csv_import = bool(body["csv_import"])
         if "credits" in body:
             state.orgs[DEFAULT_ORG].balance = int(body["credits"])
-        state.limiter = RateLimiter(cfg.rate_limit_per_min, cfg.org_rate_limit_per_min)
+        state.limiter = RateLimiter(cfg.rate_limit_per_min, cfg.org_rate_limit_per_min,
+                                    cfg.rate_window_s)
         return {"fault_rate": faults.rate, "fault_weights": faults.weights,
                 "csv_import": state.csv_import, "latency_ms": cfg.latency_ms,
                 "time_scale": cfg.time_scale, "rate_limit_per_min": cfg.rate_limit_per_min,

@@ -30,6 +30,9 @@ class SandboxConfig:
     credits: int = 100_000
     rate_limit_per_min: int = 30  # per key; 0 disables the limit
     org_rate_limit_per_min: int = 60  # per organisation; 0 disables the limit
+    # None: the limits are token buckets; else each counts a sliding window of this many seconds
+    # (60 for a server that counts the last minute; the benchmarks scale it with time_scale)
+    rate_window_s: float | None = None
     latency_ms: int = 0  # added to every /api request
     fault_rate: float = 0.0  # share of /api requests that fault
     seed: int = 0

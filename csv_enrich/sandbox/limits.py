@@ -1,9 +1,13 @@
-"""Token buckets: capacity = the per-minute rate, refilled continuously (real time, not scaled)."""
+"""Rate limits: token buckets (capacity = the per-minute rate, refilled continuously), or, with
+`window_s`, a sliding window that refuses a request when the last `window_s` seconds already hold
+the limit (stricter: what a client pacing itself must survive). Real time, not scaled.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 
 class TokenBucket:
@@ -29,19 +33,41 @@ class TokenBucket:
         self.tokens -= 1
 
 
-class RateLimiter:
-    """Per-key and per-organisation buckets; a request must get a token from both."""
+class SlidingWindow:
+    """At most `limit` requests in any `window_s` seconds (same interface as TokenBucket)."""
 
-    def __init__(self, per_key: int, per_org: int) -> None:
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.times: deque[float] = deque()
+
+    def wait_s(self, now: float) -> float:
+        """Seconds until the oldest request in the window leaves it (0 if there is room)."""
+        while self.times and self.times[0] <= now - self.window_s:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.limit else self.times[0] + self.window_s - now
+
+    def take(self, now: float) -> None:
+        """Count one request (call after wait_s returned 0)."""
+        self.times.append(now)
+
+
+class RateLimiter:
+    """Per-key and per-organisation limits; a request must get through both. `window_s` None:
+    token buckets; else sliding windows of that many seconds holding the limit each."""
+
+    def __init__(self, per_key: int, per_org: int, window_s: float | None = None) -> None:
         self.per_key = per_key
         self.per_org = per_org
-        self.buckets: dict[str, TokenBucket] = {}
+        self.window_s = window_s
+        self.buckets: dict[str, TokenBucket | SlidingWindow] = {}
 
-    def _bucket(self, name: str, per_min: int) -> TokenBucket | None:
+    def _bucket(self, name: str, per_min: int) -> TokenBucket | SlidingWindow | None:
         if per_min <= 0:
             return None
         if name not in self.buckets:
-            self.buckets[name] = TokenBucket(per_min)
+            self.buckets[name] = (TokenBucket(per_min) if self.window_s is None
+                                  else SlidingWindow(per_min, self.window_s))
         return self.buckets[name]
 
     def check(self, key: str, org_id: str) -> int:

@@ -67,7 +67,8 @@ class SandboxState:
         self.ledger = Ledger(config.ledger_file)
         self.csv_import = config.csv_import
         self.faults = Faults(config)
-        self.limiter = RateLimiter(config.rate_limit_per_min, config.org_rate_limit_per_min)
+        self.limiter = RateLimiter(config.rate_limit_per_min, config.org_rate_limit_per_min,
+                                   config.rate_window_s)
         self._by_identity: dict[tuple[str, str], str] = {}
         self._members: dict[str, set[str]] = {}
         self._active: list[str] = []
