@@ -144,3 +144,19 @@ def test_xlsx_summary_counts_the_rows_kept_apart(
     rows_at = lines.index(("Rows", None))
     assert lines[rows_at + 1] == ("Total", 2)
     assert ("Empty or footer rows (kept, not leads)", 7) in lines
+
+
+def test_a_website_column_of_linkedin_pages_is_not_said_to_give_domains(tmp_path: Path) -> None:
+    """QA: on a Sales Navigator export estimate said both "domains are taken from the websites
+    in 'companyUrl'" and "'companyUrl' holds LinkedIn pages ...; no domain is taken from them"."""
+    src = tmp_path / "salesnav.csv"
+    src.write_text(
+        "profileUrl,fullName,companyName,companyUrl,linkedInProfileUrl,defaultProfileUrl\n"
+        "https://www.linkedin.com/sales/lead/ACwAAB1,Ngozi Okafor,Flutterwave,"
+        "https://www.linkedin.com/company/flutterwave,https://www.linkedin.com/in/ngozi-okafor,\n"
+        "https://www.linkedin.com/sales/lead/ACwAAC4,Pedro Álvarez,Cabify,,,"
+        "https://www.linkedin.com/in/ACwAAC456\n", encoding="utf-8")
+    result = run(["estimate", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "'companyUrl' holds LinkedIn pages" in result.output
+    assert "domains are taken from the websites" not in result.output

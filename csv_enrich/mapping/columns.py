@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from csv_enrich import rules
 from csv_enrich.errors import MappingError
-from csv_enrich.mapping.context import group_notes, grouped_name, platform_notes
+from csv_enrich.mapping.context import (
+    group_notes,
+    grouped_name,
+    only_platform_pages,
+    platform_notes,
+)
 from csv_enrich.mapping.exports import (
     Layout,
     a_name,
@@ -378,7 +383,8 @@ def _finish(
     fields = {f: h for f, h in chosen.fields.items() if f in allowed}
     fields.update({f: h for h, f in reversed(forced.items())})  # the first --map for f wins
     notes = [f"'{h}' is {f} (set with --map)" for h, f in forced.items()]
-    return _tidy(kind, fields), notes + _derived_notes(kind, fields)
+    pages = "website" in fields and only_platform_pages(table, fields["website"])
+    return _tidy(kind, fields), notes + _derived_notes(kind, fields, pages_only=pages)
 
 
 def _tidy(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
@@ -386,11 +392,13 @@ def _tidy(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
     return {f: fields[f] for f in order if f in fields}
 
 
-def _derived_notes(kind: Kind, fields: dict[str, str]) -> list[str]:
+def _derived_notes(kind: Kind, fields: dict[str, str], *, pages_only: bool = False) -> list[str]:
+    """What csv-enrich works out from the columns; `pages_only`: the website column holds
+    LinkedIn or Facebook pages alone, which give no domain (platform_notes says so)."""
     notes: list[str] = []
     if "full_name" in fields and not {"first_name", "last_name"} <= set(fields):
         notes.append(f"first and last names are split from '{fields['full_name']}'")
-    if "website" in fields and "domain" not in fields:
+    if "website" in fields and "domain" not in fields and not pages_only:
         notes.append(f"domains are taken from the websites in '{fields['website']}'")
     if kind == "company" and "email" in fields:
         site = {"domain", "website"} & set(fields)

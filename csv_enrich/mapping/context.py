@@ -33,6 +33,15 @@ def platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
     return notes
 
 
+def only_platform_pages(table: Table, header: str) -> bool:
+    """Every value of the column is a platform's page (LinkedIn, Facebook): no domain in it."""
+    from csv_enrich.rules.columns import platforms
+
+    raw = table.blanked.get_column(header)
+    present = raw.drop_nulls()
+    return bool(len(present)) and platforms(raw).drop_nulls().len() == len(present)
+
+
 _NAME = re.compile(r"(?:full |display )?name(?: \d)?")
 
 
