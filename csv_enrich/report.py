@@ -265,6 +265,8 @@ def _savings(plan: Plan, result: RunResult) -> Savings:
         return worth(hit, plan.kind, plan.enrichment_type) if hit else 0
 
     cache = sum(value(k) for k in plan.cached if k not in result.outcomes)
+    # the part of a person the cache knew (the email, for a --type full run): not bought again
+    cache += sum(worth(known, plan.kind, plan.enrichment_type) for known in plan.prefill.values())
     seen: set[str] = set()
     duplicates = 0
     for key in plan.row_keys:
