@@ -191,6 +191,30 @@ class _Store:
                 keys.update(json.loads(meta["bulk_keys"]))
         return frozenset(keys)
 
+    def pending_aliases(self, scope: str, kind: Kind, enrichment_type: EnrichmentType, *,
+                        exclude_run: str) -> frozenset[str]:
+        """Every alias of the people other runs (this account, a type covering
+        `enrichment_type`) submitted and never saw end: a run over them collects those results
+        instead of paying (engine.prior), so an estimate counts them as paid."""
+        types = COVERS[enrichment_type]
+        marks = ",".join("?" * len(types))
+        found = {alias for (alias,) in self._rows(
+            f"SELECT s.alias FROM submissions s JOIN items i ON i.run_id=s.run_id AND i.key=s.key "
+            f"WHERE s.scope=? AND s.kind=? AND s.run_id!=? AND s.enrichment_type IN ({marks}) "
+            "AND i.outcome IS NULL AND (i.intent_at IS NOT NULL OR i.workflow_id IS NOT NULL)",
+            scope, kind, exclude_run, *types)}
+        for run_id, value in self._rows(
+                "SELECT run_id, value FROM runs_meta WHERE name='bulk_keys' AND run_id!=? AND "
+                "run_id IN (SELECT run_id FROM runs_meta WHERE name IN ('bulk_intent', "
+                "'bulk_workflow'))", exclude_run):
+            ended = {k for (k,) in self._rows(
+                "SELECT key FROM items WHERE run_id=? AND outcome IS NOT NULL", run_id)}
+            keys = [k for k in json.loads(value) if k not in ended]
+            found.update(alias for key in keys for (alias,) in self._rows(
+                f"SELECT alias FROM submissions WHERE run_id=? AND key=? AND scope=? AND kind=? "
+                f"AND enrichment_type IN ({marks})", run_id, key, scope, kind, *types))
+        return frozenset(found)
+
     def current_run(self, base: str) -> str:
         """The run a file and its options continue: `base` while it is unfinished, else the
         first of `base`-2, `base`-3, ... that has not finished. A finished run is never resumed:

@@ -65,6 +65,9 @@ class CacheLookup(Protocol):
 
     def in_hand(self, run_id: str) -> frozenset[str]: ...
 
+    def pending_aliases(self, scope: str, kind: Kind, enrichment_type: EnrichmentType, *,
+                        exclude_run: str) -> frozenset[str]: ...
+
     def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
               exclude_run: str | None = None) -> KnownParts: ...
 
@@ -104,7 +107,7 @@ def make_plan(
     cached = _cache_hits(unique, kind, options, cache, rid)
     to_send = tuple(i for i in unique if i.key not in cached)
     prefill, types = _partly_known(to_send, kind, options, cache, rid)
-    in_hand = cache.in_hand(rid) if cache is not None else frozenset()
+    in_hand = _in_hand(to_send, kind, options, cache, rid)
     valid_rows = len(valid)
     return Plan(
         kind=kind,
@@ -123,6 +126,19 @@ def make_plan(
         prefill=prefill,
         in_hand=frozenset(i.key for i in to_send if i.key in in_hand),
     )
+
+
+def _in_hand(idents: Sequence[Identity], kind: Kind, options: EnrichOptions,
+             cache: CacheLookup | None, rid: str) -> frozenset[str]:
+    """Identities already paid for or in flight: by this (interrupted) run, or submitted by
+    another run that never saw them end (this run collects those instead of paying)."""
+    if cache is None:
+        return frozenset()
+    mine = cache.in_hand(rid)
+    elsewhere = cache.pending_aliases(options.connection.scope, kind, options.enrichment_type,
+                                      exclude_run=rid)
+    return frozenset(i.key for i in idents
+                     if i.key in mine or (elsewhere and not elsewhere.isdisjoint(lookup_keys(i))))
 
 
 def _partly_known(

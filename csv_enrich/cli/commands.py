@@ -320,7 +320,7 @@ def _confirmation(*, yes: bool, sandbox: bool,
 
 def _confirm(plan: Plan, balance: int) -> bool:
     kinds = ", ".join(f"{n:,} {etype}" for etype, n in plan.type_mix().items())
-    paid = (f"; {len(plan.in_hand):,} already paid or in flight by the interrupted run "
+    paid = (f"; {len(plan.in_hand):,} already paid or in flight by an interrupted run "
             "(collected, not paid again)" if plan.in_hand else "")
     click.echo(
         f"{plan.to_pay:,} to enrich ({kinds if len(plan.type_mix()) > 1 else plan.enrichment_type}"

@@ -112,12 +112,11 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
 
 
 def _in_hand_lines(plan: Plan) -> list[str]:
-    """What the interrupted run of this file already paid for or has in flight."""
+    """What an interrupted run (this file's, or another's) already paid for or has in flight."""
     if not plan.in_hand:
         return []
-    return [f"Already paid (or in flight) by the interrupted run {plan.run_id}: "
-            f"{len(plan.in_hand):,}; running the command again collects them without paying "
-            "again."]
+    return [f"Already paid (or in flight) by an interrupted run: {len(plan.in_hand):,}; "
+            "enriching collects them without paying again."]
 
 
 def _mix_lines(plan: Plan) -> list[str]:
