@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,22 @@ def test_a_salesforce_report_footer_is_not_counted_as_invalid_leads(tmp_path: Pa
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
     assert (rows["total"], rows["invalid"], rows["not_data"]) == (1, 0, 8)
+
+
+def test_equally_fitting_columns_say_they_are_all_used_and_how_to_reorder(tmp_path: Path) -> None:
+    """QA: three phone columns were listed as used in order ('then' lines) while a note said
+    "'Work Direct Phone' is used as phone; 'Mobile Phone' and 'Corporate Phone' also fits" and
+    offered a --map that dropped one; the note now gives the --map order that works."""
+    src = tmp_path / "phones.csv"
+    src.write_text(
+        "First Name,Last Name,Company,Email,Work Direct Phone,Mobile Phone,Corporate Phone\n"
+        "Ana,Lima,Stripe,ana@stripe.com,,+1 415 555 0101,+1 415 555 0000\n"
+        "Bo,Li,Acme,bo@acme.com,+1 212 555 0102,,\n", encoding="utf-8")
+    shown = run(["estimate", str(src)]).output
+    assert "also fits" not in shown
+    hint = shown.split("best first: ")[1].splitlines()[0]
+    reordered = run(["estimate", str(src), "--json", *shlex.split(hint)])
+    assert reordered.exit_code == 0, reordered.output
+    doc = json.loads(reordered.output)
+    assert doc["columns_in_order"]["phone"] == ["Mobile Phone", "Corporate Phone",
+                                                "Work Direct Phone"]

@@ -247,14 +247,18 @@ def _choose(
         if tied and name in DECISIVE:
             ambiguities.append(_ambiguity(table, name, tied))
         elif tied:
-            others = " and ".join(f"'{h}'" for h in tied[1:])
-            notes.append(
-                f"'{tied[0]}' is used as {name}; {others} also fits "
-                f"(choose with --map '{tied[1]}={name}' --map '{tied[0]}=ignore')"
-            )
+            notes.append(_tie_note(name, tied))
         if rest:
             fallbacks[name] = tuple(rest)
     return _Choice(fields, tuple(notes), tuple(ambiguities), fallbacks)
+
+
+def _tie_note(name: str, tied: list[str]) -> str:
+    """Columns that fit a field equally are all used, leftmost first (the order note lists
+    them): say so, and how to choose another order."""
+    swapped = " ".join(f"--map '{h}={name}'" for h in (*tied[1:], tied[0]))
+    return (f"'{tied[0]}' comes first for {name} as the leftmost of columns that fit it "
+            f"equally; to choose the order, give --map once per column, best first: {swapped}")
 
 
 _CHECKS: dict[str, Callable[[str], str | None]] = {
