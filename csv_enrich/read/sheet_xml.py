@@ -17,6 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -214,17 +215,20 @@ def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, 
     )
     found: list[tuple[int, int, str]] = []
     columns: dict[bytes, int] = {}
-    shown: dict[tuple[bytes, bytes], str | None] = {}  # render is pure: once per (style, value)
     for style, letters, row, value in pattern.findall(data):
-        if (style, value) not in shown:
-            shown[style, value] = render(value.decode(), formats[int(style)])
-        text = shown[style, value]
+        text = _shown(value, formats[int(style)])
         if text is not None:
             column = columns.get(letters)
             if column is None:
                 column = columns[letters] = _col_index(letters)
             found.append((int(row) - 1, column, text))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _shown(value: bytes, code: str) -> str | None:
+    """render, once per recent (value, format): repeated zips and dates (bounded memory)."""
+    return render(value.decode(), code)
 
 
 def place_cells(grid: Grid, found: list[tuple[int, int, str]], first_col: int) -> Grid:
