@@ -30,8 +30,8 @@ def _quoted(delimiter: str) -> re.Pattern[str]:
 def plain_frame(text: str, delimiter: str) -> pl.DataFrame | None:
     """The records of `text` as String columns "0", "1", ... when `text` is plain (see the
     module doc), else None."""
-    if not text or text[0] == "\ufeff" or "\x00" in text:
-        return None
+    if not text or text[0] == "\ufeff" or "\x00" in text or '="' in text:
+        return None  # ="..." anywhere: the reference path unwraps such fields after splitting
     if text.count("\r") != text.count("\r\n"):
         return None
     bare = _quoted(delimiter).sub("", text) if '"' in text else text
