@@ -321,6 +321,27 @@ def test_csv_plain_number_columns_become_numbers_and_the_rest_stays_text(tmp_pat
     assert any("'Score', 'Employees'" in n and "numbers" in n for n in notes)
 
 
+def test_a_report_footer_does_not_make_a_number_column_text(tmp_path: Path) -> None:
+    """QA: Record ID held 101, 102 but the footer ('Grand Totals', 'Confidential') sat in its
+    column, so it came back as text with no note; the footer rows are not data and do not count,
+    and they come back as the text they are."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "Record ID,Email\n101,jane@acme.io\n102,bob@example.com\n\n"
+        "Grand Totals (2 records),\nConfidential Information - Do Not Distribute,\n",
+        encoding="utf-8",
+    )
+    table = read_table(src)
+    assert table.non_data, "the footer is read as rows that are not data"
+    rows = outcomes() + [Outcome("", "skipped")] * (table.frame.height - 2)
+    notes = write_output(table, "person", rows, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    column = [sheet.cell(r, 1) for r in range(2, sheet.max_row + 1)]
+    assert [(c.value, c.data_type) for c in column[:2]] == [(101, "n"), (102, "n")]
+    assert ("Grand Totals (2 records)", "s") in [(c.value, c.data_type) for c in column]
+    assert any("'Record ID'" in n and "numbers" in n for n in notes)
+
+
 def test_xlsx_from_a_csv_of_text_only_has_no_numbers_note(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("Email,Zip\njane@acme.io,02134\nbob@example.com,94105\n", encoding="utf-8")

@@ -308,7 +308,7 @@ def _write_data(
         for j, text in enumerate(cells):
             if text is None:
                 continue
-            if special and j in plain:
+            if special and j in plain and i not in table.non_data:
                 sheet.write_number(row, j, as_number(text))
             elif special and (i, j) in typed:
                 _write_typed(sheet, row, j, typed[(i, j)], styles)

@@ -33,11 +33,18 @@ def as_number(text: str) -> int | float:
 
 
 def plain_number_columns(table: Table) -> list[int]:
-    """The indexes of a delimited-text input's columns whose every value is a plain number."""
+    """The indexes of a delimited-text input's columns whose every value is a plain number (in
+    the data rows: a report footer or a delimiter-only row under the table does not count)."""
     if table.format not in TEXT_INPUTS:
         return []
+    frame = table.frame
+    if table.non_data:
+        import polars as pl
+
+        keep = pl.Series([i not in table.non_data for i in range(frame.height)])
+        frame = frame.filter(keep)
     found = []
-    for j, column in enumerate(table.frame.iter_columns()):
+    for j, column in enumerate(frame.iter_columns()):
         present = column.drop_nulls()
         plain = present.str.contains(PLAIN_NUMBER) & (present.str.len_chars() <= GENERAL_WIDTH)
         if len(present) and bool(plain.all()):
