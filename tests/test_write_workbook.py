@@ -410,6 +410,58 @@ def test_a_sheet_written_with_a_namespace_prefix(tmp_path: Path) -> None:
     assert again.frame.row(0)[:3] == ("jane@acme.io", "3", "jane.doe@acme.io")
 
 
+def _ods_with_empty_rows(path: Path) -> None:
+    """An .ods sheet: a header, one contact, two empty rows (repeated), another contact."""
+    import zipfile
+
+    def cell(text: str) -> str:
+        return (f'<table:table-cell office:value-type="string"><text:p>{text}</text:p>'
+                "</table:table-cell>")
+
+    def row(*texts: str) -> str:
+        return "<table:table-row>" + "".join(cell(t) for t in texts) + "</table:table-row>"
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Kontakte">'
+        + row("Email", "Vorname") + row("joerg@firma.de", "Jörg")
+        + '<table:table-row table:number-rows-repeated="2">'
+        '<table:table-cell table:number-columns-repeated="2"/></table:table-row>'
+        + row("anais@firma.fr", "Anaïs")
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def test_ods_rows_stay_on_their_sheet_rows(tmp_path: Path) -> None:
+    """QA: an .ods with two empty rows between its contacts came back as XLSX with the second
+    contact moved up to row 3; every row now stays on the row it was on (row 5)."""
+    src = tmp_path / "kontakte.ods"
+    _ods_with_empty_rows(src)
+    table = read_table(src)
+    assert table.source_rows == (2, 5)
+    write_output(table, "person", outcomes(), tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    shown = [[sheet.cell(r, c).value for c in (1, 2)] for r in range(1, 6)]
+    assert shown == [["Email", "Vorname"], ["joerg@firma.de", "Jörg"], [None, None],
+                     [None, None], ["anais@firma.fr", "Anaïs"]]
+
+
 def test_ods_cells_come_back_typed_where_the_file_knows_the_type(tmp_path: Path) -> None:
     """An .ods input written as XLSX: number, percentage and date cells become numbers in a
     format that shows the very text the .ods showed (02134 with 00000, 12.5% with 0.0%,

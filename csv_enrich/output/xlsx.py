@@ -46,6 +46,7 @@ CELL_LIMIT = 32_767  # Excel's characters per cell
 TRUNCATED = -2  # what xlsxwriter's write_string returns when it had to cut a string
 WIDTH_SAMPLE = 500
 CARRIED_FORMATS = ("xlsx", "xlsm")  # inputs whose other sheets are carried over
+SHEET_FORMATS = ("xlsx", "xlsm", "xls", "ods")  # inputs whose row numbers are sheet rows
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 CellWriter = Callable[[Any, int, int, Any], None]
 
@@ -338,9 +339,10 @@ def _cut_note(cut: int) -> list[str]:
 
 
 def _places(table: Table, top: int) -> list[int]:
-    """The 0-based sheet row of each data row."""
+    """The 0-based sheet row of each data row: where it was in a workbook input (empty rows kept
+    between), one after the other for delimited text (whose row numbers are line numbers)."""
     compact = list(range(top + 1, top + 1 + table.frame.height))
-    if table.format not in CARRIED_FORMATS:
+    if table.format not in SHEET_FORMATS:
         return compact
     places = [r - 1 for r in table.source_rows]
     ordered = all(a < b for a, b in zip([top, *places], places, strict=False))
