@@ -16,13 +16,13 @@ from csv_enrich.models import Kind, columns_for
 from csv_enrich.output.xlsx_parts import REL_NS, Looks, add_links, insert_before_close, prefix_for
 from csv_enrich.output.xlsx_rows import (
     add_cells,
-    column_letters,
     number_cell,
     prefix_of,
     row_number,
     sheet_parts,
     text_cell,
 )
+from csv_enrich.read.workbook import column_letter as column_letters
 
 CELL_LIMIT = 32_767
 WIDTH_SAMPLE = 500

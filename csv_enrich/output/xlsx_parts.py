@@ -238,13 +238,15 @@ class XmlSheet:
             self.widths[col] = width
 
     def write_string(self, row: int, col: int, text: str, style: int | None = None) -> None:
-        from csv_enrich.output.xlsx_rows import column_letters, text_cell
+        from csv_enrich.output.xlsx_rows import text_cell
+        from csv_enrich.read.workbook import column_letter as column_letters
 
         ref = f"{column_letters(col)}{row + 1}"
         self.cells.setdefault(row, {})[col] = text_cell("", ref, text, style)
 
     def write_number(self, row: int, col: int, value: float, style: int | None = None) -> None:
-        from csv_enrich.output.xlsx_rows import column_letters, number_cell
+        from csv_enrich.output.xlsx_rows import number_cell
+        from csv_enrich.read.workbook import column_letter as column_letters
 
         ref = f"{column_letters(col)}{row + 1}"
         self.cells.setdefault(row, {})[col] = number_cell("", ref, value, style)

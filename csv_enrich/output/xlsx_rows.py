@@ -134,14 +134,6 @@ def add_cells(row: bytes, cells: list[bytes], first: int, last: int) -> bytes:
 # -- new cells ---------------------------------------------------------------------------------
 
 
-def column_letters(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def xml_text(value: str) -> str:
