@@ -1,0 +1,181 @@
+"""The result cache: enriched results by every alias, reusable by later runs within max-age."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from csv_enrich.journal.store import (
+    PARTS,
+    _keys,
+    _Store,
+    outcome_from_json,
+    outcome_to_json,
+)
+from csv_enrich.models import EnrichmentType, Kind, Outcome
+from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
+
+
+def _satisfies(kind: Kind, enrichment_type: EnrichmentType, data: Mapping[str, str]) -> bool:
+    """A cached email satisfies partial, a phone phone_only; full needs both."""
+    if kind == "company":
+        return bool(data)
+    return all(data.get(k) for k in PARTS[enrichment_type])
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the cache knows of a person: per part (email, phone) found or not, and the data."""
+
+    parts: Mapping[str, bool]
+    data: Mapping[str, str]
+
+    def missing(self, enrichment_type: EnrichmentType) -> tuple[str, ...]:
+        """The parts of `enrichment_type` the cache does not know."""
+        return tuple(p for p in PARTS[enrichment_type] if p not in self.parts)
+
+
+class ResultCache(_Store):
+    """Enriched results by every alias of an identity, reusable by any later file within max-age
+    days, scoped to the API endpoint and account that bought them (see `scope_of`)."""
+
+    def __enter__(self) -> ResultCache:
+        return self
+
+    def lookup(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+               max_age_days: float, *, scope: str = "",
+               exclude_run: str | None = None) -> Outcome | None:
+        """A fresh enough cached result for any of `keys` (a key or every alias, the identity's
+        key first) that covers `enrichment_type`, as a 0-credit Outcome under the first key.
+        Results stored by run `exclude_run` are left out (a resumed run reports its own)."""
+        wanted = _keys(keys)
+        if kind == "person":
+            known = self.known(wanted, max_age_days, scope=scope, exclude_run=exclude_run)
+            return _answer(known, enrichment_type, wanted[0])
+        for _, text in self._entries(kind, wanted, max_age_days, scope, exclude_run):
+            data = outcome_from_json(text).data
+            if _satisfies(kind, enrichment_type, data):
+                return Outcome(key=wanted[0], status="enriched", note="cached", credits=0,
+                               data=dict(data))
+        return None
+
+    def lookup_many(self, kind: Kind, keys: Sequence[str | Sequence[str]],
+                    enrichment_type: EnrichmentType, max_age_days: float, *, scope: str = "",
+                    exclude_run: str | None = None) -> list[Outcome | None]:
+        """[lookup(k, ...) for k in keys] with one query: the aliases go to a temporary table
+        joined with the results (none asked when the cache holds nothing of this kind)."""
+        if not self.holds(kind, scope):
+            return [None] * len(keys)
+        wanted = [_keys(k) for k in keys]
+        found = self._found(kind, wanted, time.time() - max_age_days * 86400, scope, exclude_run)
+        if not found:
+            return [None] * len(wanted)
+        parsed: dict[str, Mapping[str, str]] = {}
+        return [_first_fresh(kind, enrichment_type, w, found, parsed) for w in wanted]
+
+    def holds(self, kind: Kind, scope: str = "") -> bool:
+        """Whether anything of `kind` is cached in `scope` at all (a plan asks nothing if not)."""
+        return any(self._rows("SELECT 1 FROM results WHERE scope=? AND kind=? LIMIT 1",
+                              scope, kind))
+
+    def _found(self, kind: Kind, wanted: list[list[str]], since: float, scope: str,
+               exclude_run: str | None) -> dict[str, list[tuple[float, str, str]]]:
+        """alias -> (stored_at, outcome, type) of each fresh enough result stored under it."""
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS asked (alias TEXT PRIMARY KEY)")
+            self._conn.execute("DELETE FROM asked")
+            self._conn.executemany("INSERT OR IGNORE INTO asked VALUES (?)",
+                                   ((a,) for w in wanted for a in w))
+            rows = self._conn.execute(
+                "SELECT r.alias, r.stored_at, r.outcome, r.enrichment_type FROM asked a "
+                "JOIN results r "
+                "ON r.scope=? AND r.kind=? AND r.alias=a.alias WHERE r.stored_at>=? "
+                "AND (? IS NULL OR r.run_id!=?)", (scope, kind, since, exclude_run, exclude_run),
+            ).fetchall()
+            self._conn.execute("DELETE FROM asked")
+        found: dict[str, list[tuple[float, str, str]]] = {}
+        for alias, stored_at, text, etype in rows:
+            found.setdefault(alias, []).append((stored_at, text, etype))
+        return found
+    def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
+              exclude_run: str | None = None) -> Known:
+        """What fresh results of any type say about a person (the latest result deciding each
+        part): its email found or not (partial or full), its phone found or not."""
+        return _known_of(self._entries("person", _keys(keys), max_age_days, scope,
+                                       exclude_run))
+
+    def _entries(self, kind: Kind, wanted: list[str], max_age_days: float, scope: str,
+                 exclude_run: str | None) -> Iterator[tuple[str, str]]:
+        since = time.time() - max_age_days * 86400
+        marks = ",".join("?" * len(wanted))
+        return self._rows(
+            f"SELECT enrichment_type, outcome FROM results WHERE scope=? AND kind=? AND alias IN "
+            f"({marks}) AND stored_at>=? AND (? IS NULL OR run_id!=?) ORDER BY stored_at DESC",
+            scope, kind, *wanted, since, exclude_run, exclude_run)
+
+    def store(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
+              outcome: Outcome, *, scope: str = "", run_id: str = "") -> None:
+        """Keep an outcome under every alias in `keys`: enriched ones, and for people also
+        not-found ones (a later run then knows the email or phone was not found and does not
+        buy it again). Failed, skipped and already cached ones are not kept."""
+        storable = ("enriched", "not_found") if kind == "person" else ("enriched",)
+        if outcome.status not in storable or outcome.note == "cached":
+            return
+        text, now = outcome_to_json(outcome), time.time()
+        for alias in _keys(keys):
+            self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        scope, kind, alias, enrichment_type, now, run_id, text)
+
+    def store_many(self, kind: Kind, enrichment_type: EnrichmentType,
+                   outcomes: Iterable[Outcome], *, scope: str = "", run_id: str = "",
+                   aliases: Mapping[str, Sequence[str]] | None = None) -> None:
+        """store() for many outcomes in one transaction (`aliases`: key -> every alias)."""
+        known = aliases or {}
+        with self._conn:
+            self._conn.execute("BEGIN")
+            for outcome in outcomes:
+                self.store(kind, known.get(outcome.key) or outcome.key, enrichment_type,
+                           outcome, scope=scope, run_id=run_id)
+
+
+def _first_fresh(kind: Kind, enrichment_type: EnrichmentType, wanted: list[str],
+                 found: Mapping[str, list[tuple[float, str, str]]],
+                 parsed: dict[str, Mapping[str, str]]) -> Outcome | None:
+    """lookup()'s answer from the results found for `wanted`: the newest that satisfies (for
+    a person: what the newest results say of each part, as `ResultCache.known`)."""
+    candidates = sorted((c for alias in sorted(wanted) for c in found.get(alias, ())),
+                        key=lambda c: -c[0])
+    if kind == "person":
+        known = _known_of((etype, text) for _, text, etype in candidates)
+        return _answer(known, enrichment_type, wanted[0])
+    for _, text, _etype in candidates:
+        if text not in parsed:
+            parsed[text] = outcome_from_json(text).data
+        if _satisfies(kind, enrichment_type, parsed[text]):
+            return Outcome(key=wanted[0], status="enriched", note="cached", credits=0,
+                           data=dict(parsed[text]))
+    return None
+
+
+def _known_of(results: Iterable[tuple[str, str]]) -> Known:
+    """What (type, outcome JSON) results, newest first, say of a person by part."""
+    parts: dict[str, bool] = {}
+    data: dict[str, str] = {}
+    for etype, text in results:
+        outcome = outcome_from_json(text)
+        for part in PARTS.get(etype, ()):
+            parts.setdefault(part, bool(outcome.data.get(part)))
+        for name, value in outcome.data.items():
+            data.setdefault(name, value)
+    return Known(parts, data)
+
+
+def _answer(known: Known, enrichment_type: EnrichmentType, key: str) -> Outcome | None:
+    """A cache hit for `enrichment_type` when every part of it is known, else None."""
+    if known.missing(enrichment_type):
+        return None
+    found = any(known.parts[p] for p in PARTS[enrichment_type])
+    return Outcome(key=key, status="enriched" if found else "not_found", note="cached",
+                   data=dict(known.data) if found else {})
