@@ -36,9 +36,10 @@ from csv_enrich.models import Connection, EnrichOptions
 if TYPE_CHECKING:
     from csv_enrich.account import past_run, past_runs, workflow_status
     from csv_enrich.cohort import TaskJob, enrich_task
-    from csv_enrich.engine import Tuning
+    from csv_enrich.engine.context import Tuning
     from csv_enrich.report import Report
-    from csv_enrich.runner import Estimate, enrich_file, estimate_file, fetch_balance
+    from csv_enrich.runner import enrich_file, fetch_balance
+    from csv_enrich.runner_estimate import Estimate, estimate_file
 
 __all__ = [
     "ApiError",
@@ -69,8 +70,8 @@ __all__ = [
 
 _LAZY = {
     "enrich_file": "runner",
-    "estimate_file": "runner",
-    "Estimate": "runner",
+    "estimate_file": "runner_estimate",
+    "Estimate": "runner_estimate",
     "fetch_balance": "runner",
     "Report": "report",
     "TaskJob": "cohort",
@@ -78,7 +79,7 @@ _LAZY = {
     "workflow_status": "account",
     "past_runs": "account",
     "past_run": "account",
-    "Tuning": "engine",
+    "Tuning": "engine.context",
 }
 
 

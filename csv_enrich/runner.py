@@ -1,4 +1,5 @@
-"""The library's two jobs end to end: `estimate_file` (spends nothing) and `enrich_file`.
+"""The library's two jobs end to end: `estimate_file` (spends nothing; its home is
+`runner_estimate`, which imports no HTTP client) and `enrich_file`.
 
 Both are what the CLI calls; neither prints. Progress and the confirmation reach the caller through
 callbacks, so a terminal, the drop folder and tests can each show (or answer) them their own way.
@@ -11,7 +12,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,10 @@ from typing import Any
 import httpx
 from filelock import FileLock, Timeout
 
-from csv_enrich import engine
 from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.context import Tuning
+from csv_enrich.engine.run import RunInterrupted, preflight, run_plan
 from csv_enrich.errors import Interrupted
-from csv_enrich.journal import FILENAME as JOURNAL_FILE
 from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
 from csv_enrich.output.atomic import write_report
@@ -31,22 +31,13 @@ from csv_enrich.output.headers import appended_headers
 from csv_enrich.output.write import check_fits, check_writable, default_output, join, write_output
 from csv_enrich.plan import Loaded, load, make_plan
 from csv_enrich.report import Report, build_report, report_dict, with_notes
+from csv_enrich.runner_estimate import Estimate as Estimate
+from csv_enrich.runner_estimate import estimate_file as estimate_file
 
 ConfirmCallback = Callable[[Plan, int], bool]
 INTERRUPTED_FILES = (" What was done so far is in {output} and its report (marked interrupted); "
                      "the resumed run's report covers the whole run.")
 ProgressCallback = Callable[[Progress], None]
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """What `csv-enrich estimate` shows: the mapping, the verdicts and the most it can cost."""
-
-    loaded: Loaded
-    plan: Plan
-    # seconds since this account's CSV import last answered 503 (None: never, as far as the
-    # state directory knows); auto mode then goes to legacy bulk for a while
-    csv_import_off_s: float | None = None
 
 
 def report_path(options: EnrichOptions) -> Path:
@@ -55,22 +46,6 @@ def report_path(options: EnrichOptions) -> Path:
         return options.report
     assert options.output is not None
     return options.output.with_suffix(".report.json")
-
-
-def estimate_file(options: EnrichOptions) -> Estimate:
-    """Read, map, validate and price the input; touch no network and spend nothing."""
-    loaded = load(options)
-    with _cache(options) as cache:
-        plan = make_plan(loaded, options, cache)
-    return Estimate(loaded, plan, _csv_import_off(options))
-
-
-def _csv_import_off(options: EnrichOptions) -> float | None:
-    state_dir = options.connection.state_dir or default_state_dir()
-    if not (state_dir / JOURNAL_FILE).exists():
-        return None
-    with Journal(state_dir) as journal:
-        return journal.unavailable_since(options.connection.scope, "bulk")
 
 
 def enrich_file(
@@ -134,17 +109,17 @@ async def _enrich(
         client = _client(session, options.connection)
         with _journal(options.connection, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
-            balance = await engine.preflight(plan, client)
+            balance = await preflight(plan, client)
             if plan.to_pay and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")
             before = journal.reported_charged(plan.run_id)
             log_started(journal, plan, options, command)  # a run refused above is not one
             try:
-                result = await engine.run_plan(
+                result = await run_plan(
                     plan, client=client, journal=journal, cache=cache,
                     workers=options.concurrency, progress=progress, tuning=tuning,
                 )
-            except engine.RunInterrupted as stop:
+            except RunInterrupted as stop:
                 report = _write(options, loaded, plan, stop.result, report_file, started,
                                 before, interrupted=True)
                 journal.finish_run(plan.run_id, report.credits.charged, finished=False)
@@ -228,17 +203,6 @@ def _journal(connection: Connection,
     with (lock_state_dir(state_dir, progress), Journal(state_dir) as journal,
           ResultCache(state_dir) as cache):
         yield journal, cache
-
-
-@contextmanager
-def _cache(options: EnrichOptions) -> Iterator[ResultCache | None]:
-    """The result cache alone (for estimates), or None when the state dir does not exist yet."""
-    state_dir = options.connection.state_dir or default_state_dir()
-    if not state_dir.exists():
-        yield None
-        return
-    with ResultCache(state_dir) as cache:
-        yield cache
 
 
 def _client(session: httpx.AsyncClient, connection: Connection) -> CleanlistClient:

@@ -303,6 +303,23 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_estimate_does_not_import_the_http_client(tmp_path: Path) -> None:
+    """`csv-enrich estimate` spends nothing and talks to no API: it imports neither httpx nor the
+    engine's strategies nor the writers (issue 16: its imports cost half a second)."""
+    src = tmp_path / "leads.csv"
+    src.write_text("Email,First Name\nann@acme.io,Ann\n", encoding="utf-8")
+    code = ("import sys; from csv_enrich.cli.commands import main\n"
+            f"main(['estimate', {str(src)!r}, '--json', '--state-dir', {str(tmp_path)!r}],\n"
+            "     standalone_mode=False)\n"
+            "loaded = [m for m in ('httpx', 'openpyxl', 'starlette', 'csv_enrich.api.client',\n"
+            "          'csv_enrich.engine.context', 'csv_enrich.runner', 'csv_enrich.output')\n"
+            "          if m in sys.modules]\n"
+            "print('loaded:', ','.join(loaded))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"kind": "person"' in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "loaded:"
+
+
 # -- the checker itself finds what it must -------------------------------------------------------
 
 

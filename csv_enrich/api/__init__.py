@@ -1,8 +1,11 @@
 """The Cleanlist client: the wire format (`wire`, and `legacy_wire` for the legacy bulk API), the
 pacer (`pacer`), which calls are retried and when (`retry`), and the calls with the error contract
-(`client`, with the legacy API's calls in `legacy_calls`). The only package that speaks HTTP."""
+(`client`, with the legacy API's calls in `legacy_calls`). The only package that speaks HTTP.
 
-from csv_enrich.api.client import CleanlistClient, ClientStats, make_http_client
-from csv_enrich.api.pacer import Pacer
+Importing the package is light (no httpx): `estimate` needs the API's limits, not its client.
+Import the client from `csv_enrich.api.client`."""
 
-__all__ = ["CleanlistClient", "ClientStats", "Pacer", "make_http_client"]
+from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
+from csv_enrich.api.wire import MAX_ROWS
+
+__all__ = ["MAX_CONTACTS", "MAX_ROWS", "can_take"]

@@ -13,6 +13,8 @@ from csv_enrich import errors
 
 # -- the wire format: answers and errors -------------------------------------------------------
 
+# Rows per CSV import call (the API refuses ~600 rows or 150 KB; CONTRACT open question 8).
+MAX_ROWS = 500
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 PERSON_RESULT_KEYS = ("email", "email_status", "phone", "linkedin_url", "full_name", "title",
                       "company")

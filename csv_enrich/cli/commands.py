@@ -398,7 +398,7 @@ def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
 
 def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
     from csv_enrich.cli.render import estimate_dict, estimate_lines
-    from csv_enrich.runner import estimate_file
+    from csv_enrich.runner_estimate import estimate_file
 
     est = estimate_file(options)
     rate = options.connection.rate_limit_per_min

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from csv_enrich.engine.forecast import Path, duration, paths, total_requests
-from csv_enrich.engine.route import REMEMBER_S
+from csv_enrich.engine.forecast import REMEMBER_S, Path, duration, paths, total_requests
 from csv_enrich.models import Invalid, Mode, NotData, Plan, price
 from csv_enrich.plan import choose_route
 
 if TYPE_CHECKING:
-    from csv_enrich.runner import Estimate
+    from csv_enrich.runner_estimate import Estimate
 
 SHOW_INVALID = 10
 

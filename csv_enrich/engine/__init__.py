@@ -5,20 +5,11 @@
 chose through them (STRATEGIES by mode); `prior` collects what earlier unfinished runs
 submitted; `join` matches leads back to identities; `run` is the entry point (`preflight`,
 `run_plan`); `forecast` models the requests each path sends (for the estimate).
+
+Importing the package is light (no httpx): `estimate` needs only `forecast`. Import the run's
+names from their modules (`csv_enrich.engine.run`, `csv_enrich.engine.context`).
 """
 
-from csv_enrich.engine.context import RunContext, Strategy, StrategyUnavailable, Tuning
-from csv_enrich.engine.route import STRATEGIES, run_route
-from csv_enrich.engine.run import RunInterrupted, preflight, run_plan
+from csv_enrich.engine.forecast import REMEMBER_S, Path, duration, paths, total_requests
 
-__all__ = [
-    "STRATEGIES",
-    "RunContext",
-    "RunInterrupted",
-    "Strategy",
-    "StrategyUnavailable",
-    "Tuning",
-    "preflight",
-    "run_plan",
-    "run_route",
-]
+__all__ = ["REMEMBER_S", "Path", "duration", "paths", "total_requests"]

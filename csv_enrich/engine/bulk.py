@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from csv_enrich import errors
 from csv_enrich.api.client import Submitted, WorkflowStatus
+from csv_enrich.api.wire import MAX_ROWS
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
@@ -37,7 +38,6 @@ from csv_enrich.models import Identity, Outcome, RowStatus, price
 from csv_enrich.plan import importable
 
 COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
-MAX_ROWS = 500
 MAX_BYTES = 140 * 1024
 LOST_RUN = "the bulk run's answer was lost; results read from the list"
 NOT_BACK = "no lead came back for this row"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
-from csv_enrich.engine.bulk import MAX_ROWS
+from csv_enrich.api.wire import MAX_ROWS
 from csv_enrich.models import Identity, Mode
 from csv_enrich.plan import importable
 
@@ -24,6 +24,7 @@ ROWS_REQUESTS_PER_ROW = 2.1  # a submission and its polls (measured: benchmarks/
 LEGACY_POLLS_PER_BATCH = 3
 BULK_POLLS = 5
 ALWAYS = 2  # the balance before and after
+REMEMBER_S = 24 * 3600  # how long auto mode trusts that CSV import is off
 WHY = {
     "bulk": "CSV import on: imported into one list, enriched in one run",
     "legacy": "a LinkedIn URL or names + company: 250 a call, nothing reserved",

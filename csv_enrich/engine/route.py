@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from csv_enrich.engine.bulk import BulkStrategy
 from csv_enrich.engine.company import CompanyStrategy
 from csv_enrich.engine.context import RunContext, Strategy, StrategyUnavailable
+from csv_enrich.engine.forecast import REMEMBER_S
 from csv_enrich.engine.legacy import LegacyStrategy, takes
 from csv_enrich.engine.rows import RowsStrategy
 from csv_enrich.models import Identity, Mode
@@ -31,7 +32,6 @@ FALLBACK = ("CSV import is switched off for this account ({why}), so csv-enrich 
 ANSWERED = "the API answered 503"
 REMEMBERED = ("it answered 503 {hours} ago; csv-enrich tries it again after {ttl} hours, or at "
               "once with --mode bulk")
-REMEMBER_S = 24 * 3600  # how long auto mode trusts that CSV import is off
 FALLBACK_REST = ("; {n:,} with only an email or a person id go one request each, about "
                  "{minutes} at {rate}/min")
 

@@ -1,0 +1,54 @@
+"""The library's job that spends nothing: `estimate_file` (read, map, validate, price).
+
+Apart from `runner` so that `csv-enrich estimate` imports only what it needs: no HTTP client, no
+engine, no writers (runner re-exports both names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from csv_enrich.journal import FILENAME as JOURNAL_FILE
+from csv_enrich.journal import Journal, ResultCache, default_state_dir
+from csv_enrich.models import EnrichOptions, Plan
+from csv_enrich.plan import Loaded, load, make_plan
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What `csv-enrich estimate` shows: the mapping, the verdicts and the most it can cost."""
+
+    loaded: Loaded
+    plan: Plan
+    # seconds since this account's CSV import last answered 503 (None: never, as far as the
+    # state directory knows); auto mode then goes to legacy bulk for a while
+    csv_import_off_s: float | None = None
+
+
+def estimate_file(options: EnrichOptions) -> Estimate:
+    """Read, map, validate and price the input; touch no network and spend nothing."""
+    loaded = load(options)
+    with _cache(options) as cache:
+        plan = make_plan(loaded, options, cache)
+    return Estimate(loaded, plan, _csv_import_off(options))
+
+
+def _csv_import_off(options: EnrichOptions) -> float | None:
+    state_dir = options.connection.state_dir or default_state_dir()
+    if not (state_dir / JOURNAL_FILE).exists():
+        return None
+    with Journal(state_dir) as journal:
+        return journal.unavailable_since(options.connection.scope, "bulk")
+
+
+@contextmanager
+def _cache(options: EnrichOptions) -> Iterator[ResultCache | None]:
+    """The result cache alone (for estimates), or None when the state dir does not exist yet."""
+    state_dir = options.connection.state_dir or default_state_dir()
+    if not state_dir.exists():
+        yield None
+        return
+    with ResultCache(state_dir) as cache:
+        yield cache
