@@ -213,13 +213,65 @@ def split_names(raw: pl.Series) -> tuple[pl.Series, pl.Series]:
             _with_slow(raw, parts["ok"], parts["rest"], family))
 
 
+IDENTITY_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name",
+                   "company_name", "domain", "company_ticker", "company_id", "phone")
+VERDICT_SCHEMA: dict[str, pl.DataType] = {
+    "key": pl.String(), "aliases": pl.List(pl.String()),
+    **{f: pl.String() for f in IDENTITY_FIELDS}, "reason": pl.String(),
+}
+
+
 def validate_frame(frame: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
     """`validate(derive(row), kind)` for every row of `frame` (field -> raw text, null where the
     row has nothing), in row order."""
+    return verdicts_of(verdict_frame(frame, kind), kind)
+
+
+def verdict_frame(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
+    """`validate_frame` as columns (VERDICT_SCHEMA), one row per row of `frame`: a valid row's
+    identity (`key`, `aliases`, the IDENTITY_FIELDS, null where unset; `reason` null), an invalid
+    row's `reason` (everything else null)."""
     if frame.height == 0:
-        return []
-    build = _person if kind == "person" else _company
-    return build(_Fields(frame))
+        return pl.DataFrame(schema=VERDICT_SCHEMA)
+    fields = _Fields(frame)
+    out = (_person if kind == "person" else _company)(fields)
+    invalid = out.with_row_index("row").filter(pl.col("key").is_null())["row"].to_list()
+    if not invalid:
+        return out.with_columns(reason=_NULL.extend_constant(None, out.height - 1))
+    slow = {i: validate(_derived(fields, i, kind), kind) for i in invalid}
+    return _patched(out, slow)
+
+
+def _patched(out: pl.DataFrame, slow: Mapping[int, Identity | Invalid]) -> pl.DataFrame:
+    """`out` with the rows `validate` decided put in (an Invalid's reason, or its Identity)."""
+    rows = [_verdict_row(v) for v in slow.values()]
+    patch = pl.DataFrame(rows, schema=VERDICT_SCHEMA, orient="row").with_columns(
+        row=pl.Series(list(slow), dtype=pl.UInt32))
+    kept = out.with_row_index("row").filter(~pl.col("row").is_in(list(slow)))
+    both = pl.concat([kept.with_columns(reason=pl.lit(None, pl.String)), patch],
+                     how="diagonal_relaxed")
+    return both.sort("row").select(list(VERDICT_SCHEMA))
+
+
+def _verdict_row(verdict: Identity | Invalid) -> list[object]:
+    if isinstance(verdict, Invalid):
+        return [None] * (len(VERDICT_SCHEMA) - 1) + [verdict.reason]
+    return [verdict.key, list(verdict.aliases),
+            *(getattr(verdict, f) for f in IDENTITY_FIELDS), None]
+
+
+def verdicts_of(verdicts: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
+    """The rows of a `verdict_frame` as `Identity` and `Invalid` records."""
+    columns = [verdicts[c].to_list() for c in VERDICT_SCHEMA]
+    out: list[Identity | Invalid] = []
+    for key, aliases, email, li, pid, first, last, org, domain, ticker, cid, phone, reason in zip(
+            *columns, strict=True):
+        if key is None:
+            out.append(Invalid(reason))
+        else:
+            out.append(Identity(kind, key, email, li, pid, first, last, org, domain, ticker, cid,
+                                phone, tuple(aliases)))
+    return out
 
 
 class _Fields:
@@ -274,7 +326,7 @@ def _prefixed(prefix: str, column: pl.Series) -> pl.Series:
     return pl.select(pl.lit(prefix) + column).to_series()
 
 
-def _person(fields: _Fields) -> list[Identity | Invalid]:
+def _person(fields: _Fields) -> pl.DataFrame:
     email, person_id = emails(fields["email"]), ids(fields["person_id"])
     linkedin, slug = linkedin_urls(fields["linkedin_url"])
     first, last = _names(fields)
@@ -290,20 +342,15 @@ def _person(fields: _Fields) -> list[Identity | Invalid]:
         aliases=pl.when(pl.col("strong").list.len() > 0).then("strong")
         .otherwise(pl.concat_list("name").list.drop_nulls())
     )["aliases"]
-    columns = (keys, email, linkedin, person_id, first, last, company, domain,
-               phones(fields["phone"]))
-    out: list[Identity | Invalid] = []
-    rows = zip(*(c.to_list() for c in columns), strict=True)
-    for index, (aliases, email_, li, pid, first_, last_, org_, domain_, phone) in enumerate(rows):
-        if aliases:
-            out.append(Identity("person", aliases[0], email_, li, pid, first_, last_, org_,
-                                domain_, None, None, phone, tuple(aliases)))
-        else:
-            out.append(validate(_derived(fields, index, "person"), "person"))
-    return out
+    return pl.DataFrame({
+        "key": keys.list.first(), "aliases": keys, "email": email, "linkedin_url": linkedin,
+        "person_id": person_id, "first_name": first, "last_name": last, "company_name": company,
+        "domain": domain, "company_ticker": _nulls(keys.len()), "company_id": _nulls(keys.len()),
+        "phone": phones(fields["phone"]),
+    })
 
 
-def _company(fields: _Fields) -> list[Identity | Invalid]:
+def _company(fields: _Fields) -> pl.DataFrame:
     work = _work_domains(fields["email"])
     domain = _domains(fields, work).fill_null(work)
     name, ticker = companies(fields["company_name"]), tickers(fields["company_ticker"])
@@ -316,16 +363,14 @@ def _company(fields: _Fields) -> list[Identity | Invalid]:
         key=pl.coalesce("domain", "cid", "ticker", "name"),
         strong=pl.concat_list("domain", "cid").list.drop_nulls(),
     )
-    columns = (keys["key"], keys["strong"], name, domain, ticker, company_id)
-    out: list[Identity | Invalid] = []
-    rows = zip(*(c.to_list() for c in columns), strict=True)
-    for index, (key, strong, name_, domain_, ticker_, company_id_) in enumerate(rows):
-        if key is None:
-            out.append(validate(_derived(fields, index, "company"), "company"))
-            continue
-        out.append(Identity("company", key, None, None, None, None, None, name_, domain_,
-                            ticker_, company_id_, None, tuple(dict.fromkeys((key, *strong)))))
-    return out
+    aliases = keys.select(pl.when(pl.col("key").is_not_null()).then(
+        pl.concat_list("key", "strong").list.unique(maintain_order=True)))
+    nulls = _nulls(keys.height)
+    return pl.DataFrame({
+        "key": keys["key"], "aliases": aliases.to_series(), "email": nulls, "linkedin_url": nulls,
+        "person_id": nulls, "first_name": nulls, "last_name": nulls, "company_name": name,
+        "domain": domain, "company_ticker": ticker, "company_id": company_id, "phone": nulls,
+    })
 
 
 def _derived(fields: _Fields, index: int, kind: Kind) -> Mapping[str, str]:
