@@ -107,16 +107,36 @@ def _emptied(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Characters other than themselves whose lowercase (Rust's, as str.to_lowercase) is an ASCII
+# letter: the Kelvin sign is "k" (tests/test_read_table.py checks every character).
+_LOWERCASES_TO = {"k": "\u212a"}
+
+
+def _folded(char: str) -> str:
+    """A regex for the characters whose lowercase is `char` (a placeholder's character)."""
+    if char.isascii() and char.isalnum():
+        return f"[{char}{char.upper()}{_LOWERCASES_TO.get(char, '')}]" if char.isalpha() else char
+    return f"\\x{{{ord(char):x}}}"
+
+
+def blank_pattern() -> str:
+    """A (Rust) regex for the cells blank_cells makes null: whitespace only (\\s is Unicode
+    White_Space, what str.strip_chars() strips), or a placeholder in any case between
+    whitespace; the same as `strip_chars().str.to_lowercase().is_in(PLACEHOLDERS)`, in one
+    pass and without a lowercased copy of every cell."""
+    words = "|".join("".join(_folded(c) for c in word) for word in sorted(PLACEHOLDERS))
+    return rf"^\s*(?:{words})?\s*$"
+
+
 def blank_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty, whitespace-only and placeholder cells (N/A, #N/A, [not provided]) as null."""
     import polars as pl
 
-    def clean(name: str) -> pl.Expr:
-        folded = pl.col(name).str.strip_chars().str.to_lowercase()
-        blank = (folded == "") | folded.is_in(sorted(PLACEHOLDERS))
-        return pl.when(blank).then(None).otherwise(pl.col(name)).alias(name)
-
-    return frame.select([clean(n) for n in frame.columns])
+    blank = blank_pattern()
+    return frame.select(
+        pl.when(pl.col(n).str.contains(blank)).then(None).otherwise(pl.col(n)).alias(n)
+        for n in frame.columns
+    )
 
 
 def find_header(fill: list[int], data_like: list[bool] | None = None) -> int | None:
@@ -162,9 +182,9 @@ def build_table(
 
     raw = _emptied(grid.frame)
     frame = blank_cells(raw)
-    fill = _fill(frame)
+    fill = _fill(frame.head(10 * HEADER_SEARCH_ROWS))  # the header is looked for there only
     data_like = _data_like(frame)
-    header_at = find_header(fill.head(10 * HEADER_SEARCH_ROWS).to_list(), data_like)
+    header_at = find_header(fill.to_list(), data_like)
     if header_at is None:
         where = f"{path}" + (f" (sheet '{sheet}')" if sheet else "")
         raise InputError(f"{where}: has no data; export the sheet again with its header row")
@@ -179,10 +199,10 @@ def build_table(
     data = body.select(
         body.get_column(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
-    blanked = frame[body.get_column(_AT)].select(  # blank_cells(data) without doing it again
+    blanked = _rows_at(frame, body.get_column(_AT)).select(  # blank_cells(data), not redone
         pl.col(frame.columns[i]).alias(h) for i, h in zip(keep, headers, strict=True)
     )
-    non_data = _non_data(data)
+    non_data = _non_data(data, blanked)
     width = grid.widths[header_at] if grid.widths and not headerless else 0
     above = raw.row(header_at - 1) if header_at > 0 and not headerless else ()
     spans = grid.merges.get(header_at - 1, [])
@@ -205,17 +225,27 @@ def build_table(
     return table
 
 
-def _non_data(data: pl.DataFrame) -> dict[int, str]:
+def _rows_at(frame: pl.DataFrame, at: pl.Series) -> pl.DataFrame:
+    """frame[at]; a slice (no copy) when `at` is a run of consecutive rows, as it mostly is."""
+    if at.len() and (at.diff().drop_nulls() == 1).all():
+        return frame.slice(at[0], at.len())
+    return frame[at]
+
+
+def _non_data(data: pl.DataFrame, blanked: pl.DataFrame) -> dict[int, str]:
     """read.layout.non_data_rows over the whole frame without a Python tuple per row: the
-    empty rows found column-wise, the footer looked for in the last rows only."""
+    empty rows found column-wise, the footer looked for in the last rows only. A row empty or
+    whitespace-only in `data` is all null in `blanked` (blank_cells(data)): only those rows
+    are looked at again."""
     import polars as pl
 
     if data.width == 0:
         return {}
-    blank = data.select(
+    maybe = blanked.select(pl.all_horizontal(pl.all().is_null())).to_series().arg_true()
+    empty = data[maybe].select(
         pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == ""))
     ).to_series()
-    found = dict.fromkeys(blank.arg_true().to_list(), EMPTY)
+    found = dict.fromkeys(maybe.filter(empty).to_list(), EMPTY)
     start = max(0, data.height - FOOTER_LOOKBACK)
     tail = non_data_rows(data.slice(start).rows())
     found.update({start + i: why for i, why in tail.items()})
@@ -263,7 +293,8 @@ def _body(raw: pl.DataFrame, grid: Grid, header_at: int, limit: int | None) -> p
     kept = _fill(raw).slice(header_at + 1) > 0
     if grid.records is not None:
         kept = kept | pl.Series(grid.records[header_at + 1 :], dtype=pl.Boolean)
-    body = body.filter(kept)
+    if not kept.all():  # filtering copies every column: only when a row goes
+        body = body.filter(kept)
     return body if limit is None else body.head(limit)
 
 
