@@ -252,6 +252,12 @@ class CleanlistClient(LegacyCalls):
             payload["entity_ids"] = list(entity_ids)
         return parse_quote(await self._call("POST", "/credits/estimate", json=payload))
 
+    async def estimate_company(self) -> Quote:
+        """A signed, single-use quote for one company lookup (free; tool `enrich_company`,
+        which CONTRACT.md does not list: a server that does not know it answers 400)."""
+        payload = {"tool": "enrich_company", "row_count": 1}
+        return parse_quote(await self._call("POST", "/credits/estimate", json=payload))
+
     # -- enrichment (paid) -----------------------------------------------------------------
 
     async def enrich_by_task(self, task_id: str, data_points: Sequence[str], *,
@@ -276,10 +282,14 @@ class CleanlistClient(LegacyCalls):
         body = await self._call("POST", "/enrichment/person", json=payload, safety="paid")
         return parse_submitted(body)
 
-    async def enrich_company(self, ident: Identity) -> CompanyAnswer | None:
-        """Look one company up (sync, 1 credit); None when it is not found (refunded)."""
+    async def enrich_company(self, ident: Identity, *,
+                             quote_id: str | None = None) -> CompanyAnswer | None:
+        """Look one company up (sync, 1 credit); None when it is not found (refunded). With a
+        `quote_id` the lookup redeems it (single-use: sent again, it is refused if it ran)."""
         values = ident.fields()
         payload = {k: values[k] for k in COMPANY_FIELDS if k in values}
+        if quote_id is not None:
+            payload["quote_id"] = quote_id
         try:
             body = await self._call("POST", "/enrichment/company", json=payload, safety="paid")
         except errors.NotFoundError:

@@ -5,8 +5,10 @@
   POST /_sandbox/tasks    {"entity_kind": "company", "entity_ids": ["stripe.com", ...]} ->
                           {"task_id"}: a cohort for by-task (the sandbox simulates no search)
   POST /_sandbox/config   change knobs at run time: fault_rate, fault_weights, force_faults (list
-                          of kinds for the next requests), csv_import, latency_ms, time_scale,
-                          rate_limit_per_min, org_rate_limit_per_min, credits (sets the balance)
+                          of kinds for the next requests), force_faults_on (list of [path
+                          suffix, kind] for the next request to that path), csv_import,
+                          company_quotes, latency_ms, time_scale, rate_limit_per_min,
+                          org_rate_limit_per_min, credits (sets the balance)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from .config import COMPANY_QUOTES
 from .limits import RateLimiter
 from .state import DEFAULT_ORG, SandboxState
 
@@ -60,14 +63,18 @@ def apply_config(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
         if "fault_weights" in body:
             faults.weights = dict(body["fault_weights"])
         faults.forced.extend(body.get("force_faults", []))
+        faults.forced_on.extend((str(p), str(k)) for p, k in body.get("force_faults_on", []))
         if "csv_import" in body:
             state.csv_import = bool(body["csv_import"])
+        if body.get("company_quotes") in COMPANY_QUOTES:
+            cfg.company_quotes = str(body["company_quotes"])
         if "credits" in body:
             state.orgs[DEFAULT_ORG].balance = int(body["credits"])
         state.limiter = RateLimiter(cfg.rate_limit_per_min, cfg.org_rate_limit_per_min,
                                     cfg.rate_window_s)
         return {"fault_rate": faults.rate, "fault_weights": faults.weights,
-                "csv_import": state.csv_import, "latency_ms": cfg.latency_ms,
+                "csv_import": state.csv_import, "company_quotes": cfg.company_quotes,
+                "latency_ms": cfg.latency_ms,
                 "time_scale": cfg.time_scale, "rate_limit_per_min": cfg.rate_limit_per_min,
                 "org_rate_limit_per_min": cfg.org_rate_limit_per_min}
 

@@ -134,7 +134,7 @@ async def _delay(state: SandboxState, fault: str | None) -> None:
 
 
 async def _answer(state: SandboxState, ep: Endpoint, request: Request, req_id: str) -> Response:
-    fault = state.faults.draw()
+    fault = state.faults.draw(request.url.path)
     await _delay(state, fault)
     if fault == "drop":
         return DropConnection()

@@ -21,6 +21,11 @@ ALL_SCOPES: tuple[str, ...] = (
 )
 
 FAULT_KINDS: tuple[str, ...] = ("5xx", "drop", "lost_answer", "429_burst", "latency")
+# How the sandbox treats quotes for company lookups (CONTRACT.md §5.2, §6.2): "redeem" prices the
+# tool enrich_company and redeems a quote sent with a lookup; "unknown_tool" answers the estimate
+# 400 (the tool is not in CONTRACT's list of known tools: a strict server); "mismatch" issues the
+# quote but refuses it on the lookup (400 quote_mismatch, nothing charged).
+COMPANY_QUOTES: tuple[str, ...] = ("redeem", "unknown_tool", "mismatch")
 
 
 @dataclass
@@ -38,6 +43,7 @@ class SandboxConfig:
     seed: int = 0
     time_scale: float = 1.0  # 0.001 makes a 3 s workflow take 3 ms
     csv_import: bool = True  # False -> csv-import answers 503 (the kill switch)
+    company_quotes: str = "redeem"  # one of COMPANY_QUOTES
     state_file: Path | None = None
     ledger_file: Path | None = None
     # Relative weights of the fault kinds drawn when a request faults.

@@ -7,6 +7,9 @@ it faults, the kind drawn by `fault_weights`:
   lost_answer  do the work, commit it, then drop the connection without an answer
   429_burst    answer 429 to this request and the next `burst_length - 1`
   latency      add `fault_latency_ms` before answering
+
+Tests queue kinds for the next requests (`forced`), or for the next requests to a path
+(`forced_on`: (path suffix, kind) pairs, each taken by the first request whose path ends so).
 """
 
 from __future__ import annotations
@@ -27,11 +30,16 @@ class Faults:
         self.rng = random.Random(config.seed)
         self.burst_left = 0
         self.forced: list[str] = []  # queued kinds for the next requests (tests)
+        self.forced_on: list[tuple[str, str]] = []  # (path suffix, kind) queued for a path
         self.lock = threading.Lock()
 
-    def draw(self) -> str | None:
-        """The fault kind for the next request, or None."""
+    def draw(self, path: str = "") -> str | None:
+        """The fault kind for the next request (to `path`), or None."""
         with self.lock:
+            for n, (suffix, kind) in enumerate(self.forced_on):
+                if path.endswith(suffix):
+                    del self.forced_on[n]
+                    return self._start(kind)
             if self.forced:
                 return self._start(self.forced.pop(0))
             if self.burst_left > 0:

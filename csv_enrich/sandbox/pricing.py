@@ -120,8 +120,10 @@ def _simple(state: SandboxState, org: str, body: dict[str, Any]) -> tuple[dict[s
 def quote_params(state: SandboxState, org: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """The canonical parameters a quote for this estimate binds, and the cost."""
     tool = body["tool"]
-    if tool not in TOOLS:
-        raise ApiError("validation_error", f"Unknown tool {tool!r}; known: {', '.join(TOOLS)}.")
+    known = [t for t in TOOLS if t != "enrich_company"
+             or state.config.company_quotes != "unknown_tool"]
+    if tool not in known:
+        raise ApiError("validation_error", f"Unknown tool {tool!r}; known: {', '.join(known)}.")
     handlers = {"enrich_list": _enrich_list, "bulk_import_csv": _import_csv,
                 "add_person_enrichments": _cohort, "add_company_enrichments": _cohort}
     return handlers.get(tool, _simple)(state, org, body)

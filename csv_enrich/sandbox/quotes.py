@@ -1,10 +1,15 @@
-"""Quotes: HMAC-SHA256 over the canonical request, 5-minute TTL, single use, a signed spend cap."""
+"""Quotes: HMAC-SHA256 over the canonical request, 5-minute TTL, single use, a signed spend cap.
+
+Each quote carries a random nonce in its signature part (`qte_v1_<issued>_<32 hex mac><8 hex
+nonce>`), so two quotes for the same request in the same second (one per company lookup) are two
+quotes, each single-use on its own."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from typing import Any
 
@@ -25,14 +30,14 @@ class Quotes:
         self.costs: dict[str, int] = {}
         self.used: set[str] = set()
 
-    def _sig(self, org: str, params: dict[str, Any], issued: int) -> str:
-        msg = canonical(org, params) + f"|{issued}".encode()
-        return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()[:40]
+    def _sig(self, org: str, params: dict[str, Any], issued: int, nonce: str) -> str:
+        msg = canonical(org, params) + f"|{issued}|{nonce}".encode()
+        return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()[:32] + nonce
 
     def issue(self, org: str, params: dict[str, Any], cost: int) -> tuple[str, int]:
         """A new quote id for `params` capped at `cost`, and its expiry (epoch seconds)."""
         issued = int(time.time())
-        quote_id = f"qte_v1_{issued}_{self._sig(org, params, issued)}"
+        quote_id = f"qte_v1_{issued}_{self._sig(org, params, issued, secrets.token_hex(4))}"
         self.costs[quote_id] = cost
         return quote_id, issued + self.ttl_s
 
@@ -50,7 +55,8 @@ class Quotes:
             raise ApiError("spend_cap_exceeded",
                            f"The call now costs {cost} credits; the quote caps it at {cap}.",
                            estimated_cost_credits=cost)
-        if cap is None or not hmac.compare_digest(parts[3], self._sig(org, params, int(parts[2]))):
+        expected = self._sig(org, params, int(parts[2]), parts[3][32:])
+        if cap is None or not hmac.compare_digest(parts[3], expected):
             raise ApiError("quote_mismatch", "The quote was issued for a different request.")
         self.used.add(quote_id)
         return cap

@@ -104,6 +104,8 @@ def enrich_company(ctx: Ctx) -> tuple[int, dict[str, Any]]:
         raise ApiError("validation_error",
                        "Provide at least one of domain, company_name, company_ticker, company_id.")
     if quote := ctx.body.get("quote_id"):
+        if ctx.state.config.company_quotes != "redeem":  # a server binding more than we can send
+            raise ApiError("quote_mismatch", "The quote was issued for a different request.")
         ctx.state.quotes.redeem(quote, ctx.org_id, {"tool": "enrich_company", "row_count": 1}, 1)
     ctx.state.reserve(ctx.org_id, 1, "enrich_company")
     record = company_record(key)
