@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from csv_enrich.engine.forecast import COMPANY_QUOTES
 from csv_enrich.journal import FILENAME as JOURNAL_FILE
 from csv_enrich.journal import Journal, ResultCache, default_state_dir
 from csv_enrich.models import EnrichOptions, Plan
@@ -25,6 +26,9 @@ class Estimate:
     # seconds since this account's CSV import last answered 503 (None: never, as far as the
     # state directory knows); auto mode then goes to legacy bulk for a while
     csv_import_off_s: float | None = None
+    # seconds since this API and key last refused quotes for company lookups (None: never);
+    # lookups then go one request each instead of two, for a while
+    company_quotes_off_s: float | None = None
 
 
 def estimate_file(options: EnrichOptions) -> Estimate:
@@ -32,15 +36,17 @@ def estimate_file(options: EnrichOptions) -> Estimate:
     loaded = load(options)
     with _cache(options) as cache:
         plan = make_plan(loaded, options, cache)
-    return Estimate(loaded, plan, _csv_import_off(options))
+    return Estimate(loaded, plan, _refused_since(options, "bulk"),
+                    _refused_since(options, COMPANY_QUOTES))
 
 
-def _csv_import_off(options: EnrichOptions) -> float | None:
+def _refused_since(options: EnrichOptions, mode: str) -> float | None:
+    """Seconds since the account refused strategy `mode` (None: never, as far as known)."""
     state_dir = options.connection.state_dir or default_state_dir()
     if not (state_dir / JOURNAL_FILE).exists():
         return None
     with Journal(state_dir) as journal:
-        return journal.unavailable_since(options.connection.scope, "bulk")
+        return journal.unavailable_since(options.connection.scope, mode)
 
 
 @contextmanager

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from csv_enrich.engine.forecast import REMEMBER_S, Path, duration, paths, total_requests
+from csv_enrich.engine.forecast import (
+    QUOTES_OFF_S,
+    REMEMBER_S,
+    Path,
+    duration,
+    paths,
+    total_requests,
+)
 from csv_enrich.models import Invalid, Mode, NotData, Plan, price
 from csv_enrich.plan import choose_route
 
@@ -63,6 +70,12 @@ def _chosen(est: Estimate) -> tuple[Mode, bool]:
     return mode, False
 
 
+def _quotes(est: Estimate) -> bool:
+    """Whether company lookups go with a quote each (not when the API refused them lately)."""
+    off = est.company_quotes_off_s
+    return off is None or off >= QUOTES_OFF_S
+
+
 def _paths_dict(est: Estimate, rate: int) -> dict[str, Any]:
     """Which path each group takes and how long, as planned and (auto mode) without CSV
     import."""
@@ -71,7 +84,7 @@ def _paths_dict(est: Estimate, rate: int) -> dict[str, Any]:
     def groups(mode: Mode) -> list[dict[str, Any]]:
         return [{"strategy": g.strategy, "people": g.people, "why": g.why,
                  "requests": g.requests, "minutes": round(g.minutes(rate), 1)}
-                for g in paths(plan.identities, mode)]
+                for g in paths(plan.identities, mode, quotes=_quotes(est))]
 
     chosen, remembered = _chosen(est)
     out: dict[str, Any] = {"rate_limit_per_min": rate, "planned": groups(chosen),
@@ -142,7 +155,7 @@ def _how_lines(est: Estimate, rate: int) -> list[str]:
     also what happens when the account's CSV import is off (the default on real accounts)."""
     plan = est.plan
     chosen, remembered = _chosen(est)
-    first, *rest = _group_lines(paths(plan.identities, chosen), rate)
+    first, *rest = _group_lines(paths(plan.identities, chosen, quotes=_quotes(est)), rate)
     lines = ["How: " + first.strip(), *rest]
     if remembered:
         lines.append("  (this account's CSV import answered 503 lately, so auto mode goes "

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from csv_enrich import errors
 from csv_enrich.api.client import CompanyAnswer
 from csv_enrich.engine.context import BALANCE_NOTE, RunContext, run_workers, skipped
+from csv_enrich.engine.forecast import COMPANY_QUOTES, QUOTES_OFF_S, duration
 from csv_enrich.models import COMPANY_PRICE, Identity, Outcome
 
 MAX_TRIES = 3  # sends of a lookup without a quote (after a 5xx or a lost answer)
 RESEND_TRIES = 6  # sends of a quoted lookup whose answer is lost, before the run stops
 QUOTE_TRIES = 3  # fresh quotes for one lookup when one expired unused
-QUOTES = "company_quote"  # what the journal remembers an account refused (note_unavailable)
-QUOTES_OFF_S = 24 * 3600  # how long a refusal is trusted
+QUOTES = COMPANY_QUOTES  # what the journal remembers an account refused (note_unavailable)
 QUOTE_NAME = "company_quote:{key}"  # the run-level journal fact holding a lookup's quote
 
 LOST_WARNING = ("{n} company lookup(s) lost their answer and were sent again; each may have "
@@ -64,6 +64,8 @@ REFUSED_LATELY = "it refused them {when} ago"
 NO_ANSWER = ("The API did not answer a company lookup after {n} tries. Run the same command "
              "again later: it resumes and checks that lookup with its single-use quote, without "
              "paying twice.")
+FORECAST = ("{n:,} company lookup(s) at {per} request(s) each ({why}): {time} at "
+            "{rate}/min")
 FRESH, BARE, PROBE = "fresh", "bare", "probe"  # what to do after a quoted send (see _quoted)
 ENDED = ""  # _quote: the lookup ended without a quote (its outcome is recorded)
 
@@ -101,6 +103,9 @@ class CompanyRunner:
         self.stop_note: str | None = None
         self.counts: Counter[str] = Counter()  # resent, paid, maybe, bare
         self.off_why: str | None = None
+        self.queue_size = 0
+        self.first_quote = asyncio.Lock()  # the first estimate goes alone (the API may refuse)
+        self.quotes_proven = False
         if (since := quotes_refused_since(ctx)) is not None:
             self.off_why = REFUSED_LATELY.format(when=_ago(since))
         items = ctx.journal.items(ctx.run_id)
@@ -121,7 +126,10 @@ class CompanyRunner:
 
     async def run(self) -> None:
         """Look every company up; the warnings say what was lost, paid or resent."""
+        self._forecast()
         await run_workers(self._worker, self.workers)
+        if self.queue_size:
+            self.ctx.say("")
         warn = self.ctx.warnings.append
         if self.counts["bare"] and self.off_why is not None:
             warn(QUOTES_OFF.format(why=self.off_why))
@@ -129,6 +137,17 @@ class CompanyRunner:
                            ("maybe", MAYBE_WARNING)):
             if self.counts[name]:
                 warn(text.format(n=self.counts[name]))
+
+    def _forecast(self) -> None:
+        """Say on the progress line how many requests the lookups take, and how long."""
+        self.queue_size = len(self.queue)
+        if not self.queue_size:
+            return
+        per = 2 if self.quotes else 1
+        why = "a quote and the lookup" if self.quotes else "no quotes: the API refused them"
+        rate = self.ctx.client.rate_limit_per_min
+        self.ctx.say(FORECAST.format(n=self.queue_size, per=per, why=why, rate=rate,
+                                     time=duration(self.queue_size * per / max(1, rate))))
 
     async def _worker(self) -> None:
         while self.queue:
@@ -175,7 +194,18 @@ class CompanyRunner:
 
     async def _quote(self, ident: Identity) -> str | None:
         """A fresh quote's id; None to go without (the API refused the tool); ENDED when the
-        lookup ended here (no answer to the estimate, or the balance does not cover it)."""
+        lookup ended here (no answer to the estimate, or the balance does not cover it). Until
+        the API gave one quote, one estimate goes at a time (a refusal costs one request)."""
+        if self.quotes_proven:
+            return await self._estimate(ident)
+        async with self.first_quote:
+            if not self.quotes:
+                return None
+            quote = await self._estimate(ident)
+            self.quotes_proven = quote is not None and quote != ENDED
+            return quote
+
+    async def _estimate(self, ident: Identity) -> str | None:
         ctx = self.ctx
         try:
             quote = await ctx.client.estimate_company()

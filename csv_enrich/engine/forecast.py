@@ -6,7 +6,9 @@ the benchmarks, which measure the same figures on the sandbox (benchmarks/run).
 * bulk (CSV import on): a list, the import (500 rows a call), a quote, one run, a few polls, the
   leads read back (500 a page);
 * legacy bulk (CSV import off, or --mode legacy): 250 people a call, a few polls per batch;
-* rows: a submission and about one poll per person.
+* rows: a submission and about one poll per person;
+* company lookups (sync): a quote and the lookup per company (a lost answer is then never paid
+  twice), or the lookup alone when the API refuses quotes for them.
 """
 
 from __future__ import annotations
@@ -25,13 +27,18 @@ LEGACY_POLLS_PER_BATCH = 3
 BULK_POLLS = 5
 ALWAYS = 2  # the balance before and after
 REMEMBER_S = 24 * 3600  # how long auto mode trusts that CSV import is off
+COMPANY_QUOTES = "company_quote"  # the journal's name for quotes refused for company lookups
+QUOTES_OFF_S = 24 * 3600  # how long company lookups trust that the API refuses their quotes
 WHY = {
     "bulk": "CSV import on: imported into one list, enriched in one run",
     "legacy": "a LinkedIn URL or names + company: 250 a call, nothing reserved",
     "rows": "one request each",
     "rows_rest": "only an email or a person id, which the legacy endpoint cannot take: one "
                  "request each",
-    "sync": "1 credit each; not found costs nothing",
+    "sync": "1 credit each; not found costs nothing; a quote and a lookup each, so that a lost "
+            "answer is never paid twice",
+    "sync_bare": "1 credit each; not found costs nothing; one request each (the API refused "
+                 "quotes for company lookups lately)",
 }
 
 
@@ -63,12 +70,14 @@ def _bulk(n: int) -> Path:
     return Path("bulk", n, WHY["bulk"], 1 + chunks + 2 + BULK_POLLS + chunks)
 
 
-def paths(idents: Sequence[Identity], mode: Mode) -> list[Path]:
+def paths(idents: Sequence[Identity], mode: Mode, *, quotes: bool = True) -> list[Path]:
     """The groups of `idents` and their strategies in `mode` (bulk is planned as if CSV import
-    is on; legacy is what auto mode does when it answers 503)."""
+    is on; legacy is what auto mode does when it answers 503; company lookups with a quote
+    each unless `quotes` is False: the API refused them lately)."""
     n = len(idents)
     if mode == "sync":
-        return [Path("sync", n, WHY["sync"], n)] if n else []
+        per = 2 if quotes else 1
+        return [Path("sync", n, WHY["sync" if quotes else "sync_bare"], per * n)] if n else []
     if mode == "rows":
         return [_rows(n, "rows")] if n else []
     if mode == "bulk":

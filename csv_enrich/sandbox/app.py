@@ -165,6 +165,8 @@ async def _answer(state: SandboxState, ep: Endpoint, request: Request, req_id: s
     except Exception:  # a sandbox bug: answer like a server would, keep serving, log it
         LOG.exception("sandbox handler failed: %s %s", request.method, request.url.path)
         return _error(ApiError("internal_error", "The sandbox failed on this request."), req_id)
+    if fault == "late_answer":
+        await anyio.sleep(state.config.fault_latency_ms / 1000)
     return DropConnection() if fault == "lost_answer" else JSONResponse(payload, status)
 
 

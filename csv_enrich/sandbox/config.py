@@ -20,7 +20,8 @@ ALL_SCOPES: tuple[str, ...] = (
     "admin:api_keys",
 )
 
-FAULT_KINDS: tuple[str, ...] = ("5xx", "drop", "lost_answer", "429_burst", "latency")
+FAULT_KINDS: tuple[str, ...] = ("5xx", "drop", "lost_answer", "429_burst", "latency",
+                               "late_answer")
 # How the sandbox treats quotes for company lookups (CONTRACT.md §5.2, §6.2): "redeem" prices the
 # tool enrich_company and redeems a quote sent with a lookup; "unknown_tool" answers the estimate
 # 400 (the tool is not in CONTRACT's list of known tools: a strict server); "mismatch" issues the

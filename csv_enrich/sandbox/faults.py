@@ -7,6 +7,8 @@ it faults, the kind drawn by `fault_weights`:
   lost_answer  do the work, commit it, then drop the connection without an answer
   429_burst    answer 429 to this request and the next `burst_length - 1`
   latency      add `fault_latency_ms` before answering
+  late_answer  do the work, commit it, then wait `fault_latency_ms` before answering (a client
+               that gives up or is killed meanwhile never hears it was done)
 
 Tests queue kinds for the next requests (`forced`), or for the next requests to a path
 (`forced_on`: (path suffix, kind) pairs, each taken by the first request whose path ends so).
