@@ -18,11 +18,8 @@ came from the input or the API can run as a formula:
 
 from __future__ import annotations
 
-import csv
 import errno
-import io
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -32,20 +29,17 @@ from typing import TYPE_CHECKING
 from csv_enrich.errors import OutputError
 from csv_enrich.models import Invalid, Kind, NotData, Outcome, Plan, columns_for
 from csv_enrich.output.atomic import atomic_path
-from csv_enrich.output.headers import appended_headers, output_headers
+from csv_enrich.output.delimited import write_delimited
+from csv_enrich.output.guard import TRIGGERS, neutralise, neutralise_expr
+from csv_enrich.output.headers import appended_headers
 from csv_enrich.report import Report, default_report_path, with_notes
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from csv_enrich.read.table import Table
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _OUTPUT_SUFFIX = {".xls": ".xlsx", ".ods": ".xlsx", ".tab": ".tsv"}
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_SAFE = r"[+-][0-9 .,()/+-]*|[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
-_SAFE_RE = re.compile(_SAFE)
 
 
 # -- join ------------------------------------------------------------------------------------
@@ -242,25 +236,6 @@ def _refusal(exc: OSError) -> str:
     return "the system does not allow new files there"
 
 
-# -- injection -------------------------------------------------------------------------------
-
-
-def neutralise(value: str) -> str:
-    """The CSV form of a cell: an apostrophe before anything a spreadsheet would run."""
-    if value.startswith(TRIGGERS) and not _SAFE_RE.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def neutralise_expr(column: pl.Expr) -> pl.Expr:
-    """`neutralise` as a polars expression over a String column (nulls stay null; the column
-    keeps its name)."""
-    import polars as pl
-
-    risky = column.str.contains(r"^[=+\-@\t\r]") & ~column.str.contains(f"^(?:{_SAFE})$")
-    return pl.when(risky).then(pl.lit("'") + column).otherwise(column).name.keep()
-
-
 # -- output ----------------------------------------------------------------------------------
 
 
@@ -313,7 +288,8 @@ def write_output(
                 sep = delimiter or _delimiter(table, suffix)
                 excel = bom or _wants_bom(table)
                 notes += _bom_note(table) if excel and not bom else []
-                _write_delimited(table, names, values, tmp, separator=sep, bom=excel)
+                bare = frozenset(i for i, row in enumerate(rows) if row.status == "not_data")
+                write_delimited(table, names, values, tmp, separator=sep, bom=excel, bare=bare)
     except OSError as exc:
         raise OutputError(_write_failed(path, exc)) from exc
     return notes
@@ -359,48 +335,9 @@ def _delimiter(table: Table, suffix: str) -> str:
     return "\t" if suffix == ".txt" else ","
 
 
-def _write_delimited(
-    table: Table,
-    names: Sequence[str],
-    values: Sequence[Sequence[str | int | None]],
-    path: Path,
-    *,
-    separator: str,
-    bom: bool,
-) -> None:
-    import polars as pl
-
-    texts = [*(c.cast(pl.String) for c in table.frame.iter_columns()), *map(_texts, values)]
-    frame = pl.DataFrame({f"c{j}": col for j, col in enumerate(texts)})
-    header = pl.DataFrame({f"c{j}": [h] for j, h in enumerate((*output_headers(table), *names))})
-    safe = [neutralise_expr(pl.col(c)) for c in frame.columns]
-    with path.open("wb") as fh:
-        fh.write(b"\xef\xbb\xbf" if bom else b"")
-        fh.write(_title_lines(table.title_rows, separator))
-        for part in (header, frame):
-            part.select(safe).write_csv(fh, include_header=False, separator=separator)
-
-
-def _title_lines(rows: Sequence[Sequence[str | None]], separator: str) -> bytes:
-    """The input's rows above its header (a report's title rows), where they were, guarded
-    like every other cell."""
-    if not rows:
-        return b""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
-    for row in rows:
-        writer.writerow(["" if c is None else neutralise(c) for c in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _texts(column: Sequence[str | int | None]) -> pl.Series:
-    import polars as pl
-
-    return pl.Series([None if v is None else str(v) for v in column], dtype=pl.String)
-
-
 __all__ = (
     "SUPPORTED_SUFFIXES",
+    "TRIGGERS",
     "appended_values",
     "check_fits",
     "check_writable",

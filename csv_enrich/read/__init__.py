@@ -4,7 +4,8 @@
 path for plain text), `workbook`, `sheet_xml`, `ods`,
 `numfmt` and `isolated` read one kind of file each; `source` picks the reader (`read_table`);
 `layout` finds what surrounds the data (rows that are not data, group headers) and `limits`
-refuses hostile workbooks.
+refuses hostile workbooks; `rawtext` reads delimited text again as the text of each record,
+for an output that gives every cell back as it was written.
 """
 
 from csv_enrich.read.source import read_table

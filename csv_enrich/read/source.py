@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
 from csv_enrich.read.plaincsv import plain_frame
+from csv_enrich.read.rawtext import line_end, stat_of
 from csv_enrich.read.table import TEXT_FORMATS, WORKBOOK_FORMATS, Grid, Table, build_table
 
 if TYPE_CHECKING:
@@ -68,9 +69,11 @@ def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
         raise InputError(
             f"{path}: this is an Excel workbook, not delimited text; rename it to .xlsx (or .xls)"
         )
-    if path.stat().st_size > read_csv.MAX_TEXT_BYTES:
+    stat = stat_of(path)
+    if stat[0] > read_csv.MAX_TEXT_BYTES:
         raise InputError(f"{path}: larger than 1 GiB; split it into smaller files")
     text, delimiter, encoding = read_csv.prepare(path, path.read_bytes())
+    end = line_end(text[: text.find("\n") + 1] or text[: text.find("\r") + 1])
     frame = plain_frame(text, delimiter) if limit is None else None
     if frame is not None:
         grid = _grid_from_frame(frame)
@@ -79,7 +82,8 @@ def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
     del text
     notes = read_csv.dialect_notes(delimiter, encoding)
     return build_table(
-        path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes
+        path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes,
+        line_end=end or "\n", source_stat=stat,
     )
 
 

@@ -75,6 +75,11 @@ class Table:
     beyond_header: tuple[str, ...] = ()
     # Per header, the group label above it ("Contact", "Company": merged group headers).
     groups: tuple[str | None, ...] = ()
+    # Delimited text: the line ending of its first line ("\r\n" from Windows programs), and the
+    # file's (size, modification time) when it was read (None: not read from a file), so the
+    # output can copy each record's own text when the file is unchanged (output.delimited).
+    line_end: str = "\n"
+    source_stat: tuple[int, int] | None = None
 
     @cached_property
     def blanked(self) -> pl.DataFrame:
@@ -175,6 +180,8 @@ def build_table(
     delimiter: str | None = None,
     encoding: str | None = None,
     notes: tuple[str, ...] = (),
+    line_end: str = "\n",
+    source_stat: tuple[int, int] | None = None,
 ) -> Table:
     """The Table of a grid: header found, headers made unique, empty rows and columns dropped;
     every other cell kept exactly as it is."""
@@ -219,7 +226,7 @@ def build_table(
         widths=tuple(body.get_column(_WIDTH).to_list()) if grid.widths else (),
         header_width=width,
         beyond_header=tuple(h for i, h in zip(keep, headers, strict=True) if width and i >= width),
-        groups=groups,
+        groups=groups, line_end=line_end, source_stat=source_stat,
     )  # fmt: skip
     table.__dict__["blanked"] = blanked  # the cached_property, filled
     return table

@@ -12,7 +12,7 @@ from csv_enrich.errors import InputError
 
 MAX_TEXT_BYTES = 1 << 30
 DELIMITERS = (",", ";", "\t", "|")
-_SEP_LINE = re.compile(r"\A\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n)", re.I)
+SEP_LINE = re.compile(r"\A\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n)", re.I)
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _ENCODING_NAMES = {
     "cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1", "utf-16": "UTF-16",
@@ -146,7 +146,7 @@ def prepare(path: Path, data: bytes) -> tuple[str, str, str]:
     """The text of a delimited file (without an Excel "sep=" hint), its delimiter and encoding."""
     text, encoding = decode(data, path)
     check_text(text, path)
-    hint = _SEP_LINE.match(text)
+    hint = SEP_LINE.match(text)
     if hint:  # Excel's "sep=;" first line: the delimiter, said outright; the line stays blank
         text = text[hint.end() :]
     delimiter = hint.group(1) if hint else sniff_delimiter(text, path.suffix.lower())
@@ -165,11 +165,11 @@ def split_records(
             "check it is a CSV export, or save it as XLSX"
         ) from None
     if '="' in text:
-        records = [(line, [_unwrap(f) for f in fields]) for line, fields in records]
+        records = [(line, [unwrap(f) for f in fields]) for line, fields in records]
     return records
 
 
-def _unwrap(field: str) -> str:
+def unwrap(field: str) -> str:
     """="00123" (how some exports keep Excel from dropping zeros) is the text 00123."""
     if field.startswith('="') and field.endswith('"') and '"' not in field[2:-1]:
         return field[2:-1]
