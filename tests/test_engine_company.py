@@ -5,6 +5,7 @@ answer is finished by its resume the same way (issue 10)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from csv_enrich.engine.company import LOST_PAID, MAYBE_PAID, MAYBE_WARNING, PAID_WARNING
 from csv_enrich.engine.run import RunInterrupted, run_plan
 from csv_enrich.models import Identity, Plan, RunResult
 from csv_enrich.sandbox import SandboxConfig, SandboxServer
 from csv_enrich.sandbox.data import company_record
+from tests.sandbox_helpers import document, needs_openapi, template_of
 from tests.test_engine_helpers import FAST, LoseAnswers, company, make_plan, rig
 
 LOOKUP, ESTIMATE = "/enrichment/company", "/credits/estimate"
@@ -210,3 +213,47 @@ async def test_each_lookup_counts_two_requests_on_the_pacer(
                        journal=r.journal, cache=r.cache, tuning=FAST)
         assert r.client.stats.requests == 2 * 4 + 2  # and the balance before and after
     assert requests(sandbox) == {LOOKUP: 4, ESTIMATE: 4}
+
+
+class Checked(httpx.AsyncBaseTransport):
+    """Checks every request body sent through `inner` against the official OpenAPI document's
+    request schema for its operation (the sandbox would take more than the real API might)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.problems: list[str] = []
+        self.seen: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        method, path = request.method, request.url.path
+        tmpl = template_of(method, path)
+        declared = document()["paths"][tmpl][method.lower()].get("requestBody")
+        if declared is not None:
+            body = json.loads(request.content)
+            schema = {**document(), **declared["content"]["application/json"]["schema"]}
+            self.problems += [f"{method} {path}: {e.message}"
+                              for e in Draft202012Validator(schema).iter_errors(body)]
+            self.seen[f"{tmpl} {sorted(body)}"] += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@needs_openapi
+@pytest.mark.anyio
+@pytest.mark.parametrize("quotes", ["redeem", "unknown_tool", "mismatch"])
+async def test_every_request_validates_against_the_document(
+        sandbox: SandboxServer, tmp_path: Path, quotes: str) -> None:
+    """The quote, the quoted lookup and its resend after a lost answer, and the fallbacks
+    without a quote: every request body is one the official document accepts."""
+    sandbox.state.config.company_quotes = quotes
+    edge = Checked(LoseAnswers(LOOKUP))
+    result = await run(sandbox, tmp_path, make_plan(found(4), kind="company", mode="auto"),
+                       httpx.AsyncClient(transport=edge))
+    assert edge.problems == []
+    quoted = edge.seen["/api/v2/enrichment/company ['domain', 'quote_id']"]
+    assert edge.seen["/api/v2/credits/estimate ['row_count', 'tool']"] >= 1
+    assert quoted >= {"redeem": 5, "mismatch": 1, "unknown_tool": 0}[quotes]
+    if quotes == "redeem":  # without quotes a lost answer is resent (and may be paid twice)
+        assert_books(sandbox, result)

@@ -42,11 +42,11 @@ QUOTE_NAME = "company_quote:{key}"  # the run-level journal fact holding a looku
 LOST_WARNING = ("{n} company lookup(s) lost their answer and were sent again; each may have "
                 "cost one extra credit")
 LOST_PAID = ("paid, but the answer was lost in transport; the API keeps no copy, so it is not "
-             "sent again by itself — run the file again (a new run) or with --refresh to buy it "
-             "again")
+             "bought again by itself (once this run has finished, running the file again buys "
+             "it)")
 MAYBE_PAID = ("the answer was lost in transport and its quote could not be checked (expired or "
-              "refused): it may have cost 1 credit, not counted here; not sent again by itself — "
-              "run the file again to buy it")
+              "refused): it may have cost 1 credit, not counted here; not bought again by itself "
+              "(once this run has finished, running the file again buys it)")
 PAID_WARNING = ("{n} company lookup(s) were charged 1 credit each but their answer was lost in "
                 "transport (their single-use quote proved the call ran); the API keeps no copy, "
                 "so those rows show the credit and no data. A company not found is refunded: "
