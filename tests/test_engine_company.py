@@ -257,3 +257,21 @@ async def test_every_request_validates_against_the_document(
     assert quoted >= {"redeem": 5, "mismatch": 1, "unknown_tool": 0}[quotes]
     if quotes == "redeem":  # without quotes a lost answer is resent (and may be paid twice)
         assert_books(sandbox, result)
+
+
+@pytest.mark.anyio
+async def test_a_quote_expired_before_its_first_send_is_replaced(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A quote refused as expired on the first send never ran: a fresh quote goes (a few times);
+    when they all expire the row is left for a later run, nothing charged, nothing journaled."""
+    sandbox.state.quotes.ttl_s = -1  # every quote is past its 5 minutes when it arrives
+    plan = make_plan(found(1), kind="company", mode="auto")
+    result = await run(sandbox, tmp_path, plan)
+    outcome = result.outcomes[plan.identities[0].key]
+    assert (outcome.status, outcome.credits) == ("failed", 0)
+    assert "quotes kept expiring" in outcome.note
+    assert requests(sandbox) == {LOOKUP: 3, ESTIMATE: 3}
+    sandbox.state.quotes.ttl_s = 300
+    again = await run(sandbox, tmp_path, plan)  # the resume looks it up: it was never paid
+    assert again.outcomes[plan.identities[0].key].status == "enriched"
+    assert_books(sandbox, again)
