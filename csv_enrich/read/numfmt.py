@@ -26,8 +26,11 @@ _TOKEN = re.compile(
     r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]|AM/PM|A/P|y+|m+|d+|h+|s+|[0#?]|[.,%]|E[+-]|.',
     re.I,
 )
-_MONTHS = "January February March April May June July August September October November December"
-_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EPOCH = datetime(1899, 12, 30)
 _ZEROS = re.compile(r"^0+$")
 _FRACTION = re.compile(r"^(?:([#0?,]+) +)?([#0?]+)/([#0?]+|[1-9]\d*)$")
@@ -53,10 +56,12 @@ def render(raw: str, code: str) -> str | None:
         value = float(raw)
     except ValueError:
         return None
+    if not math.isfinite(value):  # "1e999", "nan": no number Excel shows; keep calamine's text
+        return None
     section, value, sign = _section(code, value)
     if _ZEROS.match(section):
         return sign + str(round(value)).zfill(len(section))
-    tokens, is_date, unsure = _compile(section)
+    tokens, is_date, unsure = compile_section(section)
     if is_date:
         return _render_date(value, tokens)
     if any(t.upper() in ("E+", "E-") for t in tokens):
@@ -72,15 +77,15 @@ def render(raw: str, code: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _compile(section: str) -> tuple[list[str], bool, bool]:
+def compile_section(section: str) -> tuple[list[str], bool, bool]:
     """Tokens of a format section, whether it is a date, whether it is beyond this renderer."""
     tokens = _TOKEN.findall(section)
-    is_date = any(t[0].lower() in "ydhms" for t in tokens if _is_code(t))
+    is_date = any(t[0].lower() in "ydhms" for t in tokens if is_code(t))
     unsure = any(t.upper() in ("E+", "E-") for t in tokens) or "/" in section
     return tokens, is_date, unsure
 
 
-def _is_code(token: str) -> bool:
+def is_code(token: str) -> bool:
     return not token.startswith(('"', "\\", "_", "*", "[")) and token.upper() not in (
         "AM/PM", "A/P", "E+", "E-",
     ) and token[0].isalpha()  # fmt: skip
@@ -88,15 +93,20 @@ def _is_code(token: str) -> bool:
 
 def _section(code: str, value: float) -> tuple[str, float, str]:
     """The format section that applies to `value`, the value to show, and a sign to prefix."""
-    sections = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', code)
-    if value < 0 and len(sections) > 1:
-        return sections[1], -value, ""
-    if value == 0 and len(sections) > 2:
-        return sections[2], value, ""
-    return sections[0], abs(value), "-" if value < 0 else ""
+    parts = sections(code)
+    if value < 0 and len(parts) > 1:
+        return parts[1], -value, ""
+    if value == 0 and len(parts) > 2:
+        return parts[2], value, ""
+    return parts[0], abs(value), "-" if value < 0 else ""
 
 
-def _literal(token: str) -> str:
+def sections(code: str) -> list[str]:
+    """The sections of a format code (positive;negative;zero;text), split outside quotes."""
+    return re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', code)
+
+
+def literal(token: str) -> str:
     if token.startswith('"'):
         return token[1:-1]
     if token.startswith("\\"):
@@ -169,7 +179,7 @@ def _render_number(value: float, tokens: list[str]) -> str | None:
 def _fill_whole(digits: str, tokens: list[str], grouped: bool) -> str:
     places = [i for i, t in enumerate(tokens) if t in "0#?"]
     if not places:
-        return "".join(_literal(t) for t in tokens if t != ",")
+        return "".join(literal(t) for t in tokens if t != ",")
     filled = dict.fromkeys(places, "")
     rest = digits
     for i in reversed(places):
@@ -177,15 +187,14 @@ def _fill_whole(digits: str, tokens: list[str], grouped: bool) -> str:
         rest = rest[:-1]
     filled[places[0]] = rest + filled[places[0]]
     parts = [
-        filled[i] if i in filled else ("" if t == "," else _literal(t))
-        for i, t in enumerate(tokens)
+        filled[i] if i in filled else ("" if t == "," else literal(t)) for i, t in enumerate(tokens)
     ]
     if grouped:
         number = "".join(filled[i] for i in places)
         return (
-            "".join(_literal(t) for t in tokens[: places[0]])
+            "".join(literal(t) for t in tokens[: places[0]])
             + f"{int(number or 0):,}"
-            + "".join(_literal(t) for t in tokens[places[-1] + 1 :] if t != ",")
+            + "".join(literal(t) for t in tokens[places[-1] + 1 :] if t != ",")
         )
     return "".join(parts)
 
@@ -202,29 +211,29 @@ def _fill_frac(digits: str, tokens: list[str]) -> str:
             out.append(" " if optional and t == "?" else "" if optional else digit)
             index += 1
         else:
-            out.append(_literal(t))
+            out.append(literal(t))
     return "".join(out)
 
 
 def _render_date(value: float, tokens: list[str]) -> str | None:
     try:
-        moment = _EPOCH + timedelta(days=value)
-    except OverflowError:
+        moment = _EPOCH + timedelta(days=value) + timedelta(microseconds=500_000)
+    except OverflowError:  # before year 1 or after 9999
         return None
-    moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    moment = moment.replace(microsecond=0)
     twelve = any(t.upper() in ("AM/PM", "A/P") for t in tokens)
     out: list[str] = []
     for i, token in enumerate(tokens):
-        out.append(_date_part(token, moment, twelve, _is_minute(tokens, i)))
+        out.append(_date_part(token, moment, twelve, is_minute(tokens, i)))
     return "".join(out)
 
 
-def _is_minute(tokens: list[str], i: int) -> bool:
+def is_minute(tokens: list[str], i: int) -> bool:
     """An "m" token means minutes right after an hour or right before a second."""
     if tokens[i][0].lower() != "m" or len(tokens[i]) > 2:
         return False
-    before = [t for t in tokens[:i] if _is_code(t)]
-    after = [t for t in tokens[i + 1 :] if _is_code(t)]
+    before = [t for t in tokens[:i] if is_code(t)]
+    after = [t for t in tokens[i + 1 :] if is_code(t)]
     return bool((before and before[-1][0].lower() == "h") or (after and after[0][0].lower() == "s"))
 
 
@@ -235,8 +244,8 @@ def _date_part(token: str, moment: datetime, twelve: bool, minute: bool) -> str:
         return ("PM" if noon else "AM") if low == "am/pm" else ("P" if noon else "A")
     if token.startswith("[") and low.strip("[]")[:1] in "hms" and low.strip("[]"):
         return _date_part(low.strip("[]"), moment, twelve, minute)
-    if not _is_code(token):
-        return _literal(token)
+    if not is_code(token):
+        return literal(token)
     return _date_code(low, moment, twelve, minute)
 
 
@@ -247,11 +256,12 @@ def _date_code(low: str, moment: datetime, twelve: bool, minute: bool) -> str:
     if letter == "m" and minute:
         return f"{moment.minute:0{width}d}"
     if letter == "m":
-        names = _MONTHS.split()
-        return [str(moment.month), f"{moment.month:02d}", names[moment.month - 1][:3],
-                names[moment.month - 1], names[moment.month - 1][0]][min(width, 5) - 1]  # fmt: skip
+        name = MONTH_NAMES[moment.month - 1]
+        return [str(moment.month), f"{moment.month:02d}", name[:3], name, name[0]][
+            min(width, 5) - 1
+        ]
     if letter == "d":
-        day = _DAYS.split()[moment.weekday()]
+        day = DAY_NAMES[moment.weekday()]
         return [str(moment.day), f"{moment.day:02d}", day[:3], day][min(width, 4) - 1]
     if letter == "h":
         hour = (moment.hour % 12 or 12) if twelve else moment.hour

@@ -7,8 +7,8 @@ After, `apply_number_formats` puts back what a person sees: calamine hands over 
 value (2134 for a ZIP code shown as "02134", 45356 for a date shown as "05/03/2024", true for
 TRUE). The workbook's styles are read with defusedxml (the container was already checked for
 DTDs and size); only the cells whose style has a number format that changes the text are
-re-rendered. Cost for 100k rows x 12 columns: about 0.5 s for the extent scan, 0.5 s more when
-two columns carry such formats.
+re-rendered, column-wise (read.styled_cells; the per-cell path remains for XML that is not
+UTF-8). Cost for 100k rows x 12 columns with a zip and a date column: about 0.3 s.
 """
 
 from __future__ import annotations
@@ -19,11 +19,15 @@ import zipfile
 import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
 from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
+from csv_enrich.read.styled_cells import place, styled_cells
 from csv_enrich.read.table import Grid
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -91,15 +95,14 @@ def merged_ranges(data: bytes, first_col: int) -> dict[int, list[tuple[int, int]
 
 # No reference past column Z nor past row 999,999: at most 26 x 999,999 cells, whatever the
 # references are (any other reference, or any look-alike, sends the sheet to the exact count).
-_PAST_Z = re.compile(rb'r="[A-Z]{2}')
-_PAST_999999 = re.compile(rb'r="[A-Z]\d{7}')
+_PAST_Z_OR_999999 = re.compile(rb'r="[A-Z](?:[A-Z]|\d{7})')
 assert MAX_CELLS >= 26 * 999_999
 
 
 def _small(data: bytes) -> bool:
     """A sound shortcut for _extent's check: True only when the values cannot span more than
-    MAX_CELLS (two searches instead of reading every cell's reference)."""
-    return not _PAST_Z.search(data) and not _PAST_999999.search(data)
+    MAX_CELLS (one search instead of reading every cell's reference)."""
+    return not _PAST_Z_OR_999999.search(data)
 
 
 def _extent(data: bytes) -> tuple[int, int]:
@@ -125,12 +128,16 @@ def apply_number_formats(
             data = archive.read(member) if member else data
     except BROKEN:
         return grid
+    import polars as pl
+
     found = _boolean_cells(data) if data and b't="b"' in data else []
     found += _error_cells(data) if data and b't="e"' in data else []
     found += _general_exponents(data) if data and re.search(rb"<v>-?[\d.]+E", data) else []
+    cells = [cells_frame(found)] if found else []
     if data and formats:
-        found += _styled_cells(data, formats)
-    return place_cells(grid, found, first_col) if found else grid
+        styled = styled_cells(data, formats)
+        cells.append(cells_frame(_styled_cells(data, formats)) if styled is None else styled)
+    return place(grid, pl.concat(cells), first_col) if cells else grid
 
 
 def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:
@@ -207,7 +214,8 @@ def _col_index(letters: bytes) -> int:
 
 
 def _styled_cells(data: bytes, formats: dict[int, str]) -> list[tuple[int, int, str]]:
-    """(row, column, shown text) of the numeric cells whose style has a non-plain format."""
+    """(row, column, shown text) of the numeric cells whose style has a non-plain format, cell
+    by cell (styled_cells does the same column-wise; this path is for XML that is not UTF-8)."""
     ids = b"|".join(str(i).encode() for i in sorted(formats))
     pattern = re.compile(
         rb'<c\b(?=[^>]*\bs="(' + ids + rb')")(?=[^>]*\br="([A-Z]{1,3})(\d+)")'
@@ -232,19 +240,14 @@ def _shown(value: bytes, code: str) -> str | None:
 
 
 def place_cells(grid: Grid, found: list[tuple[int, int, str]], first_col: int) -> Grid:
-    """The grid with the `found` (row, sheet column, text) cells replaced, one column rebuilt at
-    a time; `first_col` is the sheet column of the grid's first column."""
+    """The grid with the `found` (row, sheet column, text) cells replaced (a later one winning
+    at the same place); `first_col` is the sheet column of the grid's first column."""
+    return place(grid, cells_frame(found), first_col) if found else grid
+
+
+def cells_frame(found: list[tuple[int, int, str]]) -> pl.DataFrame:
+    """(row, sheet column, text) cells as a frame for styled_cells.place."""
     import polars as pl
 
-    by_column: dict[int, list[tuple[int, str]]] = {}
-    for row, col, text in found:
-        if 0 <= col - first_col < grid.frame.width and 0 <= row < grid.frame.height:
-            by_column.setdefault(col - first_col, []).append((row, text))
-    frame = grid.frame
-    for c, cells in by_column.items():
-        name = frame.columns[c]
-        values = frame.get_column(name).to_list()
-        for row, text in cells:
-            values[row] = text
-        frame = frame.with_columns(pl.Series(name, values, dtype=pl.String))
-    return Grid(frame, grid.row_numbers, grid.column_labels)
+    schema = {"row": pl.Int64, "col": pl.Int64, "text": pl.String}
+    return pl.DataFrame(found, schema=schema, orient="row")

@@ -1,0 +1,136 @@
+"""The number cells of a sheet whose style has a number format, found and shown column-wise.
+
+`styled_cells` does what sheet_xml's per-cell path (`_styled_cells`) does, with polars: one
+regular-expression pass over the sheet's XML (Rust's regex engine, which skips ahead to the
+style attribute instead of trying every cell) picks the cells whose style is one of the
+formatted ones; their reference, type and value are taken apart as columns; each style's
+values are rendered by numfmt_columns.render_column. The same cells come out, in the same
+order, with the same text: the patterns below are sheet_xml's, written without look-arounds
+(a cell start tag holding s="N", then the same checks on its attributes).
+
+`place` writes (row, column, text) cells into a Grid, one scatter per column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from csv_enrich.read.numfmt_columns import render_column
+from csv_enrich.read.table import Grid
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_B = r"(?-u:\b)"  # an ASCII word boundary, as in sheet_xml's bytes patterns
+_FORMULA = rf"(?:<f{_B}[^>]*/>|<f{_B}[^>]*>[^<]*</f>)?"
+_CELL = rf'<c{_B}[^>]*?{_B}s="(?:{{ids}})"[^>]*>{_FORMULA}<v>[^<]*</v>'
+_ATTRS = rf"^<c{_B}([^>]*)>"
+_STYLE = rf'(?s)^.*{_B}s="({{ids}})"'
+_REF = rf'(?s)^.*{_B}r="([A-Z]{{1,3}})([0-9]+)"'
+_NOT_NUMBER = rf'{_B}t="[^n"]'
+_VALUE = r"<v>([^<]*)</v>$"
+# The usual cell (Excel's and most writers' attribute order): its parts in one match.
+_USUAL = rf'^<c r="([A-Z]{{1,3}})([0-9]+)" s="([0-9]+)"(?: t="n")?>{_FORMULA}<v>([^<]*)</v>$'
+
+
+def styled_cells(data: bytes, formats: dict[int, str]) -> pl.DataFrame | None:
+    """(row, col, text) of the numeric cells whose style has one of `formats` (style index ->
+    format code), in document order, rows and columns 0-based; None when the XML is not UTF-8
+    (the caller then takes the per-cell path)."""
+    import polars as pl
+
+    try:
+        xml = pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:  # not UTF-8
+        return None
+    ids = "|".join(str(i) for i in sorted(formats))
+    tags = xml.str.extract_all(_CELL.format(ids=ids)).explode().drop_nulls().rename("tag")
+    parts = _parts(tags.to_frame(), ids)
+    shown = [
+        group.with_columns(text=render_column(group.get_column("value"), formats[style]))
+        for (style,), group in parts.group_by("style")
+    ]
+    if not shown:
+        return _empty()
+    cells = pl.concat(shown).sort("at").drop_nulls("text")
+    return cells.select(pl.col("row"), _columns(cells.get_column("letters")), pl.col("text"))
+
+
+def _parts(tags: pl.DataFrame, ids: str) -> pl.DataFrame:
+    """Each matched cell's style, column letters, 0-based row and raw value (cells without a
+    reference, or typed as other than numbers, left out), with its position in `at`."""
+    import polars as pl
+
+    usual = pl.col("tag").str.extract_groups(_USUAL)
+    tags = tags.with_row_index("at").with_columns(usual.alias("usual"))
+    found = tags.filter(pl.col("usual").struct.field("1").is_not_null()).select(
+        pl.col("at"),
+        pl.col("usual").struct.field("3").cast(pl.Int64).alias("style"),
+        pl.col("usual").struct.field("1").alias("letters"),
+        (pl.col("usual").struct.field("2").cast(pl.Int64, strict=False) - 1).alias("row"),
+        pl.col("usual").struct.field("4").alias("value"),
+    )
+    others = tags.filter(pl.col("usual").struct.field("1").is_null())
+    return pl.concat([found, _any_order(others, ids)]).sort("at")
+
+
+def _any_order(tags: pl.DataFrame, ids: str) -> pl.DataFrame:
+    """_parts for cells whose attributes come in any order, as sheet_xml's look-aheads take
+    them: the last s="N" and r="..." of the start tag."""
+    import polars as pl
+
+    attrs = pl.col("tag").str.extract(_ATTRS, 1)
+    ref = attrs.str.extract_groups(_REF)
+    frame = tags.select(
+        pl.col("at"),
+        attrs.str.extract(_STYLE.format(ids=ids), 1).cast(pl.Int64).alias("style"),
+        ref.struct.field("1").alias("letters"),
+        (ref.struct.field("2").cast(pl.Int64, strict=False) - 1).alias("row"),
+        attrs.str.contains(_NOT_NUMBER).alias("typed"),
+        pl.col("tag").str.extract(_VALUE, 1).alias("value"),
+    )
+    return frame.filter(pl.col("letters").is_not_null() & ~pl.col("typed")).drop("typed")
+
+
+def _columns(letters: pl.Series) -> pl.Series:
+    """0-based column indexes of Excel column letters (A -> 0, AB -> 27)."""
+    import polars as pl
+
+    distinct = letters.unique().to_list()
+    indexes = [column_index(text) for text in distinct]
+    return letters.replace_strict(distinct, indexes, return_dtype=pl.Int64).alias("col")
+
+
+def column_index(letters: str) -> int:
+    """0-based index of Excel column letters."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _empty() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={"row": pl.Int64, "col": pl.Int64, "text": pl.String})
+
+
+def place(grid: Grid, cells: pl.DataFrame, first_col: int) -> Grid:
+    """The grid with the (row, col, text) `cells` written in, a later cell winning over an
+    earlier one at the same place; `col` is a sheet column, `first_col` the sheet column of
+    the grid's first column; cells outside the grid are left out."""
+    import polars as pl
+
+    height, width = grid.frame.height, grid.frame.width
+    at = cells.with_columns(c=pl.col("col") - first_col).filter(
+        pl.col("c").is_between(0, width - 1) & pl.col("row").is_between(0, height - 1)
+    )
+    at = at.unique(subset=["row", "c"], keep="last", maintain_order=True)
+    frame = grid.frame
+    for (c,), group in at.group_by("c"):
+        name = frame.columns[int(c)]
+        column = frame.get_column(name).clone()
+        column.scatter(group.get_column("row"), group.get_column("text"))
+        frame = frame.with_columns(column)
+    return replace(grid, frame=frame)
