@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["person", "company"]
@@ -153,6 +153,17 @@ class NotData(Invalid):
 
 
 @dataclass(frozen=True)
+class NotSent(Invalid):
+    """A data row left out on purpose (past --limit): kept in the output unchanged, marked
+    `skipped` with the reason, never sent; a row (in `total`), neither valid nor invalid."""
+
+
+def is_invalid(key: object) -> TypeGuard[Invalid]:
+    """Whether a row key is an invalid row's verdict (not a row that is not data or not sent)."""
+    return isinstance(key, Invalid) and not isinstance(key, NotData | NotSent)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one identity: the same record from the rows and bulk strategies.
 
@@ -195,8 +206,9 @@ class Plan:
 
     `row_keys` has one entry per row of the table in row order: the identity key the row shares
     with every duplicate of it, or the row's `Invalid` verdict (`NotData` for an empty row or a
-    report footer, which `total` leaves out). `identities` are the unique identities
-    that will be sent (first-seen order, cache hits excluded); `cached` holds the cache hits.
+    report footer, which `total` leaves out; `NotSent` for a row past --limit). `identities`
+    are the unique identities that will be sent (first-seen order, cache hits excluded);
+    `cached` holds the cache hits.
     `mode` is what was asked; `plan.choose_route` decides what runs (and the report says what
     did). `max_credits` is the cap the run may never pass (--max-credits), checked before the
     run (`plan.check_budget`) and before every paid call (the engine).
@@ -254,11 +266,16 @@ class Plan:
 
     @property
     def invalid_count(self) -> int:
-        return sum(isinstance(k, Invalid) and not isinstance(k, NotData) for k in self.row_keys)
+        return sum(is_invalid(k) for k in self.row_keys)
+
+    @property
+    def not_sent_count(self) -> int:
+        """Data rows left out by --limit (kept in the output as `skipped`)."""
+        return sum(isinstance(k, NotSent) for k in self.row_keys)
 
     @property
     def valid_count(self) -> int:
-        return self.total - self.invalid_count
+        return self.total - self.invalid_count - self.not_sent_count
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from csv_enrich.models import (
     Kind,
     Mode,
     NotData,
+    NotSent,
     Outcome,
     Plan,
     price,
@@ -82,9 +83,7 @@ class Loaded:
 
 def load(options: EnrichOptions) -> Loaded:
     """Read the input (the sheet that holds identifiers) and map its columns."""
-    table = read_table(
-        options.input, sheet=options.sheet, limit=options.limit, accept=has_identifiers
-    )
+    table = read_table(options.input, sheet=options.sheet, accept=has_identifiers)
     columns = map_columns(table, kind=options.kind, overrides=options.mapping_overrides)
     return Loaded(table, columns)
 
@@ -95,9 +94,12 @@ def make_plan(
     """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
     kind = loaded.columns.kind
     frame, row_notes = field_frame(loaded.table, loaded.columns)
-    verdicts = set_apart(validate_frame(frame, kind), loaded.table.non_data,
-                         ragged_rows(loaded.table, loaded.columns))  # fmt: skip
-    row_notes = {i: n for i, n in row_notes.items() if i not in loaded.table.non_data}
+    height, non_data = loaded.table.frame.height, loaded.table.non_data
+    cut = limit_cut(height, non_data, options.limit)
+    ragged = {i: why for i, why in ragged_rows(loaded.table, loaded.columns).items() if i < cut}
+    verdicts = set_apart(past_limit(validate_frame(frame.head(cut), kind), height, options.limit),
+                         non_data, ragged)  # fmt: skip
+    row_notes = {i: n for i, n in row_notes.items() if i not in non_data and i < cut}
     valid = [v for v in verdicts if isinstance(v, Identity)]
     unique, key_of = dedupe(valid)
     keys = iter(key_of)
@@ -175,6 +177,30 @@ def set_apart(
     for i, reason in not_data.items():
         out[i] = NotData(reason)
     return out
+
+
+def limit_cut(rows: int, not_data: Mapping[int, str], limit: int | None) -> int:
+    """How many rows from the top hold the first `limit` data rows (--limit counts leads, not
+    the blank lines and footer rows among them); all of them without a limit."""
+    if limit is None:
+        return rows
+    seen = 0
+    for i in range(rows):
+        seen += i not in not_data
+        if seen == limit:
+            return i + 1
+    return rows
+
+
+def past_limit(verdicts: Sequence[Identity | Invalid], rows: int,
+               limit: int | None) -> list[Identity | Invalid]:
+    """The verdicts, then "not sent" for the rest of the `rows` (past --limit; set_apart puts
+    the rows that are not data among them apart again)."""
+    if limit is None or rows == len(verdicts):
+        return list(verdicts)
+    first = "the first row is" if limit == 1 else f"the first {limit:,} rows are"
+    why = f"not sent: past --limit {limit} (only {first} enriched)"
+    return [*verdicts, *(NotSent(why) for _ in range(rows - len(verdicts)))]
 
 
 def verdict(reading: Reading, kind: Kind) -> Identity | Invalid:

@@ -47,6 +47,8 @@ class RowCounts:
     `cached` counts identities served from the cache, `submitted` identities sent to the API,
     `duplicate` rows that repeat an earlier row (paid for once). `not_data` counts the rows
     that are not leads (empty rows, report footers), kept in the output but not in `total`.
+    `past_limit` counts the rows not sent because of --limit (kept in the output, counted
+    under `skipped`).
     """
 
     total: int = 0
@@ -60,6 +62,7 @@ class RowCounts:
     failed: int = 0
     skipped: int = 0
     not_data: int = 0
+    past_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,7 @@ def _row_counts(plan: Plan, result: RunResult, rows: Sequence[Outcome]) -> RowCo
         submitted=sum(1 for i in plan.identities if i.key in sent),
         **{s: statuses[s] for s in ROW_STATUSES},
         not_data=plan.not_data_count,
+        past_limit=plan.not_sent_count,
     )
 
 

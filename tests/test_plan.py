@@ -165,3 +165,22 @@ def test_the_route_is_chosen_in_one_place(tmp_path: Path) -> None:
     assert route.mode == "sync"
     assert route.warnings == ("--mode rows applies to people; a company file is looked up one "
                               "company per call (sync)",)
+
+
+def test_limit_counts_leads_and_keeps_the_rest_as_not_sent(tmp_path: Path) -> None:
+    """Regression: --limit dropped the rows past it. The first N rows of leads are planned
+    (blank lines among them do not count); the rest stay in the plan as not sent, neither
+    valid nor invalid, never sent; an invalid row past the limit is not validated."""
+    from csv_enrich.models import NotData, NotSent
+
+    path = csv_file(tmp_path, "l.csv", "Email,Name\na@x.io,A\n\nnot-an-email,B\nc@x.io,C\n"
+                                       "d@x.io,D\nbad,E\n")
+    plan = make_plan(load(opts(path, limit=2)), opts(path, limit=2))
+    assert [type(k).__name__ for k in plan.row_keys] == [
+        "str", "NotData", "Invalid", "NotSent", "NotSent", "NotSent"]
+    assert isinstance(plan.row_keys[1], NotData)
+    assert isinstance(plan.row_keys[3], NotSent)
+    assert plan.row_keys[3].reason == (
+        "not sent: past --limit 2 (only the first 2 rows are enriched)")
+    assert (plan.total, plan.valid_count, plan.invalid_count, plan.not_sent_count) == (5, 1, 1, 3)
+    assert [i.key for i in plan.identities] == ["email:a@x.io"]

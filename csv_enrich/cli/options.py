@@ -69,7 +69,9 @@ def reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help=f"Map a column by hand (repeatable; several for one field: best "
                           f"first). Fields: {', '.join(FIELDS)}, ignore."),
         click.option("--sheet", help="Workbook sheet to read (default: the first with leads)."),
-        click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows."),
+        click.option("--limit", type=click.IntRange(min=1),
+                     help="Enrich only the first N rows of leads; the rest stay in the output "
+                          "unchanged, marked skipped."),
         click.option("--no-cache", "--refresh", "no_cache", is_flag=True,
                      help="Buy everything again on purpose, even what was enriched (or not "
                           "found) within --max-age."),

@@ -13,7 +13,7 @@ from csv_enrich.engine.forecast import (
     paths,
     total_requests,
 )
-from csv_enrich.models import Invalid, Mode, NotData, Plan, price
+from csv_enrich.models import Mode, Plan, is_invalid, price
 from csv_enrich.plan import choose_route
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def invalid_rows(est: Estimate) -> list[dict[str, Any]]:
     return [
         {"row": i + 1, "reason": key.reason}
         for i, key in enumerate(est.plan.row_keys)
-        if isinstance(key, Invalid) and not isinstance(key, NotData)
+        if is_invalid(key)
     ]
 
 
@@ -50,6 +50,7 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
             "duplicate": plan.duplicates,
             "cached": _cached_rows(est),
             "not_data": plan.not_data_count,
+            "past_limit": plan.not_sent_count,
         },
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
@@ -193,6 +194,8 @@ def _count_lines(est: Estimate) -> list[str]:
         f"  invalid    {plan.invalid_count:,}",
         f"  duplicate  {plan.duplicates:,}  (enriched once, copied to every copy)",
         f"  cached     {_cached_rows(est):,}  (enriched recently, free)",
+        *([f"  past limit {plan.not_sent_count:,}  (--limit: kept in the output, not sent)"]
+          if plan.not_sent_count else []),
         *([f"  {plan.not_data_count:,} empty or footer "
            f"{'row' if plan.not_data_count == 1 else 'rows'} kept (not leads, not counted)"]
           if plan.not_data_count else []),
@@ -201,8 +204,7 @@ def _count_lines(est: Estimate) -> list[str]:
 
 def _invalid_lines(est: Estimate) -> list[str]:
     bad = [
-        (i, k) for i, k in enumerate(est.plan.row_keys)
-        if isinstance(k, Invalid) and not isinstance(k, NotData)
+        (i, k) for i, k in enumerate(est.plan.row_keys) if is_invalid(k)
     ]  # fmt: skip
     if not bad:
         return []

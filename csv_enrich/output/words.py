@@ -32,6 +32,8 @@ def _run_line(report: Report) -> list[str]:
 def _rows_line(rows: RowCounts) -> str:
     parts = [f"{rows.enriched:,} enriched", f"{rows.not_found:,} not found"]
     parts += [f"{n:,} {s}" for s in ("invalid", "failed", "skipped") if (n := getattr(rows, s))]
+    if rows.past_limit:
+        parts[-1] += f" ({rows.past_limit:,} past --limit)"
     if rows.duplicate:
         parts[-1] += f"; {_rows(rows.duplicate, 'duplicate row')} shared an earlier row's result"
     if rows.cached:

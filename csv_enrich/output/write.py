@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import OutputError
-from csv_enrich.models import Invalid, Kind, NotData, Outcome, Plan, columns_for
+from csv_enrich.models import (
+    Invalid,
+    Kind,
+    NotData,
+    NotSent,
+    Outcome,
+    Plan,
+    columns_for,
+)
 from csv_enrich.output.atomic import atomic_path
 from csv_enrich.output.delimited import write_delimited
 from csv_enrich.output.guard import TRIGGERS, neutralise, neutralise_expr
@@ -52,13 +60,15 @@ def join(
 
     Invalid rows carry their reason; duplicates repeat the first row's data at 0 credits with
     "duplicate of row N" (N from `source_rows`, else the data row index + 2); cache hits cost 0;
-    keys nobody answered for are "skipped".
+    keys nobody answered for, and rows past --limit, are "skipped" with the reason.
     """
     first: dict[str, int] = {}
     rows: list[Outcome] = []
     for i, key in enumerate(plan.row_keys):
         if isinstance(key, NotData):
             rows.append(Outcome(key="", status="not_data"))
+        elif isinstance(key, NotSent):
+            rows.append(Outcome(key="", status="skipped", note=key.reason))
         elif isinstance(key, Invalid):
             rows.append(Outcome(key="", status="invalid", note=key.reason))
         elif key in first:
