@@ -6,7 +6,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from csv_enrich.api.client import Lead
-from csv_enrich.engine.join import LeadIndex, company_fold, fold, join_in_order
+from csv_enrich.engine.join import (
+    LeadIndex,
+    company_fold,
+    fold,
+    identity_keys,
+    join_in_order,
+    lead_keys,
+)
 from csv_enrich.models import Identity
 
 
@@ -98,3 +105,28 @@ def test_one_lead_for_two_rows_is_given_to_both() -> None:
     by_email = Identity("person", "email:jane@acme.io", email="jane@acme.io")
     found = join_in_order([by_li, by_email], index)
     assert [ld.lead_id if ld else None for ld in found] == ["l1", "l1"]
+
+
+_names = st.sampled_from(["Ann", "Bob", "Zoë"])
+_leads = st.lists(st.builds(
+    lambda first, last, at, company: lead("", first_name=first, last_name=last,
+                                          email=f"{first}@{at}", company=company),
+    _names, _names, st.sampled_from(["acme.io", "corp.com"]), st.sampled_from(["Acme", "Corp"]),
+), max_size=12)
+
+
+@given(_leads, _names, _names, st.sampled_from(["acme.io", "corp.com", "other.org"]))
+def test_candidates_are_every_lead_sharing_a_key_strongest_key_first(
+    leads: list[Lead], first: str, last: str, at: str,
+) -> None:
+    """Whether a key is held by one lead or by several, an identity's candidates are the leads
+    sharing its first key in list order, then those sharing the next one, each lead once."""
+    leads = [Lead(f"l{n}", ld.data, ld.first_name, ld.last_name) for n, ld in enumerate(leads)]
+    ident = Identity("person", "n:x", first_name=first, last_name=last, email=f"{first}@{at}",
+                     company_name="Acme")
+    expected: dict[str, Lead] = {}
+    for key in identity_keys(ident):
+        for ld in leads:
+            if key in lead_keys(ld):
+                expected.setdefault(ld.lead_id, ld)
+    assert LeadIndex(leads).candidates(ident) == list(expected.values())

@@ -275,7 +275,7 @@ class BulkRunner:
             found = found_credits(ctx.etype, lead.data) if lead else 0
             note = LOST_RUN if status is None else ("" if lead else NOT_BACK)
             state: RowStatus = "enriched" if found else "not_found"
-            data = dict(lead.data) if lead and found else {}
+            data = lead.data if lead and found else {}  # shared, never changed: no copy
             same = first.setdefault(lead.lead_id, ident.key) if lead else ident.key
             outcomes.append(Outcome(ident.key, state, note=note, data=data, workflow_id=wf_id,
                                     credits=found if same == ident.key else 0,

@@ -85,19 +85,36 @@ def _lead_names(lead: Lead) -> tuple[str, str]:
 
 
 class LeadIndex:
-    """Leads by every match key (a key may be shared by several leads, first seen first)."""
+    """Leads by every match key (a key may be shared by several leads, first seen first).
+
+    A key most leads hold alone maps to the lead itself, a shared one to a list: a list per key
+    would be most of the index's memory on a 100k-row bulk run."""
 
     def __init__(self, leads: Iterable[Lead] = ()) -> None:
-        self._by_key: dict[str, list[Lead]] = {}
+        self._by_key: dict[str, Lead | list[Lead]] = {}
         self.order: list[Lead] = []  # leads in the order the list returned them
         self.add(leads)
 
     def add(self, leads: Iterable[Lead]) -> None:
         """Index more leads (later pages)."""
+        by_key = self._by_key
         for lead in leads:
             self.order.append(lead)
             for key in dict.fromkeys(lead_keys(lead)):
-                self._by_key.setdefault(key, []).append(lead)
+                held = by_key.setdefault(key, lead)
+                if held is lead:
+                    continue
+                if isinstance(held, list):
+                    held.append(lead)
+                else:
+                    by_key[key] = [held, lead]
+
+    def _with_key(self, key: str) -> Sequence[Lead]:
+        """The leads holding `key`, first seen first."""
+        held = self._by_key.get(key)
+        if held is None:
+            return ()
+        return held if isinstance(held, list) else (held,)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -111,7 +128,7 @@ class LeadIndex:
         """Every lead sharing a key with `ident`, those sharing its strongest key first."""
         seen: dict[str, Lead] = {}
         for key in identity_keys(ident):
-            for lead in self._by_key.get(key, ()):
+            for lead in self._with_key(key):
                 seen.setdefault(lead.lead_id, lead)
         return list(seen.values())
 
