@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from test_read_plaincsv import csv_texts
 
 from csv_enrich.models import PERSON_COLUMNS, Outcome
+from csv_enrich.output import delimited
 from csv_enrich.output.write import write_output
 from csv_enrich.read import read_table
 from csv_enrich.read import text as read_csv
@@ -263,3 +264,30 @@ def test_field_starts_find_each_field(parts: list[str]) -> None:
         marked = marked[:at] + "'" + marked[at:]
     back = next(csv.reader(io.StringIO(marked, newline=""), strict=False))
     assert back == ["'" + f for f in (fields or [""])]
+
+
+@settings(max_examples=60, deadline=None)
+@given(files(), st.integers(1, 3), st.sampled_from(["out.csv", "out.tsv"]))
+def test_appended_cells_made_a_slice_at_a_time_are_the_same_bytes(
+    case: tuple[str, str, list[str]], rows_at_a_time: int, out_name: str,
+) -> None:
+    """The appended cells are made a slice of rows at a time (memory stays flat on big
+    files): any slice size gives the file written in one piece, byte for byte, whether the
+    input's records are copied or the rows written from the cells; each row keeps its own."""
+    text, sep, _ = case
+    name = {",": "in.csv", ";": "in.csv", "\t": "in.tsv", "|": "in.txt"}[sep]
+    with tempfile.TemporaryDirectory() as folder:
+        src = Path(folder) / name
+        src.write_bytes(text.encode())
+        table = read_table(src)
+        rows = [Outcome("", "not_data") if i in table.non_data else
+                Outcome(f"k{i}", "enriched", credits=i, data={"email": f"p{i}@x.io"})
+                for i in range(table.frame.height)]
+        written = []
+        for size in (10**9, rows_at_a_time):
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(delimited, "TAIL_ROWS", size)
+                write_output(table, "person", rows, Path(folder) / out_name)
+            written.append((Path(folder) / out_name).read_bytes())
+    assert written[0] == written[1]
+    assert all(f"p{i}@x.io" in written[1].decode() for i, r in enumerate(rows) if r.data)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from csv_enrich.read.table import Table
 
 CHUNK_ROWS = 50_000
+TAIL_ROWS = 10_000  # data rows whose appended cells are made (and held) at a time
 _TRIGGERS = frozenset(TRIGGERS)
 
 
@@ -82,7 +83,7 @@ def _copy(table: Table, names: Sequence[str], values: Sequence[Sequence[str | in
           fh: IO[str], sep: str, bare: Collection[int]) -> None:
     quote_all = _quotes_all(table, sep)
     head = sep.join(_quote(n, sep, quote_all) for n in names)
-    tails = _tails(values, sep, quote_all)
+    tails = _Tails(values, sep, quote_all)
     width = _input_width(table)
     if table.header_row == 0:  # no header in the file: the output names its columns first
         fh.write(sep.join(_quote(neutralise(h), sep, False) for h in output_headers(table))
@@ -170,7 +171,7 @@ def _render(table: Table, names: Sequence[str], values: Sequence[Sequence[str | 
     fh.write(_title_lines(table.title_rows, sep, end))
     head = [*(neutralise(h) for h in output_headers(table)), *names]
     fh.write(sep.join(_quote(h, sep, False) for h in head) + end)
-    tails = _tails(values, sep, False)
+    tails = _Tails(values, sep, False)
     cells = _cell_lines(table.frame, sep)
     for i, line in enumerate(cells):
         if i not in bare:
@@ -204,6 +205,24 @@ def _title_lines(rows: Sequence[Sequence[str | None]], sep: str, end: str) -> st
 
 
 # -- the appended cells ----------------------------------------------------------------------
+
+
+class _Tails:
+    """Per data row, its appended cells as text (`_tails`), made TAIL_ROWS rows at a time as
+    the rows are written in order: only one slice's texts are held, not the whole file's."""
+
+    def __init__(self, values: Sequence[Sequence[str | int | None]], sep: str,
+                 quote_all: bool) -> None:
+        self._values, self._sep, self._quote_all = values, sep, quote_all
+        self._start = -1
+        self._texts: list[str] = []
+
+    def __getitem__(self, i: int) -> str:
+        start = i - i % TAIL_ROWS
+        if start != self._start:
+            part = [column[start:start + TAIL_ROWS] for column in self._values]
+            self._start, self._texts = start, _tails(part, self._sep, self._quote_all)
+        return self._texts[i - start]
 
 
 def _tails(values: Sequence[Sequence[str | int | None]], sep: str, quote_all: bool) -> list[str]:
