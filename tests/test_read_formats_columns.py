@@ -229,3 +229,21 @@ def _same_both_ways(path: Path) -> None:
         grid = wb._grid(frame, first_col)
         got = sx.apply_number_formats(path, name, grid, first_col, data or None)
         assert got.frame.equals(_per_cell(path, name, grid, first_col, data).frame), name
+
+
+@pytest.mark.parametrize("path", _workbooks(), ids=lambda p: str(p.relative_to(SAMPLES)))
+def test_the_checked_sheets_are_the_bytes_the_zip_holds(path: Path) -> None:
+    """The worksheets' XML the container check hands on is what unzipping them again gives."""
+    try:
+        unzipped = wb.check_container(path, "xlsx", path.read_bytes()[:8])
+        names = wb._open(path).sheet_names
+    except InputError:
+        return
+    assert unzipped
+    for name in names:
+        try:
+            again = sx.sheet_xml(path, name)
+        except InputError:
+            continue
+        assert sx.sheet_xml(path, name, unzipped) == again
+        assert again == b"" or again in unzipped.values()

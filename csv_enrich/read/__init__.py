@@ -4,9 +4,9 @@
 path for plain text), `workbook`, `sheet_xml`, `ods`,
 `numfmt` and `isolated` read one kind of file each (`styled_cells` and `numfmt_columns` apply
 an .xlsx sheet's number formats column-wise); `source` picks the reader (`read_table`);
-`layout` finds what surrounds the data (rows that are not data, group headers) and `limits`
-refuses hostile workbooks; `rawtext` reads delimited text again as the text of each record,
-for an output that gives every cell back as it was written.
+`layout` finds what surrounds the data (rows that are not data, group headers); `container`
+and `limits` refuse hostile workbooks; `rawtext` reads delimited text again as the text of
+each record, for an output that gives every cell back as it was written.
 """
 
 from csv_enrich.read.source import read_table

@@ -17,6 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,14 +57,16 @@ BROKEN = (
 )  # fmt: skip
 
 
-def sheet_xml(path: Path, sheet: str) -> bytes:
+def sheet_xml(path: Path, sheet: str, unzipped: Mapping[str, bytes] | None = None) -> bytes:
     """The XML of the sheet named `sheet` (b"" when it cannot be found), after checking that the
     cells holding values span a range calamine can hold: one stray value at XFD1048576 would
-    make it allocate 17 billion cells and abort the process."""
+    make it allocate 17 billion cells and abort the process. `unzipped`: worksheets' XML by
+    zip member, as the container check unzipped them (the others are unzipped here)."""
     try:
         with zipfile.ZipFile(path) as archive:
             member = _sheet_member(archive, sheet)
-            data = archive.read(member) if member else b""
+            known = unzipped.get(member) if unzipped is not None and member else None
+            data = known if known is not None else archive.read(member) if member else b""
     except BROKEN:
         return b""
     if _small(data):
@@ -121,15 +124,24 @@ def apply_number_formats(
     """The grid with cells whose number format changes what a person sees re-rendered.
     `first_col` is the sheet column (0-based) of the grid's first column; `data` the sheet's
     XML if already read."""
+    cells = format_cells(path, sheet, data)
+    return grid if cells is None else place(grid, cells, first_col)
+
+
+def format_cells(path: Path, sheet: str, data: bytes | None = None) -> pl.DataFrame | None:
+    """(row, col, text) of the cells calamine does not show as Excel does (booleans, errors,
+    numbers past 15 digits, numbers whose style has a number format), in the order they are to
+    be placed (a later one wins), rows and sheet columns 0-based; None when there are none.
+    Needs only the sheet's XML (`data` if already read): it can run while calamine loads."""
+    import polars as pl
+
     try:
         with zipfile.ZipFile(path) as archive:
             formats = _styled_formats(archive)
             member = _sheet_member(archive, sheet) if data is None else None
             data = archive.read(member) if member else data
     except BROKEN:
-        return grid
-    import polars as pl
-
+        return None
     found = _boolean_cells(data) if data and b't="b"' in data else []
     found += _error_cells(data) if data and b't="e"' in data else []
     found += _general_exponents(data) if data and re.search(rb"<v>-?[\d.]+E", data) else []
@@ -137,7 +149,7 @@ def apply_number_formats(
     if data and formats:
         styled = styled_cells(data, formats)
         cells.append(cells_frame(_styled_cells(data, formats)) if styled is None else styled)
-    return place(grid, pl.concat(cells), first_col) if cells else grid
+    return pl.concat(cells) if cells else None
 
 
 def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:

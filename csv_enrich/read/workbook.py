@@ -1,8 +1,8 @@
 """Workbooks (.xlsx, .xlsm, .xls, .ods) -> Table, through fastexcel (calamine), safely.
 
-Before calamine sees a file, the container is checked: the right magic bytes, no encryption,
-a bounded uncompressed size (zip bombs), no XML document type declarations (entity bombs), and
-for .ods well-formed XML; the sheet's extent is checked before it is loaded. calamine's errors
+Before calamine sees a file, the container is checked (read.container: the right magic bytes,
+no encryption, a bounded uncompressed size, no XML document type declarations, for .ods
+well-formed XML); the sheet's extent is checked before it is loaded. calamine's errors
 and panics become InputError; .xls files are read in a child process (read_isolated), because a
 damaged one can make calamine abort.
 """
@@ -13,27 +13,22 @@ import os
 import re
 import sys
 import tempfile
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read.limits import SheetScan, is_sheet, office_kind, renamed_message
+from csv_enrich.read.container import check_container, check_zip
 from csv_enrich.read.table import Grid, Table, build_table
+
+__all__ = ["check_container", "check_zip", "column_letter", "read_workbook"]
 
 if TYPE_CHECKING:
     import polars as pl
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_MEMBER_BYTES = 1 << 30
-MAX_TOTAL_BYTES = 2 << 30
-MAX_RATIO = 400
-OLE_SCAN_BYTES = 1 << 20
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
 _LONG_FLOAT = r"^-?\d+\.\d{12,}$"
 
@@ -48,16 +43,17 @@ def read_workbook(
     accept: Callable[[Table], bool] | None,
 ) -> Table:
     """The chosen sheet of a workbook as a Table (see read.read_table)."""
-    check_container(path, fmt, head)
+    unzipped = check_container(path, fmt, head)
     reader = _open_isolated(path, limit) if fmt == "xls" else _open(path)
     names = tuple(reader.sheet_names)
     if sheet is not None:
-        return _sheet_table(path, fmt, reader, _pick_sheet(path, names, sheet), names, limit)
+        at = _pick_sheet(path, names, sheet)
+        return _sheet_table(path, fmt, reader, at, names, limit, unzipped)
     first: Table | None = None
     refused: InputError | None = None
     for index in range(len(names)):
         try:
-            table = _sheet_table(path, fmt, reader, index, names, limit)
+            table = _sheet_table(path, fmt, reader, index, names, limit, unzipped)
         except InputError as exc:
             refused = refused or exc
             continue
@@ -74,118 +70,6 @@ def read_workbook(
         return first
     note = f"no sheet has identifier columns, so the first ('{first.sheet}') was read"
     return replace(first, notes=(*first.notes, note))
-
-
-def check_container(path: Path, fmt: str, head: bytes) -> None:
-    """Refuse what is not a readable workbook of its kind, before any parser touches it."""
-    if head.startswith(OLE_MAGIC):
-        _check_ole(path)
-    if head.startswith(OLE_MAGIC) and fmt != "xls":
-        raise InputError(
-            f"{path}: the workbook is password-protected (encrypted); "
-            "open it in Excel, remove the password (File > Info > Protect Workbook) and save a copy"
-        )
-    if fmt == "xls":
-        if not head.startswith(OLE_MAGIC):
-            raise InputError(_not_a_workbook(path, head))
-        return
-    if not head.startswith(ZIP_MAGIC):
-        raise InputError(_not_a_workbook(path, head))
-    check_zip(path)
-    if fmt == "ods":
-        from csv_enrich.read.ods import check_ods
-
-        check_ods(path)
-
-
-def _check_ole(path: Path) -> None:
-    """Refuse a Word or PowerPoint 97-2003 file named like a workbook (its stream names say)."""
-    with path.open("rb") as fh:
-        kind = office_kind(ole_head=fh.read(OLE_SCAN_BYTES))
-    if kind is not None:
-        raise InputError(renamed_message(path, kind))
-
-
-def _not_a_workbook(path: Path, head: bytes) -> str:
-    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
-        return f"{path}: the workbook does not match its extension; save it again as .xlsx"
-    markup = _markup(head)
-    if markup:
-        return (
-            f"{path}: this is {markup} saved with an Excel extension (as some CRMs export); "
-            "open it in Excel and save it as .xlsx, or export CSV"
-        )
-    if _looks_like_text(head):
-        return f"{path}: this is text (CSV), not an Excel workbook; rename it to .csv"
-    return f"{path}: not a spreadsheet (unknown binary content); export it as .xlsx or .csv"
-
-
-def _markup(head: bytes) -> str | None:
-    """ "a web page (HTML)" or "an XML Spreadsheet 2003" for those fake workbooks, else None."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
-        return "an XML Spreadsheet 2003"
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in text:
-        return "a web page (HTML)"
-    return None
-
-
-def _looks_like_text(head: bytes) -> bool:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
-    return "\x00" not in text and sum(ord(c) < 9 for c in text) == 0
-
-
-def check_zip(path: Path) -> None:
-    """A zip container whose real uncompressed size is bounded and whose XML declares no DTD."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            kind = office_kind(archive.namelist())
-            if kind is not None:
-                raise InputError(renamed_message(path, kind))
-            total = 0
-            for info in archive.infolist():
-                total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
-    except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
-            OSError, ValueError, UnicodeDecodeError):  # fmt: skip
-        raise InputError(
-            f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
-        ) from None
-
-
-def _check_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
-    if info.flag_bits & 0x1:
-        raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
-    cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
-    size = 0
-    scan = SheetScan(path, info.filename) if is_sheet(info.filename) else None
-    with archive.open(info) as member:
-        first = member.read(4096)
-        if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
-            raise InputError(
-                f"{path}: the workbook declares XML entities (a possible entity bomb); "
-                "it was not read — save a clean copy from Excel"
-            )
-        size = len(first)
-        if scan is not None:
-            scan.feed(first)
-        while chunk := member.read(1 << 20):
-            size += len(chunk)
-            if scan is not None:
-                scan.feed(chunk)
-            if size > cap:
-                raise InputError(
-                    f"{path}: the workbook expands to far more data than it holds "
-                    "(a possible zip bomb); it was not read — save a clean copy from Excel"
-                )
-    return size
-
-
-def _declares_dtd(first: bytes) -> bool:
-    text = first.lstrip(b"\xef\xbb\xbf").lower()
-    return b"<!doctype" in text or b"<!entity" in text
 
 
 def _open(path: Path) -> Any:
@@ -270,25 +154,45 @@ def _pick_sheet(path: Path, names: tuple[str, ...], wanted: str) -> int:
 
 
 def _sheet_table(
-    path: Path, fmt: str, reader: Any, index: int, names: tuple[str, ...], limit: int | None
+    path: Path,
+    fmt: str,
+    reader: Any,
+    index: int,
+    names: tuple[str, ...],
+    limit: int | None,
+    unzipped: Mapping[str, bytes],
 ) -> Table:
-    xml = b""
     if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.read.sheet_xml import sheet_xml
+        grid = _xlsx_grid(path, reader, index, names[index], limit, unzipped)
+    else:
+        frame, first_col = _load(path, reader, index, limit)
+        grid = _grid(frame, first_col)
+        if fmt == "ods":
+            from csv_enrich.read.ods import apply_shown_text
 
-        xml = sheet_xml(path, names[index])
-    frame, first_col = _load(path, reader, index, limit)
-    grid = _grid(frame, first_col)
-    if fmt in ("xlsx", "xlsm"):
-        from csv_enrich.read.sheet_xml import apply_number_formats, merged_ranges
-
-        grid = apply_number_formats(path, names[index], grid, first_col, xml or None)
-        grid = replace(grid, merges=merged_ranges(xml, first_col))
-    elif fmt == "ods":
-        from csv_enrich.read.ods import apply_shown_text
-
-        grid = apply_shown_text(path, names[index], grid, first_col)
+            grid = apply_shown_text(path, names[index], grid, first_col)
     return build_table(path, fmt, grid, limit=limit, sheet=names[index], sheets=names)
+
+
+def _xlsx_grid(
+    path: Path, reader: Any, index: int, name: str, limit: int | None,
+    unzipped: Mapping[str, bytes],
+) -> Grid:  # fmt: skip
+    """An .xlsx sheet's grid: its extent checked, then calamine loads it in a thread while the
+    cells it does not show as Excel does are found in the sheet's XML (both mostly outside
+    the GIL: on two cores the XML work costs no time), then those cells are put in place."""
+    from csv_enrich.read.sheet_xml import format_cells, merged_ranges, sheet_xml
+    from csv_enrich.read.styled_cells import place
+
+    xml = sheet_xml(path, name, unzipped)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(_load, path, reader, index, limit)
+        cells = format_cells(path, name, xml or None)
+        frame, first_col = loading.result()
+    grid = _grid(frame, first_col)
+    if cells is not None:
+        grid = place(grid, cells, first_col)
+    return replace(grid, merges=merged_ranges(xml, first_col))
 
 
 def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:

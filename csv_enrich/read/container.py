@@ -1,0 +1,154 @@
+"""The container of a workbook, checked before any parser touches it.
+
+The right magic bytes, no encryption, a bounded uncompressed size (zip bombs), no XML document
+type declarations (entity bombs), sheets within Excel's limits (read.limits), and for .ods
+well-formed XML. The check unzips every member once; `check_container` hands back the
+worksheets' XML it unzipped, so the reader does not unzip them again.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+from csv_enrich.errors import InputError
+from csv_enrich.read.limits import SheetScan, is_sheet, office_kind, renamed_message
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30
+MAX_RATIO = 400
+OLE_SCAN_BYTES = 1 << 20
+
+
+def check_container(path: Path, fmt: str, head: bytes) -> dict[str, bytes]:
+    """Refuse what is not a readable workbook of its kind, before any parser touches it; the
+    XML of its worksheets (zip member name -> bytes) as the check unzipped it."""
+    if head.startswith(OLE_MAGIC):
+        _check_ole(path)
+    if head.startswith(OLE_MAGIC) and fmt != "xls":
+        raise InputError(
+            f"{path}: the workbook is password-protected (encrypted); "
+            "open it in Excel, remove the password (File > Info > Protect Workbook) and save a copy"
+        )
+    if fmt == "xls":
+        if not head.startswith(OLE_MAGIC):
+            raise InputError(_not_a_workbook(path, head))
+        return {}
+    if not head.startswith(ZIP_MAGIC):
+        raise InputError(_not_a_workbook(path, head))
+    sheets = unzip_checked(path)
+    if fmt == "ods":
+        from csv_enrich.read.ods import check_ods
+
+        check_ods(path)
+    return sheets
+
+
+def _check_ole(path: Path) -> None:
+    """Refuse a Word or PowerPoint 97-2003 file named like a workbook (its stream names say)."""
+    with path.open("rb") as fh:
+        kind = office_kind(ole_head=fh.read(OLE_SCAN_BYTES))
+    if kind is not None:
+        raise InputError(renamed_message(path, kind))
+
+
+def _not_a_workbook(path: Path, head: bytes) -> str:
+    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
+        return f"{path}: the workbook does not match its extension; save it again as .xlsx"
+    markup = _markup(head)
+    if markup:
+        return (
+            f"{path}: this is {markup} saved with an Excel extension (as some CRMs export); "
+            "open it in Excel and save it as .xlsx, or export CSV"
+        )
+    if _looks_like_text(head):
+        return f"{path}: this is text (CSV), not an Excel workbook; rename it to .csv"
+    return f"{path}: not a spreadsheet (unknown binary content); export it as .xlsx or .csv"
+
+
+def _markup(head: bytes) -> str | None:
+    """ "a web page (HTML)" or "an XML Spreadsheet 2003" for those fake workbooks, else None."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "an XML Spreadsheet 2003"
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in text:
+        return "a web page (HTML)"
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    return "\x00" not in text and sum(ord(c) < 9 for c in text) == 0
+
+
+def check_zip(path: Path) -> None:
+    """A zip container whose real uncompressed size is bounded and whose XML declares no DTD."""
+    unzip_checked(path)
+
+
+def unzip_checked(path: Path) -> dict[str, bytes]:
+    """check_zip, handing back the worksheets' XML (member name -> bytes) it unzipped."""
+    sheets: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            kind = office_kind(archive.namelist())
+            if kind is not None:
+                raise InputError(renamed_message(path, kind))
+            total = 0
+            for info in archive.infolist():
+                size, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
+                total += size
+                if data is not None:
+                    sheets[info.filename] = data
+    except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
+            OSError, ValueError, UnicodeDecodeError):  # fmt: skip
+        raise InputError(
+            f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
+        ) from None
+    return sheets
+
+
+def _check_member(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
+) -> tuple[int, bytes | None]:
+    """The member's real size, and its bytes when it is a worksheet."""
+    if info.flag_bits & 0x1:
+        raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
+    cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
+    size = 0
+    scan = SheetScan(path, info.filename) if is_sheet(info.filename) else None
+    with archive.open(info) as member:
+        first = member.read(4096)
+        if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
+            raise InputError(
+                f"{path}: the workbook declares XML entities (a possible entity bomb); "
+                "it was not read — save a clean copy from Excel"
+            )
+        size = len(first)
+        chunks = [first]
+        if scan is not None:
+            scan.feed(first)
+        while chunk := member.read(1 << 20):
+            size += len(chunk)
+            if scan is not None:
+                scan.feed(chunk)
+                chunks.append(chunk)
+            if size > cap:
+                raise InputError(
+                    f"{path}: the workbook expands to far more data than it holds "
+                    "(a possible zip bomb); it was not read — save a clean copy from Excel"
+                )
+    return size, b"".join(chunks) if scan is not None else None
+
+
+def _declares_dtd(first: bytes) -> bool:
+    text = first.lstrip(b"\xef\xbb\xbf").lower()
+    return b"<!doctype" in text or b"<!entity" in text
+
+
