@@ -127,3 +127,19 @@ def test_field_frame_matches_row_readings(rows: list[list[str | None]]) -> None:
         readings = list(row_readings(table, cmap))
     assert validate_frame(frame, "person") == [validate(v, "person") for v, _ in readings]
     assert notes == {i: "; ".join(n) for i, (_, n) in enumerate(readings) if n}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["person", "company"]),
+       st.lists(st.fixed_dictionaries({f: st.none() | _text for f in PERSON_FIELDS
+                                        + ("company_ticker", "company_id")}),
+                min_size=1, max_size=8))
+def test_verdict_frame_holds_the_same_verdicts(
+    kind: Kind, rows: list[dict[str, str | None]]
+) -> None:
+    """The verdicts as columns give back exactly validate_frame's records."""
+    from csv_enrich.rules.columns import verdict_frame, verdicts_of
+
+    frame = _frame(rows, PERSON_FIELDS + ("company_ticker", "company_id"))
+    verdicts = verdict_frame(frame, kind)
+    assert verdicts_of(verdicts, kind) == validate_frame(frame, kind) == _expected(frame, kind)

@@ -123,32 +123,9 @@ def has_identifiers(table: Table) -> bool:
 def field_frame(table: Table, cmap: ColumnMap) -> tuple[pl.DataFrame, dict[int, str]]:
     """`row_readings` column-wise, before `rules.derive`: the text each row uses for each field
     (null where it has none), and the notes of the rows that deserve one (by data row index)."""
-    from csv_enrich.rules.columns import picked
+    from csv_enrich.rules.picking import pick_fields
 
-    blanked = table.blanked
-    fields, notes = {}, []
-    for field in cmap.fields:
-        fields[field], note = picked(field, [(h, blanked[h]) for h in cmap.order(field)])
-        notes.append(note)
-    import polars as pl
-
-    frame = pl.DataFrame(fields)
-    row_notes: dict[int, str] = {}
-    for index, texts in _noted_rows(notes):
-        row_notes[index] = "; ".join(texts)
-    return frame, row_notes
-
-
-def _noted_rows(notes: list[pl.Series]) -> Iterator[tuple[int, list[str]]]:
-    """(row index, its notes in field order) for every row with a note."""
-    import polars as pl
-
-    if not notes:
-        return
-    noted = pl.DataFrame({str(i): n for i, n in enumerate(notes)}).with_row_index("row")
-    noted = noted.filter(pl.any_horizontal(pl.exclude("row").is_not_null()))
-    for index, *texts in noted.iter_rows():
-        yield index, [t for t in texts if t is not None]
+    return pick_fields(table.blanked, {field: cmap.order(field) for field in cmap.fields})
 
 
 def row_values(table: Table, cmap: ColumnMap) -> Iterator[dict[str, str]]:
