@@ -141,7 +141,7 @@ _SET = object.__setattr__
 def _identity(kind: Kind, key: str, fields: list[str | None], aliases: tuple[str, ...]) -> Identity:
     """Identity(kind, key, *fields, aliases)."""
     if not _PLAIN_IDENTITY:
-        return Identity(kind, key, *fields, aliases)  # type: ignore[arg-type]
+        return Identity(kind, key, *fields, aliases)  # type: ignore[arg-type, call-arg]
     email, li, pid, first, last, company, domain, ticker, cid, phone = fields
     made = _NEW(Identity)
     _SET(made, "__dict__", {
