@@ -3,7 +3,9 @@
 Pure functions that return values and never raise on data: `validate` gives an `Identity` or an
 `Invalid` with a reason; the normalisers (in `normalise`) give `None` for unusable text; `cells`
 takes one identifier from a row's cells (several columns, several values in one cell); `columns`
-gives `validate`'s verdicts for a whole table at once.
+gives `validate`'s verdicts for a whole table at once, and `picking` does what `cells` does for
+a whole table. Column-wise, each normaliser is also written as polars patterns (`exprs`), chains
+of them are computed in one query (`derived`), and `keys` puts them together as `validate` does.
 """
 
 from csv_enrich.rules.normalise import fold
