@@ -16,6 +16,16 @@ from csv_enrich.journal.store import (
 from csv_enrich.models import EnrichmentType, Kind, Outcome
 from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
 
+_OWN = "json_extract(outcome, '$.key') IS alias"
+_STORE = "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)"
+# A name key is weak (two people may share a name at one company): registering another
+# person's result under it never replaces the result of the row whose own key it is.
+_STORE_WEAK = (
+    "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (scope, kind, alias, enrichment_type) DO UPDATE SET "
+    "stored_at=excluded.stored_at, run_id=excluded.run_id, outcome=excluded.outcome "
+    "WHERE json_extract(results.outcome, '$.key') IS NOT results.alias")
+
 
 def _satisfies(kind: Kind, enrichment_type: EnrichmentType, data: Mapping[str, str]) -> bool:
     """A cached email satisfies partial, a phone phone_only; full needs both."""
@@ -80,8 +90,9 @@ class ResultCache(_Store):
                               scope, kind))
 
     def _found(self, kind: Kind, wanted: list[list[str]], since: float, scope: str,
-               exclude_run: str | None) -> dict[str, list[tuple[float, str, str]]]:
-        """alias -> (stored_at, outcome, type) of each fresh enough result stored under it."""
+               exclude_run: str | None) -> dict[str, list[tuple[float, str, str, bool]]]:
+        """alias -> (stored_at, outcome, type, own) of each fresh enough result stored under
+        it (own: stored by the identity whose key the alias is, see `_order`)."""
         with self._conn:
             self._conn.execute("BEGIN")
             self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS asked (alias TEXT PRIMARY KEY)")
@@ -89,15 +100,17 @@ class ResultCache(_Store):
             self._conn.executemany("INSERT OR IGNORE INTO asked VALUES (?)",
                                    ((a,) for w in wanted for a in w))
             rows = self._conn.execute(
-                "SELECT r.alias, r.stored_at, r.outcome, r.enrichment_type FROM asked a "
+                "SELECT r.alias, r.stored_at, r.outcome, r.enrichment_type, "
+                "json_extract(r.outcome, '$.key') IS r.alias "
+                "FROM asked a "
                 "JOIN results r "
                 "ON r.scope=? AND r.kind=? AND r.alias=a.alias WHERE r.stored_at>=? "
                 "AND (? IS NULL OR r.run_id!=?)", (scope, kind, since, exclude_run, exclude_run),
             ).fetchall()
             self._conn.execute("DELETE FROM asked")
-        found: dict[str, list[tuple[float, str, str]]] = {}
-        for alias, stored_at, text, etype in rows:
-            found.setdefault(alias, []).append((stored_at, text, etype))
+        found: dict[str, list[tuple[float, str, str, bool]]] = {}
+        for alias, stored_at, text, etype, own in rows:
+            found.setdefault(alias, []).append((stored_at, text, etype, bool(own)))
         return found
     def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
               exclude_run: str | None = None) -> Known:
@@ -108,12 +121,17 @@ class ResultCache(_Store):
 
     def _entries(self, kind: Kind, wanted: list[str], max_age_days: float, scope: str,
                  exclude_run: str | None) -> Iterator[tuple[str, str]]:
+        """(type, outcome) of the fresh results under `wanted`, in `_order`."""
         since = time.time() - max_age_days * 86400
         marks = ",".join("?" * len(wanted))
-        return self._rows(
-            f"SELECT enrichment_type, outcome FROM results WHERE scope=? AND kind=? AND alias IN "
-            f"({marks}) AND stored_at>=? AND (? IS NULL OR run_id!=?) ORDER BY stored_at DESC",
-            scope, kind, *wanted, since, exclude_run, exclude_run)
+        rows = self._rows(
+            f"SELECT alias, stored_at, outcome, enrichment_type, {_OWN} FROM results "
+            f"WHERE scope=? AND kind=? AND alias IN ({marks}) AND stored_at>=? "
+            f"AND (? IS NULL OR run_id!=?)", scope, kind, *wanted, since, exclude_run, exclude_run)
+        found: dict[str, list[tuple[float, str, str, bool]]] = {}
+        for alias, stored_at, text, etype, own in rows:
+            found.setdefault(alias, []).append((stored_at, text, etype, bool(own)))
+        return iter([(etype, text) for _, text, etype, _own in _order(wanted, found)])
 
     def store(self, kind: Kind, keys: str | Sequence[str], enrichment_type: EnrichmentType,
               outcome: Outcome, *, scope: str = "", run_id: str = "") -> None:
@@ -125,8 +143,8 @@ class ResultCache(_Store):
             return
         text, now = outcome_to_json(outcome), time.time()
         for alias in _keys(keys):
-            self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        scope, kind, alias, enrichment_type, now, run_id, text)
+            sql = _STORE if alias == outcome.key or not alias.startswith("name:") else _STORE_WEAK
+            self._write(sql, scope, kind, alias, enrichment_type, now, run_id, text)
 
     def store_many(self, kind: Kind, enrichment_type: EnrichmentType,
                    outcomes: Iterable[Outcome], *, scope: str = "", run_id: str = "",
@@ -141,22 +159,31 @@ class ResultCache(_Store):
 
 
 def _first_fresh(kind: Kind, enrichment_type: EnrichmentType, wanted: list[str],
-                 found: Mapping[str, list[tuple[float, str, str]]],
+                 found: Mapping[str, list[tuple[float, str, str, bool]]],
                  parsed: dict[str, Mapping[str, str]]) -> Outcome | None:
-    """lookup()'s answer from the results found for `wanted`: the newest that satisfies (for
-    a person: what the newest results say of each part, as `ResultCache.known`)."""
-    candidates = sorted((c for alias in sorted(wanted) for c in found.get(alias, ())),
-                        key=lambda c: -c[0])
+    """lookup()'s answer from the results found for `wanted`: the first that satisfies, in
+    `_order` (for a person: what those results say of each part, as `ResultCache.known`)."""
+    candidates = _order(wanted, found)
     if kind == "person":
-        known = _known_of((etype, text) for _, text, etype in candidates)
+        known = _known_of((etype, text) for _, text, etype, _own in candidates)
         return _answer(known, enrichment_type, wanted[0])
-    for _, text, _etype in candidates:
+    for _, text, _etype, _own in candidates:
         if text not in parsed:
             parsed[text] = outcome_from_json(text).data
         if _satisfies(kind, enrichment_type, parsed[text]):
             return Outcome(key=wanted[0], status="enriched", note="cached", credits=0,
                            data=dict(parsed[text]))
     return None
+
+
+def _order(wanted: Sequence[str], found: Mapping[str, list[tuple[float, str, str, bool]]],
+           ) -> list[tuple[float, str, str, bool]]:
+    """The results found under `wanted`, newest first, but an identity's own results before
+    the ones registered under its key by someone else: a name key also holds the results of
+    people with an email or a profile under that name, and two people may share a name at
+    one company (the row that was sent by that name gets the answer it was sent for)."""
+    return sorted((c for alias in dict.fromkeys(wanted) for c in found.get(alias, ())),
+                  key=lambda c: (not c[3], -c[0]))
 
 
 def _known_of(results: Iterable[tuple[str, str]]) -> Known:
