@@ -143,3 +143,18 @@ def test_verdict_frame_holds_the_same_verdicts(
     frame = _frame(rows, PERSON_FIELDS + ("company_ticker", "company_id"))
     verdicts = verdict_frame(frame, kind)
     assert verdicts_of(verdicts, kind) == validate_frame(frame, kind) == _expected(frame, kind)
+
+
+@pytest.mark.parametrize("aliases", [[], ["a"], ["a", "b", "c"], ["a", "b", "c", "d"]])
+def test_verdicts_of_keeps_any_aliases(aliases: list[str]) -> None:
+    """A verdict frame made elsewhere (aliases of any length) gives its records as they are."""
+    from csv_enrich.models import Identity, Invalid
+    from csv_enrich.rules.columns import VERDICT_SCHEMA, verdicts_of
+
+    rows = [{"key": "a", "aliases": aliases, "email": "x@y.io"}, {"reason": "no email"},
+            {"key": "b", "aliases": ["b", "c"]}]
+    frame = pl.DataFrame(rows, schema=VERDICT_SCHEMA)
+    assert verdicts_of(frame, "person") == [
+        Identity("person", "a", email="x@y.io", aliases=tuple(aliases)), Invalid("no email"),
+        Identity("person", "b", aliases=("b", "c")),
+    ]

@@ -13,6 +13,7 @@ import dataclasses
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import polars as pl
 
@@ -57,30 +58,53 @@ def verdict_frame(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
     row's `reason` (everything else null)."""
     if frame.height == 0:
         return pl.DataFrame(schema=VERDICT_SCHEMA)
-    out = identity_columns(frame, kind).select(
-        "key",
-        pl.when(pl.col("key").is_not_null())
-        .then(pl.concat_list("key", "second", "third").list.drop_nulls()).alias("aliases"),
-        *IDENTITY_FIELDS, _NULL.alias("reason"),
+    second, third = pl.col("second"), pl.col("third")
+    aliases = (  # (a list's drop_nulls costs ten times more)
+        pl.when(pl.col("key").is_null()).then(None)
+        .when(second.is_null()).then(pl.concat_list("key"))
+        .when(third.is_null()).then(pl.concat_list("key", second))
+        .otherwise(pl.concat_list("key", second, third))
     )  # fmt: skip
-    invalid = out.with_row_index("row").filter(pl.col("key").is_null())["row"].to_list()
-    if not invalid:
+    out = identity_columns(frame, kind).select(
+        "key", aliases.alias("aliases"), *IDENTITY_FIELDS, _NULL.alias("reason")
+    )
+    if out.get_column("key").null_count() == 0:
         return out
+    invalid = out.with_row_index("row").filter(pl.col("key").is_null())["row"].to_list()
     slow = {i: validate(_derived(frame, i, kind), kind) for i in invalid}
     return _patched(out, slow)
 
 
 def verdicts_of(verdicts: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
     """The rows of a `verdict_frame` as `Identity` and `Invalid` records."""
-    columns = [verdicts[c].to_list() for c in VERDICT_SCHEMA]
     out: list[Identity | Invalid] = []
+    if verdicts.height == 0:
+        return out
     with _no_gc():
-        for key, aliases, *fields, reason in zip(*columns, strict=True):
+        for key, aliases, *fields, reason in zip(*_verdict_lists(verdicts), strict=True):
             if key is None:
                 out.append(Invalid(reason))
             else:
-                out.append(_identity(kind, key, fields, tuple(aliases)))
+                out.append(_identity(kind, key, fields, aliases))
     return out
+
+
+def _verdict_lists(verdicts: pl.DataFrame) -> list[list[Any]]:
+    """The columns of a verdict frame as lists, the aliases as tuples (built from their first
+    three items as columns: a list column's to_list costs ten times more)."""
+    aliases = verdicts.get_column("aliases")
+    rest = [verdicts[c].to_list() for c in VERDICT_SCHEMA if c not in ("key", "aliases")]
+    lengths = aliases.list.len().drop_nulls()
+    if len(lengths) and not 1 <= int(lengths.min()) <= int(lengths.max()) <= 3:  # type: ignore[arg-type]
+        tuples = [None if a is None else tuple(a) for a in aliases.to_list()]
+        return [verdicts["key"].to_list(), tuples, *rest]
+    first, second, third = (
+        aliases.list.get(i, null_on_oob=True).to_list() for i in range(3))
+    tuples = [
+        None if a is None else (a,) if b is None else (a, b) if c is None else (a, b, c)
+        for a, b, c in zip(first, second, third, strict=True)
+    ]
+    return [verdicts["key"].to_list(), tuples, *rest]
 
 
 def platforms(column: pl.Series) -> pl.Series:
