@@ -89,3 +89,18 @@ def test_resolve_gives_the_python_chain(values: list[str | None]) -> None:
     for name, derived in chains.items():
         expected = [None if v is None else derived.slow(v) for v in values]
         assert done[name].to_list() == expected, name
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.none() | _text | st.sampled_from(
+    [*PLATFORMS, *(f"HTTPS://WWW.{p.upper()}/x" for p in PLATFORMS), "\uff46acebook.com",
+     "face\u200bbook.com", "microsoft.com", "fedex.com"]), min_size=0, max_size=10))
+def test_platform_sites_are_platform_of(values: list[str | None]) -> None:
+    """The platforms a column holds, found among the cells that may be one, are those
+    platform_of finds among all its cells."""
+    from csv_enrich.rules.columns import platform_sites
+    from csv_enrich.rules.normalise import platform_of
+
+    sites = [platform_of(v) for v in values if v is not None]
+    expected = ({s for s in sites if s}, bool(sites) and all(sites))
+    assert platform_sites(pl.Series("c", values, dtype=pl.String)) == expected

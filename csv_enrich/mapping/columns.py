@@ -84,8 +84,9 @@ def map_columns(
     forced, dropped = parse_overrides(table, overrides or {})
     free = [h for h in table.headers if h not in forced and h not in dropped]
     layout = recognise(table.headers)
-    person = _choose(table, free, forced, company=False, layout=layout)
-    company = _choose(table, free, forced, company=True, layout=layout)
+    kinds: dict[str, str | None] = {}  # what each column's values are, sniffed once
+    person = _choose(table, free, forced, company=False, layout=layout, kinds=kinds)
+    company = _choose(table, free, forced, company=True, layout=layout, kinds=kinds)
     resolved = kind if kind != "auto" else _auto_kind(person, company, forced)
     chosen = person if resolved == "person" else company
     if kind == "auto" and resolved == "company" and "email" in person.fields:
@@ -199,11 +200,12 @@ class _Choice:
 
 
 def _choose(
-    table: Table, free: list[str], forced: dict[str, str], company: bool, layout: Layout | None
+    table: Table, free: list[str], forced: dict[str, str], company: bool, layout: Layout | None,
+    kinds: dict[str, str | None],
 ) -> _Choice:
     """The best header per field among `free`, skipping fields the user set with --map; the
     others for each field behind it in order of preference."""
-    found = [c for h in free if (c := _candidate(table, h, company)) is not None]
+    found = [c for h in free if (c := _candidate(table, h, company, kinds)) is not None]
     unused = [c for c in found if c.field and never_used(layout, c.header)]
     found = [c for c in found if c not in unused]
     candidates = [c for c in found if c.field]
@@ -274,9 +276,11 @@ def _demoted_note(table: Table, header: str, used: Candidate) -> str:
     )
 
 
-def _candidate(table: Table, header: str, company: bool) -> Candidate | None:
+def _candidate(
+    table: Table, header: str, company: bool, kinds: dict[str, str | None]
+) -> Candidate | None:
     matched = grouped_name(table, header, company, match_header(header, company))
-    return sniff_field(table.blanked.get_column(header), header, matched, company)
+    return sniff_field(table.blanked.get_column(header), header, matched, company, kinds)
 
 
 def _best(

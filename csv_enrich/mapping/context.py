@@ -18,28 +18,26 @@ from csv_enrich.read.table import Table
 def platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
     """Say when a website or domain column holds platform pages (LinkedIn, Facebook), which
     give no company domain."""
+    from csv_enrich.rules.columns import platform_sites
+
     notes: list[str] = []
     for field in ("domain", "website"):
         if field not in fields:
             continue
-        from csv_enrich.rules.columns import platforms
-
-        sites = sorted(platforms(table.blanked.get_column(fields[field])).drop_nulls().unique())
+        sites, _ = platform_sites(table.blanked.get_column(fields[field]))
         if sites:
             notes.append(
-                f"'{fields[field]}' holds {' and '.join(sites)} pages, not company websites; "
-                "no domain is taken from them"
+                f"'{fields[field]}' holds {' and '.join(sorted(sites))} pages, not company "
+                "websites; no domain is taken from them"
             )
     return notes
 
 
 def only_platform_pages(table: Table, header: str) -> bool:
     """Every value of the column is a platform's page (LinkedIn, Facebook): no domain in it."""
-    from csv_enrich.rules.columns import platforms
+    from csv_enrich.rules.columns import platform_sites
 
-    raw = table.blanked.get_column(header)
-    present = raw.drop_nulls()
-    return bool(len(present)) and platforms(raw).drop_nulls().len() == len(present)
+    return platform_sites(table.blanked.get_column(header))[1]
 
 
 _NAME = re.compile(r"(?:full |display )?name(?: \d)?")

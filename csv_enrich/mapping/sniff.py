@@ -72,10 +72,12 @@ def _kind_of(value: str) -> str | None:
 
 
 def sniff_field(
-    column: pl.Series, header: str, matched: tuple[str, int] | None, company: bool
+    column: pl.Series, header: str, matched: tuple[str, int] | None, company: bool,
+    kinds: dict[str, str | None] | None = None,
 ) -> Candidate | None:
-    """The field `header` is a candidate for: its synonym, corrected or found by its values."""
-    kind = classify(sample(column)) if _worth_sniffing(header, matched) else None
+    """The field `header` is a candidate for: its synonym, corrected or found by its values
+    (classified once per header when `kinds` keeps what was found)."""
+    kind = _classified(column, header, kinds) if _worth_sniffing(header, matched) else None
     if matched is not None:
         return _correct(header, matched, kind)
     if kind in ("email", "linkedin_url") and _someone_else(header):
@@ -89,6 +91,14 @@ def sniff_field(
     if kind in ("website", "domain") and _generic(header) and _varied(column):
         return Candidate("website", SNIFF_TIER, header, (f"'{header}' holds websites",))
     return None
+
+
+def _classified(column: pl.Series, header: str, kinds: dict[str, str | None] | None) -> str | None:
+    if kinds is None:
+        return classify(sample(column))
+    if header not in kinds:
+        kinds[header] = classify(sample(column))
+    return kinds[header]
 
 
 def _worth_sniffing(header: str, matched: tuple[str, int] | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -21,10 +22,11 @@ from csv_enrich.models import Identity, Invalid, Kind
 from csv_enrich.rules.derived import raw, resolve
 from csv_enrich.rules.exprs import PLATFORM
 from csv_enrich.rules.keys import COMPANY_FIELDS, IDENTITY_FIELDS, PERSON_FIELDS, identity_columns
+from csv_enrich.rules.normalise import PLATFORMS
 from csv_enrich.rules.validate import derive, validate
 
-__all__ = ["COMPANY_FIELDS", "IDENTITY_FIELDS", "PERSON_FIELDS", "VERDICT_SCHEMA", "platforms",
-           "validate_frame", "verdict_frame", "verdicts_of"]  # fmt: skip
+__all__ = ["COMPANY_FIELDS", "IDENTITY_FIELDS", "PERSON_FIELDS", "VERDICT_SCHEMA", "platform_sites",
+           "platforms", "validate_frame", "verdict_frame", "verdicts_of"]  # fmt: skip
 
 VERDICT_SCHEMA: dict[str, pl.DataType] = {
     "key": pl.String(), "aliases": pl.List(pl.String()),
@@ -112,6 +114,21 @@ def platforms(column: pl.Series) -> pl.Series:
     staged = column.cast(pl.String).rename("v").to_frame()
     query, _ = resolve(staged, {"site": raw("v").then(PLATFORM)})
     return query.collect()["site"].rename(column.name)
+
+
+# Text a platform's page holds one of: a platform's domain (ASCII, any case), google. or goo.gl
+# (Google Maps), or a non-ASCII character (which IDNA may turn into an ASCII domain).
+_MAYBE_PLATFORM = "(?i-u)" + "|".join(re.escape(p) for p in PLATFORMS) + "|goo"
+
+
+def platform_sites(column: pl.Series) -> tuple[set[str], bool]:
+    """The sites (platform_of) whose pages `column` holds, and whether every non-null cell is
+    one; platform_of runs only on the distinct cells that may be one."""
+    text = column.cast(pl.String).drop_nulls()
+    maybe = text.str.contains(_MAYBE_PLATFORM) | (text.str.len_bytes() != text.str.len_chars())
+    sites = platforms(text.filter(maybe).unique())
+    every = len(text) > 0 and bool(maybe.all()) and sites.null_count() == 0
+    return set(sites.drop_nulls()), every
 
 
 def _patched(out: pl.DataFrame, slow: Mapping[int, Identity | Invalid]) -> pl.DataFrame:
