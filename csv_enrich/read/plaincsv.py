@@ -2,15 +2,21 @@
 csv.reader(strict=False) (the reference path in read/text.py), and record i is line i + 1.
 
 "Plain" means: one record per line, every line of the same width, no blank line, line ends
-\\n or \\r\\n (no lone \\r), no NUL, no leading BOM left in the text, no field longer than the csv
-module's field limit, and every quote opens and closes a whole field on one line (doubled inside).
-Anything else (quoted newlines, stray quotes, ="00123" cells, ragged rows) returns None and the
-caller splits the text with csv.reader as before.
+\\n or \\r\\n (no lone \\r, not both kinds), no NUL, no leading BOM left in the text, no field
+longer than the csv module's field limit, and every quote opens and closes a whole field on one
+line (doubled inside). Anything else (quoted newlines, stray quotes, ="00123" cells, ragged rows)
+returns None and the caller splits the text with csv.reader as before.
+
+The proof is made column-wise: polars splits the bytes into lines (no quote character, so a line
+is exactly the bytes between two line ends, checked by adding up their lengths); the lines
+without a quote are counted for delimiters, the others matched against the grammar of a plain
+line of that width (a Rust regex, one linear pass); then polars splits the fields.
 """
 
 from __future__ import annotations
 
-import re
+import codecs
+import csv
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,61 +25,114 @@ if TYPE_CHECKING:
 FIELD_LIMIT = 131072  # csv.field_size_limit()'s default: csv.reader refuses longer fields
 
 
-def _quoted(delimiter: str) -> re.Pattern[str]:
-    """A whole quoted field: its quote after a delimiter or a line start (checked behind the
-    quote, so the search can jump from quote to quote), closed before a delimiter or a line
-    end; "" inside is a quote. Possessive, so it never backtracks."""
-    d = re.escape(delimiter)
-    return re.compile(rf'"(?<![^{d}\n]")(?:[^"\r\n]++|"")*+"(?=[{d}\r\n]|\Z)')
-
-
 def plain_frame(text: str, delimiter: str) -> pl.DataFrame | None:
     """The records of `text` as String columns "0", "1", ... when `text` is plain (see the
     module doc), else None."""
-    if not text or text[0] == "\ufeff" or "\x00" in text or '="' in text:
-        return None  # ="..." anywhere: the reference path unwraps such fields after splitting
-    if text.count("\r") != text.count("\r\n"):
+    if not text or text[0] == "\ufeff":
         return None
-    bare = _quoted(delimiter).sub("", text) if '"' in text else text
-    if '"' in bare:
-        return None
-    widths = _line_widths(bare, delimiter)
-    del bare
-    if widths is None:
-        return None
-    return _split(text, delimiter, *widths)
-
-
-def _line_widths(bare: str, delimiter: str) -> tuple[int, int] | None:
-    """(lines, fields per line) when every line is non-blank and of one width."""
-    lines = bare.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    if not lines or any(line in ("", "\r") for line in lines):
-        return None
-    counts = {line.count(delimiter) for line in lines}
-    if len(counts) != 1:
-        return None
-    return len(lines), counts.pop() + 1
-
-
-def _split(text: str, delimiter: str, lines: int, width: int) -> pl.DataFrame | None:
-    import polars as pl
-
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: leave it to csv.reader
         return None
-    frame = pl.read_csv(
-        data,
-        has_header=False,
-        separator=delimiter,
-        quote_char='"' if '"' in text else None,
-        infer_schema=False,
-        empty_string_is_null=False,
-        new_columns=[str(i) for i in range(width)],
-    )
-    if frame.shape != (lines, width) or frame.null_count().sum_horizontal().item():
+    return plain_bytes(data, delimiter)
+
+
+def plain_bytes(data: bytes, delimiter: str) -> pl.DataFrame | None:
+    """plain_frame of UTF-8 `data` without decoding it in Python (None too when it is not
+    valid UTF-8: polars checks every byte while splitting the lines)."""
+    if not data or data.startswith(codecs.BOM_UTF8) or b"\x00" in data:
         return None
+    lines = _lines(data)
+    if lines is None or not _one_record_per_line(lines, data):
+        return None
+    width = _width(lines[0], delimiter)
+    quoted = lines.str.contains('"', literal=True)
+    if not width or not _all_of_width(lines, quoted, delimiter, width):
+        return None
+    del lines
+    frame = _split(data, delimiter, width, quotes=bool(quoted.any()))
+    if frame is None or frame.height != quoted.len() or _too_long(frame, len(data)):
+        return None
+    return frame
+
+
+def _lines(data: bytes) -> pl.Series | None:
+    """The lines of `data`, line ends taken off (polars, splitting at NUL: there is none)."""
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(
+            data, has_header=False, separator="\x00", quote_char=None, infer_schema=False,
+            empty_string_is_null=False, new_columns=["line"],
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:  # not UTF-8
+        return None
+    return frame.to_series() if frame.width == 1 else None
+
+
+def _width(line: str, delimiter: str) -> int:
+    """The number of fields csv.reader finds on `line` (0: it refuses a field that long)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter, strict=False)))
+    except csv.Error:
+        return 0
+
+
+def _one_record_per_line(lines: pl.Series, data: bytes) -> bool:
+    """Every line non-blank, without \\r or =" in it, and the lines with their line ends (all
+    \\r\\n when there is a \\r at all, else \\n) make up the whole text."""
+    lengths = lines.str.len_bytes()
+    if lines.is_empty() or lengths.min() == 0 or lines.str.contains(r'="|\r').any():
+        return False
+    ends = lines.len() - (not data.endswith(b"\n"))
+    return len(data) == int(lengths.sum()) + ends * (2 if b"\r" in data else 1)
+
+
+def _all_of_width(lines: pl.Series, quoted: pl.Series, delimiter: str, width: int) -> bool:
+    """Every line holds `width` fields: counted where there is no quote, else matched."""
+    import polars as pl
+
+    bare = lines.filter(~quoted).str.count_matches(delimiter, literal=True)
+    if not (bare == width - 1).all():
+        return False
+    rest = lines.filter(quoted)
+    try:
+        return rest.is_empty() or bool(rest.str.contains(_line_pattern(delimiter, width)).all())
+    except pl.exceptions.PolarsError:  # so many columns the pattern is too big: csv.reader
+        return False
+
+
+def _line_pattern(delimiter: str, width: int) -> str:
+    """A (Rust) regex for a plain line of `width` fields: each field either free of quotes,
+    delimiters and line ends, or quoted whole with "" inside and no line end."""
+    d = f"\\x{{{ord(delimiter):x}}}"
+    field = rf'(?:[^"{d}\r\n]*|"(?:[^"\r\n]|"")*")'
+    return rf"^{field}(?:{d}{field}){{{width - 1}}}$"
+
+
+def _split(data: bytes, delimiter: str, width: int, *, quotes: bool) -> pl.DataFrame | None:
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(
+            data, has_header=False, separator=delimiter, quote_char='"' if quotes else None,
+            infer_schema=False, empty_string_is_null=False,
+            new_columns=[str(i) for i in range(width)],
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != width or frame.null_count().sum_horizontal().item():
+        return None
+    return frame
+
+
+def _too_long(frame: pl.DataFrame, size: int) -> bool:
+    """A field longer than csv.reader accepts (counted in characters, as csv does)."""
+    import polars as pl
+
+    if size <= FIELD_LIMIT or frame.width == 0:
+        return False
+    if frame.select(pl.all().str.len_bytes().max()).max_horizontal().item() <= FIELD_LIMIT:
+        return False  # no field has that many bytes, so not that many characters either
     longest = frame.select(pl.all().str.len_chars().max()).max_horizontal().item()
-    return None if longest is not None and longest > FIELD_LIMIT else frame  # csv.reader refuses
+    return longest is not None and longest > FIELD_LIMIT

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csv_enrich.errors import InputError
-from csv_enrich.read.plaincsv import plain_frame
+from csv_enrich.read.plaincsv import plain_bytes, plain_frame
 from csv_enrich.read.rawtext import line_end, stat_of
 from csv_enrich.read.table import TEXT_FORMATS, WORKBOOK_FORMATS, Grid, Table, build_table
 
@@ -72,19 +72,44 @@ def _read_text(path: Path, fmt: str, head: bytes, limit: int | None) -> Table:
     stat = stat_of(path)
     if stat[0] > read_csv.MAX_TEXT_BYTES:
         raise InputError(f"{path}: larger than 1 GiB; split it into smaller files")
-    text, delimiter, encoding = read_csv.prepare(path, path.read_bytes())
-    end = line_end(text[: text.find("\n") + 1] or text[: text.find("\r") + 1])
-    frame = plain_frame(text, delimiter) if limit is None else None
-    if frame is not None:
-        grid = _grid_from_frame(frame)
-    else:
-        grid = _grid_from_records(read_csv.split_records(path, text, delimiter, limit))
-    del text
+    grid, delimiter, encoding, end = _text_grid(path, limit)
     notes = read_csv.dialect_notes(delimiter, encoding)
     return build_table(
         path, fmt, grid, limit=limit, delimiter=delimiter, encoding=encoding, notes=notes,
         line_end=end or "\n", source_stat=stat,
     )
+
+
+def _text_grid(path: Path, limit: int | None) -> tuple[Grid, str, str, str]:
+    """The Grid of delimited text, its delimiter, its encoding and its first line's ending.
+    UTF-8 text that is plain (read.plaincsv) is split by polars straight from its bytes; other
+    text is decoded, then split by polars if plain, else by csv.reader."""
+    from csv_enrich.read import text as read_csv
+
+    data = path.read_bytes()
+    utf8 = read_csv.utf8_dialect(path, data) if limit is None else None
+    if utf8 is not None:
+        frame = plain_bytes(utf8[0], utf8[1])
+        if frame is not None:
+            return _grid_from_frame(frame), utf8[1], utf8[2], _first_line_end(utf8[0])
+    tried, utf8 = utf8 is not None, None  # (the bytes go as soon as the text is decoded)
+    text, delimiter, encoding = read_csv.prepare(path, data)
+    del data
+    end = line_end(text[: text.find("\n") + 1] or text[: text.find("\r") + 1])
+    frame = plain_frame(text, delimiter) if limit is None and not tried else None
+    grid = _grid_from_frame(frame) if frame is not None else _grid_from_records(
+        read_csv.split_records(path, text, delimiter, limit)
+    )
+    return grid, delimiter, encoding, end
+
+
+def _first_line_end(data: bytes) -> str:
+    """rawtext.line_end of the text's first line (as _text_grid takes it from decoded text),
+    found in its UTF-8 bytes without copying them."""
+    at = data.find(b"\n")
+    if at >= 0:
+        return "\r\n" if data[at - 1 : at] == b"\r" else "\n"
+    return "\r" if b"\r" in data else ""
 
 
 def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:

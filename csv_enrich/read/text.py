@@ -12,6 +12,7 @@ from csv_enrich.errors import InputError
 
 MAX_TEXT_BYTES = 1 << 30
 DELIMITERS = (",", ";", "\t", "|")
+SNIFF_CHARS = 65536  # the delimiter is sniffed on the text's first characters
 SEP_LINE = re.compile(r"\A\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n)", re.I)
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _ENCODING_NAMES = {
@@ -95,7 +96,7 @@ def check_text(text: str, path: Path) -> None:
 
 def sniff_delimiter(text: str, suffix: str) -> str:
     """The delimiter that splits the first lines into the most consistent number of fields."""
-    sample = text[:65536]
+    sample = text[:SNIFF_CHARS]
     if len(text) > len(sample) and "\n" in sample:
         sample = sample[: sample.rindex("\n")]
     scores = {d: _consistency(sample, d) for d in DELIMITERS}
@@ -140,6 +141,45 @@ def read_delimited(
     """(line number, fields) per record, the delimiter and the encoding of a delimited file."""
     text, delimiter, encoding = prepare(path, data)
     return split_records(path, text, delimiter, limit), delimiter, encoding
+
+
+def utf8_dialect(path: Path, data: bytes) -> tuple[bytes, str, str] | None:
+    """For UTF-8 text: its bytes after any BOM, and the delimiter and encoding prepare() finds,
+    decided from the head alone (no decoding of the whole file). None when prepare() would
+    read it another way (UTF-16, a "sep=" line, a binary file, the head not UTF-8); bytes past
+    the head that are not UTF-8 are for the caller to find (polars refuses them)."""
+    sixteen = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if data.startswith(codecs.BOM_UTF8):
+        body, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    elif sixteen or _utf16_without_bom(data[:4096]):
+        return None
+    else:
+        body, encoding = data, "utf-8"
+    head = _utf8_head(body)
+    if head is None or SEP_LINE.match(head) or not _is_text(head):
+        return None
+    return body, sniff_delimiter(head, path.suffix.lower()), encoding
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first characters of `data`: all of them, or more than sniff_delimiter samples (so
+    it sees the text go on); None if they are not UTF-8."""
+    cut = 4 * SNIFF_CHARS + 4
+    if len(data) > cut:
+        while data[cut] & 0xC0 == 0x80:  # not between the bytes of one character
+            cut -= 1
+    try:
+        return data[:cut].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_text(head: str) -> bool:
+    try:
+        check_text(head, Path())
+    except InputError:
+        return False
+    return True
 
 
 def prepare(path: Path, data: bytes) -> tuple[str, str, str]:
