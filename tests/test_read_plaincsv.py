@@ -162,7 +162,7 @@ def assert_same_table(fast: Table, slow: Table) -> None:
     assert_frame_equal(fast.blanked, slow.blanked)
     for name in ("headers", "source_rows", "header_row", "delimiter", "encoding", "notes",
                  "source_headers", "title_rows", "non_data", "widths", "header_width",
-                 "beyond_header", "groups"):  # fmt: skip
+                 "beyond_header", "groups", "line_end", "source_stat"):  # fmt: skip
         assert getattr(fast, name) == getattr(slow, name), name
 
 
