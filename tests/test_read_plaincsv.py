@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 from csv_enrich.errors import InputError
 from csv_enrich.read import text as read_csv
 from csv_enrich.read.plaincsv import plain_bytes, plain_frame
+from csv_enrich.read.rawtext import line_end, stat_of
 from csv_enrich.read.source import _grid_from_frame, _grid_from_records, _head, read_table
 from csv_enrich.read.table import Table, blank_cells, build_table
 
@@ -153,8 +154,10 @@ def _reference_table(path: Path) -> Table:
     text, delimiter, encoding = read_csv.prepare(path, path.read_bytes())
     grid = _grid_from_records(read_csv.split_records(path, text, delimiter, None))
     notes = read_csv.dialect_notes(delimiter, encoding)
+    end = line_end(text[: text.find("\n") + 1] or text[: text.find("\r") + 1])
     return build_table(path, path.suffix[1:], grid, limit=None, delimiter=delimiter,
-                       encoding=encoding, notes=notes)  # fmt: skip
+                       encoding=encoding, notes=notes, line_end=end or "\n",
+                       source_stat=stat_of(path))  # fmt: skip
 
 
 def assert_same_table(fast: Table, slow: Table) -> None:
