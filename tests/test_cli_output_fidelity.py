@@ -87,6 +87,9 @@ def test_rows_past_the_limit_stay_in_xlsx_output(
     status = [c.value for c in sheet[1]].index("enrichment_status") + 1
     assert [sheet.cell(6, c).value for c in (1, 2, 3, status, status + 1)] == [
         "Cara", "Lee", "cara@nowhere.dev", "skipped", PAST_LIMIT]
+    summary = openpyxl.load_workbook(out)["Summary"]
+    lines = [(r[0], r[1]) for r in summary.iter_rows(values_only=True)]
+    assert ("Of those skipped: past --limit (kept, not sent)", 1) in lines
 
     book = tmp_path / "leads.xlsx"
     book.write_bytes((SAMPLES / "leads.xlsx").read_bytes())

@@ -92,6 +92,8 @@ def summary_table(report: Report) -> list[tuple[str, list[Line]]]:
         (FIRST_TITLE, [(line, None) for line in summary_lines(report)]),
         ("Run", _run_section(report)),
         ("Rows", [(label, getattr(rows, key)) for key, label in _ROW_LABELS]
+         + ([("Of those skipped: past --limit (kept, not sent)", rows.past_limit)]
+            if rows.past_limit else [])
          + ([("Empty or footer rows (kept, not leads)", rows.not_data)] if rows.not_data
             else [])),  # fmt: skip
         ("Credits", _credit_section(report)),
