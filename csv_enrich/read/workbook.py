@@ -178,21 +178,27 @@ def _xlsx_grid(
     path: Path, reader: Any, index: int, name: str, limit: int | None,
     unzipped: Mapping[str, bytes],
 ) -> Grid:  # fmt: skip
-    """An .xlsx sheet's grid: its extent checked, then calamine loads it in a thread while the
-    cells it does not show as Excel does are found in the sheet's XML (both mostly outside
-    the GIL: on two cores the XML work costs no time), then those cells are put in place."""
+    """An .xlsx sheet's grid: its extent checked, then calamine loads it (and polars makes its
+    grid) in a thread while the cells it does not show as Excel does are found in the sheet's
+    XML (both mostly outside the GIL: on two cores the XML work costs no time), then those
+    cells are put in place."""
     from csv_enrich.read.sheet_xml import format_cells, merged_ranges, sheet_xml
     from csv_enrich.read.styled_cells import place
 
     xml = sheet_xml(path, name, unzipped)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(_load, path, reader, index, limit)
+        loading = pool.submit(_load_grid, path, reader, index, limit)
         cells = format_cells(path, name, xml or None)
-        frame, first_col = loading.result()
-    grid = _grid(frame, first_col)
+        grid, first_col = loading.result()
     if cells is not None:
         grid = place(grid, cells, first_col)
     return replace(grid, merges=merged_ranges(xml, first_col))
+
+
+def _load_grid(path: Path, reader: Any, index: int, limit: int | None) -> tuple[Grid, int]:
+    """_load, then _grid: the sheet's Grid and the sheet column of its first column."""
+    frame, first_col = _load(path, reader, index, limit)
+    return _grid(frame, first_col), first_col
 
 
 def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:
@@ -221,9 +227,11 @@ def _grid(frame: pl.DataFrame, first_col: int) -> Grid:
     import polars as pl
 
     names = [str(i) for i in range(frame.width)]
+    # Only columns with a value ending at midnight can change (a cheap look before the regex).
+    dated = frame.select(pl.all().str.ends_with(" 00:00:00").any()).row(0) if frame.width else ()
     shown = frame.select(
-        pl.col(old).str.replace(_MIDNIGHT, "$1").alias(new)
-        for old, new in zip(frame.columns, names, strict=True)
+        (pl.col(old).str.replace(_MIDNIGHT, "$1") if at_midnight else pl.col(old)).alias(new)
+        for old, new, at_midnight in zip(frame.columns, names, dated, strict=True)
     )
     labels = [column_letter(first_col + i) for i in range(frame.width)]
     return Grid(_general_floats(shown), list(range(1, frame.height + 1)), labels)
