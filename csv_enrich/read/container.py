@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 from csv_enrich.errors import InputError
 from csv_enrich.read.limits import SheetScan, is_sheet, office_kind, renamed_message
@@ -134,7 +137,7 @@ def _check_member(
         chunks = [first]
         if scan is not None:
             scan.feed(first)
-        while chunk := member.read(1 << 20):
+        for chunk in _read_ahead(member) if scan is not None else iter(_reads(member)):
             size += len(chunk)
             if scan is not None:
                 scan.feed(chunk)
@@ -145,6 +148,23 @@ def _check_member(
                     "(a possible zip bomb); it was not read — save a clean copy from Excel"
                 )
     return size, b"".join(chunks) if scan is not None else None
+
+
+def _reads(member: IO[bytes]) -> Iterator[bytes]:
+    """The rest of the member, 1 MiB at a time."""
+    while chunk := member.read(1 << 20):
+        yield chunk
+
+
+def _read_ahead(member: IO[bytes]) -> Iterator[bytes]:
+    """_reads, the next piece unzipped in a thread while the caller looks at this one (zlib
+    works outside the GIL): a sheet is scanned in about the time it takes to unzip it.
+    Errors come in the same order: a damaged piece raises when the caller asks for it."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(member.read, 1 << 20)
+        while chunk := pending.result():
+            pending = pool.submit(member.read, 1 << 20)
+            yield chunk
 
 
 def _declares_dtd(first: bytes) -> bool:
