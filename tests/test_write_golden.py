@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from csv_enrich.models import Invalid, Outcome, Plan
+from csv_enrich.models import Invalid, NotData, Outcome, Plan
 from csv_enrich.output.write import join, write_output
 from csv_enrich.read import read_table
 
@@ -33,7 +33,7 @@ def outcome(key: str, spec: dict[str, Any]) -> Outcome:
 
 def plan_of(case: dict[str, Any]) -> Plan:
     """The Plan a case describes (one row key per data row; cache hits apart)."""
-    keys = tuple(Invalid(k["invalid"]) if isinstance(k, dict) else k for k in case["rows"])
+    keys = tuple(_key(k) for k in case["rows"])
     cached = {k: outcome(k, v) for k, v in case.get("cached", {}).items()}
     unique = dict.fromkeys(k for k in keys if isinstance(k, str))
     return Plan(
@@ -47,6 +47,13 @@ def plan_of(case: dict[str, Any]) -> Plan:
         estimated_max=0,
         run_id="golden",
     )
+
+
+def _key(spec: str | dict[str, str]) -> str | Invalid:
+    """A row key from case.json: an identity key, {"invalid": why} or {"not_data": why}."""
+    if isinstance(spec, str):
+        return spec
+    return NotData(spec["not_data"]) if "not_data" in spec else Invalid(spec["invalid"])
 
 
 def run_case(folder: Path, out: Path) -> list[Path]:
