@@ -158,3 +158,20 @@ def test_verdicts_of_keeps_any_aliases(aliases: list[str]) -> None:
         Identity("person", "a", email="x@y.io", aliases=tuple(aliases)), Invalid("no email"),
         Identity("person", "b", aliases=("b", "c")),
     ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["person", "company"]),
+       st.lists(st.lists(st.none() | _CELL, min_size=4, max_size=4), min_size=1, max_size=6))
+def test_checked_columns_give_the_same_verdicts(kind: Kind, rows: list[list[str | None]]) -> None:
+    """A field frame's checked columns (the normalised values its patterns read) give the
+    verdicts the frame's texts alone give."""
+    from csv_enrich.rules.picking import pick_fields
+
+    headers = ["E1", "E2", "Site", "In"]
+    cells = pl.DataFrame(rows, schema=dict.fromkeys(headers, pl.String), orient="row")
+    orders = {"email": ["E1", "E2"], "website": ["Site"], "linkedin_url": ["In"]}
+    frame, _ = pick_fields(cells, orders)
+    assert any(c.startswith("\x00checked") for c in frame.columns)
+    texts = frame.select(list(orders))
+    assert validate_frame(frame, kind) == validate_frame(texts, kind) == _expected(texts, kind)

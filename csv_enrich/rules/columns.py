@@ -151,7 +151,8 @@ def _verdict_row(verdict: Identity | Invalid) -> list[object]:
 def _derived(frame: pl.DataFrame, index: int, kind: Kind) -> Mapping[str, str]:
     """derive() of one row's non-null raw values (what mapping.row_values gives)."""
     values = frame.row(index, named=True)
-    return derive({k: v for k, v in values.items() if v is not None}, kind)
+    return derive({k: v for k, v in values.items()
+                   if v is not None and not k.startswith("\x00")}, kind)  # fmt: skip
 
 
 @contextmanager

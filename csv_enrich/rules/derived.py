@@ -58,10 +58,13 @@ def raw(source: str) -> Derived:
 Slowly = dict[str, dict[str, str | None]]
 
 
-def resolve(frame: pl.DataFrame, wanted: Mapping[str, Derived]) -> tuple[pl.LazyFrame, Slowly]:
+def resolve(
+    frame: pl.DataFrame, wanted: Mapping[str, Derived], fast_only: Iterable[str] = ()
+) -> tuple[pl.LazyFrame, Slowly]:
     """`frame` (lazy) with a String column per name in `wanted`: its Derived, exact; null where
     the raw text is null. The Python chains run once per distinct raw value left over; what
-    they gave is returned too (name -> raw text -> value)."""
+    they gave is returned too (name -> raw text -> value). The names in `fast_only` get what
+    the patterns read and null for the rest (no Python)."""
     steps = _steps(wanted.values())
     query = frame.lazy()
     for depth in range(1, max((len(d.norms) for d in steps), default=0) + 1):
@@ -71,7 +74,9 @@ def resolve(frame: pl.DataFrame, wanted: Mapping[str, Derived]) -> tuple[pl.Lazy
             query = query.with_columns(e.alias(n) for n, e in parsed.items())
         query = query.with_columns(e for d, n in here.items() for e in _step(d, n, steps))
     staged = query.collect()
-    left = _leftovers(staged, {n: (d, steps.get(d)) for n, d in wanted.items()})
+    skip = set(fast_only)
+    left = _leftovers(staged, {n: (d, steps.get(d)) for n, d in wanted.items() if n not in skip})
+    left |= dict.fromkeys(skip & set(wanted), [])
     slowly = {n: {text: wanted[n].slow(text) for text in texts} for n, texts in left.items()}
     return staged.lazy().with_columns(
         _resolved(d, steps.get(d), slowly[n]).alias(n) for n, d in wanted.items()

@@ -56,6 +56,7 @@ _TICKER = r"^[A-Z0-9][A-Z0-9.\-]{0,9}$"
 _NOT_HANDLES = sorted(NOT_HANDLES)
 _BLANK = rf"^(?:{PY_SPACE}|\u200b)*$"  # what `clean` leaves nothing of
 _NULL = pl.lit(None, dtype=pl.String)
+LINKEDIN_PREFIX = "https://www.linkedin.com/in/"
 _TRUE = pl.lit(True)
 
 
@@ -136,7 +137,7 @@ def _slug(v: pl.Expr, slug: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 def _linkedin(v: pl.Expr, slug: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     ok, key = _slug(v, slug)
-    return ok, "https://www.linkedin.com/in/" + key
+    return ok, LINKEDIN_PREFIX + key
 
 
 LINKEDIN = Norm(_linkedin, normalise_linkedin, _li_slug)

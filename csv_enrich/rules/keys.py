@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from csv_enrich.models import Kind
-from csv_enrich.rules.derived import Derived, raw, resolve
+from csv_enrich.rules.derived import Derived, Norm, raw, resolve
 from csv_enrich.rules.exprs import (
     AFTER_AT,
     BARE_COMPANY_DOMAIN,
@@ -27,11 +27,13 @@ from csv_enrich.rules.exprs import (
     ID,
     LINKEDIN,
     LINKEDIN_KEY,
+    LINKEDIN_PREFIX,
     NAME,
     NOT_FREE,
     PHONE,
     TICKER,
 )
+from csv_enrich.rules.picking import checked_column
 
 PERSON_FIELDS = ("email", "linkedin_url", "person_id", "first_name", "last_name", "full_name",
                  "company_name", "domain", "website", "phone")
@@ -45,34 +47,56 @@ _NULL = pl.lit(None, dtype=pl.String)
 
 
 def identity_columns(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
-    """COLUMNS for every row of `frame` (field -> raw text, null where the row has nothing)."""
+    """COLUMNS for every row of `frame` (field -> raw text, null where the row has nothing;
+    with a field frame's checked columns, see rules.picking, where it has them)."""
     fields = PERSON_FIELDS if kind == "person" else COMPANY_FIELDS
+    checked = [checked_column(f) for f in fields if checked_column(f) in frame.columns]
     staged = frame.with_columns(
         _NULL.alias(f) for f in fields if f not in frame.columns
-    ).select(pl.col(f).cast(pl.String) for f in fields)
-    values = _person_values() if kind == "person" else _company_values()
+    ).select(*(pl.col(f).cast(pl.String) for f in fields), *checked)
+    norms = _Norms(frame.columns)
+    values = _person_values(norms) if kind == "person" else _company_values(norms)
     columns = _person_columns() if kind == "person" else _company_columns()
     query, _ = resolve(staged, values)
     return query.select(columns[c].alias(c) for c in COLUMNS).collect()
 
 
-def _sites() -> dict[str, Derived]:
+class _Norms:
+    """The first norm of a field: where the frame has the field's checked column, one that
+    reads it (the Python normaliser for the rows it does not hold a value for)."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = set(columns)
+
+    def __call__(self, field: str, norm: Norm) -> Norm:
+        column = checked_column(field)
+        if column not in self.columns:
+            return norm
+        if norm is LINKEDIN_KEY:  # the checked value is the URL: its key is what follows /in/
+            value = pl.col(column).str.strip_prefix(LINKEDIN_PREFIX)
+            return Norm(lambda _: (pl.col(column).is_not_null(), value), norm.slow)
+        return Norm(lambda _: (pl.col(column).is_not_null(), pl.col(column)), norm.slow)
+
+
+def _sites(norms: _Norms) -> dict[str, Derived]:
     """The domain of the domain column, of the website column, and of that (as validate takes
     a derived domain through company_domain once more)."""
-    site = raw("website").then(COMPANY_DOMAIN)
-    return {"own": raw("domain").then(COMPANY_DOMAIN), "site": site,
+    site = raw("website").then(norms("website", COMPANY_DOMAIN))
+    return {"own": raw("domain").then(norms("domain", COMPANY_DOMAIN)), "site": site,
             "site2": site.then(BARE_COMPANY_DOMAIN)}  # fmt: skip
 
 
-def _person_values() -> dict[str, Derived]:
+def _person_values(norms: _Norms) -> dict[str, Derived]:
     given, family = raw("full_name").then(GIVEN), raw("full_name").then(FAMILY)
     values = {
-        "email": raw("email").then(EMAIL), "pid": raw("person_id").then(ID),
-        "li": raw("linkedin_url").then(LINKEDIN), "slug": raw("linkedin_url").then(LINKEDIN_KEY),
+        "email": raw("email").then(norms("email", EMAIL)),
+        "pid": raw("person_id").then(norms("person_id", ID)),
+        "li": raw("linkedin_url").then(norms("linkedin_url", LINKEDIN)),
+        "slug": raw("linkedin_url").then(norms("linkedin_url", LINKEDIN_KEY)),
         "given": given, "family": family, "given_name": given.then(NAME),
         "family_name": family.then(NAME), "first": raw("first_name").then(NAME),
         "last": raw("last_name").then(NAME), "company": raw("company_name").then(COMPANY),
-        "phone": raw("phone").then(PHONE), **_sites(),
+        "phone": raw("phone").then(norms("phone", PHONE)), **_sites(norms),
     }  # fmt: skip
     folds = ("given", "family", "given_name", "family_name", "first", "last", "company")
     return values | {f"f:{n}": values[n].then(FOLD) for n in folds}
@@ -105,11 +129,12 @@ def _person_columns() -> dict[str, pl.Expr]:
     }  # fmt: skip
 
 
-def _company_values() -> dict[str, Derived]:
-    work = raw("email").then(EMAIL).then(AFTER_AT).then(BARE_DOMAIN).then(NOT_FREE)
+def _company_values(norms: _Norms) -> dict[str, Derived]:
+    work = raw("email").then(norms("email", EMAIL)).then(AFTER_AT).then(BARE_DOMAIN)
+    work = work.then(NOT_FREE)
     name = raw("company_name").then(COMPANY)
     return {
-        **_sites(), "work": work, "work2": work.then(BARE_COMPANY_DOMAIN), "name": name,
+        **_sites(norms), "work": work, "work2": work.then(BARE_COMPANY_DOMAIN), "name": name,
         "f:name": name.then(FOLD), "ticker": raw("company_ticker").then(TICKER),
         "cid": raw("company_id").then(ID),
     }  # fmt: skip

@@ -27,7 +27,9 @@ def pick_fields(
     cells: pl.DataFrame, orders: Mapping[str, Sequence[str]]
 ) -> tuple[pl.DataFrame, dict[int, str]]:
     """(field -> the text each row uses, null where none; data row index -> its note) for the
-    columns of `cells` named in `orders` (field -> headers, best first)."""
+    columns of `cells` named in `orders` (field -> headers, best first). The frame also holds,
+    for each field with a check, its `checked_column` (what rules.keys reads instead of
+    normalising those texts again)."""
     sources = {f: [f"{f}\x00{j}" for j in range(len(hs))] for f, hs in orders.items()}
     staged = cells.select(
         pl.col(h).cast(pl.String).alias(s)
@@ -36,8 +38,10 @@ def pick_fields(
     wanted: dict[str, Derived] = {}
     for field in orders:
         wanted.update(_cells(field, sources[field]))
-    query, slowly = resolve(staged, wanted)
+    checked = [n for n in wanted if n.endswith("\x00checked")]
+    query, slowly = resolve(staged, wanted, fast_only=checked)
     texts = [_text(field, sources[field]).alias(field) for field in orders]
+    texts += [_checked(f, sources[f]).alias(checked_column(f)) for f in orders if f in _CHECK_NORMS]
     notes = [_note(f, hs, sources[f], slowly) for f, hs in orders.items() if f in _CHECK_NORMS]
     notes = [n for n in notes if n is not None]
     note = pl.concat_str(notes, separator="; ", ignore_nulls=True) if notes else _NULL
@@ -53,7 +57,24 @@ def _cells(field: str, sources: list[str]) -> dict[str, Derived]:
     if check is not None:
         cell = _cell_norm(field, check)
         wanted |= {f"{s}\x00valid": raw(s).then(FILLED).then(cell) for s in sources}
+        wanted |= {f"{s}\x00checked": raw(s).then(FILLED).then(check) for s in sources}
     return wanted
+
+
+def checked_column(field: str) -> str:
+    """The column of a field frame that holds, where the patterns read the text a row uses for
+    `field` (a cell valid whole), what the field's normaliser gives for it (null elsewhere)."""
+    return f"\x00checked {field}"
+
+
+def _checked(field: str, sources: list[str]) -> pl.Expr:
+    """The checked value of the cell each row takes its value for `field` from, where the
+    patterns read that cell whole."""
+    chosen = _NULL
+    for source in reversed(sources):
+        chosen = pl.when(pl.col(f"{source}\x00valid").is_not_null()).then(
+            pl.col(f"{source}\x00checked")).otherwise(chosen)
+    return chosen
 
 
 def _cell_norm(field: str, check: Norm) -> Norm:
