@@ -309,6 +309,10 @@ class RunResult:
     # True when the journal already knew this run: this invocation resumed an interrupted run
     # (or replayed a finished one, sending nothing); its figures cover the whole run.
     resumed: bool = False
+    # Submissions of this invocation whose answer was lost: sent again because the API showed
+    # no trace of them, and legacy batches nobody can tell ran or not (no credits claimed)
+    lost_untraced: int = 0
+    lost_undecided: int = 0
 
 
 def scope_of(base_url: str, api_key: str) -> str:

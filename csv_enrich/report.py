@@ -36,6 +36,11 @@ from csv_enrich.models import (
 from csv_enrich.read.table import Table
 
 SCHEMA = "csv-enrich/report@1"
+UNTRACED = ("{n:,} submission(s) whose answer was lost left no trace at the API (no lead in the "
+            "list) and were sent again; had the API started one, it found nothing and charged "
+            "nothing, but its workflow is not in this report's list (lost_answers.untraced)")
+UNDECIDED = ("{n:,} legacy batch(es) whose answer was lost cannot be told to have run or not; "
+             "no credits are claimed for them (lost_answers.undecided; see the warnings)")
 DERIVED = ("Credits of the legacy bulk run are worked out from its results at the documented "
            "prices (email 1, phone 10): the API reports no settlement for legacy runs.")
 
@@ -131,6 +136,8 @@ class Report:
     run_id: str = ""
     resumed: bool = False
     interrupted: bool = False
+    lost_untraced: int = 0  # submissions whose answer was lost and of which the API shows no
+    lost_undecided: int = 0  # trace; legacy batches that cannot be told to have run or not
 
     @property
     def already_complete(self) -> bool:
@@ -184,11 +191,20 @@ def build_report(
         saved=_savings(plan, result),
         warnings=tuple(result.warnings) + _refund_warnings(result.workflows),
         notes=tuple(dict.fromkeys((*table.notes, *notes,
-                                   *((DERIVED,) if result.mode == "legacy" else ())))),
+                                   *((DERIVED,) if result.mode == "legacy" else ()),
+                                   *_lost_notes(result)))),
         run_id=plan.run_id,
         resumed=bool(getattr(result, "resumed", False)),
         interrupted=interrupted,
+        lost_untraced=result.lost_untraced,
+        lost_undecided=result.lost_undecided,
     )
+
+
+def _lost_notes(result: RunResult) -> tuple[str, ...]:
+    """What the report cannot show of submissions whose answer was lost."""
+    return tuple(text.format(n=n) for text, n in ((UNTRACED, result.lost_untraced),
+                                                  (UNDECIDED, result.lost_undecided)) if n)
 
 
 def with_notes(report: Report, notes: Sequence[str]) -> Report:
@@ -316,6 +332,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "resumed": report.resumed,
         "already_complete": report.already_complete,
         "interrupted": report.interrupted,
+        "lost_answers": {"untraced": report.lost_untraced, "undecided": report.lost_undecided},
     }
 
 

@@ -207,7 +207,10 @@ class BulkRunner:
                 if exc.code == "quote_already_used" or exc.status == 409:
                     return self._lost()
                 _, enriched = await self.ctx.client.list_counts(self.list_id)
-                return self._lost() if enriched else None
+                if enriched:
+                    return self._lost()
+                self.ctx.lost_untraced += 1  # never ran, or ran and found nobody: untold
+                return None
             except (errors.ServerError, errors.TransportError):
                 await asyncio.sleep(self.ctx.tuning.min_poll_s)
         raise errors.ServerError("The API did not answer the bulk run. Run the same command "
@@ -284,7 +287,8 @@ class BulkRunner:
             intent = ctx.journal.bulk_state(ctx.run_id).intent
             cost = intent.cost if intent is not None else 0
             found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)
-            owner = ctx.record_workflow(lost_workflow(f"bulk {self.list_id}", cost, found))
+            lost = lost_workflow(ctx.run_id, f"bulk {self.list_id}", cost, found)
+            owner = ctx.record_workflow(lost)
         else:
             owner = ctx.record_workflow(workflow_record(status, self.reserved))
         if owner is not None:  # a later run collected this workflow and counts its credits

@@ -92,6 +92,11 @@ class RunContext:
     # type that buys the rest (beside the plan's own `prefill` and `types`, from the cache)
     known: dict[str, Outcome] = field(default_factory=dict)
     types: dict[str, EnrichmentType] = field(default_factory=dict)
+    # Submissions whose answer was lost: sent again because the API showed no trace of them
+    # (if the API did start one, it found nothing and charged nothing, but its workflow is
+    # not in the report's list), and legacy batches it cannot tell ran or not (none claimed)
+    lost_untraced: int = 0
+    lost_undecided: int = 0
     _last_tick: float = 0.0
     _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -277,6 +282,14 @@ def paid_elsewhere(outcome: Outcome, run_id: str) -> Outcome:
         return outcome
     note = "; ".join(n for n in (PAID_IN.format(run=run_id), outcome.note) if n)
     return replace(outcome, credits=0, note=note)
+
+
+def take_books(ctx: RunContext, part: RunContext) -> None:
+    """What a part of the run (another type, an earlier run collected) tells its report: its
+    warnings and its lost answers."""
+    ctx.warnings.extend(w for w in part.warnings if w not in ctx.warnings)
+    ctx.lost_untraced += part.lost_untraced
+    ctx.lost_undecided += part.lost_undecided
 
 
 def skipped(ident: Identity, note: str) -> Outcome:

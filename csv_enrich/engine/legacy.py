@@ -14,12 +14,18 @@ Each row's credits are worked out from its result at the documented prices (emai
 Each batch is journaled before it is sent and its task ids the moment they exist. A batch whose
 answer was lost is never sent again blindly: the protected list the legacy API files contacts
 in is read first; a contact missing from it proves the batch never started (every contact of a
-submission lands there), so it is sent again; otherwise the results are read from the list.
+submission lands there), so it is sent again. Contacts all in the list prove nothing (an earlier
+run may have put them there, and a lead row carries no time to compare with the batch's); then
+the balance decides, once nothing else of the run is moving: it fell by exactly what the list
+says the batch cost (it ran: the results are read from the list) or by nothing (it never ran:
+it is sent again). When it cannot tell (another run of the account, a batch that found nothing,
+a resumed run), the batch is reported undecided: no credits claimed, nothing resent, a warning.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +40,7 @@ from csv_enrich.engine.context import (
     found_credits,
     skipped,
 )
+from csv_enrich.engine.join import LeadIndex
 from csv_enrich.engine.rows import RowsRunner, read_list
 from csv_enrich.journal import LegacyBatch
 from csv_enrich.models import Identity, Outcome, RowStatus, WorkflowRecord, price
@@ -42,12 +49,20 @@ TASK_FAILED = "the legacy enrichment task failed"
 ENDED_FIRST = "the legacy run ended {status} before this contact's task finished"
 GONE = "the API no longer knows legacy run {}; check the balance before enriching this row again"
 RECOVERED = "the API's answer was lost; results read from the legacy protected list"
-LOST_BATCH = "legacy batch {n} (id lost with the answer)"
+LOST_BATCH = "legacy batch {n} of run {run} (id lost with the answer)"
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
 BALANCE_MISMATCH = ("the legacy results add up to {derived:,} credits for this run, but the "
                     "balance fell by {fell:,} (from {before:,} to {after:,}); check the account's "
                     "usage (another run of the account, or a price other than documented)")
+UNDECIDED = ("the API's answer to legacy batch {n} was lost and the API cannot tell whether it "
+             "ran (its people were all in the protected list already); nothing claimed and "
+             "nothing resent for this row")
+UNDECIDED_WARNING = ("legacy batch {n} ({size:,} people): the API's answer was lost and neither "
+                     "the protected list nor the balance tells whether it ran; no credits are "
+                     "claimed for it; if it did run it cost {cost:,} credit(s), which the "
+                     "balance then shows")
 MAX_RESOLVE_ROUNDS = 5
+MAX_UNDECIDED = 10  # lost batches weighed against the balance at once (2**n combinations)
 
 
 def takes(idents: Iterable[Identity]) -> list[Identity]:
@@ -101,14 +116,21 @@ class LegacyRunner:
         self.next_n = 0
         self.fresh = True  # no batch of this run existed before this invocation
         self.derived = 0  # credits worked out from results in this invocation
+        self.rows_done = asyncio.Event()  # the rows strategy's part has ended
 
     async def run(self) -> None:
         """Legacy bulk for what it can take, the rows strategy for the rest, side by side."""
         rest = [i for i in self.idents.values() if not can_take(i)]
         async with asyncio.TaskGroup() as group:
             group.create_task(self._legacy())
+            group.create_task(self._rows(rest))
+
+    async def _rows(self, rest: list[Identity]) -> None:
+        try:
             if rest:
-                group.create_task(RowsRunner(self.ctx, rest, workers=self.workers).run())
+                await RowsRunner(self.ctx, rest, workers=self.workers).run()
+        finally:
+            self.rows_done.set()
 
     async def _legacy(self) -> None:
         self._load()
@@ -326,28 +348,87 @@ class LegacyRunner:
         self.ctx.say("checking the legacy protected list for answers the API lost")
         list_id = await self.ctx.client.legacy_list()
         index = await read_list(self.ctx, list_id) if list_id else None
+        present = []
         for batch in lost:
             idents = [self.idents[k] for k in batch.keys if k in self.idents]
             if index is None or any(index.match(i) is None for i in idents):
                 self._never_started(batch)
             else:
-                await self._from_list(batch, list_id or "")
+                present.append(batch)
+        if present and list_id:
+            await self._weigh(present, list_id)
         self.ctx.say("")
 
     def _never_started(self, batch: _Batch) -> None:
-        """Some contact of the batch is not in the protected list: the submission never
-        started (it files every contact there first), so its people may be sent again."""
+        """The submission never started (some contact is not in the protected list, where it
+        files every contact first; or the balance shows it), so its people may be sent again."""
         ctx = self.ctx
         ctx.in_flight = max(0, ctx.in_flight - len(batch.open) * self.price)
         ctx.journal.forget_legacy_batch(ctx.run_id, batch.n)
         self.queue.extendleft(reversed([self.idents[k] for k in batch.keys
                                         if k in self.idents and k in batch.open]))
 
-    async def _from_list(self, batch: _Batch, list_id: str) -> None:
-        """Every contact is in the protected list: the batch ran. Wait until the list stops
-        changing, then take each row's result from its lead."""
+    async def _weigh(self, batches: list[_Batch], list_id: str) -> None:
+        """Every contact of these lost batches is in the protected list, which an earlier run
+        may explain as well: once the rest of the run and the list are still, the balance
+        tells which of them ran (it fell by exactly what they cost), else they stay undecided."""
+        await self.rows_done.wait()
         await _wait_still(self.ctx, list_id)
+        fell = await self._fell(batches)
         index = await read_list(self.ctx, list_id)
+        costs = [self._cost(b, index) for b in batches]
+        fit = _unique_fit(costs, fell)
+        started: list[bool | None] = [None] * len(batches) if fit is None else list(fit)
+        for batch, cost, went in zip(batches, costs, started, strict=True):
+            if went is None:
+                self._undecided(batch, cost)
+            elif went:
+                self._from_list(batch, index)
+            else:
+                self._never_started(batch)
+
+    async def _fell(self, batches: list[_Batch]) -> int | None:
+        """What the lost batches charged as the balance shows it: its fall since the run first
+        started less what the run's settled rows cost; None when it cannot be read that way
+        (work of the run still in flight, no starting balance, too many batches)."""
+        ctx = self.ctx
+        theirs = sum(len(b.open) for b in batches) * self.price
+        base = self._baseline()
+        if base is None or ctx.in_flight > theirs or len(batches) > MAX_UNDECIDED:
+            return None
+        now = await _still_balance(ctx)
+        return base[0] - now - base[1]
+
+    def _baseline(self) -> tuple[int, int] | None:
+        """A balance of the run and what the run has settled since: its first balance and
+        every row it settled, over all its invocations (this one's part of a run has only
+        its own start, and then only when it resumed nothing)."""
+        ctx = self.ctx
+        first = ctx.journal.balance_before(ctx.run_id)
+        if first is None:
+            fresh = self.fresh and ctx.balance_left is not None
+            return (ctx.balance_left or 0, ctx.settled_here) if fresh else None
+        before = sum(item.outcome.credits for key, item in ctx.journal.items(ctx.run_id).items()
+                     if item.outcome is not None and key not in ctx.outcomes)
+        return first, before + ctx.charged
+
+    def _cost(self, batch: _Batch, index: LeadIndex) -> int:
+        """What the batch's open contacts cost if it ran, by what their leads show."""
+        leads = (index.match(self.idents[k]) for k in batch.open if k in self.idents)
+        return sum(found_credits(self.ctx.etype, lead.data) for lead in leads if lead)
+
+    def _undecided(self, batch: _Batch, cost: int) -> None:
+        """Neither the list nor the balance tells whether the batch ran: claim nothing, send
+        nothing again, say so (a rerun of the run does not resend it either)."""
+        ctx = self.ctx
+        note = UNDECIDED.format(n=batch.n + 1)
+        self._finish(batch, [Outcome(k, "failed", note=note) for k in sorted(batch.open)])
+        ctx.lost_undecided += 1
+        ctx.warnings.append(UNDECIDED_WARNING.format(n=batch.n + 1, size=len(batch.keys),
+                                                     cost=cost))
+
+    def _from_list(self, batch: _Batch, index: LeadIndex) -> None:
+        """The batch ran: take each row's result from its lead."""
         outcomes = []
         for key in sorted(batch.open):
             lead = index.match(self.idents[key]) if key in self.idents else None
@@ -358,8 +439,30 @@ class LegacyRunner:
         self._finish(batch, outcomes)
         charged = sum(o.credits for o in outcomes)
         self.ctx.record_workflow(WorkflowRecord(
-            workflow_id=LOST_BATCH.format(n=batch.n + 1), status="completed",
+            workflow_id=LOST_BATCH.format(n=batch.n + 1, run=self.ctx.run_id), status="completed",
             credits_reserved=0, credits_charged=charged, credits_refunded=0))
+
+
+def _unique_fit(costs: list[int], fell: int | None) -> list[bool] | None:
+    """Which batches ran, when exactly one choice of them adds up to what the balance fell by
+    (a batch that cost nothing is never told apart); else None."""
+    if fell is None or fell < 0:
+        return None
+    fits = [list(c) for c in itertools.product((False, True), repeat=len(costs))
+            if sum(cost for cost, ran in zip(costs, c, strict=True) if ran) == fell]
+    return fits[0] if len(fits) == 1 else None
+
+
+async def _still_balance(ctx: RunContext) -> int:
+    """The balance once it stops moving (three equal reads): a legacy run charges each
+    contact as its task ends."""
+    last, still = await ctx.client.balance(), 0
+    while still < 2:
+        await asyncio.sleep(ctx.tuning.lost_answer_wait_s / 3)
+        now = await ctx.client.balance()
+        still = still + 1 if now == last else 0
+        last = now
+    return last
 
 
 async def _wait_still(ctx: RunContext, list_id: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from csv_enrich.engine.context import RunContext
+from csv_enrich.engine.context import RunContext, take_books
 from csv_enrich.engine.route import run_route
 from csv_enrich.journal import COVERS, PARTS, ItemState
 from csv_enrich.models import EnrichmentType, Identity
@@ -127,6 +127,7 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
         await run_route(sub, ROUTES["rows"], theirs[:rows])
     for record in sub.workflows.values():
         ctx.record_workflow(record)
+    take_books(ctx, sub)
     taken = 0
     part = earlier.etype not in COVERS[ctx.etype]  # e.g. its emails, for a --type full run
     for ident, key in pairs:

@@ -307,13 +307,15 @@ class RowsRunner:
         self.ctx.say("")
 
     def _unmatched(self, keys: list[str], free: list[Lead]) -> None:
-        """Lost submissions no lead shares a key with: none in the list -> never happened, send
-        again; one of each -> that lead; as many free leads, all of which found nothing -> each
-        not found; otherwise they may have happened: never resend (a lead may still be
-        running, and a resend could then pay twice)."""
+        """Lost submissions no lead shares a key with: none in the list -> never happened (the
+        API shows no trace of them), send again; one of each -> that lead; as many free leads,
+        all of which found nothing -> each not found; otherwise they may have happened: never
+        resend (a lead may still be running, and a resend could then pay twice), and each free
+        lead is a workflow one of them started (in the report's list, whoever's it was)."""
         if not keys:
             return
         if not free:
+            self.ctx.lost_untraced += len(keys)
             for key in keys:
                 self._resolved(key, None, 0)
         elif len(keys) == len(free) == 1:
@@ -326,6 +328,11 @@ class RowsRunner:
                 self._claim(lead.lead_id)  # whose, each is not_found at 0 credits
                 self._resolved(key, {}, 0)
         else:
+            for lead in free:
+                self._claim(lead.lead_id)
+                self.ctx.record_workflow(lost_workflow(
+                    self.ctx.run_id, f"lead {lead.lead_id}", self.price,
+                    found_credits(self.ctx.etype, lead.data)))
             for key in keys:
                 del self.unresolved[key]
                 self.ctx.settle(self.price)
@@ -338,7 +345,7 @@ class RowsRunner:
             self.ctx.journal.clear_intent(self.ctx.run_id, key)
             self.queue.append(self.idents[key])
             return
-        self.ctx.record_workflow(lost_workflow(key, self.price, credits))
+        self.ctx.record_workflow(lost_workflow(self.ctx.run_id, key, self.price, credits))
         if credits:
             self.ctx.finish(Outcome(key, "enriched", note=RECOVERED, credits=credits,
                                     data=dict(data)))
@@ -346,10 +353,11 @@ class RowsRunner:
             self.ctx.finish(Outcome(key, "not_found", note=RECOVERED))
 
 
-def lost_workflow(key: str, reserved: int, charged: int) -> WorkflowRecord:
+def lost_workflow(run_id: str, what: str, reserved: int, charged: int) -> WorkflowRecord:
     """The record of a workflow whose id was lost with the API's answer: it reserved the price
-    and settled what was found (pay for results), the rest refunded."""
-    return WorkflowRecord(workflow_id=f"{LOST_ID}{key}", status="completed",
+    and settled what was found (pay for results), the rest refunded. Named after the run too:
+    another run losing the answer for the same person has a workflow of its own."""
+    return WorkflowRecord(workflow_id=f"{LOST_ID}{what} (run {run_id})", status="completed",
                           credits_reserved=reserved, credits_charged=charged,
                           credits_refunded=max(0, reserved - charged))
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from csv_enrich import errors
 from csv_enrich.api.client import CleanlistClient
-from csv_enrich.engine.context import RunContext, Tuning, heartbeat
+from csv_enrich.engine.context import RunContext, Tuning, heartbeat, take_books
 from csv_enrich.engine.prior import collect_earlier, register
 from csv_enrich.engine.route import run_route
 from csv_enrich.journal import Journal, ResultCache
@@ -152,6 +152,7 @@ async def _at_type(ctx: RunContext, etype: EnrichmentType, idents: list[Identity
         plan, started=started, auto_bulk_min=ctx.tuning.auto_bulk_min)
     ctx.journal.record_mode(part.run_id, mine.mode)
     await run_route(part, mine, idents, fresh=fresh and started is None)
+    take_books(ctx, part)
 
 
 def _merged(known: Outcome | None, bought: Outcome) -> Outcome:
@@ -183,6 +184,7 @@ def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, 
         requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
         credits_reserved=_reserved(mode, outcomes, workflows), balance_before=before,
         balance_after=after, warnings=tuple(ctx.warnings), resumed=resumed,
+        lost_untraced=ctx.lost_untraced, lost_undecided=ctx.lost_undecided,
     )
 
 
