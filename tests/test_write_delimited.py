@@ -147,6 +147,24 @@ def test_a_file_changed_after_reading_is_written_from_its_cells(tmp_path: Path) 
     assert got == f"Email,Name,{','.join(HEAD)}\r\na@x.io,Ann{tail()}\r\n"
 
 
+def test_a_file_gone_after_reading_is_written_from_its_cells(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"Email,Name\r\na@x.io,Ann\r\n\r\n")
+    table = read_table(src)
+    src.unlink()
+    write_output(table, "person", rows_for(table), tmp_path / "out.csv")
+    got = (tmp_path / "out.csv").read_bytes().decode()
+    assert got == f"Email,Name,{','.join(HEAD)}\r\na@x.io,Ann{tail()}\r\n"
+
+
+def test_a_file_without_header_gets_one_in_its_line_ending(tmp_path: Path) -> None:
+    """No header in the file: the output names the columns first, then every record as it was."""
+    data = b"ann@acme.io,Ann\r\n\r\nbob@example.com,Bob\r\n"
+    got = enrich(tmp_path, data).decode()
+    assert got == (f"Column 1,Column 2,{','.join(HEAD)}\r\nann@acme.io,Ann{tail()}\r\n\r\n"
+                   f"bob@example.com,Bob{tail()}\r\n")
+
+
 def test_another_delimiter_is_written_from_the_cells(tmp_path: Path) -> None:
     """CSV in, TSV out: the cells as read, blank lines blank, the input's line ending."""
     data = b'Email,Note\r\na@x.io,"x\r\ny"\r\n\r\nb@x.io,"a,b"\r\n'
