@@ -133,6 +133,26 @@ def test_lost_legacy_batch_of_people_already_in_the_list(
     check_workflows(books)
 
 
+@pytest.mark.parametrize("fault", ["unsent", "lost"])
+def test_lost_legacy_batch_at_another_type_of_people_already_in_the_list(
+        legacy_sandbox: SandboxServer, tmp_path: Path, edge: Edge, fault: str) -> None:
+    """Phones after a partial run, the batch's answer lost: the leads show no phone when the
+    batch never reached the API, so it would have cost nothing, which the balance cannot tell
+    from not having run: it is sent again (had it run, it found nothing) and counted as an
+    untraced lost answer; lost after the work, the phones it bought are read from the list."""
+    books = Books(legacy_sandbox, tmp_path)
+    source = team(tmp_path)
+    books.run(source, "--mode", "legacy")
+    edge.arm("/enrich/bulk", fault)
+    second = books.run(source, "--mode", "legacy", "--type", "phone_only")
+    assert second["credits"]["charged"] > 0
+    untraced = 1 if fault == "unsent" else 0
+    assert second["lost_answers"] == {"untraced": untraced, "undecided": 0}
+    assert bulk_posts(legacy_sandbox) == 2
+    books.check()
+    check_workflows(books)
+
+
 def test_lost_legacy_batch_that_cannot_be_told_is_reported_not_claimed(
         legacy_sandbox: SandboxServer, tmp_path: Path, edge: Edge) -> None:
     """The batch never reached the API, its people were all in the list already, and the

@@ -18,8 +18,10 @@ submission lands there), so it is sent again. Contacts all in the list prove not
 run may have put them there, and a lead row carries no time to compare with the batch's); then
 the balance decides, once nothing else of the run is moving: it fell by exactly what the list
 says the batch cost (it ran: the results are read from the list) or by nothing (it never ran:
-it is sent again). When it cannot tell (another run of the account, a batch that found nothing,
-a resumed run), the batch is reported undecided: no credits claimed, nothing resent, a warning.
+it is sent again; a batch that would have cost nothing is sent again too, counted as untraced:
+had it run, it found nothing). When it cannot tell (another run of the account meanwhile, work
+of the run still in flight), the batch is reported undecided: no credits claimed, nothing
+resent, a warning.
 """
 
 from __future__ import annotations
@@ -384,7 +386,8 @@ class LegacyRunner:
                 self._undecided(batch, cost)
             elif went:
                 self._from_list(batch, index)
-            else:
+            else:  # had one that would have cost nothing run, it found nothing: untraced
+                self.ctx.lost_untraced += 0 if cost else 1
                 self._never_started(batch)
 
     async def _fell(self, batches: list[_Batch]) -> int | None:
@@ -444,13 +447,16 @@ class LegacyRunner:
 
 
 def _unique_fit(costs: list[int], fell: int | None) -> list[bool] | None:
-    """Which batches ran, when exactly one choice of them adds up to what the balance fell by
-    (a batch that cost nothing is never told apart); else None."""
+    """Which batches ran, when exactly one choice of those that would have cost something adds
+    up to what the balance fell by; else None. A batch that would have cost nothing counts as
+    not run: had it run, it found nothing to charge."""
     if fell is None or fell < 0:
         return None
-    fits = [list(c) for c in itertools.product((False, True), repeat=len(costs))
-            if sum(cost for cost, ran in zip(costs, c, strict=True) if ran) == fell]
-    return fits[0] if len(fits) == 1 else None
+    paid = [n for n, cost in enumerate(costs) if cost]
+    fits = [dict(zip(paid, choice, strict=True))
+            for choice in itertools.product((False, True), repeat=len(paid))
+            if sum(costs[n] for n, ran in zip(paid, choice, strict=True) if ran) == fell]
+    return [fits[0].get(n, False) for n in range(len(costs))] if len(fits) == 1 else None
 
 
 async def _still_balance(ctx: RunContext) -> int:
