@@ -24,7 +24,7 @@ from csv_enrich.read import sheet_xml as sx
 from csv_enrich.read import workbook as wb
 from csv_enrich.read.numfmt import render
 from csv_enrich.read.numfmt_columns import render_column
-from csv_enrich.read.styled_cells import place, styled_cells
+from csv_enrich.read.styled_cells import pieces, place, styled_cells
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -121,9 +121,25 @@ def test_styled_cells_finds_what_the_per_cell_path_finds(
     data: bytes, formats: dict[int, str]
 ) -> None:
     """The same (row, column, text) cells in the same order, whatever the attribute order."""
-    got = styled_cells(data, formats)
+    expected = sx._styled_cells(data, formats)
+    for piece in (1, 40, 4 << 20):  # searched in pieces cut after every row, some, or none
+        got = styled_cells(data, formats, piece)
+        assert got is not None
+        assert got.rows() == expected
+
+
+def test_pieces_cover_the_sheet_and_cut_only_where_no_cell_can_cross() -> None:
+    """Pieces are consecutive, cover every byte, and are cut after a </row> that no <v or <f
+    follows (a cell match could only cross such a cut in XML that is not well formed, as
+    here, and it still is found)."""
+    data = b'<row r="1"><c r="A1" s="1" </row><v>5</v></c></row><row r="2"></row>x'
+    cuts = pieces(data, 1)
+    assert cuts == [(0, 51), (51, 68), (68, 69)]
+    assert b"".join(data[a:b] for a, b in cuts) == data
+    assert sx._styled_cells(data, {1: "000"}) == [(0, 0, "005")]
+    got = styled_cells(data, {1: "000"}, 1)
     assert got is not None
-    assert got.rows() == sx._styled_cells(data, formats)
+    assert got.rows() == [(0, 0, "005")]
 
 
 def test_xml_that_is_not_utf8_takes_the_per_cell_path() -> None:

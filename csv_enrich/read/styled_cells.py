@@ -34,18 +34,23 @@ _VALUE = r"<v>([^<]*)</v>$"
 _USUAL = rf'^<c r="([A-Z]{{1,3}})([0-9]+)" s="([0-9]+)"(?: t="n")?>{_FORMULA}<v>([^<]*)</v>$'
 
 
-def styled_cells(data: bytes, formats: dict[int, str]) -> pl.DataFrame | None:
+def styled_cells(
+    data: bytes, formats: dict[int, str], piece: int = 4 << 20
+) -> pl.DataFrame | None:
     """(row, col, text) of the numeric cells whose style has one of `formats` (style index ->
     format code), in document order, rows and columns 0-based; None when the XML is not UTF-8
-    (the caller then takes the per-cell path)."""
+    (the caller then takes the per-cell path). The XML is searched `piece` bytes at a time."""
     import polars as pl
 
-    try:
-        xml = pl.Series([data], dtype=pl.Binary).cast(pl.String)
-    except pl.exceptions.ComputeError:  # not UTF-8
-        return None
     ids = "|".join(str(i) for i in sorted(formats))
-    tags = xml.str.extract_all(_CELL.format(ids=ids)).explode().drop_nulls().rename("tag")
+    found = []
+    for start, end in pieces(data, piece):
+        try:
+            xml = pl.Series([data[start:end]], dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.ComputeError:  # not UTF-8
+            return None
+        found.append(xml.str.extract_all(_CELL.format(ids=ids)).explode().drop_nulls())
+    tags = pl.concat(found).rename("tag")
     parts = _parts(tags.to_frame(), ids)
     shown = [
         group.with_columns(text=render_column(group.get_column("value"), formats[style]))
@@ -55,6 +60,24 @@ def styled_cells(data: bytes, formats: dict[int, str]) -> pl.DataFrame | None:
         return _empty()
     cells = pl.concat(shown).sort("at").drop_nulls("text")
     return cells.select(pl.col("row"), _columns(cells.get_column("letters")), pl.col("text"))
+
+
+def pieces(data: bytes, size: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive pieces of about `size` bytes covering `data`, each cut just
+    after a </row> that is not followed by <v or <f. No cell match can cross such a cut: it
+    would hold the '>' of </row> as its start tag's end, which <v or <f must follow. (polars'
+    regex functions take several times a string's size in memory: 4 MiB pieces keep that
+    small.)"""
+    cuts = [0]
+    at = size
+    while (found := data.find(b"</row>", at)) >= 0:
+        after = found + len(b"</row>")
+        if data[after : after + 2] in (b"<v", b"<f"):
+            at = after
+            continue
+        cuts.append(after)
+        at = after + size
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], len(data)], strict=True) if b > a or a == 0]
 
 
 def _parts(tags: pl.DataFrame, ids: str) -> pl.DataFrame:
