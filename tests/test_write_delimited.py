@@ -124,15 +124,46 @@ def test_excel_sep_line_title_rows_and_footer_kept(tmp_path: Path) -> None:
                    f"a@x.io;Ann{tail(';')}\r\nGrand Totals (1 record);\r\n")
 
 
-def test_formula_cells_get_the_apostrophe_and_nothing_else_changes(tmp_path: Path) -> None:
-    """The formula guard is the one change to input cells: inside the quotes of a quoted cell,
-    before an unquoted one; ="00123" (how exports keep zeros) comes back as it was."""
-    data = b'Email,Note,Zip,Phone\r\na@x.io,"=HYPERLINK(""x"")",="00123",+1 415 555 0123\r\n' \
-           b'b@x.io,@SUM(A1),"02134",-12.5\r\n'
-    got = enrich(tmp_path, data).decode()
-    lines = got.split("\r\n")
-    assert lines[1] == 'a@x.io,"\'=HYPERLINK(""x"")",="00123",+1 415 555 0123' + tail()
-    assert lines[2] == "b@x.io,'@SUM(A1),\"02134\",-12.5" + tail()
+def test_formula_like_input_cells_come_back_as_written(tmp_path: Path) -> None:
+    """Regression (the guard changed input cells: '@jsmith', '- called twice' came back with an
+    apostrophe): a delimited file's cells come back byte for byte, `=`, `@`, `-` first or not;
+    ="00123" (how exports keep zeros) too. The guard is for the API's values."""
+    data = b'Email,Note,Zip,Phone,Handle\r\n' \
+           b'a@x.io,"=HYPERLINK(""x"")",="00123",+1 415 555 0123,@ann\r\n' \
+           b'b@x.io,@SUM(A1),"02134",-12.5,- called twice\r\n'
+    got = enrich(tmp_path, data)
+    body = data.split(b"\r\n")[1:3]
+    lines = got.split(b"\r\n")
+    assert [line[:len(b)] for line, b in zip(lines[1:3], body, strict=True)] == body
+    assert [line[len(b):] for line, b in zip(lines[1:3], body, strict=True)] == [
+        tail().encode()] * 2
+
+
+def test_formula_like_cells_of_a_delimited_file_stay_in_another_delimiter(tmp_path: Path) -> None:
+    """Written from the cells (a .csv written as .tsv), a delimited file's cells stay as they
+    were too: they were text a spreadsheet reads the same way in either."""
+    data = b"Email,Note\na@x.io,=1+2\nb@x.io,@bob\n"
+    got = enrich(tmp_path, data, out="out.tsv").decode()
+    assert got.split("\n")[1:3] == ["a@x.io\t=1+2" + tail("\t"), "b@x.io\t@bob" + tail("\t")]
+
+
+def test_a_workbooks_text_cells_are_guarded_in_delimited_output(tmp_path: Path) -> None:
+    """A workbook's text cell '=1+2' was text; written to CSV it would become a formula, so it
+    gets the apostrophe there (and nowhere else)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Email", "Note"])
+    sheet.append(["a@x.io", "@bob"])
+    sheet["B2"].data_type = "s"
+    sheet.append(["b@x.io", "plain"])
+    book.save(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx")
+    write_output(table, "person", rows_for(table), tmp_path / "out.csv")
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1:3] == ["a@x.io,'@bob" + tail(), "b@x.io,plain" + tail()]
 
 
 def test_a_file_changed_after_reading_is_written_from_its_cells(tmp_path: Path) -> None:

@@ -3,14 +3,17 @@
 When the input is delimited text in the output's delimiter and the file is unchanged since it
 was read, every record is copied as the text it was: its quotes, the line breaks inside its
 cells, its line ending (CRLF stays CRLF), a final line without one, an Excel "sep=;" line.
-The only change to an input cell is the formula guard's apostrophe (output.guard). Each data
+Input cells are never changed: a delimited file's cells were already text a spreadsheet reads
+as it will read the output (the formula guard, output.guard, is for the API's values). Each data
 row gets its appended cells after its last field (a short row is padded with delimiters so they
 line up); rows that are not data (blank lines, a report footer) come back alone, nothing
 appended. The appended cells are quoted like the input's header: every one when all of the
 header's fields are quoted (as Salesforce writes), else only when they need it.
 
 Otherwise (a workbook input, another delimiter, the file changed or gone) each row is written
-from the table's cells, in the input's line ending, with blank lines kept blank.
+from the table's cells, in the input's line ending, with blank lines kept blank; a workbook's
+text cells get the formula guard there, since a delimited file would turn `=...` text into a
+formula the workbook did not have.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ def _copy(table: Table, names: Sequence[str], values: Sequence[Sequence[str | in
                  + sep + head + table.line_end)
     at = _DataRows(table)
     for rec in _records(table, sep):
-        body = _guarded(rec, sep)
+        body = rec.body
         if rec.line == table.header_row:
             fh.write(body + sep * (width - len(rec.fields) + 1) + head + rec.end)
         elif (i := at.match(rec.line)) is None or i in bare:
@@ -128,23 +131,6 @@ class _DataRows:
             raise _Changed
 
 
-def _guarded(rec: RawRecord, sep: str) -> str:
-    """The record's text with an apostrophe before each cell a spreadsheet would run (inside
-    its quotes when quoted); every other character as it was."""
-    risky = [k for k, f in enumerate(rec.fields) if f[:1] in _TRIGGERS]
-    risky = [k for k in risky if neutralise(rec.fields[k]) != rec.fields[k]]
-    if not risky:
-        return rec.body
-    starts = field_starts(rec.body, sep)
-    if len(starts) != len(rec.fields):
-        raise _Changed  # the text does not split as it was read: write from the cells instead
-    body = rec.body
-    for k in reversed(risky):
-        at = starts[k] + body.startswith('"', starts[k])
-        body = body[:at] + "'" + body[at:]
-    return body
-
-
 def _quotes_all(table: Table, sep: str) -> bool:
     """Whether every field of the header (else of the first data row) is quoted."""
     target = table.header_row or (table.source_rows[0] if table.source_rows else 0)
@@ -168,11 +154,12 @@ def _input_width(table: Table) -> int:
 def _render(table: Table, names: Sequence[str], values: Sequence[Sequence[str | int | None]],
             fh: IO[str], sep: str, bare: Collection[int]) -> None:
     end = table.line_end
-    fh.write(_title_lines(table.title_rows, sep, end))
-    head = [*(neutralise(h) for h in output_headers(table)), *names]
+    guard = table.encoding is None  # a workbook's cells: its text must not become formulas
+    fh.write(_title_lines(table.title_rows, sep, end, guard))
+    head = [*(neutralise(h) if guard else h for h in output_headers(table)), *names]
     fh.write(sep.join(_quote(h, sep, False) for h in head) + end)
     tails = _Tails(values, sep, False)
-    cells = _cell_lines(table.frame, sep)
+    cells = _cell_lines(table.frame, sep, guard)
     for i, line in enumerate(cells):
         if i not in bare:
             line = line + sep + tails[i]
@@ -181,12 +168,16 @@ def _render(table: Table, names: Sequence[str], values: Sequence[Sequence[str | 
         fh.write(line + end)
 
 
-def _cell_lines(frame: pl.DataFrame, sep: str) -> Iterator[str]:
-    """Each row's cells (guarded, quoted when needed) joined by `sep`, a chunk at a time."""
+def _cell_lines(frame: pl.DataFrame, sep: str, guard: bool) -> Iterator[str]:
+    """Each row's cells (guarded when `guard`, quoted when needed) joined by `sep`, a chunk at
+    a time."""
     import polars as pl
 
-    exprs = [_quote_expr(neutralise_expr(pl.col(c).cast(pl.String)), sep, False)
-             for c in frame.columns]
+    def cell(c: str) -> pl.Expr:
+        text = pl.col(c).cast(pl.String)
+        return neutralise_expr(text) if guard else text
+
+    exprs = [_quote_expr(cell(c), sep, False) for c in frame.columns]
     for start in range(0, frame.height, CHUNK_ROWS):
         part = frame.slice(start, CHUNK_ROWS)
         if not exprs:
@@ -195,12 +186,12 @@ def _cell_lines(frame: pl.DataFrame, sep: str) -> Iterator[str]:
         yield from part.select(pl.concat_str(exprs, separator=sep)).to_series().to_list()
 
 
-def _title_lines(rows: Sequence[Sequence[str | None]], sep: str, end: str) -> str:
-    """The input's rows above its header (a report's title rows), guarded like every cell."""
+def _title_lines(rows: Sequence[Sequence[str | None]], sep: str, end: str, guard: bool) -> str:
+    """The input's rows above its header (a report's title rows), guarded like the cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, lineterminator=end)
     for row in rows:
-        writer.writerow(["" if c is None else neutralise(c) for c in row])
+        writer.writerow(["" if c is None else neutralise(c) if guard else c for c in row])
     return buffer.getvalue()
 
 

@@ -1,7 +1,7 @@
 """Join outcomes onto the original rows and write the output: CSV/TSV or XLSX, atomically.
 
-The input's columns, values and order are kept; the appended columns follow them. No cell that
-came from the input or the API can run as a formula:
+The input's columns, values and order are kept; the appended columns follow them. No value from
+the API can run as a formula, nor a workbook's text become one:
 
 * XLSX: every value from the API, and every text of the input, is a text cell (an inline
   string or ``write_string``), never a formula, so ``=HYPERLINK(...)`` shows as text,
@@ -9,11 +9,13 @@ came from the input or the API can run as a formula:
   booleans and formulas stay what they were (an XLSX input is copied, see xlsx_patch), a CSV's
   columns of plain numbers become numbers (xlsx_numbers), and ``enrichment_credits`` (our own
   count) is a number cell.
-* CSV/TSV, one rule: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-  gets a leading apostrophe (OWASP), unless it starts with ``+`` or ``-`` and is made only of
-  digits, spaces and ``+-().,/`` (phones such as ``+1 (415) 555-0123``, numbers and sums of
-  numbers such as ``-12.5``, ``-1-1`` and ``-2+3``), or is a number in E notation (``-1.5e10``):
-  with no letter, name or reference in it, such a cell cannot call or read anything.
+* CSV/TSV: a delimited input's cells come back as they were written (output.delimited). A
+  value from the API, or a workbook's text cell, starting with ``=``, ``+``, ``-``, ``@``, a
+  tab or a carriage return gets a leading apostrophe (OWASP), unless it starts with ``+`` or
+  ``-`` and is made only of digits, spaces and ``+-().,/`` (phones such as
+  ``+1 (415) 555-0123``, numbers and sums of numbers such as ``-12.5``, ``-1-1`` and ``-2+3``),
+  or is a number in E notation (``-1.5e10``): with no letter, name or reference in it, such a
+  cell cannot call or read anything.
 """
 
 from __future__ import annotations
