@@ -3,10 +3,12 @@ run of the same file is not paid again and Ctrl-C then the same command resumes 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +31,22 @@ def people_csv(path: Path) -> Path:
         writer.writerow(["First Name", "Last Name", "Company", "Website"])
         writer.writerows(PEOPLE)
     return path
+
+
+def wait_until_paid(state_dir: Path, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Wait until the run's journal holds one answered paid call (not a fixed sleep: on a busy
+    machine the process may not even have started the run after a few seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        for db in state_dir.rglob("journal.sqlite3"):
+            try:
+                with contextlib.closing(sqlite3.connect(db, timeout=1)) as con:
+                    if con.execute("SELECT 1 FROM items WHERE outcome IS NOT NULL").fetchone():
+                        return
+            except sqlite3.Error:
+                pass
+        time.sleep(0.1)
+    raise AssertionError("the run paid for nobody in time")
 
 
 def run(args: list[str]) -> Result:
@@ -87,8 +105,8 @@ def test_ctrl_c_then_the_same_command_resumes_on_the_embedded_sandbox(
             "--state-dir", str(state_dir), "--yes", "--mode", "rows"]
     proc = subprocess.Popen([*args, "--rate-limit", "30"], env=dict(os.environ), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(5)  # the pacer sends one request every 2 s: some rows are paid for, not all
-    proc.send_signal(signal.SIGINT)
+    wait_until_paid(state_dir, proc)  # the pacer sends one request every 2 s: some rows are
+    proc.send_signal(signal.SIGINT)  # paid for, not all
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     first = report(out)
