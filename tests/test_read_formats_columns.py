@@ -10,6 +10,7 @@ apply_number_formats on every workbook in samples/ and two generated 2,000-row s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +25,7 @@ from csv_enrich.read import sheet_xml as sx
 from csv_enrich.read import workbook as wb
 from csv_enrich.read.numfmt import render
 from csv_enrich.read.numfmt_columns import render_column
-from csv_enrich.read.styled_cells import pieces, place, styled_cells
+from csv_enrich.read.styled_cells import find_cells, pieces, place, styled_cells
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -101,7 +102,8 @@ def sheet_cells(draw: st.DrawFn) -> bytes:
             if body == "v":
                 cells.append(f"{start}>{formula}<v>{draw(_VALUES)}</v></c>")
             elif body == "is":
-                cells.append(f'{start}><is><t>x s="1"</t></is></c>')
+                text = draw(st.sampled_from(['x s="1"', 't="b"', 'a t="e" b', "&lt;v&gt;1E"]))
+                cells.append(f"{start}><is><t>{text}</t></is></c>")
             else:
                 cells.append(f"{start}/>")
         out.append(f'<row r="{row}" s="1" customFormat="1">{"".join(cells)}</row>')
@@ -126,6 +128,20 @@ def test_styled_cells_finds_what_the_per_cell_path_finds(
         got = styled_cells(data, formats, piece)
         assert got is not None
         assert got.rows() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(sheet_cells(), st.one_of(st.just({}), _FORMATS), st.sampled_from([1, 40, 4 << 20]))
+def test_the_same_pass_tells_whether_booleans_errors_and_long_numbers_are_there(
+    data: bytes, formats: dict[int, str], piece: int
+) -> None:
+    """The markers learnt beside the styled cells are what `in` and re.search say of the
+    whole XML (inside a styled cell or not, across piece cuts)."""
+    finds = find_cells(data, formats, piece)
+    assert finds is not None
+    assert finds.booleans == (b't="b"' in data)
+    assert finds.errors == (b't="e"' in data)
+    assert finds.exponents == bool(re.search(rb"<v>-?[\d.]+E", data))
 
 
 def test_pieces_cover_the_sheet_and_cut_only_where_no_cell_can_cross() -> None:

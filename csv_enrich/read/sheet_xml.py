@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
 from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
-from csv_enrich.read.styled_cells import place, styled_cells
+from csv_enrich.read.styled_cells import Finds, find_cells, place
 from csv_enrich.read.table import Grid
 
 if TYPE_CHECKING:
@@ -142,13 +142,20 @@ def format_cells(path: Path, sheet: str, data: bytes | None = None) -> pl.DataFr
             data = archive.read(member) if member else data
     except BROKEN:
         return None
-    found = _boolean_cells(data) if data and b't="b"' in data else []
-    found += _error_cells(data) if data and b't="e"' in data else []
-    found += _general_exponents(data) if data and re.search(rb"<v>-?[\d.]+E", data) else []
+    if not data:
+        return None
+    finds = find_cells(data, formats)
+    if finds is None:  # not UTF-8: cell by cell
+        finds = Finds(
+            cells_frame(_styled_cells(data, formats) if formats else []),
+            b't="b"' in data, b't="e"' in data, bool(re.search(rb"<v>-?[\d.]+E", data)),
+        )  # fmt: skip
+    found = _boolean_cells(data) if finds.booleans else []
+    found += _error_cells(data) if finds.errors else []
+    found += _general_exponents(data) if finds.exponents else []
     cells = [cells_frame(found)] if found else []
-    if data and formats:
-        styled = styled_cells(data, formats)
-        cells.append(cells_frame(_styled_cells(data, formats)) if styled is None else styled)
+    if not finds.cells.is_empty():
+        cells.append(finds.cells)
     return pl.concat(cells) if cells else None
 
 

@@ -13,7 +13,7 @@ order, with the same text: the patterns below are sheet_xml's, written without l
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from csv_enrich.read.numfmt_columns import render_column
@@ -34,23 +34,72 @@ _VALUE = r"<v>([^<]*)</v>$"
 _USUAL = rf'^<c r="([A-Z]{{1,3}})([0-9]+)" s="([0-9]+)"(?: t="n")?>{_FORMULA}<v>([^<]*)</v>$'
 
 
+# Markers of the cells sheet_xml finds cell by cell (booleans, errors, long numbers): whether
+# the sheet holds any is learnt in the same pass (see Finds).
+_MARKS = r't="[be]"|<v>-?[0-9.]+E'
+_EXPONENT = r"<v>-?[0-9.]+E"
+
+
+@dataclass(frozen=True)
+class Finds:
+    """What one pass over a sheet's XML found: the styled cells (row, col, text) and whether
+    the XML holds t="b", t="e" and <v>-?[0-9.]+E anywhere (as `in` and re.search would say)."""
+
+    cells: pl.DataFrame
+    booleans: bool
+    errors: bool
+    exponents: bool
+
+
 def styled_cells(
     data: bytes, formats: dict[int, str], piece: int = 4 << 20
 ) -> pl.DataFrame | None:
     """(row, col, text) of the numeric cells whose style has one of `formats` (style index ->
     format code), in document order, rows and columns 0-based; None when the XML is not UTF-8
     (the caller then takes the per-cell path). The XML is searched `piece` bytes at a time."""
+    finds = find_cells(data, formats, piece)
+    return None if finds is None else finds.cells
+
+
+def find_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> Finds | None:
+    """styled_cells, and the markers of Finds, in one pass; None when the XML is not UTF-8.
+    A marker inside a matched cell is looked for in the cell's text: the alternation skips it
+    (no marker can hold '<c' or cross a cell's end, so each is in a cell or matched alone)."""
     import polars as pl
 
     ids = "|".join(str(i) for i in sorted(formats))
+    pattern = _CELL.format(ids=ids) + "|" + _MARKS if formats else _MARKS
     found = []
     for start, end in pieces(data, piece):
         try:
             xml = pl.Series([data[start:end]], dtype=pl.Binary).cast(pl.String)
         except pl.exceptions.ComputeError:  # not UTF-8
             return None
-        found.append(xml.str.extract_all(_CELL.format(ids=ids)).explode().drop_nulls())
-    tags = pl.concat(found).rename("tag")
+        found.append(xml.str.extract_all(pattern).explode().drop_nulls())
+    matches = pl.concat(found).rename("tag")
+    is_cell = matches.str.starts_with("<c")
+    tags, marks = matches.filter(is_cell), matches.filter(~is_cell)
+    return Finds(
+        cells=_shown(tags, ids, formats),
+        booleans=_marked(marks, tags, 't="b"'),
+        errors=_marked(marks, tags, 't="e"'),
+        exponents=_marked(marks, tags, _EXPONENT),
+    )
+
+
+def _marked(marks: pl.Series, tags: pl.Series, mark: str) -> bool:
+    literal = mark.startswith("t=")
+    return bool(marks.str.contains(mark, literal=literal).any()) or bool(
+        tags.str.contains(mark, literal=literal).any()
+    )
+
+
+def _shown(tags: pl.Series, ids: str, formats: dict[int, str]) -> pl.DataFrame:
+    """(row, col, text) of the matched cells, their values rendered in their formats."""
+    import polars as pl
+
+    if tags.is_empty():
+        return _empty()
     parts = _parts(tags.to_frame(), ids)
     shown = [
         group.with_columns(text=render_column(group.get_column("value"), formats[style]))
