@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from csv_enrich import errors
 from csv_enrich.api.client import CleanlistClient, default_burst
 from csv_enrich.api.pacer import Pacer
-from csv_enrich.api.wire import error_from_response, parse_status
+from csv_enrich.api.wire import error_from_response, parse_leads_page, parse_status
 from csv_enrich.models import Identity
 
 KEY = "clapi_test_secret_key_0123456789"
@@ -424,3 +424,22 @@ async def test_the_backoff_hook_keeps_the_paid_call_rule(
         with pytest.raises(errors.ApiError):
             await call
     assert len(script.requests) == (2 if retried else 1)
+
+
+def test_a_page_of_leads_holds_a_repeated_value_once() -> None:
+    """Leads read back keep every value as sent; a status, title, employer or its domain that
+    many leads repeat is one string however many leads hold it (a whole list is held in
+    memory to join it back)."""
+    raw = [{"lead_id": f"l{n}", "email": f"p{n}@acme.io", "email_status": "valid",
+            "title": "VP Sales", "company": "Acme", "domain": "acme.io",
+            "first_name": "Ann", "last_name": f"Lee{n}"} for n in range(3)]
+    page = json.loads(json.dumps({"leads": raw, "total": 3, "cursor": None}))
+    leads = parse_leads_page(page).leads
+    assert [dict(ld.data) for ld in leads] == [
+        {"email": f"p{n}@acme.io", "email_status": "valid", "title": "VP Sales",
+         "company": "Acme", "full_name": f"Ann Lee{n}"} for n in range(3)]
+    assert [(ld.lead_id, ld.first_name, ld.last_name, ld.domain) for ld in leads] == [
+        (f"l{n}", "Ann", f"Lee{n}", "acme.io") for n in range(3)]
+    for key in ("email_status", "title", "company"):
+        assert leads[0].data[key] is leads[1].data[key] is leads[2].data[key]
+    assert leads[0].domain is leads[2].domain

@@ -5,6 +5,7 @@ this reads); the sandbox writes the same format independently, on purpose.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -229,11 +230,28 @@ def parse_quote(body: Mapping[str, Any]) -> Quote:
 def parse_leads_page(body: Mapping[str, Any]) -> LeadsPage:
     """GET /lead-lists/{id}/leads or /export/json -> LeadsPage."""
     leads = tuple(
-        Lead(str(r["lead_id"]), _person_data(r), _text(r.get("first_name")),
-             _text(r.get("last_name")), _text(r.get("domain")))
+        Lead(str(r["lead_id"]), _shared(_person_data(r)), _text(r.get("first_name")),
+             _text(r.get("last_name")), _shared_text(r.get("domain")))
         for r in body.get("leads") or ()
     )
     return LeadsPage(leads, int(body.get("total") or 0), _text(body.get("cursor")))
+
+
+# Lead values many leads of a list repeat (a status, a title, an employer): one string each
+# however many leads hold it, not one per lead (a whole list is held to join it back).
+_SHARED_KEYS = ("email_status", "title", "company")
+
+
+def _shared(data: dict[str, str]) -> dict[str, str]:
+    for key in _SHARED_KEYS:
+        if key in data:
+            data[key] = sys.intern(data[key])
+    return data
+
+
+def _shared_text(value: Any) -> str | None:
+    text = _text(value)
+    return None if text is None else sys.intern(text)
 
 
 # -- errors: both shapes (envelope and 422 detail) -> the typed tree ----------------------------
