@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from itertools import repeat
 
 import polars as pl
 
@@ -41,17 +41,11 @@ def validate_frame(frame: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
     if frame.height == 0:
         return []
     columns = identity_columns(frame, kind)
-    out: list[Identity | Invalid] = []
-    with _no_gc():
-        rows = zip(*(c.to_list() for c in columns.get_columns()), strict=True)
-        for index, (key, second, third, *fields) in enumerate(rows):
-            if key is None:
-                out.append(validate(_derived(frame, index, kind), kind))
-                continue
-            aliases = (key,) if second is None else (
-                (key, second) if third is None else (key, second, third))
-            out.append(_identity(kind, key, fields, aliases))
-    return out
+    second, third = columns.get_column("second"), columns.get_column("third")
+    keys = columns.get_column("key").to_list()
+    aliases = _tuples(keys, second.to_list(), third.to_list())
+    return _records(kind, keys, aliases, columns,
+                    lambda i: validate(_derived(frame, i, kind), kind))
 
 
 def verdict_frame(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
@@ -79,34 +73,62 @@ def verdict_frame(frame: pl.DataFrame, kind: Kind) -> pl.DataFrame:
 
 def verdicts_of(verdicts: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
     """The rows of a `verdict_frame` as `Identity` and `Invalid` records."""
-    out: list[Identity | Invalid] = []
     if verdicts.height == 0:
-        return out
-    with _no_gc():
-        for key, aliases, *fields, reason in zip(*_verdict_lists(verdicts), strict=True):
-            if key is None:
-                out.append(Invalid(reason))
-            else:
-                out.append(_identity(kind, key, fields, aliases))
-    return out
+        return []
+    reasons = verdicts.get_column("reason").to_list()
+    keys = verdicts.get_column("key").to_list()
+    return _records(kind, keys, _alias_tuples(verdicts.get_column("aliases")), verdicts,
+                    lambda i: Invalid(reasons[i]))
 
 
-def _verdict_lists(verdicts: pl.DataFrame) -> list[list[Any]]:
-    """The columns of a verdict frame as lists, the aliases as tuples (built from their first
-    three items as columns: a list column's to_list costs ten times more)."""
-    aliases = verdicts.get_column("aliases")
-    rest = [verdicts[c].to_list() for c in VERDICT_SCHEMA if c not in ("key", "aliases")]
+def _alias_tuples(aliases: pl.Series) -> list[tuple[str, ...] | None]:
+    """A list column of aliases as tuples (read as three columns when no list is longer: a list
+    column's to_list costs ten times more)."""
     lengths = aliases.list.len().drop_nulls()
     if len(lengths) and not 1 <= int(lengths.min()) <= int(lengths.max()) <= 3:  # type: ignore[arg-type]
-        tuples = [None if a is None else tuple(a) for a in aliases.to_list()]
-        return [verdicts["key"].to_list(), tuples, *rest]
-    first, second, third = (
-        aliases.list.get(i, null_on_oob=True).to_list() for i in range(3))
-    tuples = [
+        return [None if a is None else tuple(a) for a in aliases.to_list()]
+    first, second, third = (aliases.list.get(i, null_on_oob=True).to_list() for i in range(3))
+    return _tuples(first, second, third)
+
+
+def _tuples(
+    first: list[str | None], second: list[str | None], third: list[str | None]
+) -> list[tuple[str, ...] | None]:
+    return [
         None if a is None else (a,) if b is None else (a, b) if c is None else (a, b, c)
         for a, b, c in zip(first, second, third, strict=True)
     ]
-    return [verdicts["key"].to_list(), tuples, *rest]
+
+
+def _records(
+    kind: Kind, keys: list[str | None], aliases: list[tuple[str, ...] | None],
+    columns: pl.DataFrame, otherwise: Callable[[int], Identity | Invalid],
+) -> list[Identity | Invalid]:
+    """An Identity per row with a key (its fields from `columns`, a column of nulls read as
+    such without a list), `otherwise(row index)` for the others."""
+    fields = [repeat(None) if columns.get_column(f).null_count() == columns.height
+              else columns.get_column(f).to_list() for f in IDENTITY_FIELDS]  # fmt: skip
+    out: list[Identity | Invalid] = []
+    add = out.append
+    with _no_gc():
+        rows = zip(keys, aliases, *fields, strict=False)  # (repeat(None) for a null column)
+        for index, (key, keyed, email, li, pid, first, last, org, domain, ticker, cid,
+                    phone) in enumerate(rows):  # fmt: skip
+            if key is None or keyed is None:
+                add(otherwise(index))
+            elif not _PLAIN_IDENTITY:
+                add(Identity(kind, key, email, li, pid, first, last, org, domain, ticker, cid,
+                             phone, keyed))
+            else:
+                made = _NEW(Identity)
+                _SET(made, "__dict__", {
+                    "kind": kind, "key": key, "email": email, "linkedin_url": li,
+                    "person_id": pid, "first_name": first, "last_name": last,
+                    "company_name": org, "domain": domain, "company_ticker": ticker,
+                    "company_id": cid, "phone": phone, "aliases": keyed,
+                })  # fmt: skip
+                add(made)
+    return out
 
 
 def platforms(column: pl.Series) -> pl.Series:
@@ -178,17 +200,3 @@ _PLAIN_IDENTITY = (
 )
 _NEW = object.__new__
 _SET = object.__setattr__
-
-
-def _identity(kind: Kind, key: str, fields: list[str | None], aliases: tuple[str, ...]) -> Identity:
-    """Identity(kind, key, *fields, aliases)."""
-    if not _PLAIN_IDENTITY:
-        return Identity(kind, key, *fields, aliases)  # type: ignore[arg-type, call-arg]
-    email, li, pid, first, last, company, domain, ticker, cid, phone = fields
-    made = _NEW(Identity)
-    _SET(made, "__dict__", {
-        "kind": kind, "key": key, "email": email, "linkedin_url": li, "person_id": pid,
-        "first_name": first, "last_name": last, "company_name": company, "domain": domain,
-        "company_ticker": ticker, "company_id": cid, "phone": phone, "aliases": aliases,
-    })  # fmt: skip
-    return made
