@@ -1,5 +1,6 @@
 """The identifier stage of `estimate` (and of every run), phase by phase, in one process:
-map_columns, field_frame and validate_frame over a table read once.
+map_columns, field_frame and validate_frame (or verdict_frame, the same as columns, and
+verdicts_of, its records) over a table read once; "together" is map + field + validate.
 
     .venv/bin/python benchmarks/bench_identify.py [--rows 100000] [--repeat 5] [FILE ...]
 
@@ -37,7 +38,7 @@ def phases(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) ms of each identifier phase for the file at `path`."""
     from csv_enrich.mapping.columns import field_frame, map_columns
     from csv_enrich.read import read_table
-    from csv_enrich.rules.columns import validate_frame
+    from csv_enrich.rules.columns import validate_frame, verdict_frame, verdicts_of
 
     table = read_table(path)
     table.__dict__.pop("blanked", None)
@@ -48,7 +49,10 @@ def phases(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
         "map_columns": timed(lambda: map_columns(table), repeat),
         "field_frame": timed(lambda: field_frame(table, cmap), repeat),
         "validate_frame": timed(lambda: validate_frame(frame, cmap.kind), repeat),
+        "verdict_frame": timed(lambda: verdict_frame(frame, cmap.kind), repeat),
     }
+    verdicts = verdict_frame(frame, cmap.kind)
+    figures["verdicts_of"] = timed(lambda: verdicts_of(verdicts, cmap.kind), repeat)
 
     def whole() -> None:
         columns = map_columns(table)

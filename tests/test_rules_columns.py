@@ -175,3 +175,20 @@ def test_checked_columns_give_the_same_verdicts(kind: Kind, rows: list[list[str 
     assert any(c.startswith("\x00checked") for c in frame.columns)
     texts = frame.select(list(orders))
     assert validate_frame(frame, kind) == validate_frame(texts, kind) == _expected(texts, kind)
+
+
+def test_identities_made_column_wise_are_like_any_other() -> None:
+    """Records validate_frame makes hash, compare, copy and pickle as Identity(...) does."""
+    import dataclasses
+    import pickle
+
+    frame = pl.DataFrame({"email": ["Jane@Acme.io"], "linkedin_url": ["linkedin.com/in/jane"]})
+    made = validate_frame(frame, "person")[0]
+    expected = validate(derive({"email": "Jane@Acme.io", "linkedin_url": "linkedin.com/in/jane"},
+                               "person"), "person")
+    assert made == expected
+    assert hash(made) == hash(expected)
+    assert repr(made) == repr(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    assert dataclasses.replace(made, phone="1") == dataclasses.replace(expected, phone="1")
+    assert {made: 1}[expected] == 1
