@@ -259,3 +259,29 @@ def test_other_email_columns_fill_in_empty_cells(tmp_path: Path) -> None:
     )
     assert [v["email"] for v in row_values(table, cmap)] == ["jane@acme.io", "john@beta.io"]
     assert cmap.ignored == ("Business Email",)
+
+
+def test_name_beside_a_surname_is_the_first_name(tmp_path: Path) -> None:
+    """Regression (acceptance): 'Name, Surname, Employer' (a translated 'Nome, Cognome') took
+    'Name' as the full name, so every row lacked a first name and was not sent."""
+    table = _table(tmp_path, ["Name", "Surname", "Employer"],
+                   ["Anna", "Smith", "Initech"], ["José", "Gómez", "Globex"])
+    cmap = map_columns(table)
+    assert cmap.fields == {"first_name": "Name", "last_name": "Surname",
+                           "company_name": "Employer"}
+    assert "'Name' is taken as the first name, beside 'Surname'" in cmap.notes
+    assert not any("split from" in n for n in cmap.notes)
+
+
+def test_name_holding_whole_names_beside_a_last_name_stays_the_full_name(tmp_path: Path) -> None:
+    """'Name' whose cells end with the row's last name is the whole name, as before."""
+    table = _table(tmp_path, ["Name", "Last Name", "Company"],
+                   ["Anna Smith", "Smith", "Initech"], ["José Gómez", "gómez", "Globex"])
+    assert map_columns(table).fields["full_name"] == "Name"
+
+
+def test_a_name_mapped_with_map_stays_as_mapped(tmp_path: Path) -> None:
+    """--map Name=full_name is the user's word: not turned into a first name."""
+    table = _table(tmp_path, ["Name", "Surname", "Employer"], ["Anna", "Smith", "Initech"])
+    cmap = map_columns(table, overrides={"Name": "full_name"})
+    assert cmap.fields["full_name"] == "Name"

@@ -94,6 +94,11 @@ def map_columns(
     if chosen.ambiguities:
         raise MappingError(chosen.ambiguities[0])
     fields, notes = _finish(table, resolved, chosen, forced)
+    if resolved == "person" and (given := _given_name(table, fields, forced)) is not None:
+        split = _derived_notes(resolved, fields)[:1]  # "first and last names are split from"
+        notes = [n for n in notes if n not in split] + [
+            f"'{given['first_name']}' is taken as the first name, beside '{given['last_name']}'"]
+        fields = given
     _require_identifiers(table, resolved, fields)
     fallbacks = {
         f: headers for f, headers in chosen.fallbacks.items()
@@ -370,6 +375,26 @@ def _finish(
     notes = [f"'{h}' is {f} (set with --map)" for h, f in forced.items()]
     pages = "website" in fields and only_platform_pages(table, fields["website"])
     return _tidy(kind, fields), notes + _derived_notes(kind, fields, pages_only=pages)
+
+
+def _given_name(
+    table: Table, fields: dict[str, str], forced: Mapping[str, str]
+) -> dict[str, str] | None:
+    """A bare "Name" beside a last-name column ("Name, Surname", as Italian, Spanish or German
+    exports translate "Nome, Cognome") is the first name, unless its cells hold the whole name
+    (most of them end with the row's last name); None when that is not the case."""
+    name, last = fields.get("full_name"), fields.get("last_name")
+    if name is None or last is None or "first_name" in fields or name in forced:
+        return None
+    if fold_header(name) != "name":
+        return None
+    pairs = table.frame.select(name, last).drop_nulls().head(200).rows()
+    pairs = [(n.strip().casefold(), s.strip().casefold()) for n, s in pairs if n.strip()]
+    whole = sum(1 for n, s in pairs if s and n != s and n.endswith(s))
+    if pairs and whole * 2 >= len(pairs):
+        return None
+    given = {f: h for f, h in fields.items() if f != "full_name"} | {"first_name": name}
+    return _tidy("person", given)
 
 
 def _tidy(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
