@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from csv_enrich.read.layout import EMPTY, FOOTER_LOOKBACK, non_data_rows
-from csv_enrich.read.table import PLACEHOLDERS, _non_data, _rows_at, blank_cells, blank_pattern
+from csv_enrich.read.table import (
+    PLACEHOLDERS,
+    _emptied,
+    _non_data,
+    _rows_at,
+    blank_cells,
+    blank_pattern,
+)
 
 EVERY_CHAR = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
 
@@ -110,3 +117,12 @@ def test_rows_at_is_indexing(at: list[int], backwards: bool) -> None:
     frame = pl.DataFrame({"a": [str(i) for i in range(10)]})
     index = pl.Series(list(reversed(at)) if backwards else at, dtype=pl.UInt32)
     assert_frame_equal(_rows_at(frame, index), frame[index])
+
+
+@given(st.lists(st.tuples(st.sampled_from([None, "", " ", "a"]), st.sampled_from([None, "b"]))))
+def test_emptied_makes_every_empty_string_null_and_keeps_the_rest(
+    rows: list[tuple[str | None, str | None]],
+) -> None:
+    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
+    expected = frame.select(pl.all().replace("", None))
+    assert_frame_equal(_emptied(frame), expected)

@@ -7,17 +7,18 @@ longer than the csv module's field limit, and every quote opens and closes a who
 line (doubled inside). Anything else (quoted newlines, stray quotes, ="00123" cells, ragged rows)
 returns None and the caller splits the text with csv.reader as before.
 
-The proof is made column-wise: polars splits the bytes into lines (no quote character, so a line
-is exactly the bytes between two line ends, checked by adding up their lengths); the lines
-without a quote are counted for delimiters, the others matched against the grammar of a plain
-line of that width (a Rust regex, one linear pass); then polars splits the fields.
+The proof is made column-wise, streamed (a chunk of lines at a time, not a copy of the text):
+polars splits the bytes into lines (no quote character, so a line is exactly the bytes between
+two line ends, checked by adding up their lengths); the lines without a quote are counted for
+delimiters, the others matched against the grammar of a plain line of the first line's width
+(a Rust regex, one linear pass); then polars splits the fields.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,7 +28,8 @@ FIELD_LIMIT = 131072  # csv.field_size_limit()'s default: csv.reader refuses lon
 
 def plain_frame(text: str, delimiter: str) -> pl.DataFrame | None:
     """The records of `text` as String columns "0", "1", ... when `text` is plain (see the
-    module doc), else None."""
+    module doc), else None. An empty field is null (polars reads it so, without a copy of
+    every column to make it so later); a quoted empty one ("") may be "" too."""
     if not text or text[0] == "\ufeff":
         return None
     try:
@@ -42,64 +44,70 @@ def plain_bytes(data: bytes, delimiter: str) -> pl.DataFrame | None:
     valid UTF-8: polars checks every byte while splitting the lines)."""
     if not data or data.startswith(codecs.BOM_UTF8) or b"\x00" in data:
         return None
-    lines = _lines(data)
+    width = _width(_first_line(data), delimiter)
+    lines = _lines_survey(data, delimiter, width) if width else None
     if lines is None or not _one_record_per_line(lines, data):
         return None
-    width = _width(lines[0], delimiter)
-    quoted = lines.str.contains('"', literal=True)
-    if not width or not _all_of_width(lines, quoted, delimiter, width):
-        return None
-    del lines
-    frame = _split(data, delimiter, width, quotes=bool(quoted.any()))
-    if frame is None or frame.height != quoted.len() or _too_long(frame, len(data)):
+    frame = _split(data, delimiter, width, quotes=lines["quotes"])
+    if frame is None or frame.height != lines["lines"] or _too_long(frame, len(data)):
         return None
     return frame
 
 
-def _lines(data: bytes) -> pl.Series | None:
-    """The lines of `data`, line ends taken off (polars, splitting at NUL: there is none)."""
-    import polars as pl
-
+def _first_line(data: bytes) -> str:
+    """The first line as polars gives it (its \\r\\n or \\n taken off); "" if not UTF-8."""
+    end = data.find(b"\n")
+    line = data[: end if end >= 0 else len(data)]
     try:
-        frame = pl.read_csv(
-            data, has_header=False, separator="\x00", quote_char=None, infer_schema=False,
-            empty_string_is_null=False, new_columns=["line"],
-        )  # fmt: skip
-    except pl.exceptions.PolarsError:  # not UTF-8
-        return None
-    return frame.to_series() if frame.width == 1 else None
+        return line.removesuffix(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
 
 
 def _width(line: str, delimiter: str) -> int:
     """The number of fields csv.reader finds on `line` (0: it refuses a field that long)."""
     try:
-        return len(next(csv.reader([line], delimiter=delimiter, strict=False)))
+        return len(next(csv.reader([line], delimiter=delimiter, strict=False), []))
     except csv.Error:
         return 0
 
 
-def _one_record_per_line(lines: pl.Series, data: bytes) -> bool:
-    """Every line non-blank, without \\r or =" in it, and the lines with their line ends (all
-    \\r\\n when there is a \\r at all, else \\n) make up the whole text."""
-    lengths = lines.str.len_bytes()
-    if lines.is_empty() or lengths.min() == 0 or lines.str.contains(r'="|\r').any():
-        return False
-    ends = lines.len() - (not data.endswith(b"\n"))
-    return len(data) == int(lengths.sum()) + ends * (2 if b"\r" in data else 1)
-
-
-def _all_of_width(lines: pl.Series, quoted: pl.Series, delimiter: str, width: int) -> bool:
-    """Every line holds `width` fields: counted where there is no quote, else matched."""
+def _lines_survey(data: bytes, delimiter: str, width: int) -> dict[str, Any] | None:
+    """What the lines of `data` (polars, splitting at NUL: there is none, and no quote
+    character, so a line is every byte up to a line end) hold, streamed a chunk at a time:
+    how many, their total length, the shortest, whether any holds \\r or =", whether any holds
+    a quote, and whether all hold `width` fields (counted where there is no quote, else
+    matched against the grammar of a plain line). None when they are not UTF-8."""
     import polars as pl
 
-    bare = lines.filter(~quoted).str.count_matches(delimiter, literal=True)
-    if not (bare == width - 1).all():
-        return False
-    rest = lines.filter(quoted)
+    line = pl.col("line")
+    quoted = line.str.contains('"', literal=True)
+    size = line.str.len_bytes()
+    survey = pl.scan_csv(
+        data, has_header=False, separator="\x00", quote_char=None, infer_schema=False,
+        empty_string_is_null=False, new_columns=["line"],
+    ).select(
+        lines=pl.len(), total=size.cast(pl.UInt64).sum(), shortest=size.min(),
+        odd=line.str.contains(r'="|\r').any(), quotes=quoted.any(),
+        counted=line.filter(~quoted).str.count_matches(delimiter, literal=True)
+        .eq(width - 1).all(),
+        matched=line.filter(quoted).str.contains(_line_pattern(delimiter, width)).all(),
+    )  # fmt: skip
     try:
-        return rest.is_empty() or bool(rest.str.contains(_line_pattern(delimiter, width)).all())
-    except pl.exceptions.PolarsError:  # so many columns the pattern is too big: csv.reader
+        return survey.collect(engine="streaming").row(0, named=True)
+    except pl.exceptions.PolarsError:  # not UTF-8; a pattern too big for so many columns
+        return None
+
+
+def _one_record_per_line(lines: dict[str, Any], data: bytes) -> bool:
+    """Every line non-blank, of the width, without \\r or =" in it, and the lines with their
+    line ends (all \\r\\n when there is a \\r at all, else \\n) make up the whole text."""
+    if not lines["lines"] or not lines["shortest"] or lines["odd"]:
         return False
+    if not (lines["counted"] and lines["matched"]):
+        return False
+    ends = lines["lines"] - (not data.endswith(b"\n"))
+    return bool(len(data) == lines["total"] + ends * (2 if b"\r" in data else 1))
 
 
 def _line_pattern(delimiter: str, width: int) -> str:
@@ -116,14 +124,12 @@ def _split(data: bytes, delimiter: str, width: int, *, quotes: bool) -> pl.DataF
     try:
         frame = pl.read_csv(
             data, has_header=False, separator=delimiter, quote_char='"' if quotes else None,
-            infer_schema=False, empty_string_is_null=False,
+            infer_schema=False, empty_string_is_null=True,
             new_columns=[str(i) for i in range(width)],
         )  # fmt: skip
     except pl.exceptions.PolarsError:
         return None
-    if frame.width != width or frame.null_count().sum_horizontal().item():
-        return None
-    return frame
+    return frame if frame.width == width else None
 
 
 def _too_long(frame: pl.DataFrame, size: int) -> bool:

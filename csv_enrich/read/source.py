@@ -88,10 +88,12 @@ def _text_grid(path: Path, limit: int | None) -> tuple[Grid, str, str, str]:
 
     data = path.read_bytes()
     utf8 = read_csv.utf8_dialect(path, data) if limit is None else None
-    if utf8 is not None:
-        frame = plain_bytes(utf8[0], utf8[1])
-        if frame is not None:
-            return _grid_from_frame(frame), utf8[1], utf8[2], _first_line_end(utf8[0])
+    frame = plain_bytes(utf8[0], utf8[1]) if utf8 is not None else None
+    if utf8 is not None and frame is not None:
+        _, delimiter, encoding = utf8
+        end = _first_line_end(utf8[0])
+        del data, utf8  # the bytes go before the grid is made
+        return _grid_from_frame(frame), delimiter, encoding, end
     tried, utf8 = utf8 is not None, None  # (the bytes go as soon as the text is decoded)
     text, delimiter, encoding = read_csv.prepare(path, data)
     del data
@@ -131,9 +133,12 @@ def _grid_from_records(records: Sequence[tuple[int, list[str]]]) -> Grid:
 
 
 def _grid_from_frame(frame: pl.DataFrame) -> Grid:
-    """The Grid _grid_from_records gives for plain text's records (record i on line i + 1)."""
+    """The Grid _grid_from_records gives for plain text's records (record i on line i + 1),
+    empty cells null or "" (the same to build_table)."""
     height, width = frame.shape
-    last = next((i for i in range(height - 1, -1, -1) if any(c.strip() for c in frame.row(i))), -1)
-    kept = [i <= last for i in range(height)]
+    last = next(
+        (i for i in range(height - 1, -1, -1) if any(c and c.strip() for c in frame.row(i))), -1
+    )
+    kept = [True] * (last + 1) + [False] * (height - last - 1)
     labels = [str(i + 1) for i in range(width)]
-    return Grid(frame, list(range(1, height + 1)), labels, kept, [width] * height)
+    return Grid(frame, range(1, height + 1), labels, kept, [width] * height)

@@ -95,7 +95,7 @@ class Grid:
     fields are empty (",,"), as opposed to a blank line; None: only rows holding text count."""
 
     frame: pl.DataFrame
-    row_numbers: list[int]
+    row_numbers: Sequence[int]
     column_labels: list[str]
     records: list[bool] | None = None
     widths: list[int] | None = None
@@ -104,11 +104,18 @@ class Grid:
 
 
 def _emptied(frame: pl.DataFrame) -> pl.DataFrame:
-    """Empty cells ("") as null; every other text as it is."""
+    """Empty cells ("") as null; every other text as it is. Only the columns holding an empty
+    string are rewritten (a reader that gives empty cells as null costs no copy)."""
     import polars as pl
 
-    return frame.select(
-        pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in frame.columns
+    if frame.width == 0:
+        return frame
+    has = frame.select((pl.all() == "").any()).row(0)
+    empty = [n for n, found in zip(frame.columns, has, strict=True) if found]
+    if not empty:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in empty
     )
 
 
