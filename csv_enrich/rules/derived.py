@@ -73,7 +73,9 @@ def resolve(
         if parsed:
             query = query.with_columns(e.alias(n) for n, e in parsed.items())
         query = query.with_columns(e for d, n in here.items() for e in _step(d, n, steps))
-    staged = query.collect()
+    finals = {steps[d] for d in wanted.values() if d in steps}
+    kept = [*frame.columns, *(c for n in finals for c in (n, f"{n} ok"))]
+    staged = query.select(kept).collect()  # without the steps between (less memory)
     skip = set(fast_only)
     left = _leftovers(staged, {n: (d, steps.get(d)) for n, d in wanted.items() if n not in skip})
     left |= dict.fromkeys(skip & set(wanted), [])
