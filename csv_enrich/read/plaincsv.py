@@ -97,6 +97,8 @@ def _lines_survey(data: bytes, delimiter: str, width: int) -> dict[str, Any] | N
         return survey.collect(engine="streaming").row(0, named=True)
     except pl.exceptions.PolarsError:  # not UTF-8; a pattern too big for so many columns
         return None
+    except (TypeError, ValueError):  # a polars too old to scan bytes or stream: csv.reader
+        return None
 
 
 def _one_record_per_line(lines: dict[str, Any], data: bytes) -> bool:
