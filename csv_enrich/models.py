@@ -236,6 +236,9 @@ class Plan:
     # identities an interrupted run (this one) already paid for or has in flight: its resume
     # pays nothing new for them, so `estimated_max` leaves them out
     in_hand: frozenset[str] = frozenset()
+    # company lookups among `in_hand` whose call never saw its end: their quote is resent
+    # (charged once if the first call never ran), so `estimated_max` counts them
+    resend: frozenset[str] = frozenset()
 
     @property
     def to_pay(self) -> int:

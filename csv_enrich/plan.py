@@ -66,6 +66,8 @@ class CacheLookup(Protocol):
 
     def in_hand(self, run_id: str) -> frozenset[str]: ...
 
+    def in_flight(self, run_id: str) -> frozenset[str]: ...
+
     def pending_aliases(self, scope: str, kind: Kind, enrichment_type: EnrichmentType, *,
                         exclude_run: str) -> frozenset[str]: ...
 
@@ -110,6 +112,7 @@ def make_plan(
     to_send = tuple(i for i in unique if i.key not in cached)
     prefill, types = _partly_known(to_send, kind, options, cache, rid)
     in_hand = _in_hand(to_send, kind, options, cache, rid)
+    resend = _resent(in_hand, kind, cache, rid)
     valid_rows = len(valid)
     return Plan(
         kind=kind,
@@ -120,14 +123,26 @@ def make_plan(
         cached=cached,
         duplicates=valid_rows - len(unique),
         estimated_max=sum(price(kind, types.get(i.key, options.enrichment_type))
-                          for i in to_send if i.key not in in_hand),
+                          for i in to_send if i.key not in in_hand or i.key in resend),
         run_id=rid,
         row_notes=row_notes,
         max_credits=options.max_credits,
         types=types,
         prefill=prefill,
         in_hand=frozenset(i.key for i in to_send if i.key in in_hand),
+        resend=resend,
     )
+
+
+def _resent(in_hand: frozenset[str], kind: Kind, cache: CacheLookup | None,
+            rid: str) -> frozenset[str]:
+    """Company lookups in hand whose call an interrupted run (this one or another) never saw
+    end: the run resends its single-use quote, charged once if the first call never ran, so
+    the estimate counts them (people in flight are read back, free)."""
+    if kind != "company" or cache is None or not in_hand:
+        return frozenset()
+    mine, flying = cache.in_hand(rid), cache.in_flight(rid)
+    return frozenset(k for k in in_hand if k in flying or k not in mine)
 
 
 def _in_hand(idents: Sequence[Identity], kind: Kind, options: EnrichOptions,

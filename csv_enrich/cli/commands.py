@@ -318,10 +318,21 @@ def _confirmation(*, yes: bool, sandbox: bool,
     )
 
 
+def _in_hand_words(plan: Plan) -> str:
+    """What the question says of work an interrupted run already paid for or has in flight."""
+    words = ""
+    if paid := len(plan.in_hand) - len(plan.resend):
+        words += (f"; {paid:,} already paid or in flight by an interrupted run (collected, not "
+                  "paid again)")
+    if plan.resend:
+        words += (f"; {len(plan.resend):,} company lookup(s) left in flight by an interrupted "
+                  "run, resent with their quote (charged at most once, counted here)")
+    return words
+
+
 def _confirm(plan: Plan, balance: int) -> bool:
     kinds = ", ".join(f"{n:,} {etype}" for etype, n in plan.type_mix().items())
-    paid = (f"; {len(plan.in_hand):,} already paid or in flight by an interrupted run "
-            "(collected, not paid again)" if plan.in_hand else "")
+    paid = _in_hand_words(plan)
     click.echo(
         f"{plan.to_pay:,} to enrich ({kinds if len(plan.type_mix()) > 1 else plan.enrichment_type}"
         f"){paid}; up to {plan.estimated_max:,} credits of your {balance:,}.",

@@ -55,6 +55,7 @@ def estimate_dict(est: Estimate, *, rate: int = 30) -> dict[str, Any]:
         "invalid_rows": invalid_rows(est),
         "credits": {"estimated_max": plan.estimated_max},
         "in_hand": len(plan.in_hand),
+        "resend": len(plan.resend),
         "types": plan.type_mix(),
         "paths": _paths_dict(est, rate),
     }
@@ -126,10 +127,18 @@ def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
 
 def _in_hand_lines(plan: Plan) -> list[str]:
     """What an interrupted run (this file's, or another's) already paid for or has in flight."""
-    if not plan.in_hand:
-        return []
-    return [f"Already paid (or in flight) by an interrupted run: {len(plan.in_hand):,}; "
-            "enriching collects them without paying again."]
+    lines = []
+    if paid := len(plan.in_hand) - len(plan.resend):
+        lines.append(f"Already paid (or in flight) by an interrupted run: {paid:,}; "
+                     "enriching collects them without paying again.")
+    if plan.resend:
+        lines.append(RESEND.format(n=len(plan.resend)))
+    return lines
+
+
+RESEND = ("Company lookups an interrupted run left in flight: {n:,}; each is sent again with "
+          "its single-use quote, charged at most once (1 credit, counted above, if the first "
+          "call never ran).")
 
 
 def _mix_lines(plan: Plan) -> list[str]:

@@ -3,10 +3,11 @@
 A run is named by its file and options, so an interrupted run followed by an edited file or
 another --limit is a different run. Before anything is sent, each identity's aliases are looked
 up in every earlier run of the same API and account (journal.earlier): when that run submitted
-it (a rows intent or workflow, a bulk run over a list holding it, or a legacy batch) and never
-recorded how it ended, that run is finished for those identities with its own strategy and
-journal (poll the workflow, read its list, resend its single-use quote) and the outcome is taken
-over here, with its credits and its workflow, instead of being paid again.
+it (a rows intent or workflow, a bulk run over a list holding it, a legacy batch, or a company
+lookup) and never recorded how it ended, that run is finished for those identities with its own
+strategy and journal (poll the workflow, read its list, resend a company lookup's single-use
+quote: charged once, or refused as used and shown as paid with no data) and the outcome is
+taken over here, with its credits and its workflow, instead of being paid again.
 """
 
 from __future__ import annotations
@@ -45,8 +46,6 @@ def register(ctx: RunContext) -> None:
 
 async def collect_earlier(ctx: RunContext) -> None:
     """Finish, for this run's identities, what earlier runs submitted and left unfinished."""
-    if ctx.plan.kind != "person":
-        return
     for earlier in _find(ctx, _fresh(ctx)).values():
         await _collect(ctx, earlier)
 
@@ -69,7 +68,7 @@ def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
     runs: dict[str, _RunState] = {}
     for ident in idents:
         for run_id, key, etype in ctx.journal.earlier(
-                ctx.scope, "person", ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id,
+                ctx.scope, ctx.plan.kind, ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id,
                 any_part=True):
             state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
             where = state.pending(key)
@@ -123,17 +122,18 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
         await run_route(sub, ROUTES["bulk"], theirs[rows:bulk])
     if earlier.legacy:  # only its journaled batches: every key is in one
         await run_route(sub, ROUTES["legacy"], theirs[bulk:])
-    if earlier.rows:
-        await run_route(sub, ROUTES["rows"], theirs[:rows])
+    if earlier.rows:  # a company's lookup is resent with its journaled single-use quote
+        await run_route(sub, ROUTES["sync" if ctx.plan.kind == "company" else "rows"],
+                        theirs[:rows])
     for record in sub.workflows.values():
         ctx.record_workflow(record)
     take_books(ctx, sub)
-    taken = 0
-    part = earlier.etype not in COVERS[ctx.etype]  # e.g. its emails, for a --type full run
+    taken, ended = 0, _ended_there(sub)
+    part = ctx.plan.kind == "person" and earlier.etype not in COVERS[ctx.etype]  # its emails
     for ident, key in pairs:
         if (outcome := sub.outcomes.get(key)) is not None and outcome.status != "skipped":
             note = "; ".join(n for n in (ADOPTED, outcome.note) if n)
-            final = outcome.status in ("enriched", "not_found")  # else a rerun looks again
+            final = outcome.status in ("enriched", "not_found") or key in ended
             mine = replace(outcome, key=ident.key, note=note)
             if part and final:  # the rest of the person is bought by this run
                 ctx.known[ident.key] = mine
@@ -145,6 +145,15 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
     if others > 0:
         ctx.warnings.append(OTHERS.format(n=others))
     ctx.say("")
+
+
+def _ended_there(sub: RunContext) -> set[str]:
+    """Company lookups the earlier run journaled as ended without data (paid or maybe paid,
+    never sent again): this run journals them so too (its resume neither buys them again nor
+    loses the credit)."""
+    if sub.plan.kind != "company":
+        return set()
+    return {k for k, item in sub.journal.items(sub.run_id).items() if item.outcome is not None}
 
 
 def _rest(wanted: EnrichmentType, bought: EnrichmentType) -> EnrichmentType:

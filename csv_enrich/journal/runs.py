@@ -290,6 +290,8 @@ class Journal(_Store):
         if any_part:
             types = tuple(t for t, parts in PARTS.items()
                           if set(parts) & set(PARTS[enrichment_type]))
+        if kind == "company":  # a company lookup is the same whatever --type said
+            types = tuple(PARTS)
         return [(r, k, cast(EnrichmentType, t)) for r, k, t in self._rows(
             f"SELECT DISTINCT run_id, key, enrichment_type FROM submissions WHERE scope=? "
             f"AND kind=? AND alias IN ({','.join('?' * len(wanted))}) AND enrichment_type IN "

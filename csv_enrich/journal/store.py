@@ -139,12 +139,18 @@ class _Store:
                 keys.update(json.loads(meta["bulk_keys"]))
         return frozenset(keys)
 
+    def in_flight(self, run_id: str) -> frozenset[str]:
+        """Identity keys whose call the run journaled the intent of and never saw end."""
+        return frozenset(key for (key,) in self._rows(
+            "SELECT key FROM items WHERE run_id=? AND outcome IS NULL AND intent_at IS NOT NULL",
+            run_id))
+
     def pending_aliases(self, scope: str, kind: Kind, enrichment_type: EnrichmentType, *,
                         exclude_run: str) -> frozenset[str]:
         """Every alias of the people other runs (this account, a type covering
         `enrichment_type`) submitted and never saw end: a run over them collects those results
         instead of paying (engine.prior), so an estimate counts them as paid."""
-        types = COVERS[enrichment_type]
+        types = tuple(PARTS) if kind == "company" else COVERS[enrichment_type]
         marks = ",".join("?" * len(types))
         found = {alias for (alias,) in self._rows(
             f"SELECT s.alias FROM submissions s JOIN items i ON i.run_id=s.run_id AND i.key=s.key "

@@ -1,0 +1,101 @@
+"""A company lookup left in flight by a killed run is collected by a later run over an edited
+file or a copy (another run_id), never bought twice (issue 10): through the CLI against the
+sandbox, the fault at the edge; the reports and the row column add up to the ledger."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_money import Books, cli_process, estimate
+from tests.test_money_company import (
+    ESTIMATE,
+    LOOKUP,
+    PAID_NOTE,
+    charged_once,
+    companies,
+    rows,
+    seen,
+)
+
+pytestmark = pytest.mark.slow  # whole CLI runs against the sandbox
+
+COLLECTED = "submitted by an earlier interrupted run; collected here, not paid again"
+
+
+def killed_mid_lookup(server: Any, src: Path, tmp_path: Path, *, served: bool) -> None:
+    """Run `src` and kill -9 it while its first (quoted, journaled) lookup is on its way; wait
+    until the API is done with it (did it: `served`, or never got to it)."""
+    server.state.config.fault_latency_ms = 3000
+    server.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
+    proc = cli_process(server, [str(src), "-o", str(tmp_path / "out0.csv"), "--yes",
+                                "--rate-limit", "6000", "--concurrency", "1",
+                                "--state-dir", str(tmp_path / "state")])
+    deadline = time.monotonic() + 30
+    while seen(server, ESTIMATE) < 1:
+        assert time.monotonic() < deadline, "nothing to kill"
+        time.sleep(0.02)
+    time.sleep(1.0)
+    assert seen(server, LOOKUP) == 0
+    proc.kill()
+    proc.communicate(timeout=30)
+    while seen(server, LOOKUP) < 1:
+        assert time.monotonic() < deadline, "the slow lookup never ended"
+        time.sleep(0.02)
+    server.state.faults.forced_on.clear()
+    assert sum(c["credits"] for c in server.ledger()["charges"]) == int(served)
+
+
+def other_file(src: Path, how: str) -> Path:
+    """A copy of `src` under another name, or an edited one (a row moved, a company added)."""
+    lines = src.read_text(encoding="utf-8").splitlines()
+    other = src.with_name(f"{how} of {src.name}")
+    if how == "copy":
+        shutil.copy(src, other)
+    else:
+        other.write_text("\n".join([lines[0], *lines[2:], lines[1], "Firm extra,firmx.invalid"])
+                         + "\n", encoding="utf-8")
+    return other
+
+
+@pytest.mark.parametrize("how", ["copy", "edited"])
+@pytest.mark.parametrize("served", [True, False])
+def test_a_killed_company_run_is_collected_by_a_run_over_another_file(
+        fast_sandbox: Any, tmp_path: Path, served: bool, how: str) -> None:
+    """kill -9 with a lookup in flight, then a copy or an edited file (a new run_id): the new
+    run resends the killed run's journaled quote (not a new one), so the company is charged
+    once; when the API did it, the row shows the credit and no data. `estimate` and the run
+    agree: the in-flight lookup is counted as one that may be charged once."""
+    src = companies(tmp_path)
+    killed_mid_lookup(fast_sandbox, src, tmp_path, served=served)
+    other = other_file(src, how)
+    books = Books(fast_sandbox, tmp_path)
+    est = estimate(books, other, tmp_path / "state")
+    assert (est["resend"], est["in_hand"]) == (1, 1)
+    size = 7 if how == "copy" else 8
+    assert est["credits"]["estimated_max"] == size  # the resend may be charged: counted
+    quotes_before = seen(fast_sandbox, ESTIMATE)
+    report = books.run(other, code=1 if served else 0)
+    assert report["resumed"] == (how == "copy")  # a copy of an unfinished file goes on with it
+    first = next(r for r in rows(tmp_path / "out1.csv") if r["Website"] == src.read_text(
+        encoding="utf-8").splitlines()[1].split(",")[1])
+    assert (COLLECTED in first["enrichment_note"]) == (how == "edited")
+    if served:
+        assert (first["enrichment_status"], first["enrichment_credits"]) == ("failed", "1")
+        assert PAID_NOTE in first["enrichment_note"]
+    else:
+        assert (first["enrichment_status"], first["enrichment_credits"]) == ("enriched", "1")
+        assert first["enriched_industry"]
+    assert seen(fast_sandbox, LOOKUP) == size + 1  # the killed one, its resend and the rest
+    assert seen(fast_sandbox, ESTIMATE) - quotes_before == size - 1  # the resend's was saved
+    assert books.check() == 6
+    charged_once(fast_sandbox)
+    again = books.run(other)  # the finished file again: nothing bought, nothing claimed
+    assert again["credits"]["charged_now"] == 0 or served  # served: the lost one, on purpose
+    assert books.check() == 6 + int(served)
+    if not served:
+        charged_once(fast_sandbox)
