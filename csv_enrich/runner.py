@@ -8,6 +8,7 @@ callbacks, so a terminal, the drop folder and tests can each show (or answer) th
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -23,7 +24,7 @@ from filelock import FileLock, Timeout
 from csv_enrich.api.client import CleanlistClient, make_http_client
 from csv_enrich.engine.context import Tuning
 from csv_enrich.engine.run import RunInterrupted, preflight, run_plan
-from csv_enrich.errors import Interrupted
+from csv_enrich.errors import Interrupted, OutputError
 from csv_enrich.journal import Journal, ResultCache, RunLog, default_state_dir
 from csv_enrich.models import Connection, EnrichOptions, Plan, Progress, RunResult
 from csv_enrich.output.atomic import write_report
@@ -48,6 +49,21 @@ def report_path(options: EnrichOptions) -> Path:
     return options.output.with_suffix(".report.json")
 
 
+def check_report_kept(output: Path, report: Path) -> None:
+    """Raise OutputError when the default report `report` is another output's: `-o out.csv`
+    then `-o out.xlsx` name one `out.report.json`, and the second run would silently replace
+    the first one's record of what was paid (a rerun to the same output replaces its own)."""
+    try:
+        earlier = json.loads(report.read_text(encoding="utf-8")).get("output")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(earlier, str) and Path(earlier).name != output.name:
+        raise OutputError(
+            f"{str(report)!r} is the report of {Path(earlier).name!r}, written by an earlier "
+            f"run; this run would replace it. Name this run's report with --report "
+            f"{output.name}.report.json, or choose another -o.")
+
+
 def enrich_file(
     options: EnrichOptions,
     *,
@@ -70,6 +86,8 @@ def enrich_file(
     assert options.output is not None, "enrich_file needs an output path"
     report = report_path(options)
     check_writable(options.output, report, input_path=options.input)
+    if options.report is None:
+        check_report_kept(options.output, report)
     started = datetime.now(UTC)
     loaded = load(options)
     check_fits(loaded.table, options.output, loaded.columns.kind)

@@ -86,3 +86,33 @@ def test_a_name_row_is_answered_by_a_name_rows_result_before_a_namesake_with_an_
         hit = cache.lookup("person", ["name:ann|lee|hooli.com"], "partial", 30)
         assert hit is not None
         assert hit.data["email"] == "ann@hooli.com"
+
+
+def test_a_second_output_format_does_not_replace_the_first_ones_report(
+        tmp_path: Path, state_dir: Path) -> None:
+    """QA: `-o out.csv` then `-o out.xlsx` both wrote out.report.json: the second run (all from
+    the cache, 0 charged) silently replaced the first one's report (what was paid), so adding
+    up the reports no longer gave what the API charged. The second run is refused before
+    anything is read or spent (exit 2, one line naming --report); with --report it runs."""
+    src = tmp_path / "people.csv"
+    src.write_text("first_name,last_name,company,domain\nJane,Doe,Acme Analytics,"
+                   "acmeanalytics.io\n", encoding="utf-8")
+    base = ["--sandbox", "--state-dir", str(state_dir), "--yes", "--quiet"]
+    assert run([str(src), "-o", str(tmp_path / "out.csv"), *base]).exit_code == 0
+    report = tmp_path / "out.report.json"
+    first = report.read_text(encoding="utf-8")
+    assert json.loads(first)["credits"]["charged"] == 1
+    for dry in ([], ["--dry-run"]):
+        refused = CliRunner().invoke(main, [str(src), "-o", str(tmp_path / "out.xlsx"),
+                                            *base, *dry])
+        assert refused.exit_code == 2, refused.output
+        assert "--report out.xlsx.report.json" in refused.output
+        assert "Traceback" not in refused.output
+        assert report.read_text(encoding="utf-8") == first
+        assert not (tmp_path / "out.xlsx").exists()
+    again = run([str(src), "-o", str(tmp_path / "out.csv"), *base])  # its own report: replaced
+    assert again.exit_code == 0
+    named = tmp_path / "out.xlsx.report.json"
+    assert run([str(src), "-o", str(tmp_path / "out.xlsx"), "--report", str(named),
+                *base]).exit_code == 0
+    assert json.loads(named.read_text(encoding="utf-8"))["output"].endswith("out.xlsx")

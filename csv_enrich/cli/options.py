@@ -194,10 +194,12 @@ def offline_connection(
 def check_output(options: EnrichOptions) -> None:
     """Refuse an output or report path that cannot be written, as the real run would."""
     from csv_enrich.output.write import check_writable
-    from csv_enrich.runner import report_path
+    from csv_enrich.runner import check_report_kept, report_path
 
     assert options.output is not None
     check_writable(options.output, report_path(options), input_path=options.input)
+    if options.report is None:
+        check_report_kept(options.output, report_path(options))
 
 
 def state_dir_default() -> Path:
