@@ -116,3 +116,24 @@ def test_a_second_output_format_does_not_replace_the_first_ones_report(
     assert run([str(src), "-o", str(tmp_path / "out.xlsx"), "--report", str(named),
                 *base]).exit_code == 0
     assert json.loads(named.read_text(encoding="utf-8"))["output"].endswith("out.xlsx")
+
+
+def test_a_file_that_alone_passes_the_daily_cap_does_not_promise_to_run_tomorrow(
+        tmp_path: Path, state_dir: Path) -> None:
+    """QA: max_credits_per_day = 10 and a dropped file of up to 20 credits: the note said 'It
+    runs by itself tomorrow' and the log 'it runs tomorrow', but it never fits the cap on any
+    day; both now say which max_credits_per_day lets it run."""
+    folder = tmp_path / "drop"
+    (folder / "inbox").mkdir(parents=True)
+    (folder / "csv-enrich.toml").write_text("max_credits_per_day = 10\n", encoding="utf-8")
+    rows = "".join(f"p{n}@firm{n}.io\n" for n in range(20))
+    (folder / "inbox" / "leads.csv").write_text("Email\n" + rows, encoding="utf-8")
+    result = run(["watch", str(folder), "--once", "--sandbox", "--state-dir", str(state_dir)])
+    assert result.exit_code == 0, result.output
+    note = (folder / "inbox" / "leads.csv.waiting.txt").read_text(encoding="utf-8")
+    assert "It runs by itself tomorrow" not in note
+    assert "It cannot run on any day under this cap" in note
+    assert "max_credits_per_day is raised to 20 or more." in note
+    log = (folder / "csv-enrich.log").read_text(encoding="utf-8")
+    assert "raise max_credits_per_day to 20 or more" in log
+    assert "it runs tomorrow" not in log

@@ -73,9 +73,18 @@ def wait_for_tomorrow(inbox: Path, name: str, est: Estimate, spent: int, day_cap
         f"{name} waits: it can cost up to {need:,} credits and this folder has spent (or "
         f"reserved) {spent:,} of its {day_cap:,} credits today (max_credits_per_day in "
         f"csv-enrich.toml).\n\n"
-        f"It runs by itself tomorrow, or as soon as max_credits_per_day is {spent + need:,} or "
-        f"more. To cancel, delete {name} from inbox.\n"
+        f"{_when(need, spent, day_cap)} To cancel, delete {name} from inbox.\n"
     ))
+
+
+def _when(need: int, spent: int, day_cap: int) -> str:
+    """When a file waiting for the daily cap runs (never by itself when it alone passes it)."""
+    if need > day_cap:
+        later = f" today (or to {need:,} for tomorrow)" if spent else ""
+        return (f"It cannot run on any day under this cap: it runs as soon as "
+                f"max_credits_per_day is raised to {spent + need:,} or more{later}.")
+    return (f"It runs by itself tomorrow, or as soon as max_credits_per_day is {spent + need:,} "
+            f"or more.")
 
 
 def clear_notes(inbox: Path, name: str, *, keep_approval: bool = False) -> None:

@@ -192,8 +192,10 @@ class Worker:
         spent = self.book.spent_today(est.plan.run_id)
         if day_cap is not None and spent + need > day_cap:
             wait_for_tomorrow(inbox, name, est, spent, day_cap)
+            when = ("it runs tomorrow" if need <= day_cap else
+                    f"it never fits the cap: raise max_credits_per_day to {need:,} or more")
             self.log("waiting", f"{name}: up to {need:,} credits would pass today's cap "
-                                f"({spent:,} of {day_cap:,} spent); it runs tomorrow")
+                                f"({spent:,} of {day_cap:,} spent); {when}")
             return True
         return False
 
