@@ -36,11 +36,13 @@ from csv_enrich.models import (
 from csv_enrich.read.table import Table
 
 SCHEMA = "csv-enrich/report@1"
-UNTRACED = ("{n:,} submission(s) whose answer was lost left no trace at the API (no lead in the "
-            "list) and were sent again; had the API started one, it found nothing and charged "
-            "nothing, but its workflow is not in this report's list (lost_answers.untraced)")
-UNDECIDED = ("{n:,} legacy batch(es) whose answer was lost cannot be told to have run or not; "
-             "no credits are claimed for them (lost_answers.undecided; see the warnings)")
+UNTRACED = ("{n:,} submission(s) of this run (across its resumes) whose answer was lost left no "
+            "trace at the API (no lead in the list) and were sent again; had the API started "
+            "one, it found nothing and charged nothing, but its workflow is not in this report's "
+            "list (lost_answers.untraced)")
+UNDECIDED = ("{n:,} legacy batch(es) of this run (across its resumes) whose answer was lost "
+             "cannot be told to have run or not; no credits are claimed for them "
+             "(lost_answers.undecided; see the warnings)")
 DERIVED = ("Credits of the legacy bulk run are worked out from its results at the documented "
            "prices (email 1, phone 10): the API reports no settlement for legacy runs.")
 

@@ -34,6 +34,7 @@ class Books:
         self.server, self.tmp = server, tmp_path
         self.reports: list[dict[str, Any]] = []
         self.n = 0
+        self.said = ""
 
     def run(self, src: Path, *extra: str, code: int = 0) -> dict[str, Any]:
         """Enrich `src` into a fresh output; return its report (also kept for the totals)."""
@@ -45,6 +46,7 @@ class Books:
                 str(self.tmp / "state"), *extra]
         result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
         assert result.exit_code == code, result.output
+        self.said = result.output  # what the terminal showed (the summary lines)
         report: dict[str, Any] = json.loads(out.with_suffix(".report.json").read_text())
         report["_column"] = column_sum(out)
         self.reports.append(report)

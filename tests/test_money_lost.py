@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 import csv_enrich.engine.run as engine_run
+from csv_enrich.cli.commands import main
 from csv_enrich.engine.context import Tuning
 from csv_enrich.engine.legacy import UNDECIDED
 from csv_enrich.engine.rows import UNMATCHED
@@ -244,5 +246,43 @@ def test_rows_lost_answer_with_no_trace_is_sent_again_and_counted(
     assert any("left no trace" in n for n in report["notes"])
     assert {r["status"] for r in rows_sandbox.ledger()["requests"]
             if r["path"].endswith("/enrichment/person")} == {200}
+    books.check()
+    check_workflows(books)
+
+
+def test_lost_answer_counts_are_the_runs_across_its_resumes(
+        rows_sandbox: SandboxServer, tmp_path: Path, edge: Edge,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count of lost answers is the run's, like its credits: an untraced lost answer in an
+    invocation that stopped before its report (the API unreachable at the end) is still in the
+    report of the resume under the same run_id (it was 0 there: the resume lost nothing)."""
+    source = tmp_path / "emails.csv"
+    source.write_text("Email\n" + "".join(f"{e}\n" for e in nobody(3)) + "ann@acme.io\n")
+    edge.arm("/enrichment/person", "unsent")
+    down = {"balance": False}
+    inner = httpx.AsyncHTTPTransport.handle_async_request
+
+    async def handle(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        if down["balance"] and request.url.path.endswith("/credits/balance"):
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path.endswith("/enrichment/person"):
+            down["balance"] = True  # the balance read after the run fails
+        return await inner(self, request)
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle)
+    env = {"CLEANLIST_API_KEY": rows_sandbox.api_key, "CLEANLIST_BASE_URL": rows_sandbox.base_url}
+    stopped = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out0.csv"), "--yes",
+                                        "--mode", "rows", "--rate-limit", "6000", "--state-dir",
+                                        str(tmp_path / "state")], env=env)
+    assert stopped.exit_code == 5, stopped.output  # no answer: nothing written, run unfinished
+    assert not (tmp_path / "out0.report.json").exists()
+    down["balance"] = False
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", inner)
+    books = Books(rows_sandbox, tmp_path)
+    resumed = books.run(source, "--mode", "rows")
+    assert resumed["resumed"]
+    assert resumed["lost_answers"] == {"untraced": 1, "undecided": 0}
+    assert any("across its resumes" in n and "left no trace" in n for n in resumed["notes"])
+    assert "Lost answers: 1 submission(s) of this run (across its resumes)" in books.said
     books.check()
     check_workflows(books)

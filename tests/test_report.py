@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,11 @@ from csv_enrich.output.atomic import write_report
 from csv_enrich.output.headers import appended_headers
 from csv_enrich.output.words import summary_lines
 from csv_enrich.output.write import join, write_output
+from csv_enrich.output.xlsx_summary import summary_table
 from csv_enrich.read import Table
 from csv_enrich.report import (
+    UNDECIDED,
+    UNTRACED,
     Report,
     build_report,
     default_report_path,
@@ -389,6 +393,20 @@ def test_summary_lines_read_at_a_glance() -> None:
         "Output: out.xlsx",
         "Report: out.report.json",
     ]
+
+
+def test_summary_lines_say_what_lost_answers_the_report_cannot_show() -> None:
+    """The terminal and the XLSX Summary sheet say what the report's notes say of answers lost
+    in transport (lost_answers), nothing when there were none."""
+    lost = replace(typical(), lost_untraced=2, lost_undecided=1)
+    lines = summary_lines(lost)
+    said = [line for line in lines if line.startswith("Lost answers: ")]
+    assert said == [f"Lost answers: {UNTRACED.format(n=2)}.",
+                    f"Lost answers: {UNDECIDED.format(n=1)}."]
+    assert lines.index(said[0]) < lines.index("Output: out.xlsx")
+    sheet = [label for label, _ in summary_table(lost)[0][1]]
+    assert set(said) <= set(sheet)
+    assert not any("Lost answers" in line for line in summary_lines(typical()))
 
 
 def test_report_names_its_run() -> None:

@@ -209,7 +209,7 @@ class BulkRunner:
                 _, enriched = await self.ctx.client.list_counts(self.list_id)
                 if enriched:
                     return self._lost()
-                self.ctx.lost_untraced += 1  # never ran, or ran and found nobody: untold
+                self.ctx.lost(untraced=1)  # never ran, or ran and found nobody: untold
                 return None
             except (errors.ServerError, errors.TransportError):
                 await asyncio.sleep(self.ctx.tuning.min_poll_s)

@@ -27,6 +27,7 @@ ProgressCallback = Callable[[Progress], None]
 TICK_EVERY_S = 0.5
 CAP_NOTE = "not sent: the next lookup could take the run past --max-credits {cap:,}"
 BALANCE_NOTE = "not sent: the balance does not cover it"
+LOST_UNTRACED, LOST_UNDECIDED = "lost_untraced", "lost_undecided"  # run-level journal facts
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class RunContext:
     types: dict[str, EnrichmentType] = field(default_factory=dict)
     # Submissions whose answer was lost: sent again because the API showed no trace of them
     # (if the API did start one, it found nothing and charged nothing, but its workflow is
-    # not in the report's list), and legacy batches it cannot tell ran or not (none claimed)
+    # not in the report's list), and legacy batches it cannot tell ran or not (none claimed):
+    # counted by `lost` in this invocation (the report takes the run's journaled totals)
     lost_untraced: int = 0
     lost_undecided: int = 0
     _last_tick: float = 0.0
@@ -162,6 +164,21 @@ class RunContext:
     def settle(self, reserved: int) -> None:
         """Release a reservation (its outcome carries the settled credits)."""
         self.in_flight = max(0, self.in_flight - reserved)
+
+    def lost(self, *, untraced: int = 0, undecided: int = 0) -> None:
+        """Count lost answers the API cannot show (see `lost_untraced`), here and in the journal
+        of the run that reports them (`paid_by`'s for a part), so a resume's report keeps them."""
+        self.lost_untraced += untraced
+        self.lost_undecided += undecided
+        run_id = self.paid_by or self.run_id
+        for name, n in ((LOST_UNTRACED, untraced), (LOST_UNDECIDED, undecided)):
+            if n:
+                self.journal.set(run_id, name, int(self.journal.get(run_id, name, 0)) + n)
+
+    def lost_in_run(self) -> tuple[int, int]:
+        """Lost answers (untraced, undecided) counted by this run across its resumes."""
+        return (int(self.journal.get(self.run_id, LOST_UNTRACED, 0)),
+                int(self.journal.get(self.run_id, LOST_UNDECIDED, 0)))
 
     def finish(self, outcome: Outcome, *, journal: bool = True, cache: bool = True) -> None:
         """An identity ended: keep it, journal it (unless it should be retried), cache it

@@ -387,7 +387,7 @@ class LegacyRunner:
             elif went:
                 self._from_list(batch, index)
             else:  # had one that would have cost nothing run, it found nothing: untraced
-                self.ctx.lost_untraced += 0 if cost else 1
+                self.ctx.lost(untraced=0 if cost else 1)
                 self._never_started(batch)
 
     async def _fell(self, batches: list[_Batch]) -> int | None:
@@ -426,7 +426,7 @@ class LegacyRunner:
         ctx = self.ctx
         note = UNDECIDED.format(n=batch.n + 1)
         self._finish(batch, [Outcome(k, "failed", note=note) for k in sorted(batch.open)])
-        ctx.lost_undecided += 1
+        ctx.lost(undecided=1)
         ctx.warnings.append(UNDECIDED_WARNING.format(n=batch.n + 1, size=len(batch.keys),
                                                      cost=cost))
 

@@ -315,7 +315,7 @@ class RowsRunner:
         if not keys:
             return
         if not free:
-            self.ctx.lost_untraced += len(keys)
+            self.ctx.lost(untraced=len(keys))
             for key in keys:
                 self._resolved(key, None, 0)
         elif len(keys) == len(free) == 1:

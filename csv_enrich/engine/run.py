@@ -179,12 +179,13 @@ def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, 
     outcomes |= {i.key: _unfinished(i) for i in missing}
     ctx.tick(force=True)
     workflows = ctx.journal.workflows(ctx.run_id)
+    untraced, undecided = ctx.lost_in_run()  # across the run's resumes, as its credits
     return RunResult(
         mode=mode, outcomes=outcomes, workflows=workflows,
         requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
         credits_reserved=_reserved(mode, outcomes, workflows), balance_before=before,
         balance_after=after, warnings=tuple(ctx.warnings), resumed=resumed,
-        lost_untraced=ctx.lost_untraced, lost_undecided=ctx.lost_undecided,
+        lost_untraced=untraced, lost_undecided=undecided,
     )
 
 

@@ -4,7 +4,7 @@ Summary sheet, written by this package, shows them too (and output sits below th
 
 from __future__ import annotations
 
-from csv_enrich.report import Credits, Report, RowCounts
+from csv_enrich.report import UNDECIDED, UNTRACED, Credits, Report, RowCounts
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -14,6 +14,7 @@ def summary_lines(report: Report) -> list[str]:
         _rows_line(report.rows),
         _credits_line(report),
         *_balance_line(report.credits),
+        *_lost_lines(report),
         f"Output: {report.output}",
         f"Report: {report.report}",
         *(f"Warning: {w}" for w in report.warnings),
@@ -59,6 +60,12 @@ def _credits_line(report: Report) -> str:
     line = f"Credits: {c.charged:,} charged, {c.refunded:,} refunded of {c.reserved:,} reserved"
     line += f", {c.held_for_review:,} held pending review" if c.held_for_review else ""
     return line + (f"; {saved.total:,} saved" if saved.total else "")
+
+
+def _lost_lines(report: Report) -> list[str]:
+    """What the report cannot show of answers lost in transport (lost_answers), as it says it."""
+    return [f"Lost answers: {text.format(n=n)}." for text, n in (
+        (UNTRACED, report.lost_untraced), (UNDECIDED, report.lost_undecided)) if n]
 
 
 def _balance_line(credits: Credits) -> list[str]:
