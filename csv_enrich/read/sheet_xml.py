@@ -7,8 +7,10 @@ After, `apply_number_formats` puts back what a person sees: calamine hands over 
 value (2134 for a ZIP code shown as "02134", 45356 for a date shown as "05/03/2024", true for
 TRUE). The workbook's styles are read with defusedxml (the container was already checked for
 DTDs and size); only the cells whose style has a number format that changes the text are
-re-rendered, column-wise (read.styled_cells; the per-cell path remains for XML that is not
-UTF-8). Cost for 100k rows x 12 columns with a zip and a date column: about 0.3 s.
+re-rendered, column-wise (read.styled_cells, one polars pass over the XML that also tells
+whether booleans, errors or long numbers are there; the per-cell path remains for XML that is
+not UTF-8). Cost for 100k rows x 12 columns with a zip and a date column: about 0.3 s of CPU,
+spent while calamine loads the sheet (read.workbook runs the two side by side).
 """
 
 from __future__ import annotations
