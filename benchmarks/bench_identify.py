@@ -38,7 +38,8 @@ def phases(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) ms of each identifier phase for the file at `path`."""
     from csv_enrich.mapping.columns import field_frame, map_columns
     from csv_enrich.read import read_table
-    from csv_enrich.rules.columns import validate_frame, verdict_frame, verdicts_of
+    from csv_enrich.rules import columns
+    from csv_enrich.rules.columns import validate_frame
 
     table = read_table(path)
     table.__dict__.pop("blanked", None)
@@ -49,10 +50,11 @@ def phases(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
         "map_columns": timed(lambda: map_columns(table), repeat),
         "field_frame": timed(lambda: field_frame(table, cmap), repeat),
         "validate_frame": timed(lambda: validate_frame(frame, cmap.kind), repeat),
-        "verdict_frame": timed(lambda: verdict_frame(frame, cmap.kind), repeat),
     }
-    verdicts = verdict_frame(frame, cmap.kind)
-    figures["verdicts_of"] = timed(lambda: verdicts_of(verdicts, cmap.kind), repeat)
+    if hasattr(columns, "verdict_frame"):  # (not in older versions, for A/B runs)
+        figures["verdict_frame"] = timed(lambda: columns.verdict_frame(frame, cmap.kind), repeat)
+        verdicts = columns.verdict_frame(frame, cmap.kind)
+        figures["verdicts_of"] = timed(lambda: columns.verdicts_of(verdicts, cmap.kind), repeat)
 
     def whole() -> None:
         columns = map_columns(table)
