@@ -13,10 +13,11 @@ The pipeline speaks in these:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeGuard
+from typing import Literal, TypeGuard, overload
 from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["person", "company"]
@@ -139,6 +140,54 @@ class Identity:
         return {n: v for n in names if (v := getattr(self, n)) is not None}
 
 
+class LazyIdentities(Sequence[Identity]):
+    """Identities known by their keys, built only when one is asked for: a plan of 100k rows is
+    counted and priced (`estimate`) without building 100k records; a run builds them (once) as
+    it sends them. Equal to any sequence of the same identities (a tuple too)."""
+
+    def __init__(self, keys: Sequence[str], build: Callable[[], Sequence[Identity]]) -> None:
+        self.keys = keys
+        self._build: Callable[[], Sequence[Identity]] | None = build
+        self._built: tuple[Identity, ...] = ()
+
+    def built(self) -> tuple[Identity, ...]:
+        """Every identity, built on first use."""
+        if self._build is not None:
+            self._built, self._build = tuple(self._build()), None
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Identity: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Identity, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Identity | tuple[Identity, ...]:
+        return self.built()[index]
+
+    def __iter__(self) -> Iterator[Identity]:
+        return iter(self.built())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and self.built() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.built())
+
+    def __repr__(self) -> str:
+        return f"LazyIdentities({len(self)} identities)"
+
+
+def identity_keys(idents: Sequence[Identity]) -> Sequence[str]:
+    """The keys of `idents` in order (without building lazy ones)."""
+    return idents.keys if isinstance(idents, LazyIdentities) else [i.key for i in idents]
+
+
 @dataclass(frozen=True)
 class Invalid:
     """A row that cannot be sent, with a reason a person understands."""
@@ -220,7 +269,7 @@ class Plan:
     enrichment_type: EnrichmentType
     mode: Literal["auto", "rows", "bulk", "legacy", "sync"]
     row_keys: tuple[str | Invalid, ...]
-    identities: tuple[Identity, ...]
+    identities: Sequence[Identity]
     cached: Mapping[str, Outcome]
     duplicates: int
     estimated_max: int
@@ -243,7 +292,8 @@ class Plan:
     @property
     def to_pay(self) -> int:
         """Identities still to be paid for (those in hand left out)."""
-        return sum(1 for i in self.identities if i.key not in self.in_hand)
+        keys = identity_keys(self.identities)
+        return len(keys) - sum(1 for k in keys if k in self.in_hand) if self.in_hand else len(keys)
 
     def type_of(self, key: str) -> EnrichmentType:
         """The enrichment type bought for identity `key`."""
@@ -251,16 +301,19 @@ class Plan:
 
     def type_mix(self) -> dict[EnrichmentType, int]:
         """How many identities to send by enrichment type (what the estimate shows)."""
+        keys = identity_keys(self.identities)
+        if not self.types:
+            return {self.enrichment_type: len(keys)} if keys else {}
         mix: dict[EnrichmentType, int] = {}
-        for ident in self.identities:
-            etype = self.type_of(ident.key)
+        for key in keys:
+            etype = self.type_of(key)
             mix[etype] = mix.get(etype, 0) + 1
         return mix
 
     @property
     def not_data_count(self) -> int:
         """Rows that are not leads (empty rows, report footers): not counted as rows."""
-        return sum(isinstance(k, NotData) for k in self.row_keys)
+        return sum(isinstance(k, NotData) for k in self._set_apart)
 
     @property
     def total(self) -> int:
@@ -269,12 +322,18 @@ class Plan:
 
     @property
     def invalid_count(self) -> int:
-        return sum(is_invalid(k) for k in self.row_keys)
+        return sum(is_invalid(k) for k in self._set_apart)
 
     @property
     def not_sent_count(self) -> int:
         """Data rows left out by --limit (kept in the output as `skipped`)."""
-        return sum(isinstance(k, NotSent) for k in self.row_keys)
+        return sum(isinstance(k, NotSent) for k in self._set_apart)
+
+    @cached_property
+    def _set_apart(self) -> tuple[str | Invalid, ...]:
+        """The row keys that are not keys (invalid rows, rows not data or not sent): found
+        once, so that counting them again and again (the estimate does) costs nothing."""
+        return tuple(k for k in self.row_keys if not isinstance(k, str))
 
     @property
     def valid_count(self) -> int:

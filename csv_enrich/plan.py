@@ -33,9 +33,10 @@ from csv_enrich.models import (
     Plan,
     price,
 )
+from csv_enrich.plan_columns import IdentityFrame, dedupe_frame, row_keys, valid_rows
 from csv_enrich.read import Table, read_table
-from csv_enrich.rules.columns import validate_frame
-from csv_enrich.rules.validate import lookup_keys, validate
+from csv_enrich.rules.columns import verdict_frame
+from csv_enrich.rules.validate import validate
 
 RUN_ID_VERSION = "1"
 
@@ -93,45 +94,53 @@ def load(options: EnrichOptions) -> Loaded:
 def make_plan(
     loaded: Loaded, options: EnrichOptions, cache: CacheLookup | None = None
 ) -> Plan:
-    """Validate every row, dedupe by identity, take cache hits out, and price the rest."""
-    kind = loaded.columns.kind
-    frame, row_notes = field_frame(loaded.table, loaded.columns)
-    height, non_data = loaded.table.frame.height, loaded.table.non_data
+    """Validate every row, dedupe by identity, take cache hits out, and price the rest. Works on
+    columns (plan_columns): an `Identity` is built only for what is sent, when it is sent."""
+    kind, table = loaded.columns.kind, loaded.table
+    frame, row_notes = field_frame(table, loaded.columns)
+    height, non_data = table.frame.height, table.non_data
     cut = limit_cut(height, non_data, options.limit)
-    ragged = {i: why for i, why in ragged_rows(loaded.table, loaded.columns).items() if i < cut}
-    verdicts = set_apart(past_limit(validate_frame(frame.head(cut), kind), height, options.limit),
-                         non_data, ragged)  # fmt: skip
+    ragged = {i: why for i, why in ragged_rows(table, loaded.columns).items() if i < cut}
+    verdicts = verdict_frame(frame.head(cut), kind)
     row_notes = {i: n for i, n in row_notes.items() if i not in non_data and i < cut}
-    valid = [v for v in verdicts if isinstance(v, Identity)]
-    unique, key_of = dedupe(valid)
-    keys = iter(key_of)
-    row_keys = tuple(v if isinstance(v, Invalid) else next(keys) for v in verdicts)
-    rid = run_id(loaded.table.path, kind, options)
+    valid = valid_rows(verdicts, non_data, ragged)
+    unique, key_of = dedupe_frame(valid)
+    past = NotSent(not_sent_reason(options.limit)) if cut < height else None
+    rid = run_id(table.path, kind, options)
     rid = cache.current_run(rid) if cache is not None else rid
-    cached = _cache_hits(unique, kind, options, cache, rid)
-    to_send = tuple(i for i in unique if i.key not in cached)
+    every = IdentityFrame(unique, kind)
+    cached = _cache_hits(every, kind, options, cache, rid)
+    to_send = every.without(cached)
     prefill, types = _partly_known(to_send, kind, options, cache, rid)
     in_hand = _in_hand(to_send, kind, options, cache, rid)
     resend = _resent(in_hand, kind, cache, rid)
-    valid_rows = len(valid)
     return Plan(
         kind=kind,
         enrichment_type=options.enrichment_type,
         mode=options.mode,
-        row_keys=row_keys,
+        row_keys=row_keys(verdicts, valid, key_of, (height, past), non_data, ragged),
         identities=to_send,
         cached=cached,
-        duplicates=valid_rows - len(unique),
-        estimated_max=sum(price(kind, types.get(i.key, options.enrichment_type))
-                          for i in to_send if i.key not in in_hand or i.key in resend),
+        duplicates=valid.height - unique.height,
+        estimated_max=_most(kind, options.enrichment_type, len(to_send), in_hand - resend,
+                            types),
         run_id=rid,
         row_notes=row_notes,
         max_credits=options.max_credits,
         types=types,
         prefill=prefill,
-        in_hand=frozenset(i.key for i in to_send if i.key in in_hand),
+        in_hand=in_hand,
         resend=resend,
     )
+
+
+def _most(kind: Kind, etype: EnrichmentType, sent: int, paid: frozenset[str],
+          types: Mapping[str, EnrichmentType]) -> int:
+    """The most the identities to send can cost: each at its type, those already `paid` for
+    (in hand, not resent) left out."""
+    base = price(kind, etype)
+    other = sum(price(kind, t) - base for k, t in types.items() if k not in paid)
+    return base * (sent - len(paid)) + other
 
 
 def _resent(in_hand: frozenset[str], kind: Kind, cache: CacheLookup | None,
@@ -145,7 +154,7 @@ def _resent(in_hand: frozenset[str], kind: Kind, cache: CacheLookup | None,
     return frozenset(k for k in in_hand if k in flying or k not in mine)
 
 
-def _in_hand(idents: Sequence[Identity], kind: Kind, options: EnrichOptions,
+def _in_hand(idents: IdentityFrame, kind: Kind, options: EnrichOptions,
              cache: CacheLookup | None, rid: str) -> frozenset[str]:
     """Identities already paid for or in flight: by this (interrupted) run, or submitted by
     another run that never saw them end (this run collects those instead of paying)."""
@@ -154,12 +163,15 @@ def _in_hand(idents: Sequence[Identity], kind: Kind, options: EnrichOptions,
     mine = cache.in_hand(rid)
     elsewhere = cache.pending_aliases(options.connection.scope, kind, options.enrichment_type,
                                       exclude_run=rid)
-    return frozenset(i.key for i in idents
-                     if i.key in mine or (elsewhere and not elsewhere.isdisjoint(lookup_keys(i))))
+    if not mine and not elsewhere:
+        return frozenset()
+    keys = idents.lookup_keys() if elsewhere else [[] for _ in idents.keys]
+    return frozenset(k for k, every in zip(idents.keys, keys, strict=True)
+                     if k in mine or (elsewhere and not elsewhere.isdisjoint(every)))
 
 
 def _partly_known(
-    idents: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
+    idents: IdentityFrame, kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
     rid: str,
 ) -> tuple[dict[str, Outcome], dict[str, EnrichmentType]]:
     """For a --type full run, the people whose email (or phone) an earlier run found or did
@@ -169,15 +181,15 @@ def _partly_known(
         return {}, {}
     known: dict[str, Outcome] = {}
     types: dict[str, EnrichmentType] = {}
-    for ident in idents:
-        part = cache.known(lookup_keys(ident), options.max_age_days,
-                           scope=options.connection.scope, exclude_run=rid)
+    for key, every in zip(idents.keys, idents.lookup_keys(), strict=True):
+        part = cache.known(every, options.max_age_days, scope=options.connection.scope,
+                           exclude_run=rid)
         missing = part.missing("full")
         if len(missing) == 1:
             found = any(part.parts.values())
-            known[ident.key] = Outcome(ident.key, "enriched" if found else "not_found",
-                                       note="cached", data=dict(part.data) if found else {})
-            types[ident.key] = "phone_only" if missing == ("phone",) else "partial"
+            known[key] = Outcome(key, "enriched" if found else "not_found",
+                                 note="cached", data=dict(part.data) if found else {})
+            types[key] = "phone_only" if missing == ("phone",) else "partial"
     return known, types
 
 
@@ -213,9 +225,14 @@ def past_limit(verdicts: Sequence[Identity | Invalid], rows: int,
     the rows that are not data among them apart again)."""
     if limit is None or rows == len(verdicts):
         return list(verdicts)
-    first = "the first row is" if limit == 1 else f"the first {limit:,} rows are"
-    why = f"not sent: past --limit {limit} (only {first} enriched)"
+    why = not_sent_reason(limit)
     return [*verdicts, *(NotSent(why) for _ in range(rows - len(verdicts)))]
+
+
+def not_sent_reason(limit: int | None) -> str:
+    """Why a row past --limit is not sent."""
+    first = "the first row is" if limit == 1 else f"the first {limit:,} rows are"
+    return f"not sent: past --limit {limit} (only {first} enriched)"
 
 
 def verdict(reading: Reading, kind: Kind) -> Identity | Invalid:
@@ -283,16 +300,15 @@ def _representative(group: list[Identity]) -> Identity:
 
 
 def _cache_hits(
-    unique: Iterable[Identity], kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
+    idents: IdentityFrame, kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
     rid: str,
 ) -> Mapping[str, Outcome]:
     if cache is None or not options.use_cache or not cache.holds(kind, options.connection.scope):
         return {}
-    idents = list(unique)
-    found = cache.lookup_many(kind, [lookup_keys(i) for i in idents], options.enrichment_type,
+    found = cache.lookup_many(kind, idents.lookup_keys(), options.enrichment_type,
                               options.max_age_days, scope=options.connection.scope,
                               exclude_run=rid)
-    return {i.key: hit for i, hit in zip(idents, found, strict=True) if hit is not None}
+    return {k: hit for k, hit in zip(idents.keys, found, strict=True) if hit is not None}
 
 
 def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
@@ -374,6 +390,11 @@ def importable(idents: Iterable[Identity]) -> list[Identity]:
             or (i.first_name and i.last_name and (i.company_name or i.domain))]
 
 
+def importable_count(idents: Sequence[Identity]) -> int:
+    """len(importable(idents)), counted on the columns when the identities are a plan's."""
+    return idents.importable() if isinstance(idents, IdentityFrame) else len(importable(idents))
+
+
 def choose_route(plan: Plan, *, started: str | None = None,
                  auto_bulk_min: int = AUTO_BULK_MIN) -> Route:
     """The one place the mode is chosen. Companies: one lookup per call (sync). People: the mode
@@ -387,7 +408,7 @@ def choose_route(plan: Plan, *, started: str | None = None,
     if plan.mode in RESUMABLE:
         mode = plan.mode
     else:
-        mode = "bulk" if len(importable(plan.identities)) >= auto_bulk_min else "rows"
+        mode = "bulk" if importable_count(plan.identities) >= auto_bulk_min else "rows"
     if started not in RESUMABLE or started == mode:
         return ROUTES[mode]
     if started == "legacy" and plan.mode == "auto":  # CSV import was off: it still is

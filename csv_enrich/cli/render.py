@@ -24,6 +24,8 @@ SHOW_INVALID = 10
 
 def invalid_rows(est: Estimate) -> list[dict[str, Any]]:
     """Every invalid row: its 1-based data row number and the reason."""
+    if not est.plan.invalid_count:
+        return []
     return [
         {"row": i + 1, "reason": key.reason}
         for i, key in enumerate(est.plan.row_keys)
@@ -97,7 +99,8 @@ def _paths_dict(est: Estimate, rate: int) -> dict[str, Any]:
 
 
 def _cached_rows(est: Estimate) -> int:
-    return sum(1 for k in est.plan.row_keys if isinstance(k, str) and k in est.plan.cached)
+    cached = est.plan.cached
+    return sum(1 for k in est.plan.row_keys if k in cached) if cached else 0
 
 
 def estimate_lines(est: Estimate, *, rate: int = 30) -> list[str]:
@@ -212,6 +215,8 @@ def _count_lines(est: Estimate) -> list[str]:
 
 
 def _invalid_lines(est: Estimate) -> list[str]:
+    if not est.plan.invalid_count:
+        return []
     bad = [
         (i, k) for i, k in enumerate(est.plan.row_keys) if is_invalid(k)
     ]  # fmt: skip

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
 from csv_enrich.api.wire import MAX_ROWS
 from csv_enrich.models import Identity, Mode
-from csv_enrich.plan import importable
+from csv_enrich.plan import importable_count
+from csv_enrich.plan_columns import IdentityFrame
 
 ROWS_REQUESTS_PER_ROW = 2.1  # a submission and its polls (measured: benchmarks/run)
 LEGACY_POLLS_PER_BATCH = 3
@@ -81,10 +82,10 @@ def paths(idents: Sequence[Identity], mode: Mode, *, quotes: bool = True) -> lis
     if mode == "rows":
         return [_rows(n, "rows")] if n else []
     if mode == "bulk":
-        carried = len(importable(idents))
+        carried = importable_count(idents)
         groups = [_bulk(carried)] if carried else []
         return groups + ([_rows(n - carried, "rows_rest")] if n > carried else [])
-    taken = sum(1 for i in idents if can_take(i))
+    taken = idents.legacy() if isinstance(idents, IdentityFrame) else sum(map(can_take, idents))
     groups = [_legacy(taken)] if taken else []
     return groups + ([_rows(n - taken, "rows_rest")] if n > taken else [])
 

@@ -1,0 +1,180 @@
+"""The plan's column-wise half: the rows' verdicts, dedupe and the identities kept as columns.
+
+`plan.make_plan` works on a verdict frame (`rules.columns.verdict_frame`: a row's key, aliases and
+identifier fields, or its reason) instead of one `Identity` per row. Rows that share an alias are
+one person: most rows share nothing, and a group whose rows each share one alias is the rows with
+that alias (a polars group-by); only the rows joined through several shared aliases go through
+`plan.dedupe`'s union-find, in Python. What comes out is exactly what `plan.dedupe` gives (the
+differential tests in tests/test_plan_columns.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from csv_enrich.models import Identity, Invalid, Kind, LazyIdentities, NotData
+from csv_enrich.rules.columns import IDENTITY_FIELDS, verdicts_of
+from csv_enrich.rules.normalise import fold
+
+ROW = "row"  # a verdict's row index in the table
+STRONG = ("li:", "email:", "pid:")
+
+
+def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
+             rows: tuple[int, Invalid | None], not_data: Mapping[int, str],
+             ragged: Mapping[int, str]) -> tuple[str | Invalid, ...]:
+    """`Plan.row_keys`: each row's identity key (its group's), or why it is not sent. `rows`:
+    how many rows the table has, and the verdict of those past the verdicts (--limit)."""
+    height, past = rows
+    every = pl.Series("key", [None] * height, dtype=pl.String)
+    keys: list[str | Invalid | None] = every.scatter(valid[ROW], key_of).to_list()
+    bad = verdicts.with_row_index(ROW).filter(pl.col("key").is_null())
+    for row, reason in zip(bad[ROW].to_list(), bad["reason"].to_list(), strict=True):
+        keys[row] = Invalid(reason)
+    for row in range(verdicts.height, height):
+        keys[row] = past
+    for row, reason in ragged.items():
+        keys[row] = Invalid(reason)
+    for row, reason in not_data.items():
+        keys[row] = NotData(reason)
+    assert all(k is not None for k in keys)
+    return tuple(keys)  # type: ignore[arg-type]
+
+
+def valid_rows(verdicts: pl.DataFrame, not_data: Mapping[int, str],
+               ragged: Mapping[int, str]) -> pl.DataFrame:
+    """The verdicts of the rows to dedupe (valid, and neither ragged nor not data), with ROW."""
+    apart = pl.Series([*not_data, *ragged], dtype=pl.UInt32)
+    return verdicts.with_row_index(ROW).filter(
+        pl.col("key").is_not_null() & ~pl.col(ROW).is_in(apart.implode()))
+
+
+def dedupe_frame(valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """`plan.dedupe` over verdict rows: the representatives (first-seen order, each carrying its
+    group's aliases) and, per row, its representative's key."""
+    pairs = valid.select(i=pl.int_range(pl.len(), dtype=pl.UInt32), alias=pl.col("aliases"))
+    pairs = pairs.explode("alias")
+    shared = pairs.filter(pl.col("alias").is_duplicated())
+    if shared.height == 0:
+        return valid, valid["key"]
+    group = _group_labels(valid, shared)
+    return _representatives(valid, group)
+
+
+def _group_labels(valid: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
+    """Per row, a label its group shares: its one shared alias, the union-find root of the rows
+    joined through several, or its own key (a row that shares nothing)."""
+    per_row = shared.group_by("i").agg(n=pl.len(), alias=pl.col("alias").first())
+    bridges = per_row.filter(pl.col("n") > 1)["i"]
+    label = pl.Series("label", valid["key"].to_list(), dtype=pl.String).scatter(
+        per_row["i"], per_row["alias"])
+    if bridges.len() == 0:
+        return label
+    bridged = shared.filter(pl.col("i").is_in(bridges.implode()))["alias"].unique()
+    joined = shared.filter(pl.col("alias").is_in(bridged.implode()))["i"].unique().sort()
+    roots = _union_find(valid["aliases"].gather(joined).to_list())
+    return label.scatter(joined, pl.Series(roots, dtype=pl.String))
+
+
+def _union_find(aliases: Sequence[Sequence[str]]) -> list[str]:
+    """Each row's group root, rows joined by any shared alias (as plan._groups)."""
+    parent: dict[str, str] = {}
+
+    def root(alias: str) -> str:
+        while parent.setdefault(alias, alias) != alias:
+            parent[alias] = parent[parent[alias]]
+            alias = parent[alias]
+        return alias
+
+    for first, *rest in aliases:
+        for alias in rest:
+            parent[root(alias)] = root(first)
+    return ["#" + root(a[0]) for a in aliases]  # "#": never an alias, so never another's label
+
+
+def _representatives(valid: pl.DataFrame, group: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    """Per group the row with the most identifiers (the first of equals), answering to every
+    alias of the group (its own first, then the others' in row order), in first-seen order."""
+    count = pl.sum_horizontal(pl.col(f).is_not_null() for f in IDENTITY_FIELDS)
+    ranked = valid.with_columns(group=group, i=pl.int_range(pl.len(), dtype=pl.UInt32), n=count)
+    best = (ranked.sort(["n", "i"], descending=[True, False])
+            .unique("group", keep="first").select("group", best="i"))
+    ranked = ranked.join(best, on="group", how="left", maintain_order="left")
+    merged = (ranked.sort(pl.col("i") != pl.col("best"), "i").select("group", "aliases")
+              .explode("aliases").unique(maintain_order=True)
+              .group_by("group").agg(merged="aliases"))
+    order = ranked.group_by("group", maintain_order=True).agg(pl.col("best").first())["best"]
+    reps = ranked.gather(order).join(merged, on="group", how="left", maintain_order="left")
+    reps = reps.with_columns(aliases=pl.col("merged")).select(valid.columns)
+    return reps, ranked["key"].gather(ranked["best"])
+
+
+class IdentityFrame(LazyIdentities):
+    """The identities a plan sends, kept as verdict columns: counted without being built."""
+
+    def __init__(self, frame: pl.DataFrame, kind: Kind) -> None:
+        super().__init__(frame["key"].to_list(), lambda: _identities(frame, kind))
+        self.frame, self.kind = frame, kind
+        self._counted: dict[str, int] = {}
+
+    def without(self, keys: Sequence[str] | Mapping[str, object]) -> IdentityFrame:
+        """These identities but those whose key is in `keys`."""
+        if not keys:
+            return self
+        drop = pl.Series(list(keys), dtype=pl.String)
+        return IdentityFrame(self.frame.filter(~pl.col("key").is_in(drop.implode())), self.kind)
+
+    def importable(self) -> int:
+        """How many a CSV import can carry (`plan.importable`)."""
+        return self._count("importable", _set("email") | _set("linkedin_url") | _named())
+
+    def legacy(self) -> int:
+        """How many the legacy bulk endpoint takes (`api.legacy_wire.can_take`)."""
+        if self.kind != "person":
+            return 0
+        return self._count("legacy", _set("linkedin_url") | _named())
+
+    def _count(self, name: str, where: pl.Expr) -> int:
+        """The rows `where` holds, counted once."""
+        if name not in self._counted:
+            self._counted[name] = int(self.frame.select(where.sum()).item())
+        return self._counted[name]
+
+    def lookup_keys(self) -> list[list[str]]:
+        """`rules.validate.lookup_keys` of each identity, in order."""
+        own = self.frame["aliases"]
+        if self.kind != "person":
+            return own.to_list()
+        weak = self.frame.select(*IDENTITY_FIELDS, "aliases").with_row_index("at").filter(
+            ~pl.col("aliases").list.eval(pl.element().str.starts_with(STRONG[0])
+                                         | pl.element().str.starts_with(STRONG[1])
+                                         | pl.element().str.starts_with(STRONG[2])).list.any())
+        out = own.to_list()
+        for row, first, last, domain, company in weak.select(
+                "at", "first_name", "last_name", "domain", "company_name").iter_rows():
+            out[row] = list(dict.fromkeys((*out[row], *_name_keys(first, last, domain, company))))
+        return out
+
+
+def _name_keys(first: str | None, last: str | None, *where: str | None) -> tuple[str, ...]:
+    """`rules.validate.name_keys` of a person's fields."""
+    if not (first and last):
+        return ()
+    names = (fold(first), fold(last))
+    return tuple(dict.fromkeys("name:" + "|".join((*names, fold(w))) for w in where if w))
+
+
+def _set(field: str) -> pl.Expr:
+    return pl.col(field).fill_null("") != ""
+
+
+def _named() -> pl.Expr:
+    return _set("first_name") & _set("last_name") & (_set("company_name") | _set("domain"))
+
+
+def _identities(frame: pl.DataFrame, kind: Kind) -> list[Identity]:
+    out = verdicts_of(frame.with_columns(reason=pl.lit(None, pl.String)), kind)
+    assert all(isinstance(i, Identity) for i in out)
+    return out  # type: ignore[return-value]
