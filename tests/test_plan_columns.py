@@ -112,7 +112,9 @@ def test_the_plan_on_columns_is_the_plan_on_records(
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["Email", "LinkedIn", "First Name", "Last Name", "Website"],
                                   *rows])
-    options = EnrichOptions(input=path, limit=limit)
+    fields = {"Email": "email", "LinkedIn": "linkedin_url", "First Name": "first_name",
+              "Last Name": "last_name", "Website": "website"}  # whatever the cells look like
+    options = EnrichOptions(input=path, limit=limit, mapping_overrides=fields)
     loaded = load(options)
     plan = make_plan(loaded, options)
     frame, _ = field_frame(loaded.table, loaded.columns)
