@@ -230,6 +230,9 @@ class Outcome:
     # The key of another identity the API answered with the same lead (one person under two
     # identities): that one carries the credits, this one shows "same person as row N".
     same_as: str | None = None
+    # The key of another identity whose row carries the credits this one may have cost (lost
+    # answers whose leads cannot be told apart: one row of the group carries what they cost)
+    credits_on: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ workflow list matches the sandbox's settlements."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,4 +286,40 @@ def test_lost_answer_counts_are_the_runs_across_its_resumes(
     assert any("across its resumes" in n and "left no trace" in n for n in resumed["notes"])
     assert "Lost answers: 1 submission(s) of this run (across its resumes)" in books.said
     books.check()
+    check_workflows(books)
+
+
+def phones(n: int) -> list[str]:
+    """`n` emails the sandbox finds a phone for."""
+    found = []
+    for i in range(1000):
+        email = f"pat{i}.quinn@firm{i % 5}.io"
+        if person_record(person_identity({"email": email}), {"email": email})["phone"]:
+            found.append(email)
+    return found[:n]
+
+
+def test_rows_lost_answers_that_found_something_untold_still_add_up_per_row(
+        rows_sandbox: SandboxServer, tmp_path: Path, edge: Edge) -> None:
+    """Two answers lost after the work, phones only: the leads show a phone but neither the
+    email sent, so which row each is cannot be told. The credits they cost are carried by the
+    group's first row (the other points to it), not 'unattributed': the row column adds up to
+    the run's credits.charged, and both workflows are listed."""
+    source = tmp_path / "emails.csv"
+    emails = phones(4)
+    source.write_text("Email\n" + "".join(f"{e}\n" for e in emails))
+    books = Books(rows_sandbox, tmp_path)
+    edge.arm("/enrichment/person", "lost", "lost")
+    report = books.run(source, "--mode", "rows", "--type", "phone_only", "--concurrency", "1",
+                       code=1)
+    assert "unattributed" not in report["credits"]["by_outcome"]
+    assert report["credits"]["by_outcome"]["failed"] == 20
+    with (tmp_path / "out1.csv").open(newline="", encoding="utf-8-sig") as fh:
+        out = list(csv.DictReader(fh))
+    failed = [(n + 2, r) for n, r in enumerate(out) if r["enrichment_status"] == "failed"]
+    assert [r["enrichment_credits"] for _, r in failed] == ["20", "0"]
+    assert "this row carries the 20 credit(s)" in failed[0][1]["enrichment_note"]
+    assert f"counted on row {failed[0][0]}" in failed[1][1]["enrichment_note"]
+    assert not any(r["enriched_phone"] for _, r in failed)  # whose phone it is is not told
+    assert books.check() == report["credits"]["charged"] == 40
     check_workflows(books)

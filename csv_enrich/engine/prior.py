@@ -129,12 +129,15 @@ async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
         ctx.record_workflow(record)
     take_books(ctx, sub)
     taken, ended = 0, _ended_there(sub)
+    ours = {key: ident.key for ident, key in pairs}  # the earlier run's keys -> this run's
     part = ctx.plan.kind == "person" and earlier.etype not in COVERS[ctx.etype]  # its emails
     for ident, key in pairs:
         if (outcome := sub.outcomes.get(key)) is not None and outcome.status != "skipped":
             note = "; ".join(n for n in (ADOPTED, outcome.note) if n)
             final = outcome.status in ("enriched", "not_found") or key in ended
-            mine = replace(outcome, key=ident.key, note=note)
+            mine = replace(outcome, key=ident.key, note=note,
+                           same_as=ours.get(outcome.same_as or "", outcome.same_as),
+                           credits_on=ours.get(outcome.credits_on or "", outcome.credits_on))
             if part and final:  # the rest of the person is bought by this run
                 ctx.known[ident.key] = mine
                 ctx.types[ident.key] = _rest(ctx.etype, earlier.etype)

@@ -34,6 +34,8 @@ from csv_enrich.models import Identity, Outcome, WorkflowRecord, price
 RECOVERED = "recovered from the lead list (the API's answer was lost)"
 UNMATCHED = ("the API's answer was lost and its lead cannot be told apart in the run's list; "
              "not sent again so it is not paid twice")
+UNTOLD = (UNMATCHED + "; this row carries the {n:,} credit(s) the API charged for the lost "
+          "answers of {rows} rows whose leads cannot be told apart (the others point here)")
 GONE = "the API no longer knows workflow {}; check the balance before enriching this row again"
 STILL_RUNNING = "still running at the API; run the same command again to collect it"
 MAX_RESOLVE_ROUNDS = 5
@@ -328,15 +330,31 @@ class RowsRunner:
                 self._claim(lead.lead_id)  # whose, each is not_found at 0 credits
                 self._resolved(key, {}, 0)
         else:
-            for lead in free:
-                self._claim(lead.lead_id)
-                self.ctx.record_workflow(lost_workflow(
-                    self.ctx.run_id, f"lead {lead.lead_id}", self.price,
-                    found_credits(self.ctx.etype, lead.data)))
-            for key in keys:
-                del self.unresolved[key]
-                self.ctx.settle(self.price)
-                self.ctx.finish(Outcome(key, "failed", note=UNMATCHED))
+            self._untold(keys, free)
+
+    def _untold(self, keys: list[str], free: list[Lead]) -> None:
+        """Lost submissions whose leads cannot be told apart: each free lead is a workflow one
+        of them started (listed); what those charged is carried by the group's first row (in
+        the file's order), the others point to it, so the row column adds up to the run's
+        charge. No row gets data (whose it is cannot be told) and none is sent again."""
+        cost = 0
+        for lead in free:
+            self._claim(lead.lead_id)
+            credits = found_credits(self.ctx.etype, lead.data)
+            cost += credits
+            self.ctx.record_workflow(lost_workflow(
+                self.ctx.run_id, f"lead {lead.lead_id}", self.price, credits))
+        order = {i.key: n for n, i in enumerate(self.ctx.plan.identities)}
+        keys = sorted(keys, key=lambda k: order.get(k, len(order)))
+        for key in keys:
+            del self.unresolved[key]
+            self.ctx.settle(self.price)
+            if key == keys[0] and cost:
+                self.ctx.finish(Outcome(key, "failed", credits=cost, note=UNTOLD.format(
+                    n=cost, rows=len(keys))))
+            else:
+                self.ctx.finish(Outcome(key, "failed", note=UNMATCHED,
+                                        credits_on=keys[0] if cost else None))
 
     def _resolved(self, key: str, data: Mapping[str, str] | None, credits: int) -> None:
         del self.unresolved[key]

@@ -84,11 +84,18 @@ def join(
 
 def _same_person(row: Outcome, first: Mapping[str, int],
                  source_rows: Sequence[int] | None) -> Outcome:
-    """A row the API answered with another row's lead: say which row carries the credits."""
+    """A row the API answered with another row's lead, or one of a group of lost answers whose
+    leads cannot be told apart: say which row carries the credits."""
+    if row.credits_on is not None and row.credits_on in first:
+        note = CREDITS_ON.format(row=_row_number(first[row.credits_on], source_rows))
+        return replace(row, credits=0, note="; ".join(n for n in (row.note, note) if n))
     if row.same_as is None or row.same_as not in first:
         return row
     note = f"same person as row {_row_number(first[row.same_as], source_rows)}"
     return replace(row, credits=0, note="; ".join(n for n in (note, row.note) if n))
+
+
+CREDITS_ON = "what its lost answer cost, if anything, is counted on row {row}"
 
 
 def _with_row_note(row: Outcome, note: str | None) -> Outcome:
