@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 import polars as pl
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csv_enrich.api.legacy_wire import can_take
@@ -107,7 +107,6 @@ def test_the_plan_on_columns_is_the_plan_on_records(
     """A file of shared, partial, invalid, ragged and empty rows, with or without --limit: the
     same row keys (and reasons), identities sent and duplicates as validate_frame + past_limit
     + set_apart + dedupe."""
-    assume(any(cell.strip() for row in rows for cell in row))  # all blank: a bug of map_columns
     path = tmp_path / "leads.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["Email", "LinkedIn", "First Name", "Last Name", "Website"],
