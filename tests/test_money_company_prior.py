@@ -51,9 +51,12 @@ def killed_mid_lookup(server: Any, src: Path, tmp_path: Path, *, served: bool) -
 
 
 def other_file(src: Path, how: str) -> Path:
-    """A copy of `src` under another name, or an edited one (a row moved, a company added)."""
+    """A copy of `src` under another name, an edited one (a row moved, a company added), or
+    `src` itself (run with another --map)."""
     lines = src.read_text(encoding="utf-8").splitlines()
     other = src.with_name(f"{how} of {src.name}")
+    if how == "map":
+        return src
     if how == "copy":
         shutil.copy(src, other)
     else:
@@ -62,11 +65,12 @@ def other_file(src: Path, how: str) -> Path:
     return other
 
 
-@pytest.mark.parametrize("how", ["copy", "edited"])
+@pytest.mark.parametrize("how", ["copy", "edited", "map"])
 @pytest.mark.parametrize("served", [True, False])
 def test_a_killed_company_run_is_collected_by_a_run_over_another_file(
         fast_sandbox: Any, tmp_path: Path, served: bool, how: str) -> None:
-    """kill -9 with a lookup in flight, then a copy or an edited file (a new run_id): the new
+    """kill -9 with a lookup in flight, then an edited file or another --map (a new run_id; a
+    copy of the unfinished file resumes it, for comparison): the new
     run resends the killed run's journaled quote (not a new one), so the company is charged
     once; when the API did it, the row shows the credit and no data. `estimate` and the run
     agree: the in-flight lookup is counted as one that may be charged once."""
@@ -74,16 +78,17 @@ def test_a_killed_company_run_is_collected_by_a_run_over_another_file(
     killed_mid_lookup(fast_sandbox, src, tmp_path, served=served)
     other = other_file(src, how)
     books = Books(fast_sandbox, tmp_path)
-    est = estimate(books, other, tmp_path / "state")
+    extra = ("--map", "Company=company_name") if how == "map" else ()  # the same, said: a new run
+    est = estimate(books, other, tmp_path / "state", *extra)
     assert (est["resend"], est["in_hand"]) == (1, 1)
-    size = 7 if how == "copy" else 8
+    size = 8 if how == "edited" else 7
     assert est["credits"]["estimated_max"] == size  # the resend may be charged: counted
     quotes_before = seen(fast_sandbox, ESTIMATE)
-    report = books.run(other, code=1 if served else 0)
+    report = books.run(other, *extra, code=1 if served else 0)
     assert report["resumed"] == (how == "copy")  # a copy of an unfinished file goes on with it
     first = next(r for r in rows(tmp_path / "out1.csv") if r["Website"] == src.read_text(
         encoding="utf-8").splitlines()[1].split(",")[1])
-    assert (COLLECTED in first["enrichment_note"]) == (how == "edited")
+    assert (COLLECTED in first["enrichment_note"]) == (how != "copy")
     if served:
         assert (first["enrichment_status"], first["enrichment_credits"]) == ("failed", "1")
         assert PAID_NOTE in first["enrichment_note"]
@@ -94,7 +99,7 @@ def test_a_killed_company_run_is_collected_by_a_run_over_another_file(
     assert seen(fast_sandbox, ESTIMATE) - quotes_before == size - 1  # the resend's was saved
     assert books.check() == 6
     charged_once(fast_sandbox)
-    again = books.run(other)  # the finished file again: nothing bought, nothing claimed
+    again = books.run(other, *extra)  # the finished file again: nothing bought, nothing claimed
     assert again["credits"]["charged_now"] == 0 or served  # served: the lost one, on purpose
     assert books.check() == 6 + int(served)
     if not served:
