@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_money import Books, cli_process, estimate
+from tests.test_money import Books, cli_process, estimate, interrupt
 from tests.test_money_company import (
     ESTIMATE,
     LOOKUP,
@@ -104,3 +104,27 @@ def test_a_killed_company_run_is_collected_by_a_run_over_another_file(
     assert books.check() == 6 + int(served)
     if not served:
         charged_once(fast_sandbox)
+
+
+@pytest.mark.parametrize("served", [True, False])
+def test_a_company_run_stopped_by_ctrl_c_mid_lookup_is_collected_by_an_edited_file(
+        fast_sandbox: Any, tmp_path: Path, served: bool) -> None:
+    """Ctrl-C while a lookup is on its way: the stopped run's report (interrupted) claims only
+    what it saw settle; the run over an edited file resends its saved quote and claims that
+    lookup once. Reports, row columns and ledger agree; no company is charged twice."""
+    src = companies(tmp_path)
+    fast_sandbox.state.config.fault_latency_ms = 3000
+    fast_sandbox.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
+    books = Books(fast_sandbox, tmp_path)
+    stopped = interrupt(books, src, ESTIMATE, 1, "--concurrency", "1")
+    assert stopped["credits"]["charged"] == 0
+    deadline = time.monotonic() + 30
+    while seen(fast_sandbox, LOOKUP) < 1:  # the API is done with the slow one
+        assert time.monotonic() < deadline, "the slow lookup never ended"
+        time.sleep(0.02)
+    fast_sandbox.state.faults.forced_on.clear()
+    report = books.run(other_file(src, "edited"), code=1 if served else 0)
+    assert not report["resumed"]
+    assert seen(fast_sandbox, LOOKUP) == 9  # the stopped one, its resend and 7 more
+    assert books.check() == 6
+    charged_once(fast_sandbox)
