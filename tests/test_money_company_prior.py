@@ -4,14 +4,16 @@ sandbox, the fault at the edge; the reports and the row column add up to the led
 
 from __future__ import annotations
 
+import json
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_money import Books, cli_process, estimate, interrupt
+from tests.test_money import Books, cli_process, column_sum, estimate
 from tests.test_money_company import (
     ESTIMATE,
     LOOKUP,
@@ -116,9 +118,24 @@ def test_a_company_run_stopped_by_ctrl_c_mid_lookup_is_collected_by_an_edited_fi
     fast_sandbox.state.config.fault_latency_ms = 3000
     fast_sandbox.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
     books = Books(fast_sandbox, tmp_path)
-    stopped = interrupt(books, src, ESTIMATE, 1, "--concurrency", "1")
-    assert stopped["credits"]["charged"] == 0
+    books.n += 1
+    out = tmp_path / "out1.csv"
+    proc = cli_process(fast_sandbox, [str(src), "-o", str(out), "--yes", "--rate-limit", "6000",
+                                      "--concurrency", "1", "--state-dir", str(tmp_path / "state")])
     deadline = time.monotonic() + 30
+    while seen(fast_sandbox, ESTIMATE) < 1:  # the first lookup is quoted, then on its way
+        assert time.monotonic() < deadline, "nothing to interrupt"
+        time.sleep(0.02)
+    time.sleep(1.0)
+    assert seen(fast_sandbox, LOOKUP) == 0
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    stopped = json.loads(out.with_suffix(".report.json").read_text())
+    assert stopped["interrupted"] is True
+    assert stopped["credits"]["charged"] == column_sum(out) == 0
+    stopped["_column"] = 0
+    books.reports.append(stopped)
     while seen(fast_sandbox, LOOKUP) < 1:  # the API is done with the slow one
         assert time.monotonic() < deadline, "the slow lookup never ended"
         time.sleep(0.02)
