@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from random import Random
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -130,3 +132,38 @@ def test_candidates_are_every_lead_sharing_a_key_strongest_key_first(
             if key in lead_keys(ld):
                 expected.setdefault(ld.lead_id, ld)
     assert LeadIndex(leads).candidates(ident) == list(expected.values())
+
+
+def test_a_row_known_by_its_email_keeps_its_lead_beside_a_name_only_namesake() -> None:
+    """Regression (acceptance: after Ctrl-C and an edited file, 425 rows got a namesake's
+    email): a name-only row and a row with an email under the same name both had two candidate
+    leads; the name-only row chose first and took the email row's own lead."""
+    name_only = Identity(kind="person", key="name:paula|schmidt|acme.io", first_name="Paula",
+                         last_name="Schmidt", company_name="Acme", domain="acme.io")
+    with_email = Identity(kind="person", key="email:paula.1@acme.io", email="paula.1@acme.io",
+                          first_name="Paula", last_name="Schmidt", company_name="Acme",
+                          domain="acme.io")
+    his = Lead("L1", {"email": "paula.1@acme.io"}, "Paula", "Schmidt")
+    namesake = Lead("L2", {"email": "paula.schmidt@acme.io"}, "Paula", "Schmidt")
+    for leads in ([his, namesake], [namesake, his]):
+        got = join_in_order([name_only, with_email], LeadIndex(leads))
+        assert [g.lead_id if g else None for g in got] == ["L2", "L1"]
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=8), st.randoms(use_true_random=False))
+def test_every_row_with_an_email_gets_the_lead_with_that_email(
+        has_email: list[bool], rnd: Random) -> None:
+    """Namesakes all (one name, one company): whatever the order of rows and leads, each row
+    with an email gets the lead holding it, and the name-only rows get the other leads."""
+    idents = [Identity(kind="person", key=f"k{n}", email=f"p{n}@acme.io" if e else None,
+                       first_name="Ann", last_name="Lee", company_name="Acme", domain="acme.io")
+              for n, e in enumerate(has_email)]
+    leads = [Lead(f"L{n}", {"email": f"p{n}@acme.io"}, "Ann", "Lee")
+             for n in range(len(has_email))]
+    rnd.shuffle(leads)
+    got = join_in_order(idents, LeadIndex(leads))
+    for n, e in enumerate(has_email):
+        assert got[n] is not None
+        if e:
+            assert got[n].data["email"] == f"p{n}@acme.io"
+    assert len({g.lead_id for g in got if g}) == len(has_email)

@@ -15,6 +15,7 @@ from csv_enrich.api.client import Lead
 from csv_enrich.models import Identity
 from csv_enrich.rules.validate import email_domain, linkedin_slug, normalise_email
 
+_STRONG = ("li:", "email:")  # keys naming one person; a name may be a namesake's
 _COMPANY_SUFFIX = re.compile(
     r"\b(inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|plc|bv)\b\.?")
 
@@ -124,10 +125,12 @@ class LeadIndex:
         found = self.candidates(ident)
         return found[0] if found else None
 
-    def candidates(self, ident: Identity) -> list[Lead]:
-        """Every lead sharing a key with `ident`, those sharing its strongest key first."""
+    def candidates(self, ident: Identity, *, strong: bool = False) -> list[Lead]:
+        """Every lead sharing a key with `ident`, those sharing its strongest key first;
+        `strong`: only those sharing its LinkedIn profile or email."""
         seen: dict[str, Lead] = {}
-        for key in identity_keys(ident):
+        keys = identity_keys(ident)
+        for key in [k for k in keys if k.startswith(_STRONG)] if strong else keys:
             for lead in self._with_key(key):
                 seen.setdefault(lead.lead_id, lead)
         return list(seen.values())
@@ -140,9 +143,13 @@ def join_in_order(idents: Sequence[Identity], index: LeadIndex) -> list[Lead | N
     the list keeps the import order, by position between matched neighbours (a lead whose email
     was not found shows neither the imported email nor a name we know, yet it is still that
     row's); last, a row whose every candidate answers another row gets that lead too: the API
-    made one person of both (the caller charges it once)."""
+    made one person of both (the caller charges it once). Leads sharing a row's LinkedIn profile
+or email go to that row before any name is matched: a name-only row never takes the lead of a
+row known by its email (regression: after Ctrl-C and an edited file, 425 rows got a namesake's
+email)."""
     options = [index.candidates(i) for i in idents]
-    found = _one_to_one(options)
+    found = _one_to_one([index.candidates(i, strong=True) for i in idents])
+    _one_to_one(options, found)
     _by_position(found, index)
     for n, lead in enumerate(found):
         if lead is None and options[n]:
@@ -150,10 +157,16 @@ def join_in_order(idents: Sequence[Identity], index: LeadIndex) -> list[Lead | N
     return found
 
 
-def _one_to_one(options: list[list[Lead]]) -> list[Lead | None]:
-    found: list[Lead | None] = [None] * len(options)
-    taken: set[str] = set()
-    for n in sorted(range(len(options)), key=lambda k: (len(options[k]), k)):
+def _one_to_one(
+    options: list[list[Lead]], found: list[Lead | None] | None = None
+) -> list[Lead | None]:
+    """Give each identity still without a lead (all, or those None in `found`) a free one of
+    its options, those with fewer options choosing first."""
+    if found is None:
+        found = [None] * len(options)
+    taken = {lead.lead_id for lead in found if lead is not None}
+    open_ = [n for n in range(len(options)) if found[n] is None]
+    for n in sorted(open_, key=lambda k: (len(options[k]), k)):
         free = next((ld for ld in options[n] if ld.lead_id not in taken), None)
         if free is not None:
             found[n] = free
