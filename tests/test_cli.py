@@ -179,6 +179,18 @@ def test_output_naming_the_input_is_refused(tmp_path: Path) -> None:
     assert src.read_bytes() == (SAMPLES / "leads.csv").read_bytes()
 
 
+@pytest.mark.parametrize("command", [[], ["estimate"]])
+def test_a_folder_as_input_says_so(command: list[str], tmp_path: Path) -> None:
+    """QA: a folder given as INPUT said "unsupported file type '(none)'"; it names the folder
+    and points to a file or `watch`, exit 2."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    result = run([*command, str(folder), "--sandbox", "--state-dir", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert f"{folder}: is a folder, not a file" in result.output
+    assert "csv-enrich watch" in result.output
+
+
 @pytest.mark.parametrize("bad", ["Email", "Email=emial", "=email"])
 def test_bad_map_option_exits_2(bad: str, tmp_path: Path) -> None:
     """A malformed --map names the fields and shows an example."""

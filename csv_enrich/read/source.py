@@ -35,6 +35,9 @@ def read_table(
 
 
 def _format_of(path: Path) -> str:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file; give one spreadsheet (.csv, .xlsx, "
+                         "...), or use `csv-enrich watch` to enrich every file dropped in a folder")
     suffix = path.suffix.lower()
     fmt = TEXT_FORMATS.get(suffix) or WORKBOOK_FORMATS.get(suffix)
     if fmt is None:
