@@ -112,8 +112,9 @@ def make_plan(
     cached = _cache_hits(every, kind, options, cache, rid)
     to_send = every.without(cached)
     prefill, types = _partly_known(to_send, kind, options, cache, rid)
-    in_hand = _in_hand(to_send, kind, options, cache, rid)
-    resend = _resent(in_hand, kind, cache, rid)
+    mine = cache.in_hand(rid) if cache is not None else frozenset()
+    in_hand = _in_hand(to_send, kind, options, cache, rid, mine)
+    resend = _resent(in_hand, kind, cache, rid, mine)
     return Plan(
         kind=kind,
         enrichment_type=options.enrichment_type,
@@ -124,6 +125,8 @@ def make_plan(
         duplicates=valid.height - unique.height,
         estimated_max=_most(kind, options.enrichment_type, len(to_send), in_hand - resend,
                             types),
+        run_max=_most(kind, options.enrichment_type, len(to_send), in_hand - resend - mine,
+                      types),
         run_id=rid,
         row_notes=row_notes,
         max_credits=options.max_credits,
@@ -144,23 +147,23 @@ def _most(kind: Kind, etype: EnrichmentType, sent: int, paid: frozenset[str],
 
 
 def _resent(in_hand: frozenset[str], kind: Kind, cache: CacheLookup | None,
-            rid: str) -> frozenset[str]:
+            rid: str, mine: frozenset[str]) -> frozenset[str]:
     """Company lookups in hand whose call an interrupted run (this one or another) never saw
     end: the run resends its single-use quote, charged once if the first call never ran, so
     the estimate counts them (people in flight are read back, free)."""
     if kind != "company" or cache is None or not in_hand:
         return frozenset()
-    mine, flying = cache.in_hand(rid), cache.in_flight(rid)
+    flying = cache.in_flight(rid)
     return frozenset(k for k in in_hand if k in flying or k not in mine)
 
 
 def _in_hand(idents: IdentityFrame, kind: Kind, options: EnrichOptions,
-             cache: CacheLookup | None, rid: str) -> frozenset[str]:
-    """Identities already paid for or in flight: by this (interrupted) run, or submitted by
-    another run that never saw them end (this run collects those instead of paying)."""
+             cache: CacheLookup | None, rid: str, mine: frozenset[str]) -> frozenset[str]:
+    """Identities already paid for or in flight: by this (interrupted) run (`mine`), or
+    submitted by another run that never saw them end (this run collects those instead of
+    paying)."""
     if cache is None:
         return frozenset()
-    mine = cache.in_hand(rid)
     elsewhere = cache.pending_aliases(options.connection.scope, kind, options.enrichment_type,
                                       exclude_run=rid)
     if not mine and not elsewhere:

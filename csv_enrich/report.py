@@ -224,7 +224,7 @@ def _charged(result: RunResult) -> int:
 def _credits(plan: Plan, result: RunResult, charged: int) -> Credits:
     reserved = result.credits_reserved or sum(w.credits_reserved for w in result.workflows)
     return Credits(
-        estimated_max=plan.estimated_max,
+        estimated_max=plan.estimated_max if plan.run_max is None else plan.run_max,
         reserved=reserved,
         charged=charged,
         refunded=sum(w.credits_refunded for w in result.workflows),

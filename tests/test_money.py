@@ -167,6 +167,10 @@ def test_interrupted_then_resumed_reports_add_up(slow_sandbox: Any, tmp_path: Pa
     assert resumed["run_id"] == first["run_id"]
     assert resumed["resumed"]
     assert books.check() == resumed["credits"]["charged"] > 0
+    # the resumed report states the run's estimate across its resumes, as charged is (it said
+    # 0 while thousands were charged: acceptance)
+    assert resumed["credits"]["estimated_max"] == whole["credits"]["estimated_max"]
+    assert resumed["credits"]["estimated_max"] >= resumed["credits"]["charged"]
 
 
 def notes(path: Path) -> Counter[str]:
