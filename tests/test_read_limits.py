@@ -72,3 +72,81 @@ def test_office_kinds() -> None:
     assert office_kind(["word/document.xml"]) == ("a Word document (.docx)", "Word")
     assert office_kind(["xl/workbook.xml"]) is None
     assert office_kind(ole_head="PowerPoint Document".encode("utf-16-le"))[1] == "PowerPoint"
+
+
+# The scan before it learnt `far_reach` (one _FAR search, then sheet_xml's own search): the
+# reference the candidate search is checked against.
+def _reference(xml: bytes, cuts: list[int]) -> tuple[str | None, bool]:
+    import re
+
+    from csv_enrich.read import limits
+
+    scan = SheetScan(Path("x.xlsx"), "xl/worksheets/sheet1.xml")
+    points = sorted({min(c, len(xml)) for c in cuts})
+    pieces = [xml[a:b] for a, b in zip([0, *points], [*points, len(xml)], strict=True)]
+    past = re.compile(rb'r="[A-Z](?:[A-Z]|\d{7})')
+    try:
+        for piece in pieces:
+            text = scan.tail + piece
+            if scan.seen < limits.DIMENSION_WITHIN:
+                scan._dimension(text)
+            scan.seen += len(piece)
+            scan.rows += piece.count(b"<row") - piece.count(b"<rowBreaks")
+            if scan.rows > EXCEL_ROWS:
+                scan._refuse(f"more than {EXCEL_ROWS:,} rows")
+            for far in limits._FAR.finditer(text):
+                if text[far.start() - 1 : far.start()] not in (b" ", b"\t", b"\r", b"\n"):
+                    continue
+                ref = far.group(1).decode()
+                if not ref.isdigit():
+                    scan._refuse(f"a cell at {ref}, past column XFD")
+                if int(ref) > EXCEL_ROWS:
+                    scan._refuse(f"a row numbered {int(ref):,}")
+            scan.tail = text[-limits._OVERLAP :]
+    except InputError as exc:
+        return str(exc), True
+    return None, bool(past.search(xml))
+
+
+def _scanned(xml: bytes, cuts: list[int]) -> tuple[str | None, bool]:
+    scan = SheetScan(Path("x.xlsx"), "xl/worksheets/sheet1.xml")
+    points = sorted({min(c, len(xml)) for c in cuts})
+    try:
+        for a, b in zip([0, *points], [*points, len(xml)], strict=True):
+            scan.feed(xml[a:b])
+    except InputError as exc:
+        return str(exc), True
+    return None, scan.far_reach
+
+
+_LETTERS = st.sampled_from(["A", "Z", "AA", "XFD", "XFE", "XG", "YAA", "ZZZ", "AAAA", "B", ""])
+_NUMBERS = st.sampled_from(["1", "999999", "1000000", "1048576", "1048577", "12345678", ""])
+_REF = st.tuples(st.sampled_from([" ", "\n", "x", "\t", ""]), _LETTERS, _NUMBERS).map(
+    lambda p: f'{p[0]}r="{p[1]}{p[2]}"'
+)
+_PART = st.one_of(
+    _REF.map(lambda ref: f"<c{ref}><v>1</v></c>"),
+    _REF.map(lambda ref: f"<row{ref}>"),
+    st.sampled_from(["</row>", "<rowBreaks/>", '<c r="A1" s="1"/>', "r=", '"', 'R="AB1"']),
+)
+
+
+@given(
+    parts=st.lists(_PART, max_size=30),
+    cuts=st.lists(st.integers(0, 600), max_size=6),
+)
+def test_the_candidate_search_refuses_and_reaches_as_the_two_searches_did(
+    parts: list[str], cuts: list[int]
+) -> None:
+    """One search for both patterns gives the same refusal (message and which one first) as
+    the _FAR search, and `far_reach` is sheet_xml's own search over the whole XML, however the
+    stream is cut."""
+    xml = HEAD + "".join(parts).encode() + b"</sheetData></worksheet>"
+    assert _scanned(xml, cuts) == _reference(xml, cuts)
+
+
+def test_far_reach_of_usual_and_far_sheets() -> None:
+    assert _scanned(SHEETS[0], []) == (None, False)
+    assert _scanned(HEAD + b'<row r="2"><c r="AA2"><v>1</v></c></row>', [30]) == (None, True)
+    assert _scanned(HEAD + b'<row r="1000000"/>', [3]) == (None, False)  # digits only: a row
+    assert _scanned(HEAD + b'<c r="B1000000"/>', [60]) == (None, True)

@@ -67,3 +67,22 @@ def test_a_stray_value_far_from_the_data_is_still_refused(tmp_path: Path) -> Non
     book.close()
     with pytest.raises(InputError, match=r"900,000 rows x 52 columns.*delete stray cells"):
         read_table(path)
+
+
+def test_the_container_check_tells_which_sheets_skip_the_extent_search(tmp_path: Path) -> None:
+    """check_container's `compact` sheets are exactly those _small passes (the scan learnt it
+    while unzipping), so sheet_xml's shortcut takes the same sheets as before."""
+    import xlsxwriter
+
+    from csv_enrich.read.container import check_container
+
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Near").write("L99999", "a@x.io")
+    book.add_worksheet("Far").write("AZ900000", 1)
+    book.close()
+    unzipped = check_container(path, "xlsx", path.read_bytes()[:8])
+    assert len(unzipped) == 2
+    for member, data in unzipped.items():
+        assert (member in unzipped.compact) == _small(data)
+    assert len(unzipped.compact) == 1

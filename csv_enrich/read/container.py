@@ -3,7 +3,9 @@
 The right magic bytes, no encryption, a bounded uncompressed size (zip bombs), no XML document
 type declarations (entity bombs), sheets within Excel's limits (read.limits), and for .ods
 well-formed XML. The check unzips every member once; `check_container` hands back the
-worksheets' XML it unzipped, so the reader does not unzip them again.
+worksheets' XML it unzipped (with what the limits scan learnt of their extent), so the reader
+does not unzip nor search them again. The sheet is unzipped and scanned piece by piece in one
+thread: a reading thread ahead of the scan was slower (it waits for the GIL at every piece).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -26,7 +27,17 @@ MAX_RATIO = 400
 OLE_SCAN_BYTES = 1 << 20
 
 
-def check_container(path: Path, fmt: str, head: bytes) -> dict[str, bytes]:
+class Unzipped(dict[str, bytes]):
+    """Worksheets' XML by zip member, as the container check unzipped it; `compact`: the members
+    with no cell or row reference past column Z or row 999,999 (read.limits.PAST_Z_OR_999999),
+    whose extent sheet_xml then need not measure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.compact: set[str] = set()
+
+
+def check_container(path: Path, fmt: str, head: bytes) -> Unzipped:
     """Refuse what is not a readable workbook of its kind, before any parser touches it; the
     XML of its worksheets (zip member name -> bytes) as the check unzipped it."""
     if head.startswith(OLE_MAGIC):
@@ -39,7 +50,7 @@ def check_container(path: Path, fmt: str, head: bytes) -> dict[str, bytes]:
     if fmt == "xls":
         if not head.startswith(OLE_MAGIC):
             raise InputError(_not_a_workbook(path, head))
-        return {}
+        return Unzipped()
     if not head.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(path, head))
     sheets = unzip_checked(path)
@@ -95,9 +106,9 @@ def check_zip(path: Path) -> None:
     unzip_checked(path)
 
 
-def unzip_checked(path: Path) -> dict[str, bytes]:
+def unzip_checked(path: Path) -> Unzipped:
     """check_zip, handing back the worksheets' XML (member name -> bytes) it unzipped."""
-    sheets: dict[str, bytes] = {}
+    sheets = Unzipped()
     try:
         with zipfile.ZipFile(path) as archive:
             kind = office_kind(archive.namelist())
@@ -105,10 +116,12 @@ def unzip_checked(path: Path) -> dict[str, bytes]:
                 raise InputError(renamed_message(path, kind))
             total = 0
             for info in archive.infolist():
-                size, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
+                size, scan, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
                 total += size
-                if data is not None:
+                if scan is not None:
                     sheets[info.filename] = data
+                    if not scan.far_reach:
+                        sheets.compact.add(info.filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
             OSError, ValueError, UnicodeDecodeError):  # fmt: skip
         raise InputError(
@@ -119,8 +132,8 @@ def unzip_checked(path: Path) -> dict[str, bytes]:
 
 def _check_member(
     path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
-) -> tuple[int, bytes | None]:
-    """The member's real size, and its bytes when it is a worksheet."""
+) -> tuple[int, SheetScan | None, bytes]:
+    """The member's real size, and when it is a worksheet its scan and its bytes (else b"")."""
     if info.flag_bits & 0x1:
         raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
     cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
@@ -137,7 +150,7 @@ def _check_member(
         chunks = [first]
         if scan is not None:
             scan.feed(first)
-        for chunk in _read_ahead(member) if scan is not None else iter(_reads(member)):
+        for chunk in _reads(member):
             size += len(chunk)
             if scan is not None:
                 scan.feed(chunk)
@@ -147,7 +160,7 @@ def _check_member(
                     f"{path}: the workbook expands to far more data than it holds "
                     "(a possible zip bomb); it was not read — save a clean copy from Excel"
                 )
-    return size, b"".join(chunks) if scan is not None else None
+    return size, scan, b"".join(chunks) if scan is not None else b""
 
 
 def _reads(member: IO[bytes]) -> Iterator[bytes]:
@@ -156,19 +169,6 @@ def _reads(member: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _read_ahead(member: IO[bytes]) -> Iterator[bytes]:
-    """_reads, the next piece unzipped in a thread while the caller looks at this one (zlib
-    works outside the GIL): a sheet is scanned in about the time it takes to unzip it.
-    Errors come in the same order: a damaged piece raises when the caller asks for it."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(member.read, 1 << 20)
-        while chunk := pending.result():
-            pending = pool.submit(member.read, 1 << 20)
-            yield chunk
-
-
 def _declares_dtd(first: bytes) -> bool:
     text = first.lstrip(b"\xef\xbb\xbf").lower()
     return b"<!doctype" in text or b"<!entity" in text
-
-

@@ -4,7 +4,9 @@ A sheet cannot hold more than 1,048,576 rows or 16,384 columns (A..XFD). One tha
 damaged or made to exhaust memory, so it is refused before calamine inflates it: `SheetScan` is
 fed the sheet's XML chunk by chunk as the zip check already streams it, and stops at the declared
 dimension (`<dimension ref="A1:C2000000"/>`, at the top of the sheet) or at the first row or cell
-past the limits. Nothing is kept but a count and a few bytes of overlap.
+past the limits. Nothing is kept but a count, a flag and a few bytes of overlap. The same pass
+learns whether any reference reaches past column Z or row 999,999 (`far_reach`), so that
+sheet_xml's extent check need not search the sheet again.
 
 `office_kind` names what an Office file really is (a Word document, a PowerPoint presentation)
 from its zip member names or, for the older binary formats, its OLE stream names.
@@ -23,6 +25,11 @@ _DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"
 # XFE..XFZ, XG..XZ, YAA..ZZZ): one pass over the XML finds either (a row's r is digits only).
 # The literal r=" keeps the search fast; the byte before it must be whitespace (an r attribute).
 _FAR = re.compile(rb'r="(\d{7,}|(?:[A-Z]{4,}|XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d+)"')
+# sheet_xml's shortcut for its extent check: no reference past column Z nor past row 999,999.
+PAST_Z_OR_999999 = re.compile(rb'r="[A-Z](?:[A-Z]|\d{7})')
+# Where either pattern can match: r=" then seven digits, two letters, or a letter and seven
+# digits (one search for both, as fast as _FAR's alone; each is then tried where it starts).
+_CANDIDATE = re.compile(rb'r="(?:\d{7}|[A-Z](?:[A-Z]|\d{7}))')
 _OVERLAP = 256
 DIMENSION_WITHIN = 1 << 16
 
@@ -43,6 +50,7 @@ class SheetScan:
         self.rows = 0
         self.tail = b""
         self.seen = 0  # bytes looked at so far: the dimension is sought in the first 64 KB
+        self.far_reach = False  # PAST_Z_OR_999999 found in what was fed
 
     def feed(self, chunk: bytes) -> None:
         """Look at the next piece of the sheet's XML."""
@@ -53,15 +61,26 @@ class SheetScan:
         self.rows += chunk.count(b"<row") - chunk.count(b"<rowBreaks")
         if self.rows > EXCEL_ROWS:
             self._refuse(f"more than {EXCEL_ROWS:,} rows")
-        for far in _FAR.finditer(text):
-            if text[far.start() - 1 : far.start()] not in (b" ", b"\t", b"\r", b"\n"):
+        self._references(text)
+        self.tail = text[-_OVERLAP:]
+
+    def _references(self, text: bytes) -> None:
+        """Refuse a row or cell reference past the limits (the first one, in document order);
+        note one past column Z or row 999,999."""
+        for candidate in _CANDIDATE.finditer(text):
+            at = candidate.start()
+            if not self.far_reach and PAST_Z_OR_999999.match(text, at):
+                self.far_reach = True
+            far = _FAR.match(text, at)
+            if far is None:
+                continue
+            if text[at - 1 : at] not in (b" ", b"\t", b"\r", b"\n"):
                 continue
             ref = far.group(1).decode()
             if not ref.isdigit():
                 self._refuse(f"a cell at {ref}, past column XFD")
             if int(ref) > EXCEL_ROWS:
                 self._refuse(f"a row numbered {int(ref):,}")
-        self.tail = text[-_OVERLAP:]
 
     def _dimension(self, head: bytes) -> None:
         found = _DIMENSION.search(head)

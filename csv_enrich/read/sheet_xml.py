@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
+from csv_enrich.read.limits import PAST_Z_OR_999999
 from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
 from csv_enrich.read.styled_cells import Finds, find_cells, place
 from csv_enrich.read.table import Grid
@@ -71,7 +72,7 @@ def sheet_xml(path: Path, sheet: str, unzipped: Mapping[str, bytes] | None = Non
             data = known if known is not None else archive.read(member) if member else b""
     except BROKEN:
         return b""
-    if _small(data):
+    if (known is not None and member in getattr(unzipped, "compact", ())) or _small(data):
         return data
     rows, cols = _extent(data)
     if rows * cols > MAX_CELLS:
@@ -100,7 +101,7 @@ def merged_ranges(data: bytes, first_col: int) -> dict[int, list[tuple[int, int]
 
 # No reference past column Z nor past row 999,999: at most 26 x 999,999 cells, whatever the
 # references are (any other reference, or any look-alike, sends the sheet to the exact count).
-_PAST_Z_OR_999999 = re.compile(rb'r="[A-Z](?:[A-Z]|\d{7})')
+_PAST_Z_OR_999999 = PAST_Z_OR_999999
 assert MAX_CELLS >= 26 * 999_999
 
 
