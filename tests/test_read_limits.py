@@ -85,15 +85,17 @@ def _reference(xml: bytes, cuts: list[int]) -> tuple[str | None, bool]:
     points = sorted({min(c, len(xml)) for c in cuts})
     pieces = [xml[a:b] for a, b in zip([0, *points], [*points, len(xml)], strict=True)]
     past = re.compile(rb'r="[A-Z](?:[A-Z]|\d{7})')
+    rows = 0
+    fed = 0
     try:
         for piece in pieces:
             text = scan.tail + piece
             if scan.seen < limits.DIMENSION_WITHIN:
                 scan._dimension(text)
             scan.seen += len(piece)
-            scan.rows += piece.count(b"<row") - piece.count(b"<rowBreaks")
-            if scan.rows > EXCEL_ROWS:
-                scan._refuse(f"more than {EXCEL_ROWS:,} rows")
+            rows += piece.count(b"<row") - piece.count(b"<rowBreaks")
+            if rows > limits.EXCEL_ROWS:
+                scan._refuse(f"more than {limits.EXCEL_ROWS:,} rows")
             for far in limits._FAR.finditer(text):
                 if text[far.start() - 1 : far.start()] not in (b" ", b"\t", b"\r", b"\n"):
                     continue
@@ -103,19 +105,22 @@ def _reference(xml: bytes, cuts: list[int]) -> tuple[str | None, bool]:
                 if int(ref) > EXCEL_ROWS:
                     scan._refuse(f"a row numbered {int(ref):,}")
             scan.tail = text[-limits._OVERLAP :]
+            fed += 1
     except InputError as exc:
-        return str(exc), True
+        return f"{exc} (piece {fed})", True
     return None, bool(past.search(xml))
 
 
 def _scanned(xml: bytes, cuts: list[int]) -> tuple[str | None, bool]:
     scan = SheetScan(Path("x.xlsx"), "xl/worksheets/sheet1.xml")
     points = sorted({min(c, len(xml)) for c in cuts})
+    fed = 0
     try:
         for a, b in zip([0, *points], [*points, len(xml)], strict=True):
             scan.feed(xml[a:b])
+            fed += 1
     except InputError as exc:
-        return str(exc), True
+        return f"{exc} (piece {fed})", True
     return None, scan.far_reach
 
 
@@ -150,3 +155,22 @@ def test_far_reach_of_usual_and_far_sheets() -> None:
     assert _scanned(HEAD + b'<row r="2"><c r="AA2"><v>1</v></c></row>', [30]) == (None, True)
     assert _scanned(HEAD + b'<row r="1000000"/>', [3]) == (None, False)  # digits only: a row
     assert _scanned(HEAD + b'<c r="B1000000"/>', [60]) == (None, True)
+
+
+@given(
+    parts=st.lists(st.sampled_from(["<row/>", "<rowBreaks/>", "<row>", "</row>", "<c/>", "x"])),
+    limit=st.integers(0, 8),
+    cuts=st.lists(st.integers(0, 200), max_size=8),
+)
+def test_rows_are_refused_at_the_same_piece_with_breaks_counted_late(
+    parts: list[str], limit: int, cuts: list[int]
+) -> None:
+    """<rowBreaks> are taken off only once the <row> tags pass the limit: the same sheets are
+    refused, at the same piece (a small limit stands in for Excel's)."""
+    from csv_enrich.read import limits
+
+    xml = HEAD + "".join(parts).encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits, "EXCEL_ROWS", limit)
+        got, want = _scanned(xml, cuts), _reference(xml, cuts)
+    assert got == want

@@ -116,11 +116,11 @@ def unzip_checked(path: Path) -> Unzipped:
                 raise InputError(renamed_message(path, kind))
             total = 0
             for info in archive.infolist():
-                size, scan, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
+                size, far_reach, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
                 total += size
-                if scan is not None:
+                if far_reach is not None:
                     sheets[info.filename] = data
-                    if not scan.far_reach:
+                    if not far_reach:
                         sheets.compact.add(info.filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
             OSError, ValueError, UnicodeDecodeError):  # fmt: skip
@@ -132,8 +132,9 @@ def unzip_checked(path: Path) -> Unzipped:
 
 def _check_member(
     path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
-) -> tuple[int, SheetScan | None, bytes]:
-    """The member's real size, and when it is a worksheet its scan and its bytes (else b"")."""
+) -> tuple[int, bool | None, bytes]:
+    """The member's real size, and when it is a worksheet whether it reaches past column Z or
+    row 999,999 (SheetScan.far_reach) and its bytes (else None and b"")."""
     if info.flag_bits & 0x1:
         raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
     cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
@@ -160,7 +161,9 @@ def _check_member(
                     f"{path}: the workbook expands to far more data than it holds "
                     "(a possible zip bomb); it was not read — save a clean copy from Excel"
                 )
-    return size, scan, b"".join(chunks) if scan is not None else b""
+    if scan is None:
+        return size, None, b""
+    return size, scan.far_reach, b"".join(chunks)
 
 
 def _reads(member: IO[bytes]) -> Iterator[bytes]:
