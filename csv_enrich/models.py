@@ -291,8 +291,9 @@ class Plan:
     # company lookups among `in_hand` whose call never saw its end: their quote is resent
     # (charged once if the first call never ran), so `estimated_max` counts them
     resend: frozenset[str] = frozenset()
-    # the most the run can cost across its resumes (what this run paid before an interruption
-    # counted too, as credits.charged is): the report's estimate; None: `estimated_max`
+    # the most the run can cost across its resumes (what this run, or an earlier run it
+    # collects, paid before an interruption counted too, as credits.charged counts it): the
+    # report's estimate; None: `estimated_max`
     run_max: int | None = None
 
     @property

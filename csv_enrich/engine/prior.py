@@ -64,19 +64,39 @@ def legacy_keys(ctx: RunContext, run_id: str) -> set[str]:
 
 
 def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
+    """Each identity's pending key in an earlier run, one identity per key: its own key first,
+    then (for those left) an alias no identity of this run owns or took (regression: after
+    Ctrl-C and an edited file, a name-only row took the key of a namesake known by its email,
+    and that row got the name-only row's lead: 425 rows a namesake's email)."""
     found: dict[str, _Earlier] = {}
     runs: dict[str, _RunState] = {}
-    for ident in idents:
-        for run_id, key, etype in ctx.journal.earlier(
-                ctx.scope, ctx.plan.kind, ctx.etype, lookup_keys(ident), exclude_run=ctx.run_id,
-                any_part=True):
-            state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
-            where = state.pending(key)
-            if where is not None:
-                entry = found.setdefault(run_id, _Earlier(run_id, etype, [], [], []))
-                getattr(entry, where).append((ident, key))
-                break
+    options = {i.key: (i, ctx.journal.earlier(ctx.scope, ctx.plan.kind, ctx.etype,
+                                              lookup_keys(i), exclude_run=ctx.run_id,
+                                              any_part=True)) for i in idents}
+    own = {i.key for i in ctx.plan.identities}
+    taken: set[tuple[str, str]] = set()
+    for ident, earlier in options.values():  # the same identity (its own key) in a run
+        _take(ctx, runs, found, taken, ident,  # (registered under another's key if shared)
+              list(dict.fromkeys((run, ident.key, etype) for run, _, etype in earlier)))
+    left = set(options) - {k for _, k in taken}
+    for ident, earlier in (options[k] for k in options if k in left):  # by an alias
+        _take(ctx, runs, found, taken, ident,
+              [o for o in earlier if o[1] not in own and (o[0], o[1]) not in taken])
     return found
+
+
+def _take(ctx: RunContext, runs: dict[str, _RunState], found: dict[str, _Earlier],
+          taken: set[tuple[str, str]], ident: Identity,
+          options: Iterable[tuple[str, str, EnrichmentType]]) -> None:
+    """Give `ident` the first of `options` an earlier run left pending, if any."""
+    for run_id, key, etype in options:
+        state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
+        where = state.pending(key)
+        if where is not None:
+            entry = found.setdefault(run_id, _Earlier(run_id, etype, [], [], []))
+            getattr(entry, where).append((ident, key))
+            taken.add((run_id, key))
+            return
 
 
 @dataclass
