@@ -12,13 +12,11 @@ The pipeline speaks in these:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal, TypeGuard, overload
-from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["person", "company"]
 EnrichmentType = Literal["partial", "phone_only", "full"]
@@ -386,6 +384,9 @@ class RunResult:
 
 def scope_of(base_url: str, api_key: str) -> str:
     """The API endpoint and account a result or submission belongs to, as a one-way hash."""
+    import hashlib  # here, not at the top: `csv-enrich --help` imports this module
+    from urllib.parse import urlsplit, urlunsplit
+
     parts = urlsplit(base_url.strip())
     url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
     text = f"{url}\n{api_key}"
