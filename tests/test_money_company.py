@@ -84,6 +84,29 @@ def test_a_lookup_lost_before_the_api_is_resent_with_its_quote(fast_sandbox: Any
     charged_once(fast_sandbox)
 
 
+def killed_mid_lookup(server: Any, src: Path, tmp_path: Path, *, served: bool) -> None:
+    """Run `src` and kill -9 it while its first (quoted, journaled) lookup is on its way; wait
+    until the API is done with it (did it: `served`, or never got to it)."""
+    server.state.config.fault_latency_ms = 3000
+    server.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
+    proc = cli_process(server, [str(src), "-o", str(tmp_path / "out0.csv"), "--yes",
+                                "--rate-limit", "6000", "--concurrency", "1",
+                                "--state-dir", str(tmp_path / "state")])
+    deadline = time.monotonic() + 30
+    while seen(server, ESTIMATE) < 1:
+        assert time.monotonic() < deadline, "nothing to kill"
+        time.sleep(0.02)
+    time.sleep(1.0)
+    assert seen(server, LOOKUP) == 0
+    proc.kill()
+    proc.communicate(timeout=30)
+    while seen(server, LOOKUP) < 1:
+        assert time.monotonic() < deadline, "the slow lookup never ended"
+        time.sleep(0.02)
+    server.state.faults.forced_on.clear()
+    assert sum(c["credits"] for c in server.ledger()["charges"]) == int(served)
+
+
 @pytest.mark.parametrize("served", [True, False])
 def test_a_run_killed_between_intent_and_answer_is_finished_by_the_rerun(
         fast_sandbox: Any, tmp_path: Path, served: bool) -> None:
@@ -92,23 +115,7 @@ def test_a_run_killed_between_intent_and_answer_is_finished_by_the_rerun(
     credit the killed run paid; when the API never got to it, the resend is the one charge and
     the row has its data. Either way nobody is charged twice and the books add up."""
     src = companies(tmp_path)
-    fast_sandbox.state.config.fault_latency_ms = 3000
-    fast_sandbox.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
-    proc = cli_process(fast_sandbox, [str(src), "-o", str(tmp_path / "out0.csv"), "--yes",
-                                      "--rate-limit", "6000", "--concurrency", "1",
-                                      "--state-dir", str(tmp_path / "state")])
-    deadline = time.monotonic() + 30
-    while seen(fast_sandbox, ESTIMATE) < 1:  # the first lookup is quoted, then on its way
-        assert time.monotonic() < deadline, "nothing to kill"
-        time.sleep(0.02)
-    time.sleep(1.0)
-    assert seen(fast_sandbox, LOOKUP) == 0
-    proc.kill()
-    proc.communicate(timeout=30)
-    while seen(fast_sandbox, LOOKUP) < 1:  # the API is done with the slow one
-        assert time.monotonic() < deadline, "the slow lookup never ended"
-        time.sleep(0.02)
-    assert sum(c["credits"] for c in fast_sandbox.ledger()["charges"]) == int(served)
+    killed_mid_lookup(fast_sandbox, src, tmp_path, served=served)
     books = Books(fast_sandbox, tmp_path)
     resumed = books.run(src, code=1 if served else 0)
     assert resumed["resumed"]

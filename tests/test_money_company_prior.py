@@ -20,6 +20,7 @@ from tests.test_money_company import (
     PAID_NOTE,
     charged_once,
     companies,
+    killed_mid_lookup,
     rows,
     seen,
 )
@@ -27,29 +28,6 @@ from tests.test_money_company import (
 pytestmark = pytest.mark.slow  # whole CLI runs against the sandbox
 
 COLLECTED = "submitted by an earlier interrupted run; collected here, not paid again"
-
-
-def killed_mid_lookup(server: Any, src: Path, tmp_path: Path, *, served: bool) -> None:
-    """Run `src` and kill -9 it while its first (quoted, journaled) lookup is on its way; wait
-    until the API is done with it (did it: `served`, or never got to it)."""
-    server.state.config.fault_latency_ms = 3000
-    server.state.faults.forced_on.append((LOOKUP, "late_answer" if served else "latency"))
-    proc = cli_process(server, [str(src), "-o", str(tmp_path / "out0.csv"), "--yes",
-                                "--rate-limit", "6000", "--concurrency", "1",
-                                "--state-dir", str(tmp_path / "state")])
-    deadline = time.monotonic() + 30
-    while seen(server, ESTIMATE) < 1:
-        assert time.monotonic() < deadline, "nothing to kill"
-        time.sleep(0.02)
-    time.sleep(1.0)
-    assert seen(server, LOOKUP) == 0
-    proc.kill()
-    proc.communicate(timeout=30)
-    while seen(server, LOOKUP) < 1:
-        assert time.monotonic() < deadline, "the slow lookup never ended"
-        time.sleep(0.02)
-    server.state.faults.forced_on.clear()
-    assert sum(c["credits"] for c in server.ledger()["charges"]) == int(served)
 
 
 def other_file(src: Path, how: str) -> Path:
