@@ -207,3 +207,20 @@ def test_what_the_cache_knows_of_a_person_by_part(tmp_path: Path) -> None:
 def test_outcome_json_round_trip(outcome: Outcome) -> None:
     """Any Outcome survives the journal's JSON form unchanged."""
     assert outcome_from_json(outcome_to_json(outcome)) == outcome
+
+
+def test_outcome_is_slotted_and_still_copies_pickles_and_replaces() -> None:
+    """Outcome has __slots__ (a 100k-row run holds one per identity): no __dict__, yet
+    replace, pickle, equality and hashing of its fields behave as before."""
+    import pickle
+    from dataclasses import replace
+
+    outcome = Outcome("email:a@b.co", "enriched", note="n", credits=11,
+                      data={"email": "a@b.co"}, workflow_id="wf", same_as="li:x")
+    assert not hasattr(outcome, "__dict__")
+    assert pickle.loads(pickle.dumps(outcome)) == outcome
+    assert replace(outcome, credits=0) == Outcome(
+        "email:a@b.co", "enriched", note="n", credits=0, data={"email": "a@b.co"},
+        workflow_id="wf", same_as="li:x")
+    with pytest.raises(AttributeError):
+        outcome.note = "changed"  # type: ignore[misc]
