@@ -33,7 +33,7 @@ def rss():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-phase, peaks, stop = ["imports"], {}, threading.Event()
+phase, peaks, starts, stop = ["imports"], {}, {}, threading.Event()
 
 def sample():
     while not stop.is_set():
@@ -41,8 +41,10 @@ def sample():
         time.sleep(0.003)
 
 def enter(name):
-    peaks[phase[0]] = max(peaks.get(phase[0], 0.0), rss())
+    now = rss()
+    peaks[phase[0]] = max(peaks.get(phase[0], 0.0), now)
     phase[0] = name
+    peaks[name] = max(peaks.get(name, 0.0), now)
 
 threading.Thread(target=sample, daemon=True).start()
 from csv_enrich.models import Connection, EnrichOptions
@@ -62,12 +64,24 @@ def progress(p):
     if words and not phase[0].endswith(words):
         enter("engine: " + words)
     elif not words and phase[0].endswith("reading the enriched leads back"):
-        enter("leads joined; output and report written")
+        enter("engine: leads joined, outcomes finished")
 
+def phased(name, fn):
+    def call(*args, **kwargs):
+        enter(name)
+        starts.setdefault("output", peaks[name])  # the RSS when the engine had finished
+        return fn(*args, **kwargs)
+    return call
+
+runner.join = phased("output: join", runner.join)
+runner.build_report = phased("output: build_report", runner.build_report)
+runner.write_output = phased("output: write_output", runner.write_output)
+runner.write_report = phased("output: write_report", runner.write_report)
 runner.enrich_file(options, confirm=confirm, progress=progress)
 enter("end")
 stop.set()
 peaks["max RSS"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peaks["output start"] = starts.get("output", 0.0)
 print(json.dumps(peaks))
 """
 
@@ -86,6 +100,8 @@ def main() -> None:
                 capture_output=True, text=True, check=True, env={**os.environ}).stdout
     peaks = json.loads(out.strip().splitlines()[-1])
     top = peaks.pop("max RSS")
+    out_start = peaks.pop("output start")
+    out_top = max((v for k, v in peaks.items() if k.startswith("output: ")), default=0.0)
     print(f"| {args.rows:,}-row bulk run, phase | highest RSS in it | added |")
     print("|---|---|---|")
     before = 0.0
@@ -95,6 +111,8 @@ def main() -> None:
         print(f"| {name} | {value:.0f} MiB | {value - before:+.0f} MiB |")
         before = max(before, value)
     print(f"\nWhole run: max RSS {top:.0f} MiB (getrusage)")
+    print(f"Join, report and output: highest RSS {out_top:.0f} MiB, "
+          f"{out_top - out_start:+.1f} MiB over the RSS when the engine had finished")
 
 
 if __name__ == "__main__":
