@@ -12,7 +12,7 @@ settled ``credits_charged``; for synchronous company calls the sum of the outcom
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from csv_enrich.models import (
     Plan,
     RunResult,
     WorkflowRecord,
+    identity_keys,
     price,
 )
 from csv_enrich.read.table import Table
@@ -240,13 +241,14 @@ def _credits(plan: Plan, result: RunResult, charged: int) -> Credits:
 
 def _row_counts(plan: Plan, result: RunResult, rows: Sequence[Outcome]) -> RowCounts:
     statuses = Counter(o.status for o in rows)
-    sent = {k for k, o in result.outcomes.items() if o.status != "skipped"}
+    outcomes = result.outcomes
     return RowCounts(
         total=plan.total,
         valid=plan.valid_count,
         duplicate=plan.duplicates,
         cached=sum(1 for k in plan.row_keys if isinstance(k, str) and _from_cache(k, plan, result)),
-        submitted=sum(1 for i in plan.identities if i.key in sent),
+        submitted=sum(1 for k in identity_keys(plan.identities)
+                      if (o := outcomes.get(k)) is not None and o.status != "skipped"),
         **{s: statuses[s] for s in ROW_STATUSES},
         not_data=plan.not_data_count,
         past_limit=plan.not_sent_count,
@@ -289,15 +291,19 @@ def _savings(plan: Plan, result: RunResult) -> Savings:
     cache = sum(value(k) for k in plan.cached if k not in result.outcomes)
     # the part of a person the cache knew (the email, for a --type full run): not bought again
     cache += sum(worth(known, plan.kind, plan.enrichment_type) for known in plan.prefill.values())
-    seen: set[str] = set()
-    duplicates = 0
-    for key in plan.row_keys:
-        if isinstance(key, Invalid):
-            continue
-        duplicates += value(key) if key in seen else 0
-        seen.add(key)
+    duplicates = sum(value(key) for key in _repeats(plan.row_keys))
     invalid = plan.invalid_count * price(plan.kind, plan.enrichment_type)
     return Savings(cache=cache, duplicates=duplicates, invalid=invalid)
+
+
+def _repeats(row_keys: Sequence[str | Invalid]) -> Iterator[str]:
+    """The identity key of each row that repeats an earlier row's (each repeat once), found in
+    the keys sorted (a list of references, not a set of 100k keys)."""
+    before: str | None = None
+    for key in sorted(k for k in row_keys if not isinstance(k, Invalid)):
+        if key == before:
+            yield key
+        before = key
 
 
 def _refund_warnings(workflows: Sequence[WorkflowRecord]) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -100,7 +100,9 @@ class RunContext:
     lost_untraced: int = 0
     lost_undecided: int = 0
     _last_tick: float = 0.0
-    _aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the plan's identities by key, made when an outcome's aliases are first asked by key
+    # (not for a bulk batch in plan order, see `_aliases_along`)
+    _by_key: dict[str, Identity] | None = None
 
     @property
     def run_id(self) -> str:
@@ -125,11 +127,29 @@ class RunContext:
 
     def aliases(self, key: str) -> tuple[str, ...]:
         """Every key the plan's identity `key` answers to (just `key` if it is not the plan's),
-        its name keys included: what it is registered and cached under."""
-        if not self._aliases:
-            self._aliases = {i.key: tuple(dict.fromkeys((i.key, *i.aliases, *name_keys(i))))
-                             for i in self.plan.identities}
-        return self._aliases.get(key, (key,))
+        its name keys included: what it is registered and cached under. Worked out when asked,
+        not held: 100k identities' aliases and name keys were ~25 MiB for the whole run."""
+        if self._by_key is None:
+            self._by_key = {i.key: i for i in self.plan.identities}
+        ident = self._by_key.get(key)
+        return (key,) if ident is None else aliases_of(ident)
+
+    def _aliases_along(self, batch: Sequence[Outcome]) -> Callable[[str], tuple[str, ...]]:
+        """`aliases` for the keys of `batch` asked in its order, found by walking the plan's
+        identities alongside it (a bulk batch comes in plan order): no table by key is made
+        unless a key is not found ahead (then `aliases` answers it and the rest)."""
+        ahead: Iterator[Identity] | None = iter(self.plan.identities)
+
+        def of(key: str) -> tuple[str, ...]:
+            nonlocal ahead
+            if ahead is not None:
+                for ident in ahead:
+                    if ident.key == key:
+                        return aliases_of(ident)
+                ahead = None  # out of plan order: by key from now on
+            return self.aliases(key)
+
+        return of
 
     @property
     def charged(self) -> int:
@@ -195,15 +215,15 @@ class RunContext:
         self.tick()
 
     def finish_many(self, outcomes: Iterable[Outcome]) -> None:
-        """finish() for a batch, in one journal and one cache transaction."""
-        batch = list(outcomes)
+        """finish() for a batch, in one journal and one cache transaction (each written as it
+        is walked: no list of rows, nor table of aliases, is made for them)."""
+        batch = outcomes if isinstance(outcomes, list) else list(outcomes)
         self.outcomes.update((o.key, o) for o in batch)
         self.settled_here += sum(o.credits for o in batch)
-        self.journal.record_outcomes(self.run_id, [self._journaled(o) for o in batch])
+        self.journal.record_outcomes(self.run_id, map(self._journaled, batch))
         if self.cache is not None:
             self.cache.store_many(self.plan.kind, self.etype, batch, scope=self.scope,
-                                  run_id=self.run_id,
-                                  aliases={o.key: self.aliases(o.key) for o in batch})
+                                  run_id=self.run_id, aliases=self._aliases_along(batch))
         if self.on_finish is not None:
             for outcome in batch:
                 self.on_finish(outcome, True)
@@ -291,6 +311,11 @@ async def heartbeat(ctx: RunContext, every_s: float = 1.0) -> None:
 
 
 PAID_IN = "result of a workflow run {run} paid for (its report counts the credits)"
+
+
+def aliases_of(ident: Identity) -> tuple[str, ...]:
+    """Every key `ident` answers to, its name keys included (see `RunContext.aliases`)."""
+    return tuple(dict.fromkeys((ident.key, *ident.aliases, *name_keys(ident))))
 
 
 def paid_elsewhere(outcome: Outcome, run_id: str) -> Outcome:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from csv_enrich.engine.context import RunContext, take_books
+from csv_enrich.engine.context import RunContext, aliases_of, take_books
 from csv_enrich.engine.route import run_route
 from csv_enrich.journal import COVERS, PARTS, ItemState
 from csv_enrich.models import EnrichmentType, Identity
@@ -41,7 +41,7 @@ class _Earlier:
 def register(ctx: RunContext) -> None:
     """Record this run's identities by every alias before anything is paid."""
     ctx.journal.register(ctx.run_id, ctx.scope, ctx.plan.kind, ctx.etype,
-                         ((i.key, ctx.aliases(i.key)) for i in ctx.plan.identities))
+                         ((i.key, aliases_of(i)) for i in ctx.plan.identities))
 
 
 async def collect_earlier(ctx: RunContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from csv_enrich.journal.store import (
@@ -138,8 +138,7 @@ class ResultCache(_Store):
         """Keep an outcome under every alias in `keys`: enriched ones, and for people also
         not-found ones (a later run then knows the email or phone was not found and does not
         buy it again). Failed, skipped and already cached ones are not kept."""
-        storable = ("enriched", "not_found") if kind == "person" else ("enriched",)
-        if outcome.status not in storable or outcome.note == "cached":
+        if not _storable(kind, outcome):
             return
         text, now = outcome_to_json(outcome), time.time()
         for alias in _keys(keys):
@@ -148,14 +147,23 @@ class ResultCache(_Store):
 
     def store_many(self, kind: Kind, enrichment_type: EnrichmentType,
                    outcomes: Iterable[Outcome], *, scope: str = "", run_id: str = "",
-                   aliases: Mapping[str, Sequence[str]] | None = None) -> None:
-        """store() for many outcomes in one transaction (`aliases`: key -> every alias)."""
-        known = aliases or {}
+                   aliases: Callable[[str], Sequence[str]] | None = None) -> None:
+        """store() for many outcomes in one transaction (`aliases`: key -> every alias, asked
+        for each outcome in turn)."""
         with self._conn:
             self._conn.execute("BEGIN")
             for outcome in outcomes:
-                self.store(kind, known.get(outcome.key) or outcome.key, enrichment_type,
-                           outcome, scope=scope, run_id=run_id)
+                if not _storable(kind, outcome):
+                    continue
+                keys = aliases(outcome.key) if aliases is not None else outcome.key
+                self.store(kind, keys or outcome.key, enrichment_type, outcome, scope=scope,
+                           run_id=run_id)
+
+
+def _storable(kind: Kind, outcome: Outcome) -> bool:
+    """Whether the cache keeps `outcome` (see `ResultCache.store`)."""
+    storable = ("enriched", "not_found") if kind == "person" else ("enriched",)
+    return outcome.status in storable and outcome.note != "cached"
 
 
 def _first_fresh(kind: Kind, enrichment_type: EnrichmentType, wanted: list[str],

@@ -20,6 +20,9 @@ from csv_enrich.journal.store import (
 from csv_enrich.models import EnrichmentType, Kind, Outcome, WorkflowRecord
 from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
 
+_OUTCOME = ("INSERT INTO items (run_id, key, outcome) VALUES (?, ?, ?) "
+            "ON CONFLICT (run_id, key) DO UPDATE SET outcome=excluded.outcome")
+
 
 @dataclass(frozen=True)
 class ItemState:
@@ -230,17 +233,14 @@ class Journal(_Store):
 
     def record_outcome(self, run_id: str, outcome: Outcome) -> None:
         """Record how an identity ended (it will not be sent again in this run)."""
-        self._write(
-            "INSERT INTO items (run_id, key, outcome) VALUES (?, ?, ?) "
-            "ON CONFLICT (run_id, key) DO UPDATE SET outcome=excluded.outcome",
-            run_id, outcome.key, outcome_to_json(outcome))
+        self._write(_OUTCOME, run_id, outcome.key, outcome_to_json(outcome))
 
-    def record_outcomes(self, run_id: str, outcomes: list[Outcome]) -> None:
-        """Record many outcomes in one transaction (bulk mode)."""
+    def record_outcomes(self, run_id: str, outcomes: Iterable[Outcome]) -> None:
+        """Record many outcomes in one transaction (bulk mode), each as it is walked."""
         with self._conn:
             self._conn.execute("BEGIN")
-            for outcome in outcomes:
-                self.record_outcome(run_id, outcome)
+            self._conn.executemany(_OUTCOME, ((run_id, o.key, outcome_to_json(o))
+                                              for o in outcomes))
 
     def clear_intent(self, run_id: str, key: str) -> None:
         """Forget an intent known not to have been carried out (the call was refused)."""

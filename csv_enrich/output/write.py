@@ -38,6 +38,7 @@ from csv_enrich.models import (
     Plan,
     columns_for,
 )
+from csv_enrich.output.appended import AppendedColumn, appended_values
 from csv_enrich.output.atomic import atomic_path
 from csv_enrich.output.delimited import write_delimited
 from csv_enrich.output.guard import TRIGGERS, neutralise, neutralise_expr
@@ -63,8 +64,12 @@ def join(
     Invalid rows carry their reason; duplicates repeat the first row's data at 0 credits with
     "duplicate of row N" (N from `source_rows`, else the data row index + 2); cache hits cost 0;
     keys nobody answered for, and rows past --limit, are "skipped" with the reason.
+
+    A row that is its identity's first is the identity's own Outcome (shared, not copied); the
+    rows are made in one list, and only the rows that say more (same person, a reading note)
+    are replaced in it.
     """
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # key -> the row number of its first row
     rows: list[Outcome] = []
     for i, key in enumerate(plan.row_keys):
         if isinstance(key, NotData):
@@ -73,25 +78,30 @@ def join(
             rows.append(Outcome(key="", status="skipped", note=key.reason))
         elif isinstance(key, Invalid):
             rows.append(Outcome(key="", status="invalid", note=key.reason))
-        elif key in first:
-            rows.append(_duplicate(rows[first[key]], _row_number(first[key], source_rows)))
+        elif (number := first.get(key)) is not None:
+            rows.append(_duplicate(_found(key, plan, outcomes), number))
         else:
-            first[key] = i
+            first[key] = _row_number(i, source_rows)
             rows.append(_found(key, plan, outcomes))
-    rows = [_same_person(row, first, source_rows) for row in rows]
-    return [_with_row_note(row, plan.row_notes.get(i)) for i, row in enumerate(rows)]
+    for i, row in enumerate(rows):
+        if row.same_as is not None or row.credits_on is not None:
+            rows[i] = _same_person(row, first)
+    for i, note in plan.row_notes.items():
+        if 0 <= i < len(rows):
+            rows[i] = _with_row_note(rows[i], note)
+    return rows
 
 
-def _same_person(row: Outcome, first: Mapping[str, int],
-                 source_rows: Sequence[int] | None) -> Outcome:
+def _same_person(row: Outcome, first: Mapping[str, int]) -> Outcome:
     """A row the API answered with another row's lead, or one of a group of lost answers whose
-    leads cannot be told apart: say which row carries the credits."""
+    leads cannot be told apart: say which row carries the credits (`first`: key -> the row
+    number of its first row)."""
     if row.credits_on is not None and row.credits_on in first:
-        note = CREDITS_ON.format(row=_row_number(first[row.credits_on], source_rows))
+        note = CREDITS_ON.format(row=first[row.credits_on])
         return replace(row, credits=0, note="; ".join(n for n in (row.note, note) if n))
     if row.same_as is None or row.same_as not in first:
         return row
-    note = f"same person as row {_row_number(first[row.same_as], source_rows)}"
+    note = f"same person as row {first[row.same_as]}"
     return replace(row, credits=0, note="; ".join(n for n in (note, row.note) if n))
 
 
@@ -258,23 +268,6 @@ def _refusal(exc: OSError) -> str:
 # -- output ----------------------------------------------------------------------------------
 
 
-def appended_values(kind: Kind, rows: Sequence[Outcome]) -> list[list[str | int | None]]:
-    """The appended columns (in `columns_for(kind)` order) as lists of cell values."""
-    return [[_cell(name, row) for row in rows] for name in columns_for(kind)]
-
-
-def _cell(name: str, row: Outcome) -> str | int | None:
-    if row.status == "not_data":  # an empty row or a report footer stays as it was
-        return None
-    if name == "enrichment_status":
-        return row.status
-    if name == "enrichment_note":
-        return row.note or None
-    if name == "enrichment_credits":
-        return row.credits
-    return row.data.get(name.removeprefix("enriched_")) or None
-
-
 def write_output(
     table: Table,
     kind: Kind,
@@ -356,6 +349,7 @@ def _delimiter(table: Table, suffix: str) -> str:
 
 __all__ = (
     "SUPPORTED_SUFFIXES",
+    "AppendedColumn",
     "TRIGGERS",
     "appended_values",
     "check_fits",
