@@ -17,6 +17,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
+from csv_enrich import plan_cache
 from csv_enrich.errors import CreditsError
 from csv_enrich.mapping.columns import ColumnMap, field_frame, has_identifiers, map_columns
 from csv_enrich.mapping.rows import Reading, ragged_rows
@@ -41,25 +42,8 @@ from csv_enrich.rules.validate import validate
 RUN_ID_VERSION = "1"
 
 
-class KnownParts(Protocol):
-    """What the cache knows of a person by part (journal.Known satisfies it)."""
-
-    @property
-    def parts(self) -> Mapping[str, bool]: ...
-
-    @property
-    def data(self) -> Mapping[str, str]: ...
-
-    def missing(self, enrichment_type: EnrichmentType) -> tuple[str, ...]: ...
-
-
-class CacheLookup(Protocol):
+class CacheLookup(plan_cache.FreshRows, Protocol):
     """What the plan needs of the result cache (journal.ResultCache satisfies it)."""
-
-    def lookup_many(
-        self, kind: Kind, keys: Sequence[str | Sequence[str]], enrichment_type: EnrichmentType,
-        max_age_days: float, *, scope: str = "", exclude_run: str | None = None,
-    ) -> list[Outcome | None]: ...
 
     def holds(self, kind: Kind, scope: str = "") -> bool: ...
 
@@ -71,9 +55,6 @@ class CacheLookup(Protocol):
 
     def pending_aliases(self, scope: str, kind: Kind, enrichment_type: EnrichmentType, *,
                         exclude_run: str) -> frozenset[str]: ...
-
-    def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
-              exclude_run: str | None = None) -> KnownParts: ...
 
 
 @dataclass(frozen=True)
@@ -109,9 +90,10 @@ def make_plan(
     rid = run_id(table.path, kind, options)
     rid = cache.current_run(rid) if cache is not None else rid
     every = IdentityFrame(unique, kind)
-    cached = _cache_hits(every, kind, options, cache, rid)
+    found = _candidates(every, options, cache, rid)
+    cached = _cache_hits(found, options)
     to_send = every.without(cached)
-    prefill, types = _partly_known(to_send, kind, options, cache, rid)
+    prefill, types = _partly_known(to_send, found, options)
     mine = cache.in_hand(rid) if cache is not None else frozenset()
     in_hand = _in_hand(to_send, kind, options, cache, rid, mine)
     resend = _resent(in_hand, kind, cache, rid, mine)
@@ -167,32 +149,17 @@ def _in_hand(idents: IdentityFrame, kind: Kind, options: EnrichOptions,
                                       exclude_run=rid)
     if not mine and not elsewhere:
         return frozenset()
-    keys = idents.lookup_keys() if elsewhere else [[] for _ in idents.keys]
-    return frozenset(k for k, every in zip(idents.keys, keys, strict=True)
-                     if k in mine or (elsewhere and not elsewhere.isdisjoint(every)))
+    return plan_cache.in_hand(idents, mine, elsewhere)
 
 
 def _partly_known(
-    idents: IdentityFrame, kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
-    rid: str,
+    idents: IdentityFrame, found: plan_cache.Candidates | None, options: EnrichOptions,
 ) -> tuple[dict[str, Outcome], dict[str, EnrichmentType]]:
     """For a --type full run, the people whose email (or phone) an earlier run found or did
     not find within --max-age: what is known, and the type that buys only the rest."""
-    if cache is None or not options.use_cache or kind != "person" or (
-            options.enrichment_type != "full") or not cache.holds(kind, options.connection.scope):
+    if found is None or found.kind != "person" or options.enrichment_type != "full":
         return {}, {}
-    known: dict[str, Outcome] = {}
-    types: dict[str, EnrichmentType] = {}
-    for key, every in zip(idents.keys, idents.lookup_keys(), strict=True):
-        part = cache.known(every, options.max_age_days, scope=options.connection.scope,
-                           exclude_run=rid)
-        missing = part.missing("full")
-        if len(missing) == 1:
-            found = any(part.parts.values())
-            known[key] = Outcome(key, "enriched" if found else "not_found",
-                                 note="cached", data=dict(part.data) if found else {})
-            types[key] = "phone_only" if missing == ("phone",) else "partial"
-    return known, types
+    return plan_cache.partly(found, idents.keys)
 
 
 def set_apart(
@@ -301,16 +268,21 @@ def _representative(group: list[Identity]) -> Identity:
     return replace(best, aliases=tuple(every))
 
 
-def _cache_hits(
-    idents: IdentityFrame, kind: Kind, options: EnrichOptions, cache: CacheLookup | None,
-    rid: str,
-) -> Mapping[str, Outcome]:
-    if cache is None or not options.use_cache or not cache.holds(kind, options.connection.scope):
-        return {}
-    found = cache.lookup_many(kind, idents.lookup_keys(), options.enrichment_type,
-                              options.max_age_days, scope=options.connection.scope,
-                              exclude_run=rid)
-    return {k: hit for k, hit in zip(idents.keys, found, strict=True) if hit is not None}
+def _candidates(idents: IdentityFrame, options: EnrichOptions, cache: CacheLookup | None,
+                rid: str) -> plan_cache.Candidates | None:
+    """The fresh cached results of every identity (none looked up without a cache, with
+    --no-cache, or when the cache holds nothing of the kind), this run's own left out."""
+    scope = options.connection.scope
+    if cache is None or not options.use_cache or not cache.holds(idents.kind, scope):
+        return None
+    return plan_cache.candidates(idents, cache, options.max_age_days, scope=scope,
+                                 exclude_run=rid)
+
+
+def _cache_hits(found: plan_cache.Candidates | None,
+                options: EnrichOptions) -> Mapping[str, Outcome]:
+    """The identities the cache answers for this run's type (`ResultCache.lookup_many`)."""
+    return {} if found is None else plan_cache.hits(found, options.enrichment_type)
 
 
 def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:

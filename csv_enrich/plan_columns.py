@@ -16,6 +16,7 @@ import polars as pl
 
 from csv_enrich.models import Identity, Invalid, Kind, LazyIdentities, NotData
 from csv_enrich.rules.columns import IDENTITY_FIELDS, verdicts_of
+from csv_enrich.rules.exprs import FOLD
 from csv_enrich.rules.normalise import fold
 
 ROW = "row"  # a verdict's row index in the table
@@ -156,6 +157,49 @@ class IdentityFrame(LazyIdentities):
                 "at", "first_name", "last_name", "domain", "company_name").iter_rows():
             out[row] = list(dict.fromkeys((*out[row], *_name_keys(first, last, domain, company))))
         return out
+
+
+    def lookup_frame(self) -> pl.DataFrame:
+        """`lookup_keys` as one long frame: per key, the identity's position `i` and its `rank`
+        among the identity's keys (`key`: its first), computed on columns."""
+        at = pl.int_range(pl.len(), dtype=pl.UInt32)
+        own = self.frame.select(i=at, part=pl.lit(0, pl.UInt8), alias=pl.col("aliases"))
+        parts = [own.explode("alias")]
+        if self.kind == "person":
+            parts.extend(_name_key_frames(self.frame.with_columns(i=at)))
+        long = (pl.concat(parts).filter(pl.col("alias").is_not_null())
+                .sort("i", "part", maintain_order=True)
+                .unique(["i", "alias"], keep="first", maintain_order=True))
+        return long.select("i", "alias", rank=pl.int_range(pl.len(), dtype=pl.UInt32).over("i"),
+                           key=pl.col("alias").first().over("i"))
+
+
+def _name_key_frames(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """The name keys of the identities with no strong key (`_name_keys` on columns): one frame
+    of (i, part, alias) for the name with the domain (part 1), one with the company (part 2)."""
+    strong = pl.col("aliases").list.eval(pl.element().str.starts_with(STRONG[0])
+                                         | pl.element().str.starts_with(STRONG[1])
+                                         | pl.element().str.starts_with(STRONG[2])).list.any()
+    weak = frame.filter(~strong & _set("first_name") & _set("last_name"))
+    if weak.height == 0:
+        return []
+    names = "name:" + _folded(weak["first_name"]) + "|" + _folded(weak["last_name"]) + "|"
+    return [weak.select("i", part=pl.lit(n, pl.UInt8),
+                        alias=pl.when(_set(where)).then(names + _folded(weak[where])))
+            for n, where in ((1, "domain"), (2, "company_name"))]
+
+
+def _folded(column: pl.Series) -> pl.Series:
+    """`fold` of each value: lower case for plain single-spaced ASCII, `fold` itself (once per
+    distinct value) for the rest."""
+    ok, value = FOLD.fast(pl.col(column.name))
+    out = column.to_frame().select(ok=ok.fill_null(True), value=value)
+    odd = column.filter(~out["ok"]).unique().drop_nulls().to_list()
+    if not odd:
+        return out["value"]
+    slow = pl.Series([fold(t) for t in odd], dtype=pl.String)
+    return out.select(pl.when(pl.col("ok")).then(pl.col("value")).otherwise(
+        column.replace_strict(odd, slow, default=None))).to_series()
 
 
 def _name_keys(first: str | None, last: str | None, *where: str | None) -> tuple[str, ...]:

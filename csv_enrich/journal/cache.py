@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from csv_enrich.journal.store import (
     PARTS,
@@ -17,6 +19,9 @@ from csv_enrich.models import EnrichmentType, Kind, Outcome
 from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
 
 _OWN = "json_extract(outcome, '$.key') IS alias"
+_FRESH_ROWS = (
+    "SELECT alias, enrichment_type, stored_at, outcome FROM results WHERE scope=? AND kind=? "
+    "AND alias IN (SELECT value FROM json_each(?)) AND stored_at>=? AND (? IS NULL OR run_id!=?)")
 _STORE = "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)"
 # A name key is weak (two people may share a name at one company): registering another
 # person's result under it never replaces the result of the row whose own key it is.
@@ -112,6 +117,22 @@ class ResultCache(_Store):
         for alias, stored_at, text, etype, own in rows:
             found.setdefault(alias, []).append((stored_at, text, etype, bool(own)))
         return found
+
+    def fresh_rows(self, kind: Kind, aliases: Sequence[str], max_age_days: float, *,
+                   scope: str = "", exclude_run: str | None = None,
+                   batch: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+        """The fresh results stored under any of `aliases`, in batches of rows (alias,
+        enrichment_type, stored_at, outcome JSON), for a reader that orders them as `_order`
+        does. The aliases go to SQLite as one JSON array, each looked up by the index (none
+        asked when nothing of `kind` is cached)."""
+        if not aliases or not self.holds(kind, scope):
+            return
+        since = time.time() - max_age_days * 86400
+        cursor = self._conn.execute(_FRESH_ROWS, (scope, kind, json.dumps(list(aliases)), since,
+                                                  exclude_run, exclude_run))
+        while rows := cursor.fetchmany(batch):
+            yield rows
+
     def known(self, keys: Sequence[str], max_age_days: float, *, scope: str = "",
               exclude_run: str | None = None) -> Known:
         """What fresh results of any type say about a person (the latest result deciding each

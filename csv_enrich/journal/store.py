@@ -164,12 +164,11 @@ class _Store:
                 "SELECT run_id, value FROM runs_meta WHERE name='bulk_keys' AND run_id!=? AND "
                 "run_id IN (SELECT run_id FROM runs_meta WHERE name IN ('bulk_intent', "
                 "'bulk_workflow'))", exclude_run):
-            ended = {k for (k,) in self._rows(
-                "SELECT key FROM items WHERE run_id=? AND outcome IS NOT NULL", run_id)}
-            keys = [k for k in json.loads(value) if k not in ended]
-            found.update(alias for key in keys for (alias,) in self._rows(
-                f"SELECT alias FROM submissions WHERE run_id=? AND key=? AND scope=? AND kind=? "
-                f"AND enrichment_type IN ({marks})", run_id, key, scope, kind, *types))
+            found.update(alias for (alias,) in self._rows(  # its keys that never ended
+                f"SELECT alias FROM submissions WHERE scope=? AND kind=? AND run_id=? "
+                f"AND enrichment_type IN ({marks}) AND key IN (SELECT value FROM json_each(?)) "
+                "AND key NOT IN (SELECT key FROM items WHERE run_id=? AND outcome IS NOT NULL)",
+                scope, kind, run_id, *types, value, run_id))
         return frozenset(found)
 
     def current_run(self, base: str) -> str:
