@@ -35,6 +35,7 @@ from csv_enrich.api.wire import (
     CompanyAnswer,
     CsvImport,
     Lead,
+    LeadColumns,
     LeadsPage,
     Quote,
     Submitted,
@@ -43,6 +44,7 @@ from csv_enrich.api.wire import (
     parse_cohort_run,
     parse_company,
     parse_csv_import,
+    parse_leads_columns,
     parse_leads_page,
     parse_quote,
     parse_status,
@@ -58,6 +60,7 @@ __all__ = [
     "CompanyAnswer",
     "CsvImport",
     "Lead",
+    "LeadColumns",
     "LeadsPage",
     "LegacyStatus",
     "LegacySubmitted",
@@ -207,21 +210,32 @@ class CleanlistClient(LegacyCalls):
     async def list_leads(self, list_id: str, *, cursor: str | None = None,
                          limit: int = 500) -> LeadsPage:
         """One page of a list's leads."""
-        params: dict[str, Any] = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        body = await self._call("GET", f"/lead-lists/{list_id}/leads", params=params)
-        return parse_leads_page(body)
+        return parse_leads_page(await self._leads_body(list_id, cursor, limit))
 
     async def export_leads(self, list_id: str, *, cursor: str | None = None,
                            limit: int = 500) -> LeadsPage:
         """One page of GET /export/json with email_status and the company domain (which the
         leads page lacks). Needs export:read; a refusal is for the caller to fall back on."""
+        return parse_leads_page(await self._export_body(list_id, cursor, limit))
+
+    async def lead_columns(self, list_id: str, *, export: bool, cursor: str | None = None,
+                           limit: int = 500) -> LeadColumns:
+        """`export_leads` (`export`) or `list_leads` as columns, without a `Lead` per lead."""
+        read = self._export_body if export else self._leads_body
+        return parse_leads_columns(await read(list_id, cursor, limit))
+
+    async def _leads_body(self, list_id: str, cursor: str | None, limit: int) -> Any:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return await self._call("GET", f"/lead-lists/{list_id}/leads", params=params)
+
+    async def _export_body(self, list_id: str, cursor: str | None, limit: int) -> Any:
         params: list[tuple[str, str | int]] = [("list_id", list_id), ("limit", limit)]
         params += [("columns", c) for c in EXPORT_COLUMNS]
         if cursor:
             params.append(("cursor", cursor))
-        return parse_leads_page(await self._call("GET", "/export/json", params=params))
+        return await self._call("GET", "/export/json", params=params)
 
     async def csv_import(self, list_id: str, csv_text: str, column_mapping: Mapping[str, str],
                          *, idempotency_key: str) -> CsvImport:

@@ -128,6 +128,18 @@ class Lead:
 
 
 @dataclass(frozen=True)
+class LeadColumns:
+    """A page of leads as columns (LEAD_COLUMNS, one value per lead: what `Lead` holds, null
+    where unset; `named`: the full_name was made of the first and last names, so it comes last
+    in the lead's data) and the cursor of the next page (None on the last page)."""
+
+    columns: Mapping[str, list[Any]]
+    count: int
+    total: int
+    cursor: str | None
+
+
+@dataclass(frozen=True)
 class LeadsPage:
     """A page of leads and the cursor of the next one (None on the last page)."""
 
@@ -235,6 +247,26 @@ def parse_leads_page(body: Mapping[str, Any]) -> LeadsPage:
         for r in body.get("leads") or ()
     )
     return LeadsPage(leads, int(body.get("total") or 0), _text(body.get("cursor")))
+
+
+LEAD_COLUMNS = ("lead_id", "first_name", "last_name", "domain", *PERSON_RESULT_KEYS, "named")
+
+
+def parse_leads_columns(body: Mapping[str, Any]) -> LeadColumns:
+    """GET /lead-lists/{id}/leads or /export/json -> LeadColumns: the same values as
+    parse_leads_page, one list per column instead of one object per lead."""
+    rows = body.get("leads") or ()
+    cols: dict[str, list[Any]] = {c: [_text(r.get(c)) for r in rows] for c in LEAD_COLUMNS[1:-1]}
+    cols["lead_id"] = [str(r["lead_id"]) for r in rows]
+    named = [False] * len(rows)
+    full = cols["full_name"]
+    for n, (text, first, last) in enumerate(zip(full, cols["first_name"], cols["last_name"],
+                                                strict=True)):
+        if text is None and (first or last):
+            full[n] = " ".join(name for name in (first, last) if name)
+            named[n] = True
+    cols["named"] = named
+    return LeadColumns(cols, len(rows), int(body.get("total") or 0), _text(body.get("cursor")))
 
 
 # Lead values many leads of a list repeat (a status, a title, an employer): one string each

@@ -19,22 +19,24 @@ import io
 import time
 from collections.abc import Iterable, Sequence
 
+import polars as pl
+
 from csv_enrich import errors
 from csv_enrich.api.client import Submitted, WorkflowStatus
-from csv_enrich.api.wire import MAX_ROWS
+from csv_enrich.api.wire import MAX_ROWS, PERSON_RESULT_KEYS
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     StrategyUnavailable,
-    found_credits,
     paid_elsewhere,
     skipped,
     workflow_record,
 )
-from csv_enrich.engine.join import join_in_order
+from csv_enrich.engine.join_columns import identity_frame, join_frame
+from csv_enrich.engine.leads import LeadData, LeadFrame, LeadTable
 from csv_enrich.engine.rows import ensure_list, lost_workflow, read_list
 from csv_enrich.journal import BulkSent
-from csv_enrich.models import Identity, Outcome, RowStatus, price
+from csv_enrich.models import EnrichmentType, Identity, Outcome, price
 from csv_enrich.plan import importable
 
 COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
@@ -270,23 +272,16 @@ class BulkRunner:
             ctx.finish_many(Outcome(i.key, "failed", note=note) for i in bulk)
             return
         ctx.say("reading the enriched leads back")
-        index = await read_list(ctx, self.list_id)
+        leads = await read_list(ctx, self.list_id)
+        chosen = join_frame(identity_frame(bulk), leads)
+        credits = found_column(ctx.etype, leads.frame)
         wf_id = status.workflow_id if status else None
-        outcomes = []
-        first: dict[str, str] = {}  # lead id -> the key of the identity it answered first
-        for ident, lead in zip(bulk, join_in_order(bulk, index), strict=True):
-            found = found_credits(ctx.etype, lead.data) if lead else 0
-            note = LOST_RUN if status is None else ("" if lead else NOT_BACK)
-            state: RowStatus = "enriched" if found else "not_found"
-            data = lead.data if lead and found else {}  # shared, never changed: no copy
-            same = first.setdefault(lead.lead_id, ident.key) if lead else ident.key
-            outcomes.append(Outcome(ident.key, state, note=note, data=data, workflow_id=wf_id,
-                                    credits=found if same == ident.key else 0,
-                                    same_as=None if same == ident.key else same))
+        outcomes = joined_outcomes([i.key for i in bulk], chosen, leads, credits,
+                                   LOST_RUN if status is None else None, wf_id)
         if status is None:  # the workflow's id was lost with the answer: record what it did
             intent = ctx.journal.bulk_state(ctx.run_id).intent
             cost = intent.cost if intent is not None else 0
-            found = sum(found_credits(ctx.etype, lead.data) for lead in index.order)
+            found = int(credits.sum())
             lost = lost_workflow(ctx.run_id, f"bulk {self.list_id}", cost, found)
             owner = ctx.record_workflow(lost)
         else:
@@ -299,6 +294,43 @@ class BulkRunner:
         if settled is not None and settled != sum(o.credits for o in outcomes):
             ctx.warnings.append(MISMATCH.format(settled=settled,
                                                 rows=sum(o.credits for o in outcomes)))
+
+
+def found_column(etype: EnrichmentType, leads: pl.DataFrame) -> pl.Series:
+    """context.found_credits of every lead: email 1, phone 10 (pay for results)."""
+    email = etype in ("partial", "full")
+    phone = etype in ("phone_only", "full")
+    return leads.select(
+        pl.col("email").is_not_null().cast(pl.Int64) * int(email)
+        + pl.col("phone").is_not_null().cast(pl.Int64) * (10 if phone else 0)
+    ).to_series().rename("found")
+
+
+def joined_outcomes(keys: Sequence[str], chosen: pl.Series, leads: LeadFrame,
+                    credits: pl.Series, note: str | None, workflow_id: str | None,
+                    ) -> list[Outcome]:
+    """Each identity's Outcome from the lead chosen for it (`chosen`: its row, null for none):
+    enriched when the lead found something it is charged for (the lead's data, shared, not
+    copied), else not_found; a lead two identities got is charged to the first (the other is
+    the same person). `note`: every row's (else "" or NOT_BACK)."""
+    per = pl.DataFrame({"lead": chosen}).with_row_index("ident").with_columns(
+        credits.gather(chosen).fill_null(0).alias("found"),
+        pl.col("ident").min().over("lead").alias("first"))
+    rows = per.filter(pl.col("found") > 0).get_column("lead").unique().sort()
+    table = LeadTable(leads.frame.select(*PERSON_RESULT_KEYS, "named").gather(rows))
+    views: list[LeadData | None] = [None] * len(leads)
+    for n, row in enumerate(rows.to_list()):
+        views[row] = LeadData(table, n)
+    outcomes = []
+    for key, lead, found, first in zip(keys, *per.select("lead", "found", "first"), strict=True):
+        same = key if lead is None else keys[first]
+        view = views[lead] if found else None
+        outcomes.append(Outcome(
+            key, "enriched" if found else "not_found",
+            note=note if note is not None else ("" if lead is not None else NOT_BACK),
+            data={} if view is None else view, workflow_id=workflow_id,
+            credits=found if same == key else 0, same_as=None if same == key else same))
+    return outcomes
 
 
 def _next_delay(st: WorkflowStatus, elapsed: float, low: float, high: float) -> float:

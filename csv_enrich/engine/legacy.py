@@ -43,7 +43,7 @@ from csv_enrich.engine.context import (
     skipped,
 )
 from csv_enrich.engine.join import LeadIndex
-from csv_enrich.engine.rows import RowsRunner, read_list
+from csv_enrich.engine.rows import RowsRunner, read_index
 from csv_enrich.journal import LegacyBatch
 from csv_enrich.models import Identity, Outcome, RowStatus, WorkflowRecord, price
 
@@ -349,7 +349,7 @@ class LegacyRunner:
         await asyncio.sleep(max(0.0, min(wait, latest + wait - time.time())))
         self.ctx.say("checking the legacy protected list for answers the API lost")
         list_id = await self.ctx.client.legacy_list()
-        index = await read_list(self.ctx, list_id) if list_id else None
+        index = await read_index(self.ctx, list_id) if list_id else None
         present = []
         for batch in lost:
             idents = [self.idents[k] for k in batch.keys if k in self.idents]
@@ -377,7 +377,7 @@ class LegacyRunner:
         await self.rows_done.wait()
         await _wait_still(self.ctx, list_id)
         fell = await self._fell(batches)
-        index = await read_list(self.ctx, list_id)
+        index = await read_index(self.ctx, list_id)
         costs = [self._cost(b, index) for b in batches]
         fit = _unique_fit(costs, fell)
         started: list[bool | None] = [None] * len(batches) if fit is None else list(fit)

@@ -13,12 +13,12 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich import errors
-from csv_enrich.api.client import Lead, LeadsPage, WorkflowStatus
+from csv_enrich.api.client import Lead, WorkflowStatus
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
@@ -29,6 +29,7 @@ from csv_enrich.engine.context import (
     workflow_record,
 )
 from csv_enrich.engine.join import LeadIndex
+from csv_enrich.engine.leads import LeadFrame
 from csv_enrich.models import Identity, Outcome, WorkflowRecord, price
 
 RECOVERED = "recovered from the lead list (the API's answer was lost)"
@@ -53,23 +54,28 @@ class _Poll:
     polls: int = field(default=0, compare=False)
 
 
-async def read_list(ctx: RunContext, list_id: str) -> LeadIndex:
-    """Every lead of a list (pages of 500), indexed for joining: through the JSON export, which
-    carries email_status and the domain, else (no export:read scope) the leads pages."""
+async def read_list(ctx: RunContext, list_id: str) -> LeadFrame:
+    """Every lead of a list (pages of 500) as columns: through the JSON export, which carries
+    email_status and the domain, else (no export:read scope) the leads pages."""
     try:
-        return await _read_pages(ctx.client.export_leads, list_id)
+        return await _read_pages(ctx, list_id, export=True)
     except (errors.AuthError, errors.RequestRejectedError, errors.NotFoundError):
-        return await _read_pages(ctx.client.list_leads, list_id)
+        return await _read_pages(ctx, list_id, export=False)
 
 
-async def _read_pages(read: Callable[..., Awaitable[LeadsPage]], list_id: str) -> LeadIndex:
-    index, cursor = LeadIndex(), None
+async def read_index(ctx: RunContext, list_id: str) -> LeadIndex:
+    """Every lead of a list, as `Lead`s indexed for joining one identity at a time."""
+    return (await read_list(ctx, list_id)).index()
+
+
+async def _read_pages(ctx: RunContext, list_id: str, *, export: bool) -> LeadFrame:
+    parts, cursor = [], None
     while True:
-        page = await read(list_id, cursor=cursor, limit=500)
-        index.add(page.leads)
+        page = await ctx.client.lead_columns(list_id, export=export, cursor=cursor, limit=500)
+        parts.append(LeadFrame.part(page))  # each page's Python values freed as it is read
         cursor = page.cursor
-        if not cursor or not page.leads:
-            return index
+        if not cursor or not page.count:
+            return LeadFrame.of_parts(parts)
 
 
 async def ensure_list(ctx: RunContext, role: str) -> str:
@@ -294,7 +300,7 @@ class RowsRunner:
         latest = max(self.unresolved.values())
         await asyncio.sleep(max(0.0, min(wait, latest + wait - time.time())))
         self.ctx.say("checking the run's lead list for answers the API lost")
-        index = await read_list(self.ctx, self.list_id)
+        index = await read_index(self.ctx, self.list_id)
         unmatched = []
         for key, sent in list(self.unresolved.items()):
             lead = index.match(self.idents[key])
