@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import polars as pl
@@ -45,6 +45,14 @@ class Candidates:
     kind: Kind
     rows: pl.DataFrame
     data: list[dict[str, str]]
+    given: set[int] = field(default_factory=set)  # results whose data an Outcome holds
+
+    def take(self, result: int) -> dict[str, str]:
+        """The data of `result` for one Outcome: the dict read, or a copy once it is given."""
+        if result in self.given:
+            return dict(self.data[result])
+        self.given.add(result)
+        return self.data[result]
 
 
 class _Results:
@@ -114,8 +122,7 @@ def hits(found: Candidates, etype: EnrichmentType) -> dict[str, Outcome]:
     person every part of `etype` known, enriched when one of them was found."""
     if found.kind == "company":
         first = found.rows.filter("filled").unique("i", keep="first", maintain_order=True)
-        return {key: Outcome(key, "enriched", note="cached", credits=0,
-                             data=dict(found.data[result]))
+        return {key: Outcome(key, "enriched", note="cached", credits=0, data=found.take(result))
                 for key, result in first.select("key", "result").iter_rows()}
     known = parts(found).filter(pl.all_horizontal(pl.col(p).is_not_null() for p in PARTS[etype]))
     return _outcomes(found, known.with_columns(found=pl.any_horizontal(PARTS[etype])))
@@ -140,16 +147,18 @@ def _outcomes(found: Candidates, known: pl.DataFrame) -> dict[str, Outcome]:
     each = (found.rows.join(known.filter("found").select("i"), on="i", maintain_order="left")
             .group_by("i", maintain_order=True).agg("result"))
     results = dict(zip(each["i"].to_list(), each["result"].to_list(), strict=True))
-    return {key: Outcome(key, "enriched", note="cached", data=_merge(found.data, results[i]))
+    return {key: Outcome(key, "enriched", note="cached", data=_merge(found, results[i]))
             if hit else Outcome(key, "not_found", note="cached", data={})
             for i, key, hit in known.select("i", "key", "found").iter_rows()}
 
 
-def _merge(data: list[dict[str, str]], results: list[int]) -> dict[str, str]:
+def _merge(found: Candidates, results: list[int]) -> dict[str, str]:
     """The data of `results`, in order, the first value of each field kept."""
-    out = dict(data[results[0]])
+    if len(results) == 1:
+        return found.take(results[0])
+    out = dict(found.data[results[0]])
     for result in results[1:]:
-        for name, value in data[result].items():
+        for name, value in found.data[result].items():
             out.setdefault(name, value)
     return out
 

@@ -83,6 +83,7 @@ def test_hits_and_parts_on_columns_are_the_lookups_one_by_one(
                 for exclude in (None, "run-1"):
                     found = plan_cache.candidates(frame, cache, max_age, scope=scope,
                                                   exclude_run=exclude)
+                    handed: list[object] = []  # every Outcome's data: never one dict for two
                     for etype in ("partial", "phone_only", "full"):
                         old = cache.lookup_many(kind, every, etype, max_age,  # type: ignore[arg-type]
                                                 scope=scope, exclude_run=exclude)
@@ -90,11 +91,15 @@ def test_hits_and_parts_on_columns_are_the_lookups_one_by_one(
                         got = plan_cache.hits(found, etype)  # type: ignore[arg-type]
                         assert got == want
                         assert list(got) == list(want)
+                        handed.extend(o.data for o in got.values())
                     if kind == "person":
                         rest = [i for i in idents if i.key not in want]
-                        assert plan_cache.partly(found, [i.key for i in rest]) == \
-                            old_partly_known(cache, rest, [every[idents.index(i)] for i in rest],
-                                             max_age, scope, exclude)
+                        part = plan_cache.partly(found, [i.key for i in rest])
+                        assert part == old_partly_known(
+                            cache, rest, [every[idents.index(i)] for i in rest], max_age, scope,
+                            exclude)
+                        handed.extend(o.data for o in part[0].values())
+                    assert len({id(d) for d in handed}) == len(handed)
 
 
 @settings(max_examples=200, deadline=None)
