@@ -88,7 +88,10 @@ def _reference(idents: list[Identity], leads: list[Lead]) -> list[int | None]:
 
 
 def _columns(idents: list[Identity], leads: list[Lead]) -> list[int | None]:
-    return join_frame(identity_frame(idents), LeadFrame.of_leads(leads)).to_list()
+    frame, lead_frame = identity_frame(idents), LeadFrame.of_leads(leads)
+    whole = join_frame(frame, lead_frame).to_list()
+    assert join_frame(frame, lead_frame, chunk=3).to_list() == whole  # keys 3 rows at a time
+    return whole
 
 
 @settings(max_examples=300, deadline=None)

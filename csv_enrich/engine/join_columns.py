@@ -27,6 +27,7 @@ from csv_enrich.rules.exprs import EMAIL, _li_slug, _slug
 from csv_enrich.rules.normalise import linkedin_slug
 
 IDENTITY_COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "domain")
+CHUNK = 20_000  # identities (or leads) whose keys are worked out at once
 STRONG_RANK = 1  # ranks 0 (LinkedIn) and 1 (email) name one person
 _PRINTABLE = r"^[\x20-\x7e]*$"
 _ASCII = r"^[\x00-\x7f]*$"
@@ -57,17 +58,17 @@ LOWER = Norm(lambda v: (v.str.contains(_ASCII), v.str.to_lowercase()),
 
 
 def identity_frame(idents: Sequence[Identity]) -> pl.DataFrame:
-    """The columns the join reads (key and IDENTITY_COLUMNS) of `idents`."""
-    columns = {"key": [i.key for i in idents],
-               **{c: [getattr(i, c) for i in idents] for c in IDENTITY_COLUMNS}}
+    """The columns the join reads (IDENTITY_COLUMNS) of `idents`."""
+    columns = {c: [getattr(i, c) for i in idents] for c in IDENTITY_COLUMNS}
     return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
 
 
-def join_frame(idents: pl.DataFrame, leads: LeadFrame) -> pl.Series:
-    """The row of each identity's lead in `leads` (null: none), as `join_in_order` chooses."""
+def join_frame(idents: pl.DataFrame, leads: LeadFrame, chunk: int = CHUNK) -> pl.Series:
+    """The row of each identity's lead in `leads` (null: none), as `join_in_order` chooses
+    (`chunk`: how many identities or leads have their keys worked out at once)."""
     if leads.frame.get_column("lead_id").is_duplicated().any():
         return _reference(idents, leads)
-    edges = candidate_pairs(idents, leads)
+    edges = candidate_pairs(idents, leads, chunk)
     found = _one_to_one(edges, idents.height)
     found = _by_position(found, len(leads))
     first = _first_options(edges, idents.height)
@@ -78,7 +79,7 @@ def _reference(idents: pl.DataFrame, leads: LeadFrame) -> pl.Series:
     """join_in_order itself, on Identity and Lead objects."""
     objects = leads.leads()
     row = {id(lead): n for n, lead in enumerate(objects)}
-    people = [Identity("person", r["key"], **{c: r[c] for c in IDENTITY_COLUMNS})
+    people = [Identity("person", "", **{c: r[c] for c in IDENTITY_COLUMNS})
               for r in idents.iter_rows(named=True)]
     chosen = join_in_order(people, LeadIndex(objects))
     return pl.Series("lead", [None if ld is None else row[id(ld)] for ld in chosen],
@@ -100,12 +101,19 @@ def _domain(email: pl.Expr) -> pl.Expr:
     return pl.when(dom != "").then(dom)
 
 
-def lead_keys(leads: LeadFrame) -> pl.DataFrame:
-    """Per lead (`lead`: its row), the parts of `join.lead_keys`: slug, email, first and last
-    name (from the full name when one is missing), company, and the domains (`edom` of the
-    email, `root` of the employer's)."""
-    frame = leads.frame.select("linkedin_url", "email", "first_name", "last_name", "full_name",
-                               "company", "domain")
+def lead_keys(leads: LeadFrame, chunk: int = CHUNK) -> pl.DataFrame:
+    """Per lead (`lead`: its row), the parts of `join.lead_keys` (`_lead_keys`), a slice of
+    `chunk` leads at a time (what is worked out on the way is a slice's, not the list's)."""
+    return pl.concat([_lead_keys(leads.frame.slice(at, chunk), at)
+                      for at in range(0, max(1, len(leads)), chunk)])
+
+
+def _lead_keys(frame: pl.DataFrame, at: int) -> pl.DataFrame:
+    """Per lead (`lead`: its row, from `at`), the parts of `join.lead_keys`: slug, email,
+    first and last name (from the full name when one is missing), company, and the domains
+    (`edom` of the email, `root` of the employer's)."""
+    frame = frame.select("linkedin_url", "email", "first_name", "last_name", "full_name",
+                         "company", "domain")
     staged = _derive(frame, {
         "slug": ("linkedin_url", SLUG), "email": ("email", EMAIL),
         "given": ("first_name", FOLD), "family": ("last_name", FOLD),
@@ -117,29 +125,36 @@ def lead_keys(leads: LeadFrame) -> pl.DataFrame:
     first = pl.when(whole).then(full.str.extract("^([^ ]+) ")).otherwise(given)
     last = pl.when(whole).then(full.str.extract(" ([^ ]+)$")).otherwise(family)
     return staged.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("lead"), "slug", "email",
+        pl.int_range(at, at + pl.len(), dtype=pl.UInt32).alias("lead"), "slug", "email",
         first.alias("first"), last.alias("last"), "company", _domain(pl.col("email")).alias("edom"),
         "root").collect()
 
 
-def identity_keys(idents: pl.DataFrame) -> pl.DataFrame:
-    """Per identity (`ident`: its row), the parts of `join.identity_keys`."""
+def identity_keys(idents: pl.DataFrame, at: int = 0) -> pl.DataFrame:
+    """Per identity (`ident`: its row, from `at`), the parts of `join.identity_keys`."""
     staged = _derive(idents.select(IDENTITY_COLUMNS), {
         "slug": ("linkedin_url", SLUG), "email": ("email", LOWER), "first": ("first_name", FOLD),
         "last": ("last_name", FOLD), "company": ("company_name", COMPANY_FOLD),
         "root": ("domain", ROOT)})
     return staged.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("ident"), "slug", "email", "first",
+        pl.int_range(at, at + pl.len(), dtype=pl.UInt32).alias("ident"), "slug", "email", "first",
         "last", "company", _domain(pl.col("email")).alias("edom"), "root").collect()
 
 
-def candidate_pairs(idents: pl.DataFrame, leads: LeadFrame) -> pl.DataFrame:
+def candidate_pairs(idents: pl.DataFrame, leads: LeadFrame, chunk: int = CHUNK,
+                    ) -> pl.DataFrame:
     """Every (identity, lead) sharing a key (`ident`, `lead`: their rows), with the rank of the
-    identity's first key the lead shares (`rank`, see the module's docstring)."""
-    ik, lk = identity_keys(idents), lead_keys(leads)
-    parts = [_pairs(ik, lk, ["slug"], 0), _pairs(ik, lk, ["email"], 1), _named_pairs(ik, lk)]
-    return (pl.concat(parts).group_by("ident", "lead").agg(pl.col("rank").min())
-            .sort("ident", "rank", "lead"))
+    identity's first key the lead shares (`rank`, see the module's docstring). `chunk`
+    identities at a time: what each join works out on the way is theirs, not the whole run's."""
+    lk = lead_keys(leads, chunk)
+    edges = []
+    for at in range(0, max(1, idents.height), chunk):
+        ik = identity_keys(idents.slice(at, chunk), at)
+        parts = [_pairs(ik, lk, ["slug"], 0), _pairs(ik, lk, ["email"], 1),
+                 _named_pairs(ik, lk)]
+        edges.append(pl.concat(parts).group_by("ident", "lead").agg(pl.col("rank").min())
+                     .sort("ident", "rank", "lead"))
+    return pl.concat(edges)
 
 
 def _named_pairs(ik: pl.DataFrame, lk: pl.DataFrame) -> pl.DataFrame:
