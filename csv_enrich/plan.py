@@ -101,7 +101,7 @@ def make_plan(
         kind=kind,
         enrichment_type=options.enrichment_type,
         mode=options.mode,
-        row_keys=row_keys(verdicts, valid, key_of, (height, past), non_data, ragged),
+        row_keys=row_keys(verdicts, valid, key_of, every, (height, past), non_data, ragged),
         identities=to_send,
         cached=cached,
         duplicates=valid.height - unique.height,

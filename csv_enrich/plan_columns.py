@@ -24,13 +24,18 @@ STRONG = ("li:", "email:", "pid:")
 
 
 def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
-             rows: tuple[int, Invalid | None], not_data: Mapping[int, str],
-             ragged: Mapping[int, str]) -> tuple[str | Invalid, ...]:
+             identities: IdentityFrame, rows: tuple[int, Invalid | None],
+             not_data: Mapping[int, str], ragged: Mapping[int, str]) -> tuple[str | Invalid, ...]:
     """`Plan.row_keys`: each row's identity key (its group's), or why it is not sent. `rows`:
-    how many rows the table has, and the verdict of those past the verdicts (--limit)."""
+    how many rows the table has, and the verdict of those past the verdicts (--limit). A row's
+    key is the very string `identities.keys` holds (every group's key is one of them), not a
+    copy: 100k rows' keys cost no more memory than the identities' own."""
     height, past = rows
-    every = pl.Series("key", [None] * height, dtype=pl.String)
-    keys: list[str | Invalid | None] = every.scatter(valid[ROW], key_of).to_list()
+    own = identities.keys
+    at = _positions(key_of, identities.frame["key"])
+    every = pl.repeat(None, height, dtype=pl.UInt32, eager=True)
+    keys: list[str | Invalid | None] = [
+        None if j is None else own[j] for j in every.scatter(valid[ROW], at).to_list()]
     bad = verdicts.with_row_index(ROW).filter(pl.col("key").is_null())
     for row, reason in zip(bad[ROW].to_list(), bad["reason"].to_list(), strict=True):
         keys[row] = Invalid(reason)
@@ -42,6 +47,15 @@ def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
         keys[row] = NotData(reason)
     assert all(k is not None for k in keys)
     return tuple(keys)  # type: ignore[arg-type]
+
+
+def _positions(key_of: pl.Series, keys: pl.Series) -> pl.Series:
+    """Where each of `key_of` is in `keys` (which holds each once); no join when they are the
+    same keys in the same order (nobody twice: each row is its own identity)."""
+    if key_of.len() == keys.len() and key_of.equals(keys, check_names=False):
+        return pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)
+    found = keys.to_frame("key").with_row_index("at")
+    return key_of.to_frame("key").join(found, on="key", how="left", maintain_order="left")["at"]
 
 
 def valid_rows(verdicts: pl.DataFrame, not_data: Mapping[int, str],

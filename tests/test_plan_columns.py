@@ -130,3 +130,19 @@ def test_the_plan_on_columns_is_the_plan_on_records(
     assert plan.duplicates == len(valid) - len(unique)
     assert plan.estimated_max == len(unique)
 
+
+
+def test_row_keys_are_the_identities_own_strings(tmp_path: Path) -> None:
+    """A row's key is the very string its identity holds, not a copy of it (100k rows' keys
+    cost no memory of their own): for rows alone (no join needed) and for duplicates."""
+    for emails in (["ann@acme.io", "bo@initech.com", "not an email", "cy@acme.io"],
+                   ["ann@acme.io", "bo@initech.com", "ANN@acme.io", "", "bo@initech.com"]):
+        path = tmp_path / "leads.csv"
+        path.write_text("Email\n" + "\n".join(emails) + "\n", encoding="utf-8")
+        options = EnrichOptions(input=path)
+        plan = make_plan(load(options), options)
+        assert isinstance(plan.identities, IdentityFrame)
+        own = {id(k) for k in plan.identities.keys}
+        keys = [k for k in plan.row_keys if isinstance(k, str)]
+        assert len(keys) == sum("@" in e for e in emails)
+        assert all(id(k) in own for k in keys)
