@@ -160,6 +160,22 @@ def test_verdicts_of_keeps_any_aliases(aliases: list[str]) -> None:
     ]
 
 
+def test_an_identitys_first_alias_is_its_key_string() -> None:
+    """An identity's key and its first alias are one string in memory, not two equal ones;
+    a frame whose first alias is not the key keeps its own."""
+    from csv_enrich.models import Identity
+    from csv_enrich.rules.columns import VERDICT_SCHEMA, verdict_frame, verdicts_of
+
+    frame = _frame([{"email": "ann@acme.io", "linkedin_url": "linkedin.com/in/ann-lee"},
+                    {"email": "bo@initech.com"}, {"email": "not an email"}], PERSON_FIELDS)
+    made = [v for v in verdicts_of(verdict_frame(frame, "person"), "person")
+            if isinstance(v, Identity)]
+    assert len(made) == 2
+    assert all(i.aliases[0] is i.key for i in made)
+    other = pl.DataFrame([{"key": "a", "aliases": ["b", "a"]}], schema=VERDICT_SCHEMA)
+    assert verdicts_of(other, "person") == [Identity("person", "a", aliases=("b", "a"))]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["person", "company"]),
        st.lists(st.lists(st.none() | _CELL, min_size=4, max_size=4), min_size=1, max_size=6))

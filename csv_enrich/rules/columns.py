@@ -76,18 +76,23 @@ def verdicts_of(verdicts: pl.DataFrame, kind: Kind) -> list[Identity | Invalid]:
     if verdicts.height == 0:
         return []
     reasons = verdicts.get_column("reason").to_list()
-    keys = verdicts.get_column("key").to_list()
-    return _records(kind, keys, _alias_tuples(verdicts.get_column("aliases")), verdicts,
-                    lambda i: Invalid(reasons[i]))
+    key = verdicts.get_column("key")
+    keys = key.to_list()
+    return _records(kind, keys, _alias_tuples(verdicts.get_column("aliases"), key, keys),
+                    verdicts, lambda i: Invalid(reasons[i]))
 
 
-def _alias_tuples(aliases: pl.Series) -> list[tuple[str, ...] | None]:
+def _alias_tuples(aliases: pl.Series, key: pl.Series,
+                  keys: list[str | None]) -> list[tuple[str, ...] | None]:
     """A list column of aliases as tuples (read as three columns when no list is longer: a list
-    column's to_list costs ten times more)."""
+    column's to_list costs ten times more). The first alias is each row's key (as its verdict
+    gives it): then it is the very string of `keys`, one string in memory, not two."""
     lengths = aliases.list.len().drop_nulls()
     if len(lengths) and not 1 <= int(lengths.min()) <= int(lengths.max()) <= 3:  # type: ignore[arg-type]
         return [None if a is None else tuple(a) for a in aliases.to_list()]
-    first, second, third = (aliases.list.get(i, null_on_oob=True).to_list() for i in range(3))
+    head = aliases.list.get(0, null_on_oob=True)
+    first = keys if head.eq_missing(key).all() else head.to_list()
+    second, third = (aliases.list.get(i, null_on_oob=True).to_list() for i in (1, 2))
     return _tuples(first, second, third)
 
 
