@@ -4,10 +4,12 @@ each phase of a 100k-row run (CSV in, CSV out) against a local sandbox in its ow
     .venv/bin/python benchmarks/bench_run_memory.py [--rows 100000]
 
 Prints, never asserts. One fresh process runs the job (csv_enrich.runner.enrich_file, as the
-CLI does) and samples its own RSS every few milliseconds; each sample is put in the phase the
-run was in (read and map, plan, then the engine's progress messages, then the output). A phase's
-figure is the highest RSS seen in it, and what it added over the phase before. The sandbox
-is another process: its memory is not the run's (bench_estimate.py prints its peak apart).
+CLI does, with the allocator setting the CLI gives the process: cli.memory) and samples its own
+RSS every few milliseconds; each sample is put in the phase the run was in (read, map, plan,
+then the engine's progress messages, then the output). A phase's figures are the highest RSS
+seen in it, the RSS when it ended, and what its highest added over the phase before. The
+sandbox is another process: its memory is not the run's (bench_estimate.py prints its peak
+apart).
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def rss():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-phase, peaks, starts, stop = ["imports"], {}, {}, threading.Event()
+from csv_enrich.cli.memory import return_freed_memory
+return_freed_memory()  # what the csv-enrich command does first
+
+phase, peaks, starts, ends, stop = ["imports"], {}, {}, {}, threading.Event()
 
 def sample():
     while not stop.is_set():
@@ -43,17 +48,18 @@ def sample():
 def enter(name):
     now = rss()
     peaks[phase[0]] = max(peaks.get(phase[0], 0.0), now)
+    ends[phase[0]] = now
     phase[0] = name
     peaks[name] = max(peaks.get(name, 0.0), now)
 
 threading.Thread(target=sample, daemon=True).start()
 from csv_enrich.models import Connection, EnrichOptions
-from csv_enrich import runner
+from csv_enrich import plan as planning, runner
 src, out, state, base_url, key = sys.argv[1:6]
 options = EnrichOptions(input=Path(src), output=Path(out), mode="bulk", yes=True,
                         connection=Connection(base_url=base_url, api_key=key,
                                               state_dir=Path(state), rate_limit_per_min=6000))
-enter("read, map, plan")
+enter("read")
 
 def confirm(plan, balance):
     enter("engine: register, prepare")
@@ -73,6 +79,14 @@ def phased(name, fn):
         return fn(*args, **kwargs)
     return call
 
+def entering(name, fn):
+    def call(*args, **kwargs):
+        enter(name)
+        return fn(*args, **kwargs)
+    return call
+
+planning.map_columns = entering("map", planning.map_columns)  # what load() maps with
+runner.make_plan = entering("plan", runner.make_plan)
 runner.join = phased("output: join", runner.join)
 runner.build_report = phased("output: build_report", runner.build_report)
 runner.write_output = phased("output: write_output", runner.write_output)
@@ -82,7 +96,7 @@ enter("end")
 stop.set()
 peaks["max RSS"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 peaks["output start"] = starts.get("output", 0.0)
-print(json.dumps(peaks))
+print(json.dumps({"peaks": peaks, "ends": ends}))
 """
 
 
@@ -98,17 +112,19 @@ def main() -> None:
                 [sys.executable, "-c", CHILD, str(src), str(Path(folder) / "out.csv"),
                  str(Path(folder) / "state"), base_url, key],
                 capture_output=True, text=True, check=True, env={**os.environ}).stdout
-    peaks = json.loads(out.strip().splitlines()[-1])
+    figures = json.loads(out.strip().splitlines()[-1])
+    peaks, ends = figures["peaks"], figures["ends"]
     top = peaks.pop("max RSS")
     out_start = peaks.pop("output start")
     out_top = max((v for k, v in peaks.items() if k.startswith("output: ")), default=0.0)
-    print(f"| {args.rows:,}-row bulk run, phase | highest RSS in it | added |")
-    print("|---|---|---|")
+    print(f"| {args.rows:,}-row bulk run, phase | highest RSS in it | RSS at its end | added |")
+    print("|---|---|---|---|")
     before = 0.0
     for name, value in peaks.items():
         if name == "end":
             continue
-        print(f"| {name} | {value:.0f} MiB | {value - before:+.0f} MiB |")
+        print(f"| {name} | {value:.0f} MiB | {ends.get(name, value):.0f} MiB "
+              f"| {value - before:+.0f} MiB |")
         before = max(before, value)
     print(f"\nWhole run: max RSS {top:.0f} MiB (getrusage)")
     print(f"Join, report and output: highest RSS {out_top:.0f} MiB, "

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from csv_enrich.cli.memory import return_freed_memory
 from csv_enrich.cli.options import (
     check_output,
     connection,
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 
 class DefaultGroup(click.Group):
     """A group that runs `enrich` when the first argument is not a command."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        return_freed_memory()  # before any command imports polars
+        return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
