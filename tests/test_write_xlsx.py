@@ -489,3 +489,34 @@ def test_summary_has_the_writers_notes(tmp_path: Path, monkeypatch: pytest.Monke
     book = written(tmp_path, table, report=a_report(tmp_path, table))
     labels = [c.value for c in book["Summary"]["A"] if c.value]
     assert any(str(label).startswith("Excel allows 1 links per sheet") for label in labels)
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.lists(st.tuples(
+    st.sampled_from(["", "a@b.io", "x.y+z@acme.co.uk", "not an email", "é@ü.de", "a@b.io#x"]),
+    st.sampled_from(["", "https://www.linkedin.com/in/jane-doe",
+                     "https://linkedin.com/in/a%20b?x=1&y=<2>", "http://linkedin.com/in/x"]),
+), min_size=1, max_size=30), limit=st.integers(1, 80))
+def test_compact_links_write_what_xlsxwriter_keeps_itself(
+        tmp_path_factory: pytest.TempPathFactory, data: list[tuple[str, str]],
+        limit: int) -> None:
+    """With xlsx_links.CompactLinks holding the links, every part of the workbook is what
+    xlsxwriter writes holding its own Url objects (links past the limit as text too)."""
+    import zipfile
+
+    rows = [Outcome(f"k{n}", "enriched", data={"email": e, "linkedin_url": li})
+            for n, (e, li) in enumerate(data)]
+    parts = []
+    for compact in (True, False):
+        folder = tmp_path_factory.mktemp("links")
+        out = folder / "out.xlsx"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(xlsx_links, "LINK_LIMIT", limit)
+            if not compact:
+                patch.setattr(write_xlsx, "keep_links_compact", lambda sheet: None)
+            write_output(make_table(folder / "leads.csv", rows=len(rows)), "person", rows, out)
+        with zipfile.ZipFile(out) as book:
+            parts.append({n: book.read(n) for n in book.namelist() if "core.xml" not in n})
+    assert parts[0] == parts[1]
+    if any(e == "a@b.io" for e, _ in data):
+        assert any(b"mailto:a@b.io" in part for part in parts[0].values())

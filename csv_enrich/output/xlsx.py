@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from csv_enrich.models import Kind, columns_for
 from csv_enrich.output.headers import output_headers
-from csv_enrich.output.xlsx_links import STATUS_COLOURS, LinkBudget, link_target
+from csv_enrich.output.xlsx_links import (
+    STATUS_COLOURS,
+    LinkBudget,
+    keep_links_compact,
+    link_target,
+)
 from csv_enrich.output.xlsx_numbers import as_number, numbers_note, plain_number_columns
 from csv_enrich.output.xlsx_sheets import (
     Layout,
@@ -186,6 +191,7 @@ def _write_sheets(
             out += copy_sheet(source, name) if source else []
             continue
         sheet = book.add_worksheet(name)
+        keep_links_compact(sheet)
         sheet.activate()
         layout = _layout(table, name)
         if source is not None and _top(table):
