@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read.limits import SheetScan, is_sheet, office_kind, renamed_message
+from csv_enrich.read.limits import (
+    DIMENSION_WITHIN,
+    SheetScan,
+    is_sheet,
+    office_kind,
+    renamed_message,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -25,21 +31,34 @@ MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 400
 OLE_SCAN_BYTES = 1 << 20
+FIRST_PIECE, PIECE = 4096, 1 << 20  # how much of a member each read asks for
 
 
 class Unzipped(dict[str, bytes]):
     """Worksheets' XML by zip member, as the container check unzipped it; `compact`: the members
     with no cell or row reference past column Z or row 999,999 (read.limits.PAST_Z_OR_999999),
-    whose extent sheet_xml then need not measure."""
+    whose extent sheet_xml then need not measure; `matched`: what the search handed to
+    unzip_checked found in each member (read.styled_cells.Matches), when it could search it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.compact: set[str] = set()
+        self.matched: dict[str, Any] = {}
 
 
-def check_container(path: Path, fmt: str, head: bytes) -> Unzipped:
+# Given the checked archive, a search of one worksheet's XML: None when it cannot search it,
+# else what it found, whose `suspect` is False only when no reference in it can be past
+# Excel's limits nor past column Z or row 999,999 and it holds no more <row tags than Excel's
+# rows (then the container need not scan it itself).
+SheetSearch = Callable[[zipfile.ZipFile], Callable[[bytes], Any]]
+
+
+def check_container(
+    path: Path, fmt: str, head: bytes, search: SheetSearch | None = None
+) -> Unzipped:
     """Refuse what is not a readable workbook of its kind, before any parser touches it; the
-    XML of its worksheets (zip member name -> bytes) as the check unzipped it."""
+    XML of its worksheets (zip member name -> bytes) as the check unzipped it (and what
+    `search` found in each, see unzip_checked)."""
     if head.startswith(OLE_MAGIC):
         _check_ole(path)
     if head.startswith(OLE_MAGIC) and fmt != "xls":
@@ -53,7 +72,7 @@ def check_container(path: Path, fmt: str, head: bytes) -> Unzipped:
         return Unzipped()
     if not head.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(path, head))
-    sheets = unzip_checked(path)
+    sheets = unzip_checked(path, search)
     if fmt == "ods":
         from csv_enrich.read.ods import check_ods
 
@@ -106,69 +125,124 @@ def check_zip(path: Path) -> None:
     unzip_checked(path)
 
 
-def unzip_checked(path: Path) -> Unzipped:
-    """check_zip, handing back the worksheets' XML (member name -> bytes) it unzipped."""
+def unzip_checked(path: Path, search: SheetSearch | None = None) -> Unzipped:
+    """check_zip, handing back the worksheets' XML (member name -> bytes) it unzipped. Each
+    worksheet's references are searched once every member passed (`search`: one pass that
+    also finds what the reader needs, see Pending); an error on the way first replays the
+    scan of the worksheets unzipped so far, so the same refusal comes first as when each was
+    scanned while it was unzipped."""
     sheets = Unzipped()
+    pending: list[Pending] = []
     try:
         with zipfile.ZipFile(path) as archive:
             kind = office_kind(archive.namelist())
             if kind is not None:
                 raise InputError(renamed_message(path, kind))
-            total = 0
-            for info in archive.infolist():
-                size, far_reach, data = _check_member(path, archive, info, MAX_TOTAL_BYTES - total)
-                total += size
-                if far_reach is not None:
-                    sheets[info.filename] = data
-                    if not far_reach:
-                        sheets.compact.add(info.filename)
-    except (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
-            OSError, ValueError, UnicodeDecodeError):  # fmt: skip
+            try:
+                _check_members(path, archive, pending)
+            except _REFUSED:
+                for sheet in pending:
+                    sheet.replay()
+                raise
+            look = search(archive) if search is not None else None
+            for sheet in pending:
+                sheet.settle(look)
+                sheets[sheet.member] = sheet.data
+                if not sheet.far_reach:
+                    sheets.compact.add(sheet.member)
+                if sheet.matched is not None:
+                    sheets.matched[sheet.member] = sheet.matched
+    except _DAMAGED:
         raise InputError(
             f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
         ) from None
     return sheets
 
 
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
+            OSError, ValueError, UnicodeDecodeError)  # fmt: skip
+_REFUSED = (InputError, *_DAMAGED)
+
+
+def _check_members(path: Path, archive: zipfile.ZipFile, pending: list[Pending]) -> None:
+    total = 0
+    for info in archive.infolist():
+        sheet = Pending(path, info.filename) if is_sheet(info.filename) else None
+        if sheet is not None:
+            pending.append(sheet)
+        total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total, sheet)
+
+
+class Pending:
+    """A worksheet as it is unzipped: the pieces read (the scan of its references waits for
+    `settle`, or `replay` after an error)."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self.path, self.member = path, member
+        self.chunks: list[bytes] = []
+        self.head = SheetScan(path, member)  # the declared dimension, as the pieces come
+        self.data = b""
+        self.far_reach = False
+        self.matched: Any = None
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        if self.head.seen < DIMENSION_WITHIN:
+            self.head.feed_head(chunk)
+
+    def replay(self) -> None:
+        """SheetScan fed the pieces read so far, as they were read: raises its refusal, else
+        learns far_reach."""
+        scan = SheetScan(self.path, self.member)
+        for chunk in self.chunks:
+            scan.feed(chunk)
+        self.far_reach = scan.far_reach
+
+    def settle(self, look: Callable[[bytes], Any] | None) -> None:
+        """The whole member read: its references searched (by `look`'s one pass when it
+        tells that none can be past the limits, nor past column Z or row 999,999, and that
+        there are not too many rows; else by the replay)."""
+        self.data = b"".join(self.chunks)
+        found = look(self.data) if look is not None else None
+        if found is None or found.suspect:
+            self.replay()
+        self.chunks.clear()
+        self.matched = found
+
+
 def _check_member(
-    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
-) -> tuple[int, bool | None, bytes]:
-    """The member's real size, and when it is a worksheet whether it reaches past column Z or
-    row 999,999 (SheetScan.far_reach) and its bytes (else None and b"")."""
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
+    sheet: Pending | None,
+) -> int:  # fmt: skip
+    """The member's real size; a worksheet's pieces are handed to `sheet` as they are read."""
     if info.flag_bits & 0x1:
         raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
     cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
-    size = 0
-    scan = SheetScan(path, info.filename) if is_sheet(info.filename) else None
     with archive.open(info) as member:
-        first = member.read(4096)
+        first = member.read(FIRST_PIECE)
         if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
             raise InputError(
                 f"{path}: the workbook declares XML entities (a possible entity bomb); "
                 "it was not read — save a clean copy from Excel"
             )
         size = len(first)
-        chunks = [first]
-        if scan is not None:
-            scan.feed(first)
+        if sheet is not None:
+            sheet.add(first)
         for chunk in _reads(member):
             size += len(chunk)
-            if scan is not None:
-                scan.feed(chunk)
-                chunks.append(chunk)
+            if sheet is not None:
+                sheet.add(chunk)
             if size > cap:
                 raise InputError(
                     f"{path}: the workbook expands to far more data than it holds "
                     "(a possible zip bomb); it was not read — save a clean copy from Excel"
                 )
-    if scan is None:
-        return size, None, b""
-    return size, scan.far_reach, b"".join(chunks)
+    return size
 
 
 def _reads(member: IO[bytes]) -> Iterator[bytes]:
-    """The rest of the member, 1 MiB at a time."""
-    while chunk := member.read(1 << 20):
+    """The rest of the member, PIECE bytes at a time."""
+    while chunk := member.read(PIECE):
         yield chunk
 
 

@@ -63,6 +63,14 @@ class SheetScan:
         self._references(text)
         self.tail = text[-_OVERLAP:]
 
+    def feed_head(self, chunk: bytes) -> None:
+        """What `feed` does of the next piece for the declared dimension alone."""
+        text = self.tail + chunk
+        if self.seen < DIMENSION_WITHIN:
+            self._dimension(text)
+        self.seen += len(chunk)
+        self.tail = text[-_OVERLAP:]
+
     def _count_rows(self, chunk: bytes) -> None:
         """Refuse more than EXCEL_ROWS rows (<row tags that are not <rowBreaks) in what was fed.
         The <rowBreaks are counted only once the <row tags alone pass the limit: until then

@@ -15,11 +15,12 @@ spent while calamine loads the sheet (read.workbook runs the two side by side).
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from csv_enrich.errors import InputError
 from csv_enrich.read.limits import PAST_Z_OR_999999
 from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
-from csv_enrich.read.styled_cells import Finds, find_cells, place
+from csv_enrich.read.styled_cells import Finds, Matches, find_cells, match_cells, place
 from csv_enrich.read.table import Grid
 
 if TYPE_CHECKING:
@@ -65,15 +66,23 @@ def sheet_xml(path: Path, sheet: str, unzipped: Mapping[str, bytes] | None = Non
     cells holding values span a range calamine can hold: one stray value at XFD1048576 would
     make it allocate 17 billion cells and abort the process. `unzipped`: worksheets' XML by
     zip member, as the container check unzipped them (the others are unzipped here)."""
+    return member_xml(path, sheet, unzipped)[1]
+
+
+def member_xml(
+    path: Path, sheet: str, unzipped: Mapping[str, bytes] | None = None
+) -> tuple[str | None, bytes]:
+    """sheet_xml, with the zip member it is (None when it cannot be found)."""
+    member: str | None = None
     try:
         with zipfile.ZipFile(path) as archive:
             member = _sheet_member(archive, sheet)
             known = unzipped.get(member) if unzipped is not None and member else None
             data = known if known is not None else archive.read(member) if member else b""
     except BROKEN:
-        return b""
+        return member, b""
     if (known is not None and member in getattr(unzipped, "compact", ())) or _small(data):
-        return data
+        return member, data
     rows, cols = _extent(data)
     if rows * cols > MAX_CELLS:
         raise InputError(
@@ -81,7 +90,7 @@ def sheet_xml(path: Path, sheet: str, unzipped: Mapping[str, bytes] | None = Non
             "more than csv-enrich reads at once; delete stray cells far from the data, "
             "or save the sheet as CSV"
         )
-    return data
+    return member, data
 
 
 _MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
@@ -90,12 +99,23 @@ _MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d
 def merged_ranges(data: bytes, first_col: int) -> dict[int, list[tuple[int, int]]]:
     """Frame row (0-based) -> the (first, last) grid columns of the merged ranges starting on
     it, from the sheet's <mergeCells>; `first_col` is the sheet column of grid column 0."""
-    found: dict[int, list[tuple[int, int]]] = {}
+    return ranges_at(merge_refs(data), first_col)
+
+
+def merge_refs(data: bytes) -> list[tuple[int, int, int]]:
+    """(row, first, last sheet column), 0-based, of each range in the sheet's <mergeCells>."""
     start = data.rfind(b"<mergeCells")
-    for m in _MERGE.finditer(data, start) if start >= 0 else ():
-        row = int(m.group(2)) - 1
-        first, last = _col_index(m.group(1)) - first_col, _col_index(m.group(3)) - first_col
-        found.setdefault(row, []).append((first, last))
+    return [
+        (int(m.group(2)) - 1, _col_index(m.group(1)), _col_index(m.group(3)))
+        for m in (_MERGE.finditer(data, start) if start >= 0 else ())
+    ]
+
+
+def ranges_at(refs: list[tuple[int, int, int]], first_col: int) -> dict[int, list[tuple[int, int]]]:
+    """merged_ranges of merge_refs' ranges."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for row, first, last in refs:
+        found.setdefault(row, []).append((first - first_col, last - first_col))
     return found
 
 
@@ -136,8 +156,6 @@ def format_cells(path: Path, sheet: str, data: bytes | None = None) -> pl.DataFr
     numbers past 15 digits, numbers whose style has a number format), in the order they are to
     be placed (a later one wins), rows and sheet columns 0-based; None when there are none.
     Needs only the sheet's XML (`data` if already read): it can run while calamine loads."""
-    import polars as pl
-
     try:
         with zipfile.ZipFile(path) as archive:
             formats = _styled_formats(archive)
@@ -153,13 +171,36 @@ def format_cells(path: Path, sheet: str, data: bytes | None = None) -> pl.DataFr
             cells_frame(_styled_cells(data, formats) if formats else []),
             b't="b"' in data, b't="e"' in data, bool(re.search(rb"<v>-?[\d.]+E", data)),
         )  # fmt: skip
-    found = _boolean_cells(data) if finds.booleans else []
-    found += _error_cells(data) if finds.errors else []
-    found += _general_exponents(data) if finds.exponents else []
+    return joined_cells(marked_cells(data, finds), finds.cells)
+
+
+def marked_cells(data: bytes, marks: Finds | Matches) -> list[tuple[int, int, str]]:
+    """The booleans, errors and long numbers of format_cells, when the pass found markers."""
+    found = _boolean_cells(data) if marks.booleans else []
+    found += _error_cells(data) if marks.errors else []
+    found += _general_exponents(data) if marks.exponents else []
+    return found
+
+
+def joined_cells(found: list[tuple[int, int, str]], styled: pl.DataFrame) -> pl.DataFrame | None:
+    """format_cells' answer: the `found` cells, then the styled ones; None when there are none."""
+    import polars as pl
+
     cells = [cells_frame(found)] if found else []
-    if not finds.cells.is_empty():
-        cells.append(finds.cells)
+    if not styled.is_empty():
+        cells.append(styled)
     return pl.concat(cells) if cells else None
+
+
+def search_sheets(archive: zipfile.ZipFile) -> Callable[[bytes], Matches | None]:
+    """For the container check (container.SheetSearch): match_cells of a sheet's XML with the
+    workbook's number formats, as format_cells finds them (None when styles.xml cannot be
+    read, or the XML is not UTF-8: format_cells then does it all as before)."""
+    try:
+        formats = _styled_formats(archive)
+    except BROKEN:
+        return lambda data: None
+    return lambda data: match_cells(data, formats)
 
 
 def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:
@@ -184,6 +225,8 @@ def _general_exponents(data: bytes) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for m in _EXPONENT.finditer(data):
         value = float(m.group(3))
+        if not math.isfinite(value):  # past the largest float (1.8E+308): calamine's text kept
+            continue
         if abs(value) >= 1e15 or 0 < abs(value) < 1e-9:
             found.append((int(m.group(2)) - 1, _col_index(m.group(1)), general_scientific(value)))
     return found

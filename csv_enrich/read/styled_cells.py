@@ -62,14 +62,57 @@ def styled_cells(
 
 
 def find_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> Finds | None:
-    """styled_cells, and the markers of Finds, in one pass; None when the XML is not UTF-8.
-    A marker inside a matched cell is looked for in the cell's text: the alternation skips it
-    (no marker can hold '<c' or cross a cell's end, so each is in a cell or matched alone)."""
+    """styled_cells, and the markers of Finds, in one pass; None when the XML is not UTF-8."""
+    matches = match_cells(data, formats, piece)
+    return None if matches is None else matches.finds()
+
+
+# What read.limits' scan looks for (its _CANDIDATE, ASCII digits), and the row tags it counts:
+# the same pass tells whether the container must scan the sheet itself (Matches.suspect).
+_CANDIDATE = r'r="(?:[0-9]{7}|[A-Z](?:[A-Z]|[0-9]{7}))'
+_ROW = "<row"
+
+
+@dataclass(frozen=True)
+class Matches:
+    """One pass over a sheet's XML: the tags of the styled cells (document order) and the
+    Finds markers, with whether read.limits' candidate pattern matches anywhere and how many
+    "<row" the XML holds (as bytes.count says)."""
+
+    tags: pl.Series
+    formats: dict[int, str]
+    booleans: bool
+    errors: bool
+    exponents: bool
+    candidates: bool
+    rows: int
+
+    @property
+    def suspect(self) -> bool:
+        """Whether the container's own scan could refuse the sheet or find it reaching past
+        column Z or row 999,999 (else it cannot: nothing it looks for is there)."""
+        from csv_enrich.read import limits
+
+        return self.candidates or self.rows > limits.EXCEL_ROWS
+
+    def finds(self) -> Finds:
+        """The styled cells rendered, with the markers."""
+        ids = "|".join(str(i) for i in sorted(self.formats))
+        return Finds(_shown(self.tags, ids, self.formats), self.booleans, self.errors,
+                     self.exponents)
+
+
+def match_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> Matches | None:
+    """The one pass of find_cells, and of the container's limits: None when the XML is not
+    UTF-8. A marker, candidate or "<row" inside a matched cell is looked for in the cell's
+    text: the alternation skips it (none can hold '<c' or cross a cell's end, and none can
+    start inside another: each is in a cell or matched alone)."""
     import polars as pl
 
     ids = "|".join(str(i) for i in sorted(formats))
-    pattern = _CELL.format(ids=ids) + "|" + _MARKS if formats else _MARKS
     found = []
+    cells = [_CELL.format(ids=ids)] if formats else []
+    pattern = "|".join([*cells, _MARKS, _CANDIDATE, _ROW])
     for start, end in pieces(data, piece):
         try:
             xml = pl.Series([data[start:end]], dtype=pl.Binary).cast(pl.String)
@@ -77,14 +120,19 @@ def find_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> Fi
             return None
         found.append(xml.str.extract_all(pattern).explode().drop_nulls())
     matches = pl.concat(found).rename("tag")
-    is_cell = matches.str.starts_with("<c")
-    tags, marks = matches.filter(is_cell), matches.filter(~is_cell)
-    return Finds(
-        cells=_shown(tags, ids, formats),
+    is_cell, is_row = matches.str.starts_with("<c"), matches == _ROW
+    is_candidate = matches.str.starts_with('r="')
+    tags = matches.filter(is_cell)
+    marks = matches.filter(~is_cell & ~is_row & ~is_candidate)
+    rows = int(is_row.sum()) + int(tags.str.count_matches(_ROW, literal=True).sum())
+    candidates = bool(is_candidate.any()) or bool(tags.str.contains(_CANDIDATE).any())
+    return Matches(
+        tags=tags, formats=formats,
         booleans=_marked(marks, tags, 't="b"'),
         errors=_marked(marks, tags, 't="e"'),
         exponents=_marked(marks, tags, _EXPONENT),
-    )
+        candidates=candidates, rows=rows,
+    )  # fmt: skip
 
 
 def _marked(marks: pl.Series, tags: pl.Series, mark: str) -> bool:

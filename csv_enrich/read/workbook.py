@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csv_enrich.errors import InputError
-from csv_enrich.read.container import check_container, check_zip
+from csv_enrich.read.container import Unzipped, check_container, check_zip
 from csv_enrich.read.table import Grid, Table, build_table
 
 __all__ = ["check_container", "check_zip", "column_letter", "read_workbook"]
@@ -43,7 +43,9 @@ def read_workbook(
     accept: Callable[[Table], bool] | None,
 ) -> Table:
     """The chosen sheet of a workbook as a Table (see read.read_table)."""
-    unzipped = check_container(path, fmt, head)
+    from csv_enrich.read.sheet_xml import search_sheets
+
+    unzipped = check_container(path, fmt, head, search_sheets)
     reader = _open_isolated(path, limit) if fmt == "xls" else _open(path)
     names = tuple(reader.sheet_names)
     if sheet is not None:
@@ -160,7 +162,7 @@ def _sheet_table(
     index: int,
     names: tuple[str, ...],
     limit: int | None,
-    unzipped: Mapping[str, bytes],
+    unzipped: Unzipped,
 ) -> Table:
     if fmt in ("xlsx", "xlsm"):
         grid = _xlsx_grid(path, reader, index, names[index], limit, unzipped)
@@ -175,24 +177,40 @@ def _sheet_table(
 
 
 def _xlsx_grid(
-    path: Path, reader: Any, index: int, name: str, limit: int | None,
-    unzipped: Mapping[str, bytes],
+    path: Path, reader: Any, index: int, name: str, limit: int | None, unzipped: Unzipped,
 ) -> Grid:  # fmt: skip
     """An .xlsx sheet's grid: its extent checked, then calamine loads it (and polars makes its
-    grid) in a thread while the cells it does not show as Excel does are found in the sheet's
-    XML (both mostly outside the GIL: on two cores the XML work costs no time), then those
-    cells are put in place."""
-    from csv_enrich.read.sheet_xml import format_cells, merged_ranges, sheet_xml
+    grid) in a thread while the cells it does not show as Excel does are rendered (mostly
+    outside the GIL: on two cores that work costs no time), then those cells are put in
+    place. The container check's pass found those cells (unzipped.matched): what else is
+    needed of the sheet's XML is taken before calamine loads, and the XML let go."""
+    from csv_enrich.read.sheet_xml import (
+        format_cells,
+        joined_cells,
+        marked_cells,
+        member_xml,
+        merge_refs,
+        ranges_at,
+    )  # fmt: skip
     from csv_enrich.read.styled_cells import place
 
-    xml = sheet_xml(path, name, unzipped)
+    member, xml = member_xml(path, name, unzipped)
+    matches = unzipped.matched.pop(member, None) if member is not None and xml else None
+    refs = merge_refs(xml)
+    marked = marked_cells(xml, matches) if matches is not None else []
+    if matches is not None and member is not None:
+        unzipped.pop(member, None)
+        xml = b""  # the sheet's XML is let go before calamine loads it
     with ThreadPoolExecutor(max_workers=1) as pool:
         loading = pool.submit(_load_grid, path, reader, index, limit)
-        cells = format_cells(path, name, xml or None)
+        if matches is not None:
+            cells = joined_cells(marked, matches.finds().cells)
+        else:
+            cells = format_cells(path, name, xml or None)
         grid, first_col = loading.result()
     if cells is not None:
         grid = place(grid, cells, first_col)
-    return replace(grid, merges=merged_ranges(xml, first_col))
+    return replace(grid, merges=ranges_at(refs, first_col))
 
 
 def _load_grid(path: Path, reader: Any, index: int, limit: int | None) -> tuple[Grid, int]:
