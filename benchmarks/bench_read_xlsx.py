@@ -4,9 +4,10 @@
 
 For the plain and the styled workbook of bench_read.make_xlsx (styled: a "00000" zip and a
 "dd/mm/yyyy" date column; plain: a "yyyy-mm-dd" date column), prints the median of --repeat
-runs of each phase of read_table (the container check, the sheet's extent check, calamine's
-load with the grid, the number formats found in the XML, putting them in place, build_table),
-then of read_table as a whole (where the load and the formats run side by side) beside
+runs of each phase of read_table (the container check with its one pass over the sheet's XML,
+which finds the styled cells, markers and limits' candidates, the sheet's extent check,
+calamine's load with the grid, rendering the cells found, putting them in place, build_table),
+then of read_table as a whole (where the load and the rendering run side by side) beside
 polars.read_excel(engine="calamine") of the same file. CPU time is the process's (all threads:
 polars' own threads included), so on a busy machine it can exceed the wall time.
 """
@@ -36,17 +37,20 @@ def timed(runs: dict[str, list[tuple[float, float]]], name: str, job: Callable[[
 def phases(path: Path, runs: dict[str, list[tuple[float, float]]]) -> None:
     """One read of `path`, phase by phase, as read.workbook does it (without the overlap)."""
     from csv_enrich.read import workbook as wb
-    from csv_enrich.read.sheet_xml import format_cells, sheet_xml
+    from csv_enrich.read.sheet_xml import joined_cells, marked_cells, member_xml, search_sheets
     from csv_enrich.read.styled_cells import place
     from csv_enrich.read.table import build_table
 
     head = path.read_bytes()[:8192]
-    unzipped = timed(runs, "container check", lambda: wb.check_container(path, "xlsx", head))
+    unzipped = timed(runs, "container + one pass",
+                     lambda: wb.check_container(path, "xlsx", head, search_sheets))  # fmt: skip
     reader = wb._open(path)
     name = reader.sheet_names[0]
-    xml = timed(runs, "extent check", lambda: sheet_xml(path, name, unzipped))
+    member, xml = timed(runs, "extent check", lambda: member_xml(path, name, unzipped))
     grid, first = timed(runs, "calamine load + grid", lambda: wb._load_grid(path, reader, 0, None))
-    cells = timed(runs, "number formats (XML)", lambda: format_cells(path, name, xml))
+    matches = unzipped.matched[str(member)]
+    cells = timed(runs, "formats (render)",
+                  lambda: joined_cells(marked_cells(xml, matches), matches.finds().cells))
     if cells is not None:
         grid = timed(runs, "place cells", lambda: place(grid, cells, first))
     timed(runs, "build_table", lambda: build_table(path, "xlsx", grid, limit=None, sheet=name))

@@ -221,9 +221,8 @@ def _load_grid(path: Path, reader: Any, index: int, limit: int | None) -> tuple[
 
 def _load(path: Path, reader: Any, index: int, limit: int | None) -> tuple[pl.DataFrame, int]:
     """The sheet as string columns from row 1, and the 0-based column of its first column."""
-    from csv_enrich.read.isolated import IsolatedBook
-
-    if isinstance(reader, IsolatedBook):
+    isolated = sys.modules.get("csv_enrich.read.isolated")  # not imported: no .xls was read
+    if isolated is not None and isinstance(reader, isolated.IsolatedBook):
         return reader.frames[index], reader.first_cols[index]
     n_rows = None if limit is None else limit + 200
     try:
