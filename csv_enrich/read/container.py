@@ -10,9 +10,11 @@ thread: a reading thread ahead of the scan was slower (it waits for the GIL at e
 
 from __future__ import annotations
 
+import io
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any
 
@@ -167,26 +169,43 @@ _REFUSED = (InputError, *_DAMAGED)
 def _check_members(path: Path, archive: zipfile.ZipFile, pending: list[Pending]) -> None:
     total = 0
     for info in archive.infolist():
-        sheet = Pending(path, info.filename) if is_sheet(info.filename) else None
+        cap = _cap(info, MAX_TOTAL_BYTES - total)
+        sheet = None
+        if is_sheet(info.filename):
+            sheet = Pending(path, info.filename, info.file_size, cap)
         if sheet is not None:
             pending.append(sheet)
         total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total, sheet)
 
 
 class Pending:
-    """A worksheet as it is unzipped: the pieces read (the scan of its references waits for
-    `settle`, or `replay` after an error)."""
+    """A worksheet as it is unzipped: its bytes, and where each piece read began (the scan
+    of its references waits for `settle`, or `replay` after an error). The pieces are
+    written into one buffer of the size the zip declares, which hands its bytes over without
+    a copy (a list of pieces joined at the end held the sheet twice); a member declaring more
+    than its cap keeps its pieces in a list, as they come (it is most likely refused)."""
 
-    def __init__(self, path: Path, member: str) -> None:
+    def __init__(self, path: Path, member: str, declared: int = 0, cap: int = 0) -> None:
         self.path, self.member = path, member
-        self.chunks: list[bytes] = []
+        self.buffer = io.BytesIO()
+        self.listed: list[bytes] | None = [] if declared > cap else None
+        if 0 < declared <= cap:  # room for what the zip declares, taken at once
+            self.buffer.seek(declared - 1)
+            self.buffer.write(b"\0")
+            self.buffer.seek(0)
+        self.cuts: list[int] = []
         self.head = SheetScan(path, member)  # the declared dimension, as the pieces come
         self.data = b""
         self.far_reach = False
         self.matched: Any = None
 
     def add(self, chunk: bytes) -> None:
-        self.chunks.append(chunk)
+        """The next piece read."""
+        if self.listed is not None:
+            self.listed.append(chunk)
+        else:
+            self.cuts.append(self.buffer.tell())
+            self.buffer.write(chunk)
         if self.head.seen < DIMENSION_WITHIN:
             self.head.feed_head(chunk)
 
@@ -194,19 +213,36 @@ class Pending:
         """SheetScan fed the pieces read so far, as they were read: raises its refusal, else
         learns far_reach."""
         scan = SheetScan(self.path, self.member)
-        for chunk in self.chunks:
-            scan.feed(chunk)
+        if self.listed is not None and not self.data:
+            for chunk in self.listed:
+                scan.feed(chunk)
+        else:
+            data = self.data or self._taken()
+            view = memoryview(data)
+            ends = [*self.cuts[1:], len(data)] if self.cuts else []
+            for start, end in zip(self.cuts, ends, strict=True):
+                scan.feed(view[start:end])
         self.far_reach = scan.far_reach
+
+    def _taken(self) -> bytes:
+        """The bytes read so far (the room left unused let go), handed over uncopied."""
+        if self.listed is not None:
+            data = b"".join(self.listed)
+            self.cuts = list(accumulate([0, *map(len, self.listed)]))[:-1]
+            self.listed.clear()
+            return data
+        self.buffer.truncate(self.buffer.tell())
+        data, self.buffer = self.buffer.getvalue(), io.BytesIO()
+        return data if self.cuts else b""
 
     def settle(self, look: Callable[[bytes], Any] | None) -> None:
         """The whole member read: its references searched (by `look`'s one pass when it
         tells that none can be past the limits, nor past column Z or row 999,999, and that
         there are not too many rows; else by the replay)."""
-        self.data = b"".join(self.chunks)
+        self.data = self._taken()
         found = look(self.data) if look is not None else None
         if found is None or found.suspect:
             self.replay()
-        self.chunks.clear()
         self.matched = found
 
 
@@ -217,7 +253,7 @@ def _check_member(
     """The member's real size; a worksheet's pieces are handed to `sheet` as they are read."""
     if info.flag_bits & 0x1:
         raise InputError(f"{path}: the workbook is encrypted; save a copy without a password")
-    cap = min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
+    cap = _cap(info, budget)
     with archive.open(info) as member:
         first = member.read(FIRST_PIECE)
         if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(first):
@@ -238,6 +274,11 @@ def _check_member(
                     "(a possible zip bomb); it was not read — save a clean copy from Excel"
                 )
     return size
+
+
+def _cap(info: zipfile.ZipInfo, budget: int) -> int:
+    """The most a member may expand to."""
+    return min(MAX_MEMBER_BYTES, budget, max(info.compress_size, 1) * MAX_RATIO + (8 << 20))
 
 
 def _reads(member: IO[bytes]) -> Iterator[bytes]:

@@ -48,18 +48,19 @@ class SheetScan:
     def __init__(self, path: Path, member: str) -> None:
         self.path, self.member = path, member
         self.rows = 0  # <row tags so far, less the <rowBreaks of the pieces not in `pending`
-        self.pending: list[bytes] = []  # pieces whose <rowBreaks are not yet taken off
+        self.pending: list[bytes | memoryview] = []  # pieces whose <rowBreaks are not yet taken off
         self.tail = b""
         self.seen = 0  # bytes looked at so far: the dimension is sought in the first 64 KB
         self.far_reach = False  # PAST_Z_OR_999999 found in what was fed
 
-    def feed(self, chunk: bytes) -> None:
-        """Look at the next piece of the sheet's XML."""
+    def feed(self, chunk: bytes | memoryview) -> None:
+        """Look at the next piece of the sheet's XML (a view of a larger buffer will do: it
+        is not copied)."""
         text = self.tail + chunk
         if self.seen < DIMENSION_WITHIN:
             self._dimension(text)
         self.seen += len(chunk)
-        self._count_rows(chunk)
+        self._count_rows(text, len(self.tail), chunk)
         self._references(text)
         self.tail = text[-_OVERLAP:]
 
@@ -71,14 +72,15 @@ class SheetScan:
         self.seen += len(chunk)
         self.tail = text[-_OVERLAP:]
 
-    def _count_rows(self, chunk: bytes) -> None:
-        """Refuse more than EXCEL_ROWS rows (<row tags that are not <rowBreaks) in what was fed.
-        The <rowBreaks are counted only once the <row tags alone pass the limit: until then
-        the rows cannot (a sheet within the limits is searched once instead of twice)."""
-        self.rows += chunk.count(b"<row")
+    def _count_rows(self, text: bytes, start: int, chunk: bytes | memoryview) -> None:
+        """Refuse more than EXCEL_ROWS rows (<row tags that are not <rowBreaks) in what was fed
+        (`chunk`, which is `text` from `start`). The <rowBreaks are counted only once the <row
+        tags alone pass the limit: until then the rows cannot (a sheet within the limits is
+        searched once instead of twice)."""
+        self.rows += text.count(b"<row", start)
         self.pending.append(chunk)
         if self.rows > EXCEL_ROWS:
-            self.rows -= sum(piece.count(b"<rowBreaks") for piece in self.pending)
+            self.rows -= sum(bytes(piece).count(b"<rowBreaks") for piece in self.pending)
             self.pending.clear()
             if self.rows > EXCEL_ROWS:
                 self._refuse(f"more than {EXCEL_ROWS:,} rows")

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,9 +44,7 @@ def read_workbook(
     accept: Callable[[Table], bool] | None,
 ) -> Table:
     """The chosen sheet of a workbook as a Table (see read.read_table)."""
-    from csv_enrich.read.sheet_xml import search_sheets
-
-    unzipped = check_container(path, fmt, head, search_sheets)
+    unzipped = check_container(path, fmt, head, _search_sheets)
     reader = _open_isolated(path, limit) if fmt == "xls" else _open(path)
     names = tuple(reader.sheet_names)
     if sheet is not None:
@@ -72,6 +71,14 @@ def read_workbook(
         return first
     note = f"no sheet has identifier columns, so the first ('{first.sheet}') was read"
     return replace(first, notes=(*first.notes, note))
+
+
+def _search_sheets(archive: zipfile.ZipFile) -> Callable[[bytes], Any]:
+    """sheet_xml.search_sheets, imported once the container passed (a bomb is refused
+    before the modules it needs take memory)."""
+    from csv_enrich.read.sheet_xml import search_sheets
+
+    return search_sheets(archive)
 
 
 def _open(path: Path) -> Any:
