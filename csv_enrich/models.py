@@ -144,9 +144,14 @@ class LazyIdentities(Sequence[Identity]):
     it sends them. Equal to any sequence of the same identities (a tuple too)."""
 
     def __init__(self, keys: Sequence[str], build: Callable[[], Sequence[Identity]]) -> None:
-        self.keys = keys
+        self._keys = keys
         self._build: Callable[[], Sequence[Identity]] | None = build
         self._built: tuple[Identity, ...] = ()
+
+    @property
+    def keys(self) -> Sequence[str]:
+        """The identities' keys, in order."""
+        return self._keys
 
     def built(self) -> tuple[Identity, ...]:
         """Every identity, built on first use."""

@@ -127,23 +127,68 @@ def _representatives(valid: pl.DataFrame, group: pl.Series) -> tuple[pl.DataFram
 
 
 class IdentityFrame(LazyIdentities):
-    """The identities a plan sends, kept as verdict columns: counted without being built."""
+    """The identities a plan sends, kept as verdict columns (`frame`: key, aliases and the
+    IDENTITY_FIELDS): counted, filtered, sliced and sent without being built. An `Identity` is
+    built only when one is asked for (`built`), for the identities of that frame alone."""
 
-    def __init__(self, frame: pl.DataFrame, kind: Kind) -> None:
-        super().__init__(frame["key"].to_list(), lambda: _identities(frame, kind))
+    def __init__(self, frame: pl.DataFrame, kind: Kind,
+                 built: Sequence[Identity] | None = None) -> None:
+        super().__init__((), (lambda: built) if built is not None
+                         else (lambda: _identities(frame, kind)))
         self.frame, self.kind = frame, kind
         self._counted: dict[str, int] = {}
 
+    @classmethod
+    def of(cls, idents: Sequence[Identity], kind: Kind) -> IdentityFrame:
+        """`idents` as columns (the same identities, built already); an IdentityFrame as it is."""
+        if isinstance(idents, IdentityFrame):
+            return idents
+        idents = tuple(idents)
+        columns: dict[str, list[object]] = {
+            "key": [i.key for i in idents], "aliases": [list(i.aliases) for i in idents],
+            **{f: [getattr(i, f) for i in idents] for f in IDENTITY_FIELDS}}
+        schema: dict[str, pl.DataType] = {"key": pl.String(), "aliases": pl.List(pl.String()),
+                                          **{f: pl.String() for f in IDENTITY_FIELDS}}
+        return cls(pl.DataFrame(columns, schema=schema), kind, idents)
+
+    @property
+    def keys(self) -> Sequence[str]:
+        """The identities' keys, in order (a new list each time: kept by no one)."""
+        return self.frame.get_column("key").to_list()
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def key_column(self) -> pl.Series:
+        """The identities' keys, as a column."""
+        return self.frame.get_column("key")
+
+    def _new(self, frame: pl.DataFrame) -> IdentityFrame:
+        return self if frame.height == self.frame.height else IdentityFrame(frame, self.kind)
+
     def without(self, keys: Sequence[str] | Mapping[str, object]) -> IdentityFrame:
         """These identities but those whose key is in `keys`."""
-        if not keys:
+        if not keys or not self.frame.height:
             return self
         drop = pl.Series(list(keys), dtype=pl.String)
-        return IdentityFrame(self.frame.filter(~pl.col("key").is_in(drop.implode())), self.kind)
+        return self._new(self.frame.filter(~pl.col("key").is_in(drop.implode())))
+
+    def only(self, keys: Sequence[str] | Mapping[str, object] | pl.Series) -> IdentityFrame:
+        """Those of these identities whose key is in `keys` (in this order)."""
+        keep = keys if isinstance(keys, pl.Series) else pl.Series(list(keys), dtype=pl.String)
+        return self._new(self.frame.filter(pl.col("key").is_in(keep.implode())))
+
+    def head(self, n: int) -> IdentityFrame:
+        """The first `n` identities."""
+        return self._new(self.frame.head(max(0, n)))
+
+    def importable_only(self) -> IdentityFrame:
+        """Those a CSV import can carry (`plan.importable`)."""
+        return self._new(self.frame.filter(_importable()))
 
     def importable(self) -> int:
         """How many a CSV import can carry (`plan.importable`)."""
-        return self._count("importable", _set("email") | _set("linkedin_url") | _named())
+        return self._count("importable", _importable())
 
     def legacy(self) -> int:
         """How many the legacy bulk endpoint takes (`api.legacy_wire.can_take`)."""
@@ -226,6 +271,10 @@ def _name_keys(first: str | None, last: str | None, *where: str | None) -> tuple
 
 def _set(field: str) -> pl.Expr:
     return pl.col(field).fill_null("") != ""
+
+
+def _importable() -> pl.Expr:
+    return _set("email") | _set("linkedin_url") | _named()
 
 
 def _named() -> pl.Expr:

@@ -9,10 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from csv_enrich.engine.bulk import MAX_BYTES, MAX_ROWS, chunks
 from csv_enrich.engine.rows import LOST_ID
 from csv_enrich.engine.run import run_plan
 from csv_enrich.models import Identity, WorkflowRecord
@@ -193,22 +190,6 @@ async def test_lost_answers_under_faults_keep_the_books_straight(tmp_path: Path)
     # (reserved 1, charged 0, refunded 1) is missing from the run's workflow list, so the exact
     # per-workflow match (assert_workflows_match) is kept for the seeded test above only.
     assert abs(len(result.workflows) - len(settled)) <= 1
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=300), st.booleans()), max_size=1300))
-def test_chunks_respect_both_limits_and_keep_every_row(rows: list[tuple[str, bool]]) -> None:
-    """Chunks hold <= 500 rows and <= 140 KB, each with the header, and lose no row."""
-    idents = [Identity("person", f"k{i}", email=f"{i}@x.io",
-                       company_name=text if big else None, first_name=text[:40])
-              for i, (text, big) in enumerate(rows)]
-    texts = chunks(idents)
-    assert all(len(t.encode()) <= MAX_BYTES for t in texts)
-    import csv
-    import io
-    parsed = [list(csv.reader(io.StringIO(t))) for t in texts]
-    assert all(p[0][0] == "email" and 1 < len(p) <= MAX_ROWS + 1 for p in parsed)
-    assert [r[0] for p in parsed for r in p[1:]] == [i.email for i in idents]
 
 
 @pytest.mark.anyio

@@ -14,33 +14,31 @@ route (`plan.ROUTES["bulk"]`) sends them through the rows strategy.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
 from csv_enrich import errors
 from csv_enrich.api.client import Submitted, WorkflowStatus
-from csv_enrich.api.wire import MAX_ROWS, PERSON_RESULT_KEYS
+from csv_enrich.api.wire import PERSON_RESULT_KEYS
+from csv_enrich.engine.bulk_csv import COLUMNS, MAX_BYTES, chunk_bounds, chunk_text
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     StrategyUnavailable,
     paid_elsewhere,
-    skipped,
     workflow_record,
 )
-from csv_enrich.engine.join_columns import identity_frame, join_frame
+from csv_enrich.engine.join_columns import IDENTITY_COLUMNS, join_frame
 from csv_enrich.engine.leads import LeadData, LeadFrame, LeadTable
 from csv_enrich.engine.rows import ensure_list, lost_workflow, read_list
 from csv_enrich.journal import BulkSent
 from csv_enrich.models import EnrichmentType, Identity, Outcome, price
-from csv_enrich.plan import importable
+from csv_enrich.plan_columns import IdentityFrame
 
-COLUMNS = ("email", "linkedin_url", "first_name", "last_name", "company_name", "company_domain")
-MAX_BYTES = 140 * 1024
+__all__ = ["MAX_BYTES", "BulkRunner", "BulkStrategy", "CsvImportDisabled"]
+
 LOST_RUN = "the bulk run's answer was lost; results read from the list"
 NOT_BACK = "no lead came back for this row"
 RESEND_TRIES = 6
@@ -52,53 +50,23 @@ class CsvImportDisabled(StrategyUnavailable):
     """csv-import answered 503: the feature is off for this account (fall back to rows)."""
 
 
-def _row(ident: Identity) -> list[str]:
-    return [ident.email or "", ident.linkedin_url or "", ident.first_name or "",
-            ident.last_name or "", ident.company_name or "", ident.domain or ""]
-
-
-def chunks(idents: Sequence[Identity]) -> list[str]:
-    """CSV texts of <= MAX_ROWS rows and <= MAX_BYTES each, header first, in identity order."""
-    out: list[str] = []
-    buf, count = _new_chunk(), 0
-    for ident in idents:
-        line = _csv_line(_row(ident))
-        if count and (count >= MAX_ROWS or buf.tell() + len(line.encode()) > MAX_BYTES):
-            out.append(buf.getvalue())
-            buf, count = _new_chunk(), 0
-        buf.write(line)
-        count += 1
-    if count:
-        out.append(buf.getvalue())
-    return out
-
-
-def _new_chunk() -> io.StringIO:
-    buf = io.StringIO()
-    buf.write(_csv_line(list(COLUMNS)))
-    return buf
-
-
-def _csv_line(cells: list[str]) -> str:
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\r\n").writerow(cells)
-    return line.getvalue()
-
-
 class BulkStrategy:
     """The bulk strategy (a `Strategy`): one list, one quoted bulk run, the list read back."""
 
     async def run(self, ctx: RunContext, idents: Sequence[Identity]) -> dict[str, Outcome]:
-        await BulkRunner(ctx, idents).run()
-        return ctx.outcomes_of(idents)
+        frame = IdentityFrame.of(idents, ctx.plan.kind)
+        await BulkRunner(ctx, frame).run()
+        outcomes = ctx.outcomes
+        return {o.key: o for k in frame.key_column() if (o := outcomes.get(k)) is not None}
 
 
 class BulkRunner:
-    """Runs the bulk strategy over what of `idents` a CSV import can carry."""
+    """Runs the bulk strategy over what of `idents` a CSV import can carry, on their columns:
+    an `Identity` is built for none of them (`_collect` reads the chosen ones back)."""
 
-    def __init__(self, ctx: RunContext, idents: Iterable[Identity]) -> None:
+    def __init__(self, ctx: RunContext, idents: Sequence[Identity]) -> None:
         self.ctx = ctx
-        self.idents = list(idents)
+        self.idents = IdentityFrame.of(idents, ctx.plan.kind)
         self.price = price("person", ctx.etype)
         self.list_id = ""
         self.refusal = BALANCE_NOTE  # why the bulk run was not sent, if it was not
@@ -108,33 +76,37 @@ class BulkRunner:
         """Bulk-enrich what can be imported (what the journal knows ended is taken as it is)."""
         ctx = self.ctx
         done = {k: i.outcome for k, i in ctx.journal.items(ctx.run_id).items() if i.outcome}
-        bulk = [i for i in importable(self.idents) if i.key not in done]
-        ctx.outcomes.update((i.key, o) for i in self.idents if (o := done.get(i.key)))
-        if bulk:
+        bulk = self.idents.importable_only().without(done)
+        if done:
+            ctx.outcomes.update((k, done[k]) for k in self.idents.only(done).key_column())
+        if len(bulk):
             await self._bulk(self._chosen(bulk))
 
-    def _chosen(self, bulk: list[Identity]) -> list[Identity]:
+    def _chosen(self, bulk: IdentityFrame) -> IdentityFrame:
         """The identities this run's list holds: chosen once (what the cap leaves room for) and
         journaled, so a resume imports and joins exactly the same rows. Those left out go
         through the rows strategy, which checks the cap row by row."""
         keys = self.ctx.journal.bulk_state(self.ctx.run_id).keys
         if keys is not None:
-            wanted = set(keys)
-            return [i for i in bulk if i.key in wanted]
+            return bulk.only(keys)
         chosen = self._within_cap(bulk)
-        self.ctx.journal.record_bulk_keys(self.ctx.run_id, (i.key for i in chosen))
+        self.ctx.journal.record_bulk_keys(self.ctx.run_id, chosen.key_column())
         return chosen
 
-    def _within_cap(self, bulk: list[Identity]) -> list[Identity]:
+    def _within_cap(self, bulk: IdentityFrame) -> IdentityFrame:
         """The identities the cap and balance leave room for; the rest skipped."""
         fit = min(len(bulk), self.ctx.credits_room() // self.price)
         reason = self.ctx.room_for((fit + 1) * self.price) or ""
-        for ident in bulk[fit:]:
-            self.ctx.finish(skipped(ident, reason), journal=False)
-        return bulk[:fit]
+        self._skip(bulk.key_column().slice(fit), reason)
+        return bulk.head(fit)
 
-    async def _bulk(self, bulk: list[Identity]) -> None:
-        if not bulk:
+    def _skip(self, keys: pl.Series, note: str) -> None:
+        """Those not sent (cap or balance): `skipped`, not journaled (a rerun weighs them)."""
+        for key in keys:
+            self.ctx.finish(Outcome(key=key, status="skipped", note=note), journal=False)
+
+    async def _bulk(self, bulk: IdentityFrame) -> None:
+        if not len(bulk):
             return
         ctx = self.ctx
         self.list_id = await ensure_list(ctx, "bulk")
@@ -143,21 +115,22 @@ class BulkRunner:
             await self._import(bulk)
             wf = await self._start()
         if wf is None:  # the quote is over the balance or the cap
-            for ident in bulk:
-                ctx.finish(skipped(ident, self.refusal), journal=False)
+            self._skip(bulk.key_column(), self.refusal)
             return
         status = await self._wait(wf)
         await self._collect(bulk, status)
 
-    async def _import(self, bulk: list[Identity]) -> None:
+    async def _import(self, bulk: IdentityFrame) -> None:
+        """csv-import the chunks not landed yet, each written when it is sent."""
         ctx = self.ctx
         landed = ctx.journal.chunks(ctx.run_id)
         mapping = {c: c for c in COLUMNS}
-        texts = chunks(bulk)
-        for idx, text in enumerate(texts):
+        bounds = chunk_bounds(bulk.frame)
+        for idx in range(len(bounds) - 1):
             if idx in landed:
                 continue
-            ctx.say(f"importing rows into the run's list ({idx + 1}/{len(texts)})")
+            ctx.say(f"importing rows into the run's list ({idx + 1}/{len(bounds) - 1})")
+            text = chunk_text(bulk.frame, bounds[idx], bounds[idx + 1])
             try:
                 result = await ctx.client.csv_import(
                     self.list_id, text, mapping, idempotency_key=f"csv-enrich-{ctx.run_id}-{idx}")
@@ -264,19 +237,19 @@ class BulkRunner:
             still = still + 1 if count == last else 0
             last = count
 
-    async def _collect(self, bulk: list[Identity], status: WorkflowStatus | None) -> None:
+    async def _collect(self, bulk: IdentityFrame, status: WorkflowStatus | None) -> None:
         ctx = self.ctx
         if status is not None and status.status != "completed":
             note = status.refund_message or f"the bulk run ended {status.status}"
             ctx.record_workflow(workflow_record(status, self.reserved))
-            ctx.finish_many(Outcome(i.key, "failed", note=note) for i in bulk)
+            ctx.finish_many(Outcome(k, "failed", note=note) for k in bulk.key_column())
             return
         ctx.say("reading the enriched leads back")
         leads = await read_list(ctx, self.list_id)
-        chosen = join_frame(identity_frame(bulk), leads)
+        chosen = join_frame(bulk.frame.select("key", *IDENTITY_COLUMNS), leads)
         credits = found_column(ctx.etype, leads.frame)
         wf_id = status.workflow_id if status else None
-        outcomes = joined_outcomes([i.key for i in bulk], chosen, leads, credits,
+        outcomes = joined_outcomes(bulk.key_column().to_list(), chosen, leads, credits,
                                    LOST_RUN if status is None else None, wf_id)
         if status is None:  # the workflow's id was lost with the answer: record what it did
             intent = ctx.journal.bulk_state(ctx.run_id).intent

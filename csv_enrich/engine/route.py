@@ -15,10 +15,11 @@ from csv_enrich.engine.bulk import BulkStrategy
 from csv_enrich.engine.company import CompanyStrategy
 from csv_enrich.engine.context import RunContext, Strategy, StrategyUnavailable
 from csv_enrich.engine.forecast import REMEMBER_S
-from csv_enrich.engine.legacy import LegacyStrategy, takes
+from csv_enrich.engine.legacy import LegacyStrategy
 from csv_enrich.engine.rows import RowsStrategy
 from csv_enrich.models import Identity, Mode
 from csv_enrich.plan import Route
+from csv_enrich.plan_columns import IdentityFrame
 
 STRATEGIES: Mapping[Mode, Strategy] = {
     "rows": RowsStrategy(),
@@ -41,26 +42,28 @@ async def run_route(ctx: RunContext, route: Route, idents: Sequence[Identity], *
     """Send `idents` along `route`; returns the mode that ran (the fallback's, if it ran). A
     `fresh` run (nothing journaled before) in auto mode does not try again a strategy the
     account refused lately (for CSV import: no empty list left in the account, two requests
-    saved); its fallback runs at once. A resumed run always goes on as it started."""
+    saved); its fallback runs at once. A resumed run always goes on as it started. The
+    identities go as columns (`IdentityFrame`): a strategy builds those it sends one by one."""
+    frame = IdentityFrame.of(idents, ctx.plan.kind)
     if fresh and route.fallback is not None and (why := _refused_lately(ctx, route)):
-        return await _fall_back(ctx, route.fallback, list(idents), why)
+        return await _fall_back(ctx, route.fallback, frame, why)
     try:
-        await STRATEGIES[route.mode].run(ctx, idents)
+        await STRATEGIES[route.mode].run(ctx, frame)
     except StrategyUnavailable:
         if route.fallback is None:
             raise
         ctx.journal.note_unavailable(ctx.scope, route.mode)
-        return await _fall_back(ctx, route.fallback, _not_sent(ctx, idents), ANSWERED)
-    rest = [i for i in idents if i.key not in ctx.outcomes]
-    if rest and route.rest is not None:
+        return await _fall_back(ctx, route.fallback, _not_sent(ctx, frame), ANSWERED)
+    rest = frame.without(ctx.outcomes)
+    if len(rest) and route.rest is not None:
         await STRATEGIES[route.rest].run(ctx, rest)
     return route.mode
 
 
-async def _fall_back(ctx: RunContext, mode: Mode, idents: list[Identity], why: str) -> Mode:
+async def _fall_back(ctx: RunContext, mode: Mode, idents: IdentityFrame, why: str) -> Mode:
     _fallback_warning(ctx, idents, why)
     ctx.journal.record_mode(ctx.run_id, mode)
-    await STRATEGIES[mode].run(ctx, idents)
+    await STRATEGIES[mode].run(ctx, list(idents))
     return mode
 
 
@@ -75,17 +78,17 @@ def _refused_lately(ctx: RunContext, route: Route) -> str | None:
     return REMEMBERED.format(hours=hours, ttl=REMEMBER_S // 3600)
 
 
-def _not_sent(ctx: RunContext, idents: Sequence[Identity]) -> list[Identity]:
+def _not_sent(ctx: RunContext, idents: IdentityFrame) -> IdentityFrame:
     """After a strategy gave up (CSV import off), the identities it had not sent: those it
     skipped for the cap are weighed again by the strategy that takes over."""
-    for ident in idents:
-        if (o := ctx.outcomes.get(ident.key)) is not None and o.status == "skipped":
-            del ctx.outcomes[ident.key]
-    return [i for i in idents if i.key not in ctx.outcomes]
+    for key in idents.key_column():
+        if (o := ctx.outcomes.get(key)) is not None and o.status == "skipped":
+            del ctx.outcomes[key]
+    return idents.without(ctx.outcomes)
 
 
-def _fallback_warning(ctx: RunContext, idents: list[Identity], why: str) -> None:
-    rest = len(idents) - len(takes(idents))
+def _fallback_warning(ctx: RunContext, idents: IdentityFrame, why: str) -> None:
+    rest = len(idents) - idents.legacy()
     rate = ctx.client.rate_limit_per_min
     minutes = -(-rest * 2 // max(1, rate))  # a submission and a poll per row
     tail = FALLBACK_REST.format(n=rest, rate=rate, minutes="1 minute" if minutes <= 1

@@ -23,7 +23,6 @@ from csv_enrich.journal import Journal, ResultCache
 from csv_enrich.models import (
     EnrichmentType,
     EnrichOptions,
-    Identity,
     Mode,
     Outcome,
     Plan,
@@ -32,6 +31,7 @@ from csv_enrich.models import (
     WorkflowRecord,
 )
 from csv_enrich.plan import Route, check_budget, choose_route
+from csv_enrich.plan_columns import IdentityFrame
 
 __all__ = ["RunInterrupted", "Tuning", "preflight", "run_plan"]
 
@@ -108,35 +108,36 @@ def _mode_so_far(ctx: RunContext) -> Mode:
 async def _run(ctx: RunContext, route: Route, *, fresh: bool) -> Mode:
     register(ctx)
     await collect_earlier(ctx)
-    idents = [i for i in ctx.plan.identities if i.key not in ctx.outcomes]
+    idents = IdentityFrame.of(ctx.plan.identities, ctx.plan.kind).without(ctx.outcomes)
     ctx.journal.record_mode(ctx.run_id, route.mode)
     ctx.warnings.extend(route.warnings)
     if ctx.plan.kind == "person":
         for etype, group in _other_types(ctx, idents).items():
-            await _at_type(ctx, etype, group, route, fresh=fresh)
-        idents = [i for i in idents if i.key not in ctx.outcomes]
+            await _at_type(ctx, etype, idents.only(group), route, fresh=fresh)
+        idents = idents.without(ctx.outcomes)
     return await run_route(ctx, route, idents, fresh=fresh)
 
 
-def _other_types(ctx: RunContext,
-                 idents: list[Identity]) -> dict[EnrichmentType, list[Identity]]:
-    """The identities the plan buys at another type than the run's, by type."""
-    groups: dict[EnrichmentType, list[Identity]] = {}
-    for ident in idents:
-        etype = ctx.type_of(ident.key)
+def _other_types(ctx: RunContext, idents: IdentityFrame) -> dict[EnrichmentType, list[str]]:
+    """The keys of the identities the plan buys at another type than the run's, by type."""
+    groups: dict[EnrichmentType, list[str]] = {}
+    if not ctx.types and not ctx.plan.types:
+        return groups
+    for key in idents.key_column():
+        etype = ctx.type_of(key)
         if etype != ctx.etype:
-            groups.setdefault(etype, []).append(ident)
+            groups.setdefault(etype, []).append(key)
     return groups
 
 
-async def _at_type(ctx: RunContext, etype: EnrichmentType, idents: list[Identity],
+async def _at_type(ctx: RunContext, etype: EnrichmentType, idents: IdentityFrame,
                    route: Route, *, fresh: bool) -> None:
     """Buy `idents` at `etype` (e.g. phone_only for people whose email is known) as a part of
     this run with its own journal name: its workflows are this run's, and each outcome, merged
     with what was known, is this run's the moment it ends."""
     cap = ctx.plan.max_credits
     plan = replace(ctx.plan, run_id=f"{ctx.run_id}+{etype}", enrichment_type=etype,
-                   identities=tuple(idents), cached={}, row_keys=tuple(i.key for i in idents),
+                   identities=idents, cached={}, row_keys=tuple(idents.key_column()),
                    types={}, prefill={}, max_credits=None if cap is None else max(
                        0, cap - ctx.charged - ctx.in_flight))
 
@@ -153,7 +154,6 @@ async def _at_type(ctx: RunContext, etype: EnrichmentType, idents: list[Identity
     ctx.journal.record_mode(part.run_id, mine.mode)
     await run_route(part, mine, idents, fresh=fresh and started is None)
     take_books(ctx, part)
-
 
 def _merged(known: Outcome | None, bought: Outcome) -> Outcome:
     """What was bought, with what was known of the person (the other part) added, and the
@@ -174,9 +174,9 @@ def _merged(known: Outcome | None, bought: Outcome) -> Outcome:
 def _result(ctx: RunContext, mode: Mode, before: int | None, after: int | None, *,
             resumed: bool) -> RunResult:
     stats = ctx.client.stats
-    outcomes = {i.key: ctx.outcomes[i.key] for i in ctx.plan.identities if i.key in ctx.outcomes}
-    missing = [i for i in ctx.plan.identities if i.key not in outcomes]
-    outcomes |= {i.key: _unfinished(i) for i in missing}
+    keys = IdentityFrame.of(ctx.plan.identities, ctx.plan.kind).key_column()
+    outcomes = {o.key: o for k in keys if (o := ctx.outcomes.get(k)) is not None}
+    outcomes |= {k: _unfinished(k) for k in keys if k not in outcomes}
     ctx.tick(force=True)
     workflows = ctx.journal.workflows(ctx.run_id)
     untraced, undecided = ctx.lost_in_run()  # across the run's resumes, as its credits
@@ -198,5 +198,5 @@ def _reserved(mode: Mode, outcomes: Mapping[str, Outcome],
     return sum(w.credits_reserved for w in workflows)
 
 
-def _unfinished(ident: Identity) -> Outcome:
-    return Outcome(ident.key, "failed", note=UNFINISHED)
+def _unfinished(key: str) -> Outcome:
+    return Outcome(key, "failed", note=UNFINISHED)
