@@ -10,7 +10,7 @@ differential tests in tests/test_plan_columns.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
@@ -21,6 +21,7 @@ from csv_enrich.rules.normalise import fold
 
 ROW = "row"  # a verdict's row index in the table
 STRONG = ("li:", "email:", "pid:")
+SLICE = 10_000  # identities worked out at once where each gives a Python value
 
 
 def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
@@ -137,6 +138,7 @@ class IdentityFrame(LazyIdentities):
                          else (lambda: _identities(frame, kind)))
         self.frame, self.kind = frame, kind
         self._counted: dict[str, int] = {}
+        self._sorted: tuple[pl.Series, pl.Series] | None = None  # (row order, sorted keys)
 
     @classmethod
     def of(cls, idents: Sequence[Identity], kind: Kind) -> IdentityFrame:
@@ -184,6 +186,8 @@ class IdentityFrame(LazyIdentities):
 
     def importable_only(self) -> IdentityFrame:
         """Those a CSV import can carry (`plan.importable`)."""
+        if self.importable() == self.frame.height:
+            return self
         return self._new(self.frame.filter(_importable()))
 
     def importable(self) -> int:
@@ -202,12 +206,61 @@ class IdentityFrame(LazyIdentities):
             self._counted[name] = int(self.frame.select(where.sum()).item())
         return self._counted[name]
 
+    def registered(self) -> Iterator[tuple[str, list[str]]]:
+        """Per identity (in order): its key and every key it answers to, its name keys too
+        (`RunContext.aliases`), worked out on the columns a slice at a time."""
+        for part in self.frame.iter_slices(SLICE):
+            keys = part.get_column("key").to_list()
+            yield from zip(keys, _registered(part, self.kind).to_list(), strict=True)
+
+    def aliases_of(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """`registered` for those of `keys` that are these identities' (the last identity of a
+        key, if several), on the columns."""
+        rows, found = self._rows_of(keys)
+        if not len(rows):
+            return {}
+        names = _registered(self.frame[rows], self.kind).to_list()
+        return {k: tuple(n) for k, n in zip(found.to_list(), names, strict=True)}
+
+    def aliases_in_order(self, keys: Sequence[str],
+                         at_once: int = SLICE) -> Mapping[str, tuple[str, ...]]:
+        """`aliases` of each of `keys` ((key,) for a key that is none of these identities'),
+        worked out `at_once` keys at a time as they are asked for in order."""
+        return _InOrder(self, keys, at_once)
+
+    def aliases(self, key: str) -> tuple[str, ...] | None:
+        """`registered` for one key (the last identity of `key`), or None if it is not one of
+        these identities'."""
+        rows, _ = self._rows_of([key])
+        if not len(rows):
+            return None
+        row = self.frame.select("key", "aliases", "first_name", "last_name", "domain",
+                                "company_name").row(int(rows[0]))
+        first, last, domain, company = row[2:]
+        names = _name_keys(first, last, domain, company) if self.kind == "person" else ()
+        return tuple(dict.fromkeys((row[0], *row[1], *names)))
+
+    def _rows_of(self, keys: Sequence[str]) -> tuple[pl.Series, pl.Series]:
+        """The rows (the last of equal keys) of those of `keys` that are here, and those keys."""
+        if self._sorted is None:
+            order = self.frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).sort_by(
+                "key", maintain_order=True)).to_series()
+            self._sorted = order, self.frame.get_column("key").gather(order)
+        order, ordered = self._sorted
+        wanted = pl.Series(keys, dtype=pl.String)
+        if not ordered.len():
+            return order, wanted.clear()
+        at = (ordered.search_sorted(wanted, side="right").cast(pl.Int64) - 1).clip(0)
+        hit = ordered.gather(at) == wanted
+        return order.gather(at.filter(hit)), wanted.filter(hit)
+
     def lookup_keys(self) -> list[list[str]]:
         """`rules.validate.lookup_keys` of each identity, in order."""
-        own = self.frame["aliases"]
+        frame = self._own_first()
+        own = frame["aliases"]
         if self.kind != "person":
             return own.to_list()
-        weak = self.frame.select(*IDENTITY_FIELDS, "aliases").with_row_index("at").filter(
+        weak = frame.select(*IDENTITY_FIELDS, "aliases").with_row_index("at").filter(
             ~pl.col("aliases").list.eval(pl.element().str.starts_with(STRONG[0])
                                          | pl.element().str.starts_with(STRONG[1])
                                          | pl.element().str.starts_with(STRONG[2])).list.any())
@@ -231,6 +284,43 @@ class IdentityFrame(LazyIdentities):
                 .unique(["i", "alias"], keep="first", maintain_order=True))
         return long.select("i", "alias", rank=pl.int_range(pl.len(), dtype=pl.UInt32).over("i"),
                            key=pl.col("alias").first().over("i"))
+
+    def _own_first(self) -> pl.DataFrame:
+        """The frame with each identity's aliases led by its key, without repeats (as a plan's
+        are; identities made as records may hold other aliases)."""
+        aliases = pl.col("aliases")
+        plain = self.frame.select(((aliases.list.first() == pl.col("key"))
+                                   & (aliases.list.n_unique() == aliases.list.len()))
+                                  .fill_null(False).all()).item()
+        if plain:
+            return self.frame
+        return self.frame.with_columns(
+            aliases=pl.concat_list("key", "aliases").list.unique(maintain_order=True))
+
+
+class _InOrder(Mapping[str, tuple[str, ...]]):
+    """`IdentityFrame.aliases_in_order`: the next slice of keys each time a key is not in the
+    slice at hand (asked in their order, some skipped, as `ResultCache.store_many` does: a
+    slice each `at_once` keys), one by one for a key behind (asked out of order)."""
+
+    def __init__(self, idents: IdentityFrame, keys: Sequence[str], at_once: int) -> None:
+        self._idents, self._keys, self._at_once = idents, keys, at_once
+        self._next, self._known = 0, dict[str, tuple[str, ...]]()
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        found = self._known.get(key)
+        if found is None and self._next < len(self._keys):  # (keys skipped ahead: the next)
+            self._known = self._idents.aliases_of(
+                self._keys[self._next:self._next + self._at_once])
+            self._next += self._at_once
+            found = self._known.get(key)
+        return found or self._idents.aliases(key) or (key,)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _name_key_frames(frame: pl.DataFrame) -> list[pl.DataFrame]:
@@ -267,6 +357,20 @@ def _name_keys(first: str | None, last: str | None, *where: str | None) -> tuple
         return ()
     names = (fold(first), fold(last))
     return tuple(dict.fromkeys("name:" + "|".join((*names, fold(w))) for w in where if w))
+
+
+def _registered(frame: pl.DataFrame, kind: Kind) -> pl.Series:
+    """Per row: (key, *aliases, *name keys) without repeats (`RunContext.aliases`)."""
+    own = [pl.col("key"), pl.col("aliases")]
+    if kind == "person":
+        first, last, domain, company = (pl.lit(_folded(frame.get_column(f))) for f in (
+            "first_name", "last_name", "domain", "company_name"))
+        named = _set("first_name") & _set("last_name")
+        names = "name:" + first + "|" + last + "|"
+        own += [pl.when(named & _set(f)).then(names + where)
+                for f, where in (("domain", domain), ("company_name", company))]
+    return frame.select(pl.concat_list(own).list.drop_nulls().list.unique(
+        maintain_order=True)).to_series()
 
 
 def _set(field: str) -> pl.Expr:

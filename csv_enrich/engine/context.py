@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from csv_enrich.models import (
     WorkflowRecord,
 )
 from csv_enrich.plan import AUTO_BULK_MIN
-from csv_enrich.rules.validate import name_keys
+from csv_enrich.plan_columns import IdentityFrame
 
 ProgressCallback = Callable[[Progress], None]
 TICK_EVERY_S = 0.5
@@ -100,9 +100,7 @@ class RunContext:
     lost_untraced: int = 0
     lost_undecided: int = 0
     _last_tick: float = 0.0
-    # the plan's identities by key, made when an outcome's aliases are first asked by key
-    # (not for a bulk batch in plan order, see `_aliases_along`)
-    _by_key: dict[str, Identity] | None = None
+    _frame: IdentityFrame | None = None  # the plan's identities as columns (`aliases`)
 
     @property
     def run_id(self) -> str:
@@ -127,29 +125,20 @@ class RunContext:
 
     def aliases(self, key: str) -> tuple[str, ...]:
         """Every key the plan's identity `key` answers to (just `key` if it is not the plan's),
-        its name keys included: what it is registered and cached under. Worked out when asked,
-        not held: 100k identities' aliases and name keys were ~25 MiB for the whole run."""
-        if self._by_key is None:
-            self._by_key = {i.key: i for i in self.plan.identities}
-        ident = self._by_key.get(key)
-        return (key,) if ident is None else aliases_of(ident)
+        its name keys included: what it is registered and cached under. Worked out when asked
+        on the plan's identity columns, not held (100k identities' aliases and name keys were
+        ~25 MiB for the whole run), nor an `Identity` built for it."""
+        return self._identities().aliases(key) or (key,)
 
     def _aliases_along(self, batch: Sequence[Outcome]) -> Callable[[str], tuple[str, ...]]:
-        """`aliases` for the keys of `batch` asked in its order, found by walking the plan's
-        identities alongside it (a bulk batch comes in plan order): no table by key is made
-        unless a key is not found ahead (then `aliases` answers it and the rest)."""
-        ahead: Iterator[Identity] | None = iter(self.plan.identities)
+        """`aliases` for the keys of `batch`, worked out on the plan's identity columns a slice
+        at a time as they are asked for in the batch's order (one by one out of order)."""
+        return self._identities().aliases_in_order([o.key for o in batch]).__getitem__
 
-        def of(key: str) -> tuple[str, ...]:
-            nonlocal ahead
-            if ahead is not None:
-                for ident in ahead:
-                    if ident.key == key:
-                        return aliases_of(ident)
-                ahead = None  # out of plan order: by key from now on
-            return self.aliases(key)
-
-        return of
+    def _identities(self) -> IdentityFrame:
+        if self._frame is None:
+            self._frame = IdentityFrame.of(self.plan.identities, self.plan.kind)
+        return self._frame
 
     @property
     def charged(self) -> int:
@@ -311,11 +300,6 @@ async def heartbeat(ctx: RunContext, every_s: float = 1.0) -> None:
 
 
 PAID_IN = "result of a workflow run {run} paid for (its report counts the credits)"
-
-
-def aliases_of(ident: Identity) -> tuple[str, ...]:
-    """Every key `ident` answers to, its name keys included (see `RunContext.aliases`)."""
-    return tuple(dict.fromkeys((ident.key, *ident.aliases, *name_keys(ident))))
 
 
 def paid_elsewhere(outcome: Outcome, run_id: str) -> Outcome:

@@ -14,34 +14,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
-from csv_enrich.engine.context import RunContext, aliases_of, take_books
+from csv_enrich.engine.context import RunContext, take_books
 from csv_enrich.engine.route import run_route
 from csv_enrich.journal import COVERS, PARTS, ItemState
 from csv_enrich.models import EnrichmentType, Identity
 from csv_enrich.plan import ROUTES
-from csv_enrich.rules.validate import lookup_keys
+from csv_enrich.plan_columns import SLICE, IdentityFrame
 
+T = TypeVar("T")
 ADOPTED = "submitted by an earlier interrupted run; collected here, not paid again"
 OTHERS = ("collected an earlier interrupted run's work instead of paying again; its workflows "
           "also charged {n:,} credit(s) for people not in this run (shown as unattributed)")
 
 
 @dataclass
-class _Earlier:
-    """One earlier run's unfinished work for identities of this run."""
+class _Earlier(Generic[T]):
+    """One earlier run's unfinished work for identities of this run (found by their keys,
+    then built: `T` is str, then Identity)."""
 
     run_id: str
     etype: EnrichmentType
-    rows: list[tuple[Identity, str]]  # (this run's identity, its key in the earlier run)
-    bulk: list[tuple[Identity, str]]
-    legacy: list[tuple[Identity, str]]
+    rows: list[tuple[T, str]]  # (this run's identity, its key in the earlier run)
+    bulk: list[tuple[T, str]]
+    legacy: list[tuple[T, str]]
 
 
 def register(ctx: RunContext) -> None:
     """Record this run's identities by every alias before anything is paid."""
     ctx.journal.register(ctx.run_id, ctx.scope, ctx.plan.kind, ctx.etype,
-                         ((i.key, aliases_of(i)) for i in ctx.plan.identities))
+                         _frame(ctx).registered())
+
+
+def _frame(ctx: RunContext) -> IdentityFrame:
+    """The plan's identities as columns."""
+    return IdentityFrame.of(ctx.plan.identities, ctx.plan.kind)
 
 
 async def collect_earlier(ctx: RunContext) -> None:
@@ -50,11 +58,11 @@ async def collect_earlier(ctx: RunContext) -> None:
         await _collect(ctx, earlier)
 
 
-def _fresh(ctx: RunContext) -> list[Identity]:
+def _fresh(ctx: RunContext) -> IdentityFrame:
     """Identities this run's own journal knows nothing paid about (its resume handles those)."""
     own = ctx.journal.items(ctx.run_id)
     in_bulk = set(ctx.journal.bulk_state(ctx.run_id).keys or ()) | legacy_keys(ctx, ctx.run_id)
-    return [i for i in ctx.plan.identities if i.key not in own and i.key not in in_bulk]
+    return _frame(ctx).without([*own, *in_bulk])
 
 
 def legacy_keys(ctx: RunContext, run_id: str) -> set[str]:
@@ -63,39 +71,68 @@ def legacy_keys(ctx: RunContext, run_id: str) -> set[str]:
     return {k for b in batches for k in b.keys}
 
 
-def _find(ctx: RunContext, idents: Iterable[Identity]) -> dict[str, _Earlier]:
+def _find(ctx: RunContext, idents: IdentityFrame) -> dict[str, _Earlier[Identity]]:
     """Each identity's pending key in an earlier run, one identity per key: its own key first,
     then (for those left) an alias no identity of this run owns or took (regression: after
     Ctrl-C and an edited file, a name-only row took the key of a namesake known by its email,
-    and that row got the name-only row's lead: 425 rows a namesake's email)."""
-    found: dict[str, _Earlier] = {}
+    and that row got the name-only row's lead: 425 rows a namesake's email). Only the
+    identities some earlier run holds are built."""
+    found: dict[str, _Earlier[str]] = {}
     runs: dict[str, _RunState] = {}
-    options = {i.key: (i, ctx.journal.earlier(ctx.scope, ctx.plan.kind, ctx.etype,
-                                              lookup_keys(i), exclude_run=ctx.run_id,
-                                              any_part=True)) for i in idents}
-    own = {i.key for i in ctx.plan.identities}
+    options = _registered_earlier(ctx, idents)
+    theirs = {k for earlier in options.values() for _, k, _ in earlier}
+    own = set(_frame(ctx).only(list(theirs)).key_column()) if theirs else set()
     taken: set[tuple[str, str]] = set()
-    for ident, earlier in options.values():  # the same identity (its own key) in a run
-        _take(ctx, runs, found, taken, ident,  # (registered under another's key if shared)
-              list(dict.fromkeys((run, ident.key, etype) for run, _, etype in earlier)))
+    for key, earlier in options.items():  # the same identity (its own key) in a run
+        _take(ctx, runs, found, taken, key,  # (registered under another's key if shared)
+              list(dict.fromkeys((run, key, etype) for run, _, etype in earlier)))
     left = set(options) - {k for _, k in taken}
-    for ident, earlier in (options[k] for k in options if k in left):  # by an alias
-        _take(ctx, runs, found, taken, ident,
+    for key, earlier in ((k, options[k]) for k in options if k in left):  # by an alias
+        _take(ctx, runs, found, taken, key,
               [o for o in earlier if o[1] not in own and (o[0], o[1]) not in taken])
-    return found
+    return _built(idents, found)
 
 
-def _take(ctx: RunContext, runs: dict[str, _RunState], found: dict[str, _Earlier],
-          taken: set[tuple[str, str]], ident: Identity,
+def _registered_earlier(ctx: RunContext, idents: IdentityFrame,
+                        ) -> dict[str, list[tuple[str, str, EnrichmentType]]]:
+    """Per identity some other run registered under any of its lookup keys, those runs (run id,
+    the key there, its type), latest first."""
+    options = {}
+    for part in idents.frame.iter_slices(SLICE):
+        frame = IdentityFrame(part, idents.kind)
+        for key, lookups in zip(frame.key_column(), frame.lookup_keys(), strict=True):
+            earlier = ctx.journal.earlier(ctx.scope, ctx.plan.kind, ctx.etype, lookups,
+                                          exclude_run=ctx.run_id, any_part=True)
+            if earlier:
+                options[key] = earlier
+    return options
+
+
+def _built(idents: IdentityFrame,
+           found: dict[str, _Earlier[str]]) -> dict[str, _Earlier[Identity]]:
+    """`found` with each identity (found by its key) built."""
+    keys = [key for e in found.values() for pairs in (e.rows, e.bulk, e.legacy)
+            for key, _ in pairs]
+    built = {i.key: i for i in idents.only(keys)} if keys else {}
+
+    def of(pairs: list[tuple[str, str]]) -> list[tuple[Identity, str]]:
+        return [(built[key], theirs) for key, theirs in pairs]
+
+    return {run: _Earlier(e.run_id, e.etype, of(e.rows), of(e.bulk), of(e.legacy))
+            for run, e in found.items()}
+
+
+def _take(ctx: RunContext, runs: dict[str, _RunState], found: dict[str, _Earlier[str]],
+          taken: set[tuple[str, str]], key: str,
           options: Iterable[tuple[str, str, EnrichmentType]]) -> None:
-    """Give `ident` the first of `options` an earlier run left pending, if any."""
-    for run_id, key, etype in options:
+    """Give identity `key` the first of `options` an earlier run left pending, if any."""
+    for run_id, theirs, etype in options:
         state = runs.get(run_id) or runs.setdefault(run_id, _RunState.read(ctx, run_id))
-        where = state.pending(key)
+        where = state.pending(theirs)
         if where is not None:
-            entry = found.setdefault(run_id, _Earlier(run_id, etype, [], [], []))
-            getattr(entry, where).append((ident, key))
-            taken.add((run_id, key))
+            entry = found.setdefault(run_id, _Earlier[str](run_id, etype, [], [], []))
+            getattr(entry, where).append((key, theirs))
+            taken.add((run_id, theirs))
             return
 
 
@@ -126,7 +163,7 @@ class _RunState:
         return "bulk" if key in self.bulk_keys else None
 
 
-async def _collect(ctx: RunContext, earlier: _Earlier) -> None:
+async def _collect(ctx: RunContext, earlier: _Earlier[Identity]) -> None:
     """Run the earlier run's strategies (the ones that sent them) over its unfinished
     identities; take the outcomes over."""
     pairs = earlier.rows + earlier.bulk + earlier.legacy

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from itertools import islice
 from typing import Any, cast
 
 from csv_enrich.journal.store import (
@@ -82,6 +83,14 @@ class LegacyBatch:
     at: float
     workflow_id: str | None = None
     task_ids: tuple[str, ...] = ()
+
+
+def json_list(items: Iterable[str], at_once: int = 5_000) -> str:
+    """json.dumps(list(items)), the same text, made `at_once` items at a time."""
+    parts, it = [], iter(items)
+    while part := list(islice(it, at_once)):
+        parts.append(json.dumps(part)[1:-1])
+    return "[" + ", ".join(parts) + "]"
 
 
 class Journal(_Store):
@@ -170,8 +179,10 @@ class Journal(_Store):
         return None if list_id is None else str(list_id)
 
     def record_bulk_keys(self, run_id: str, keys: Iterable[str]) -> None:
-        """Record which identities the run's bulk list holds (chosen once, before the import)."""
-        self.set(run_id, "bulk_keys", list(keys))
+        """Record which identities the run's bulk list holds (chosen once, before the import):
+        the JSON list `set` writes, made a few thousand keys at a time (no list of them all)."""
+        self._write("INSERT OR REPLACE INTO runs_meta VALUES (?, ?, ?)",
+                    run_id, "bulk_keys", json_list(keys))
 
     def record_bulk_intent(self, run_id: str, quote_id: str, cost: int) -> BulkIntent:
         """Record, before the paid call, the quote a bulk run is about to be sent with."""
