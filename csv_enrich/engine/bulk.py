@@ -246,7 +246,7 @@ class BulkRunner:
             return
         ctx.say("reading the enriched leads back")
         leads = await read_list(ctx, self.list_id)
-        chosen = join_frame(bulk.frame.select("key", *IDENTITY_COLUMNS), leads)
+        chosen = join_frame(bulk.frame.select(IDENTITY_COLUMNS), leads)
         credits = found_column(ctx.etype, leads.frame)
         wf_id = status.workflow_id if status else None
         outcomes = joined_outcomes(bulk.key_column().to_list(), chosen, leads, credits,
