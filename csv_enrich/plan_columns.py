@@ -139,6 +139,7 @@ class IdentityFrame(LazyIdentities):
         self.frame, self.kind = frame, kind
         self._counted: dict[str, int] = {}
         self._sorted: tuple[pl.Series, pl.Series] | None = None  # (row order, sorted keys)
+        self._key_list: list[str] | None = None
 
     @classmethod
     def of(cls, idents: Sequence[Identity], kind: Kind) -> IdentityFrame:
@@ -155,8 +156,11 @@ class IdentityFrame(LazyIdentities):
 
     @property
     def keys(self) -> Sequence[str]:
-        """The identities' keys, in order (a new list each time: kept by no one)."""
-        return self.frame.get_column("key").to_list()
+        """The identities' keys, in order (made when first asked, then the same strings: the
+        plan's row keys share them)."""
+        if self._key_list is None:
+            self._key_list = self.frame.get_column("key").to_list()
+        return self._key_list
 
     def __len__(self) -> int:
         return self.frame.height
