@@ -28,16 +28,20 @@ def _new_chunk() -> io.StringIO:
 
 
 def reference_chunks(idents: Sequence[Identity]) -> list[str]:
-    """The original `bulk.chunks`: one Identity per row, every chunk's text at once."""
+    """The original `bulk.chunks`: one Identity per row, every chunk's text at once (with the
+    text so far counted in bytes, as the fix of the 413 on non-ASCII chunks does)."""
     out: list[str] = []
     buf, count = _new_chunk(), 0
+    size = len(buf.getvalue().encode())
     for ident in idents:
         line = _csv_line([ident.email or "", ident.linkedin_url or "", ident.first_name or "",
                           ident.last_name or "", ident.company_name or "", ident.domain or ""])
-        if count and (count >= 500 or buf.tell() + len(line.encode()) > MAX_BYTES):
+        if count and (count >= 500 or size + len(line.encode()) > MAX_BYTES):
             out.append(buf.getvalue())
             buf, count = _new_chunk(), 0
+            size = len(buf.getvalue().encode())
         buf.write(line)
+        size += len(line.encode())
         count += 1
     if count:
         out.append(buf.getvalue())
@@ -73,8 +77,21 @@ def identities(draw: st.DrawFn) -> list[Identity]:
 @given(identities())
 def test_column_chunks_are_the_original_chunks(idents: list[Identity]) -> None:
     """Byte for byte the same texts in the same breaks: odd cells (commas, quotes, line breaks,
-    NUL), non-ASCII text (the original counts the chunk so far in characters), long cells."""
-    assert column_chunks(idents) == reference_chunks(idents)
+    NUL), non-ASCII text, long cells; and every chunk within the API's byte cap."""
+    chunks = column_chunks(idents)
+    assert chunks == reference_chunks(idents)
+    assert all(len(c.encode()) <= MAX_BYTES or c.count("\r\n") <= 2 for c in chunks)
+
+
+def test_non_ascii_chunks_stay_under_the_byte_cap() -> None:
+    """Regression: 500 rows of Japanese company names made a ~170 KB chunk (the text so far was
+    counted in characters), which the API refuses over 150 KB with 413."""
+    idents = [Identity("person", f"k{i}", email=f"p{i}@example.jp", first_name="太郎",
+                       last_name="山田", company_name="株式会社" + "テスト" * 30)
+              for i in range(1200)]
+    chunks = column_chunks(idents)
+    assert all(len(c.encode()) <= MAX_BYTES for c in chunks)
+    assert sum(c.count("\r\n") - 1 for c in chunks) == 1200
 
 
 def test_column_chunks_of_a_plan_frame_with_many_long_rows() -> None:
