@@ -27,6 +27,7 @@ from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     StrategyUnavailable,
+    found_prices,
     paid_elsewhere,
     workflow_record,
 )
@@ -270,12 +271,11 @@ class BulkRunner:
 
 
 def found_column(etype: EnrichmentType, leads: pl.DataFrame) -> pl.Series:
-    """context.found_credits of every lead: email 1, phone 10 (pay for results)."""
-    email = etype in ("partial", "full")
-    phone = etype in ("phone_only", "full")
+    """context.found_credits of every lead (a lead's empty values are null), on the column."""
+    email, phone = found_prices(etype)
     return leads.select(
-        pl.col("email").is_not_null().cast(pl.Int64) * int(email)
-        + pl.col("phone").is_not_null().cast(pl.Int64) * (10 if phone else 0)
+        pl.col("email").is_not_null().cast(pl.Int64) * email
+        + pl.col("phone").is_not_null().cast(pl.Int64) * phone
     ).to_series().rename("found")
 
 

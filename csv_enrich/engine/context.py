@@ -44,11 +44,18 @@ class Tuning:
     auto_bulk_min: int = AUTO_BULK_MIN  # auto mode uses bulk from this many importable identities
 
 
+def found_prices(enrichment_type: EnrichmentType) -> tuple[int, int]:
+    """What the API charges for a found email and a found phone under `enrichment_type` (pay
+    for results: email 1, phone 10; 0 for a part the type does not buy)."""
+    email = 1 if enrichment_type in ("partial", "full") else 0
+    phone = 10 if enrichment_type in ("phone_only", "full") else 0
+    return email, phone
+
+
 def found_credits(enrichment_type: EnrichmentType, data: Mapping[str, str]) -> int:
-    """What the API charges for a lead by what was found: email 1, phone 10 (pay for results)."""
-    email = enrichment_type in ("partial", "full") and bool(data.get("email"))
-    phone = enrichment_type in ("phone_only", "full") and bool(data.get("phone"))
-    return (1 if email else 0) + (10 if phone else 0)
+    """What the API charges for a lead by what was found (`found_prices`)."""
+    email, phone = found_prices(enrichment_type)
+    return (email if data.get("email") else 0) + (phone if data.get("phone") else 0)
 
 
 def workflow_record(status: WorkflowStatus, reserved: int) -> WorkflowRecord:
