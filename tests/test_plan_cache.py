@@ -70,7 +70,7 @@ def old_partly_known(cache: ResultCache, idents: list[Identity], every: list[lis
     return known, types
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=50, deadline=None)  # ~24 lookups each way per example
 @given(stores, st.lists(identities(), min_size=1, max_size=8), st.sampled_from([30, 1e9]))
 def test_hits_and_parts_on_columns_are_the_lookups_one_by_one(
         stored: list, idents: list[Identity], max_age: float) -> None:
