@@ -321,3 +321,21 @@ def test_watch_refuses_a_file_for_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "is a file" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.csv"]
+
+
+def test_watch_once_exits_2_when_files_wait_for_broken_settings(
+        tmp_path: Path, state_dir: Path) -> None:
+    """`watch --once` from cron with a misspelt setting: the files stay in inbox and the exit
+    code says so (2), with one line naming the setting, the files and the file to fix; it was
+    0, so cron never heard of it (regression)."""
+    folder = tmp_path / "drop"
+    (folder / "inbox").mkdir(parents=True)
+    (folder / "inbox" / "leads.csv").write_bytes((SAMPLES / "leads.csv").read_bytes())
+    (folder / "csv-enrich.toml").write_text('max_credits = "lots"\n')
+    result = run(["watch", str(folder), "--once", "--sandbox", "--state-dir", str(state_dir)])
+    assert result.exit_code == 2, result.output
+    assert "unknown setting 'max_credits'" in result.output
+    assert "1 file waits" in result.output
+    assert "csv-enrich.toml and run again" in result.output
+    assert "Traceback" not in result.output
+    assert (folder / "inbox" / "leads.csv").exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from csv_enrich.errors import UsageError
 from csv_enrich.models import Connection
 from csv_enrich.sandbox import SandboxServer
 from csv_enrich.watch import Job, WatchOptions, watch_folder
@@ -182,14 +183,17 @@ def test_the_daily_cap_holds_across_files(fast_sandbox: SandboxServer, state_dir
 
 def test_invalid_settings_are_logged_and_the_files_wait(
         fast_sandbox: SandboxServer, state_dir: Path, tmp_path: Path) -> None:
-    """A misspelt key: one log line naming it, nothing run, the watcher goes on; fixed, it
-    runs."""
+    """A misspelt key: one log line naming it, nothing run, the files wait (with --once: an
+    error, exit 2, so that cron sees it); fixed, it runs."""
     folder = tmp_path / "drop"
     folder.mkdir()
     settings = folder / "csv-enrich.toml"
     settings.write_text("max_credit_per_file = 5\n")
     drop(folder, "people.csv")
-    lines = once(folder, fast_sandbox, state_dir)
+    lines: list[str] = []
+    with pytest.raises(UsageError, match=r"unknown setting 'max_credit_per_file'.*1 file waits"):
+        watch_folder(WatchOptions(folder, base(fast_sandbox, state_dir), settle=0, once=True),
+                     echo=lines.append)  # --once exits 2 (cron sees it), not 0
     assert any("unknown setting 'max_credit_per_file'" in line
                for line in events(lines, "settings"))
     assert (folder / "inbox" / "people.csv").exists()

@@ -120,6 +120,11 @@ class Worker:
         elif path.is_file() and (settings := self.settings()) is not None:
             self._consider(path, settings)
 
+    @property
+    def settings_problem(self) -> str | None:
+        """What is wrong with the settings, as last read (None: they are valid)."""
+        return self._settings_problem
+
     def settings(self) -> Settings | None:
         """The settings as they are now; None (and one log line) while they are invalid."""
         try:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csv_enrich.errors import Interrupted
+from csv_enrich.errors import Interrupted, UsageError
 from csv_enrich.watch.claim import Claims
 from csv_enrich.watch.filters import DropFilter, InboxFilter
 from csv_enrich.watch.job import Job, Worker
@@ -49,7 +49,11 @@ def watch_folder(options: WatchOptions, *, stop: threading.Event | None = None,
                     stop)
         log("started", f"watching {folder.inbox}" + (" (once)" if options.once else ""))
         loop.resume(claims)
-        loop.once() if options.once else loop.forever(poll=options.poll)
+        if options.once:
+            loop.once()
+            loop.check_settings()
+        else:
+            loop.forever(poll=options.poll)
     except Interrupted:
         if not stop.is_set():
             raise
@@ -94,6 +98,16 @@ class Loop:
             if self._paused() or not self.settler.pending():
                 return
             self.stop.wait(min(0.2, self.settler.settle))
+
+    def check_settings(self) -> None:
+        """Raise UsageError (exit 2, for cron) when files wait in inbox because the settings
+        cannot be used."""
+        problem = self.worker.settings_problem
+        waiting = len(self._candidates())
+        if problem is not None and waiting:
+            files = "1 file waits" if waiting == 1 else f"{waiting:,} files wait"
+            raise UsageError(f"{problem}. {files} in {self.folder.inbox}: fix "
+                             f"{self.folder.settings} and run again.")
 
     def forever(self, *, poll: bool) -> None:
         """Tick now, then on every change in inbox (or the settings) and at short intervals."""
