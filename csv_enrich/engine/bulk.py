@@ -252,6 +252,7 @@ class BulkRunner:
         wf_id = status.workflow_id if status else None
         outcomes = joined_outcomes(bulk.key_column().to_list(), chosen, leads, credits,
                                    LOST_RUN if status is None else None, wf_id)
+        del leads, chosen  # the outcomes hold what they need: the leads go before they are kept
         if status is None:  # the workflow's id was lost with the answer: record what it did
             intent = ctx.journal.bulk_state(ctx.run_id).intent
             cost = intent.cost if intent is not None else 0
