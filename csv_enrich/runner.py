@@ -127,6 +127,7 @@ async def _enrich(
         client = _client(session, options.connection)
         with _journal(options.connection, progress) as (journal, cache):
             plan = make_plan(loaded, options, cache)
+            loaded.table.pack()  # the cells, unread until the output: compressed meanwhile
             balance = await preflight(plan, client)
             if plan.to_pay and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")

@@ -200,9 +200,9 @@ def check_fits(table: Table, output: Path, kind: Kind) -> None:
     if output.suffix.lower() not in (".xlsx", ".xlsm"):
         return
     columns = len(table.headers) + len(columns_for(kind))
-    if table.frame.height + 1 > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+    if table.height + 1 > EXCEL_ROWS or columns > EXCEL_COLUMNS:
         raise OutputError(
-            f"{table.frame.height:,} rows x {columns:,} columns do not fit in an Excel sheet "
+            f"{table.height:,} rows x {columns:,} columns do not fit in an Excel sheet "
             f"({EXCEL_ROWS - 1:,} rows x {EXCEL_COLUMNS:,} columns at most); "
             f"use -o {output.with_suffix('.csv').name}."
         )
@@ -283,8 +283,8 @@ def write_output(
     Returns notes for the person: appended columns renamed to avoid an input column, and
     anything else the writer had to change (e.g. links past Excel's limit).
     """
-    if len(rows) != table.frame.height:
-        raise ValueError(f"{len(rows)} outcomes for {table.frame.height} rows")
+    if len(rows) != table.height:
+        raise ValueError(f"{len(rows)} outcomes for {table.height} rows")
     check_fits(table, path, kind)
     names, notes = appended_headers(table.headers, kind)
     values = appended_values(kind, rows)

@@ -6,7 +6,8 @@ path for plain text), `workbook`, `sheet_xml`, `ods`,
 an .xlsx sheet's number formats column-wise); `source` picks the reader (`read_table`);
 `layout` finds what surrounds the data (rows that are not data, group headers); `container`
 and `limits` refuse hostile workbooks; `rawtext` reads delimited text again as the text of
-each record, for an output that gives every cell back as it was written.
+each record, for an output that gives every cell back as it was written; `packed` holds a
+table's cells compressed while a run does not read them (Table.pack).
 """
 
 from csv_enrich.read.source import read_table

@@ -29,6 +29,7 @@ HEADER_SEARCH_ROWS = 50
 _ROW = "__source_row__"
 _WIDTH = "__fields__"
 _AT = "__grid_row__"
+_PACKED = "_packed_cells"
 _LINK_CELL = re.compile(r"\w@\w|://|^www\.")
 _NUMBER_CELL = re.compile(r"^\s*[+(]?\d[\d\s().,/-]*$")
 
@@ -85,6 +86,37 @@ class Table:
     def blanked(self) -> pl.DataFrame:
         """`frame` with whitespace-only and placeholder cells as null (for identifiers)."""
         return blank_cells(self.frame)
+
+    @property
+    def height(self) -> int:
+        """How many data rows (`frame.height`, without unpacking packed cells)."""
+        packed = self.__dict__.get(_PACKED)
+        return packed.height if packed is not None else self.frame.height
+
+    def pack(self) -> None:
+        """Hold the cells compressed (read.packed) until `frame` is next read, which makes
+        the same frame again: an enriching run packs them once planned, since nothing reads
+        them until the output, and a CSV output copied from its unchanged input never does.
+        The table's value does not change (only how it is held), so a frozen table may."""
+        from csv_enrich.read.packed import PackedFrame
+
+        cells = self.__dict__.get("frame")
+        if cells is None or cells.width == 0:
+            return
+        self.__dict__[_PACKED] = PackedFrame(cells)
+        del self.__dict__["frame"]
+        self.__dict__.pop("blanked", None)  # made again from the frame if asked for
+
+    if not TYPE_CHECKING:  # mypy sees `frame` as the field it is
+
+        def __getattr__(self, name: str) -> object:
+            """`frame` of a packed table: unpacked when first read, then held again."""
+            packed = self.__dict__.get(_PACKED) if name == "frame" else None
+            if packed is None:
+                raise AttributeError(name)
+            self.__dict__["frame"] = packed.unpack()
+            del self.__dict__[_PACKED]
+            return self.__dict__["frame"]
 
 
 @dataclass(frozen=True)
