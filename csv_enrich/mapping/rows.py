@@ -45,9 +45,11 @@ def readings(table: Table, cmap: ColumnMap) -> Iterator[Reading]:
 def ragged_rows(table: Table, cmap: ColumnMap) -> dict[int, str]:
     """Data row index -> what is wrong, for the rows of delimited text whose field count
     differs from the header's and whose values would land in the wrong columns."""
-    width = table.header_width
-    odd = [i for i, w in enumerate(table.widths) if w != width and i not in table.non_data]
-    if not width or not odd:
+    width, widths = table.header_width, table.widths
+    if not width or widths.count(width) == len(widths):  # (a scan in C: mostly, all are)
+        return {}
+    odd = [i for i, w in enumerate(widths) if w != width and i not in table.non_data]
+    if not odd:
         return {}
     found: dict[int, str] = {}
     columns = {f: table.headers.index(h) for f, h in cmap.fields.items() if f in SHIFT_FIELDS}
