@@ -36,6 +36,7 @@ from csv_enrich.models import (
 )
 from csv_enrich.plan_columns import IdentityFrame, dedupe_frame, row_keys, valid_rows
 from csv_enrich.read import Table, read_table
+from csv_enrich.read.background import in_thread
 from csv_enrich.rules.columns import verdict_frame
 from csv_enrich.rules.validate import validate
 
@@ -65,9 +66,11 @@ class Loaded:
     columns: ColumnMap
 
 
-def load(options: EnrichOptions) -> Loaded:
-    """Read the input (the sheet that holds identifiers) and map its columns."""
-    table = read_table(options.input, sheet=options.sheet, accept=has_identifiers)
+def load(options: EnrichOptions, table: Table | None = None) -> Loaded:
+    """Read the input (the sheet that holds identifiers) and map its columns; `table`: the
+    input read already (read.ahead)."""
+    if table is None:
+        table = read_table(options.input, sheet=options.sheet, accept=has_identifiers)
     columns = map_columns(table, kind=options.kind, overrides=options.mapping_overrides)
     return Loaded(table, columns)
 
@@ -78,6 +81,7 @@ def make_plan(
     """Validate every row, dedupe by identity, take cache hits out, and price the rest. Works on
     columns (plan_columns): an `Identity` is built only for what is sent, when it is sent."""
     kind, table = loaded.columns.kind, loaded.table
+    content = in_thread(lambda: file_digest(table.path))  # hashed while the rest is worked out
     frame, row_notes = field_frame(table, loaded.columns)
     height, non_data = table.frame.height, table.non_data
     cut = limit_cut(height, non_data, options.limit)
@@ -87,7 +91,7 @@ def make_plan(
     valid = valid_rows(verdicts, non_data, ragged)
     unique, key_of = dedupe_frame(valid)
     past = NotSent(not_sent_reason(options.limit)) if cut < height else None
-    rid = run_id(table.path, kind, options)
+    rid = run_id(table.path, kind, options, content=content())
     rid = cache.current_run(rid) if cache is not None else rid
     every = IdentityFrame(unique, kind)
     found = _candidates(every, options, cache, rid)
@@ -285,14 +289,13 @@ def _cache_hits(found: plan_cache.Candidates | None,
     return {} if found is None else plan_cache.hits(found, options.enrichment_type)
 
 
-def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
+def run_id(path: Path, kind: Kind, options: EnrichOptions, *,
+           content: hashlib._Hash | None = None) -> str:
     """The journal's name for a run: the input's content plus the options that change what is
     bought. Mode, concurrency and the cap are left out on purpose, so resuming with other
-    settings still finds what the interrupted run already paid for."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    settings still finds what the interrupted run already paid for. `content`: file_digest
+    of `path`, made already."""
+    digest = file_digest(path) if content is None else content.copy()
     settings: dict[str, object] = {
         "v": RUN_ID_VERSION,
         "kind": kind,
@@ -307,6 +310,15 @@ def run_id(path: Path, kind: Kind, options: EnrichOptions) -> str:
         settings["map_order"] = list(options.mapping_overrides.keys())
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:32]
+
+
+def file_digest(path: Path) -> hashlib._Hash:
+    """The SHA-256 of the file's bytes so far (run_id goes on with the settings)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest
 
 
 def check_budget(plan: Plan, *, balance: int | None) -> None:

@@ -6,7 +6,7 @@ engine, no writers (runner re-exports both names).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -15,6 +15,7 @@ from csv_enrich.journal import FILENAME as JOURNAL_FILE
 from csv_enrich.journal import Journal, ResultCache, default_state_dir
 from csv_enrich.models import EnrichOptions, Plan
 from csv_enrich.plan import Loaded, load, make_plan
+from csv_enrich.read import Table
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,10 @@ class Estimate:
     company_quotes_off_s: float | None = None
 
 
-def estimate_file(options: EnrichOptions) -> Estimate:
-    """Read, map, validate and price the input; touch no network and spend nothing."""
-    loaded = load(options)
+def estimate_file(options: EnrichOptions, *, read: Callable[[], Table] | None = None) -> Estimate:
+    """Read, map, validate and price the input; touch no network and spend nothing. `read`:
+    gives the input's table (read.ahead started reading it), instead of reading it here."""
+    loaded = load(options, read() if read is not None else None)
     with _cache(options) as cache:
         plan = make_plan(loaded, options, cache)
     return Estimate(loaded, plan, _refused_since(options, "bulk"),

@@ -413,10 +413,13 @@ def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
 
 
 def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
+    from csv_enrich.read.ahead import read_ahead
+
+    read = read_ahead(options.input, sheet=options.sheet)  # while the rest is imported
     from csv_enrich.cli.render import estimate_dict, estimate_lines
     from csv_enrich.runner_estimate import estimate_file
 
-    est = estimate_file(options)
+    est = estimate_file(options, read=read)
     rate = options.connection.rate_limit_per_min
     if as_json:
         click.echo(_json(estimate_dict(est, rate=rate)))

@@ -7,7 +7,9 @@ an .xlsx sheet's number formats column-wise); `source` picks the reader (`read_t
 `layout` finds what surrounds the data (rows that are not data, group headers); `container`
 and `limits` refuse hostile workbooks; `rawtext` reads delimited text again as the text of
 each record, for an output that gives every cell back as it was written; `packed` holds a
-table's cells compressed while a run does not read them (Table.pack).
+table's cells compressed while a run does not read them (Table.pack); `ahead` reads delimited
+text in a thread while the process goes on (estimate imports its other modules meanwhile),
+`background` runs such work in a thread.
 """
 
 from csv_enrich.read.source import read_table

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from csv_enrich.read.background import in_thread
 
 if TYPE_CHECKING:
     import polars as pl
 
+T = TypeVar("T")
 FIELD_LIMIT = 131072  # csv.field_size_limit()'s default: csv.reader refuses longer fields
 
 
@@ -45,13 +49,30 @@ def plain_bytes(data: bytes, delimiter: str) -> pl.DataFrame | None:
     if not data or data.startswith(codecs.BOM_UTF8) or b"\x00" in data:
         return None
     width = _width(_first_line(data), delimiter)
-    lines = _lines_survey(data, delimiter, width) if width else None
+    if not width:
+        return None
+    # Split while the lines are surveyed (polars lets go of the GIL in both): what the split
+    # gave, or raised, counts only once the survey proves the text plain, as if it had been
+    # split then. (A quote in the text is on one of its lines.)
+    split = in_thread(lambda: _attempt(lambda: _split(data, delimiter, width,
+                                                      quotes=b'"' in data)))
+    lines = _lines_survey(data, delimiter, width)
+    frame, error = split()
     if lines is None or not _one_record_per_line(lines, data):
         return None
-    frame = _split(data, delimiter, width, quotes=lines["quotes"])
+    if error is not None:
+        raise error
     if frame is None or frame.height != lines["lines"] or _too_long(frame, len(data)):
         return None
     return frame
+
+
+def _attempt(work: Callable[[], T]) -> tuple[T | None, BaseException | None]:
+    """(what `work()` gave, None), or (None, what it raised): a polars panic too."""
+    try:
+        return work(), None
+    except BaseException as exc:  # (in a thread, never KeyboardInterrupt)
+        return None, exc
 
 
 def _first_line(data: bytes) -> str:

@@ -1,0 +1,42 @@
+"""Delimited text read in a thread while the process goes on with something else.
+
+`csv-enrich estimate` spends about as long importing its own modules (Python, holding the GIL)
+as reading a 100k-row CSV (mostly polars, which lets go of the GIL while it splits and scans):
+started first, the read runs on the other core while the imports run on this one.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from csv_enrich.read.background import in_thread
+from csv_enrich.read.source import read_table
+from csv_enrich.read.table import TEXT_FORMATS, Table
+
+HANDOVER_S = 0.0005
+
+
+def read_ahead(path: Path, *, sheet: str | None = None) -> Callable[[], Table] | None:
+    """For delimited text (.csv, .tsv, .txt): `read_table(path, sheet=sheet)` started now in
+    a thread; the function returned waits for it and gives its Table, or raises what it raised
+    (InputError ...), as calling read_table then would. None for a workbook, whose sheet may be
+    chosen by what the mapping accepts (read it as before)."""
+    if Path(path).suffix.lower() not in TEXT_FORMATS:
+        return None
+    import polars  # noqa: F401  (here: the thread would import it holding the GIL throughout)
+
+    # Between its polars calls the read needs the GIL back from the importing thread, which
+    # hands it over every `switch interval` (5 ms): a tenth of it meanwhile.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, HANDOVER_S))
+    table = in_thread(lambda: read_table(path, sheet=sheet))
+
+    def result() -> Table:
+        try:
+            return table()
+        finally:
+            sys.setswitchinterval(interval)
+
+    return result
