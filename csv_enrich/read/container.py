@@ -48,10 +48,13 @@ class Unzipped(dict[str, bytes]):
         self.matched: dict[str, Any] = {}
 
 
-# Given the checked archive, a search of one worksheet's XML: None when it cannot search it,
-# else what it found, whose `suspect` is False only when no reference in it can be past
-# Excel's limits nor past column Z or row 999,999 and it holds no more <row tags than Excel's
-# rows (then the container need not scan it itself).
+# Given the archive (before its members are checked: it must read them only within bounds), a
+# search of one worksheet's XML: None when it cannot search it, else what it found, whose
+# `suspect` is False only when no reference in it can be past Excel's limits nor past column Z
+# or row 999,999 and it holds no more <row tags than Excel's rows (then the container need not
+# scan it itself). The search may have a `stream()` giving None or an object that searches
+# the XML as it is unzipped: `feed(view, end)` with the bytes so far, `result(data)` (what the
+# search gives of the whole `data`), `close()`.
 SheetSearch = Callable[[zipfile.ZipFile], Callable[[bytes], Any]]
 
 
@@ -140,20 +143,18 @@ def unzip_checked(path: Path, search: SheetSearch | None = None) -> Unzipped:
             kind = office_kind(archive.namelist())
             if kind is not None:
                 raise InputError(renamed_message(path, kind))
-            try:
-                _check_members(path, archive, pending)
-            except _REFUSED:
-                for sheet in pending:
-                    sheet.replay()
-                raise
             look = search(archive) if search is not None else None
-            for sheet in pending:
-                sheet.settle(look)
-                sheets[sheet.member] = sheet.data
-                if not sheet.far_reach:
-                    sheets.compact.add(sheet.member)
-                if sheet.matched is not None:
-                    sheets.matched[sheet.member] = sheet.matched
+            try:
+                try:
+                    _check_members(path, archive, pending, getattr(look, "stream", None))
+                except _REFUSED:
+                    for sheet in pending:
+                        sheet.replay()
+                    raise
+                _settle(pending, look, sheets)
+            finally:
+                for sheet in pending:
+                    sheet.stop()  # a search still streaming is let go
     except _DAMAGED:
         raise InputError(
             f"{path}: the workbook is damaged or truncated; open it in Excel and save it again"
@@ -161,18 +162,32 @@ def unzip_checked(path: Path, search: SheetSearch | None = None) -> Unzipped:
     return sheets
 
 
+def _settle(pending: list[Pending], look: Callable[[bytes], Any] | None, sheets: Unzipped) -> None:
+    """Each worksheet, every member having passed, searched (Pending.settle) into `sheets`."""
+    for sheet in pending:
+        sheet.settle(look)
+        sheets[sheet.member] = sheet.data
+        if not sheet.far_reach:
+            sheets.compact.add(sheet.member)
+        if sheet.matched is not None:
+            sheets.matched[sheet.member] = sheet.matched
+
+
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, zipfile.LargeZipFile, NotImplementedError,
             OSError, ValueError, UnicodeDecodeError)  # fmt: skip
 _REFUSED = (InputError, *_DAMAGED)
 
 
-def _check_members(path: Path, archive: zipfile.ZipFile, pending: list[Pending]) -> None:
+def _check_members(
+    path: Path, archive: zipfile.ZipFile, pending: list[Pending],
+    stream: Callable[[], Any] | None = None,
+) -> None:  # fmt: skip
     total = 0
     for info in archive.infolist():
         cap = _cap(info, MAX_TOTAL_BYTES - total)
         sheet = None
         if is_sheet(info.filename):
-            sheet = Pending(path, info.filename, info.file_size, cap)
+            sheet = Pending(path, info.filename, info.file_size, cap, stream)
         if sheet is not None:
             pending.append(sheet)
         total += _check_member(path, archive, info, MAX_TOTAL_BYTES - total, sheet)
@@ -183,9 +198,13 @@ class Pending:
     of its references waits for `settle`, or `replay` after an error). The pieces are
     written into one buffer of the size the zip declares, which hands its bytes over without
     a copy (a list of pieces joined at the end held the sheet twice); a member declaring more
-    than its cap keeps its pieces in a list, as they come (it is most likely refused)."""
+    than its cap keeps its pieces in a list, as they come (it is most likely refused). The
+    buffer is searched as it fills when the search can stream (`stream`, see SheetSearch)."""
 
-    def __init__(self, path: Path, member: str, declared: int = 0, cap: int = 0) -> None:
+    def __init__(
+        self, path: Path, member: str, declared: int = 0, cap: int = 0,
+        stream: Callable[[], Any] | None = None,
+    ) -> None:  # fmt: skip
         self.path, self.member = path, member
         self.buffer = io.BytesIO()
         self.listed: list[bytes] | None = [] if declared > cap else None
@@ -198,6 +217,7 @@ class Pending:
         self.data = b""
         self.far_reach = False
         self.matched: Any = None
+        self.stream = stream() if stream is not None and self.listed is None else None
 
     def add(self, chunk: bytes) -> None:
         """The next piece read."""
@@ -206,6 +226,9 @@ class Pending:
         else:
             self.cuts.append(self.buffer.tell())
             self.buffer.write(chunk)
+            if self.stream is not None:
+                with self.buffer.getbuffer() as view:
+                    self.stream.feed(view, self.buffer.tell())
         if self.head.seen < DIMENSION_WITHIN:
             self.head.feed_head(chunk)
 
@@ -235,12 +258,21 @@ class Pending:
         data, self.buffer = self.buffer.getvalue(), io.BytesIO()
         return data if self.cuts else b""
 
+    def stop(self) -> None:
+        """Let the stream go when it was not settled (a member was refused)."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
     def settle(self, look: Callable[[bytes], Any] | None) -> None:
         """The whole member read: its references searched (by `look`'s one pass when it
         tells that none can be past the limits, nor past column Z or row 999,999, and that
         there are not too many rows; else by the replay)."""
         self.data = self._taken()
-        found = look(self.data) if look is not None else None
+        if self.stream is not None:
+            found, self.stream = self.stream.result(self.data), None
+        else:
+            found = look(self.data) if look is not None else None
         if found is None or found.suspect:
             self.replay()
         self.matched = found

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 from csv_enrich.errors import InputError
 from csv_enrich.read.limits import PAST_Z_OR_999999
 from csv_enrich.read.numfmt import BUILTIN_FORMATS, general_scientific, is_plain, render
-from csv_enrich.read.styled_cells import Finds, Matches, find_cells, match_cells, place
+from csv_enrich.read.styled_cells import (
+    CellStream,
+    Finds,
+    Matches,
+    find_cells,
+    match_cells,
+    place,
+)
 from csv_enrich.read.table import Grid
 
 if TYPE_CHECKING:
@@ -195,12 +202,51 @@ def joined_cells(found: list[tuple[int, int, str]], styled: pl.DataFrame) -> pl.
 def search_sheets(archive: zipfile.ZipFile) -> Callable[[bytes], Matches | None]:
     """For the container check (container.SheetSearch): match_cells of a sheet's XML with the
     workbook's number formats, as format_cells finds them (None when styles.xml cannot be
-    read, or the XML is not UTF-8: format_cells then does it all as before)."""
+    read, or the XML is not UTF-8: format_cells then does it all as before). Called before
+    the members are checked: styles.xml is read then only when it is small and sound (the
+    sheets are then searched as they are unzipped), else once every member passed."""
+    return SheetLook(archive, _early_formats(archive))
+
+
+class SheetLook:
+    """search_sheets' search: `formats` known before the check (None: read once needed)."""
+
+    def __init__(self, archive: zipfile.ZipFile, formats: dict[int, str] | None) -> None:
+        self.archive, self.formats, self.late = archive, formats, formats is None
+
+    def stream(self) -> CellStream | None:
+        """A search of a sheet as it is unzipped, when the formats are already known."""
+        return None if self.formats is None else CellStream(self.formats)
+
+    def __call__(self, data: bytes) -> Matches | None:
+        if self.late:  # every member passed: styles.xml is read as before
+            self.late = False
+            try:
+                self.formats = _styled_formats(self.archive)
+            except BROKEN:
+                self.formats = None
+        return None if self.formats is None else match_cells(data, self.formats)
+
+
+EARLY_STYLES = 8 << 20  # the most of styles.xml read before the members are checked
+
+
+def _early_formats(archive: zipfile.ZipFile) -> dict[int, str] | None:
+    """_styled_formats, read within bounds before the container check (a styles.xml of at
+    most EARLY_STYLES bytes, unencrypted, sound); None when that cannot be told yet."""
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
     try:
-        formats = _styled_formats(archive)
-    except BROKEN:
-        return lambda data: None
-    return lambda data: match_cells(data, formats)
+        info = archive.getinfo("xl/styles.xml")
+        if info.flag_bits & 0x1 or info.file_size > EARLY_STYLES:
+            return None
+        with archive.open(info) as member:
+            data = member.read(EARLY_STYLES + 1)
+        if len(data) > EARLY_STYLES:
+            return None
+        return _formats_of(data)
+    except Exception:  # anything at all: styles.xml is read after the check, as before
+        return None
 
 
 def _boolean_cells(data: bytes) -> list[tuple[int, int, str]]:
@@ -242,7 +288,14 @@ def _styled_formats(archive: zipfile.ZipFile) -> dict[int, str]:
     """Style index -> format code, for the styles whose format is not plain General."""
     if "xl/styles.xml" not in archive.namelist():
         return {}
-    root = _parse(archive, "xl/styles.xml")
+    return _formats_of(archive.read("xl/styles.xml"))
+
+
+def _formats_of(styles: bytes) -> dict[int, str]:
+    """_styled_formats of styles.xml's bytes."""
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(styles)
     custom = {
         int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
         for fmt in root.iter(f"{_MAIN}numFmt")

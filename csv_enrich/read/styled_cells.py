@@ -13,7 +13,7 @@ order, with the same text: the patterns below are sheet_xml's, written without l
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -108,25 +108,38 @@ def match_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> M
     UTF-8. A marker, candidate or "<row" inside a matched cell is looked for in the cell's
     text: the alternation skips it (none can hold '<c' or cross a cell's end, and none can
     start inside another: each is in a cell or matched alone)."""
-    import polars as pl
-
-    ids = "|".join(str(i) for i in sorted(formats))
-    cells = [_CELL.format(ids=ids)] if formats else []
-    pattern = "|".join([*cells, _MARKS, _CANDIDATE, _ROW])
-
-    def extract(span: tuple[int, int]) -> pl.Series | None:
-        try:
-            xml = pl.Series([data[span[0] : span[1]]], dtype=pl.Binary).cast(pl.String)
-        except pl.exceptions.ComputeError:  # not UTF-8
-            return None
-        return xml.str.extract_all(pattern).explode().drop_nulls()
-
+    pattern = _pattern(formats)
     spans = pieces(data, piece)
     if len(spans) > 1:  # two pieces at a time (polars lets the GIL go): two cores, half the time
         with ThreadPoolExecutor(max_workers=2) as pool:
-            found = list(pool.map(extract, spans))
+            found = list(pool.map(lambda s: _extract(data[s[0] : s[1]], pattern), spans))
     else:
-        found = [extract(span) for span in spans]
+        found = [_extract(data[a:b], pattern) for a, b in spans]
+    return _matches(found, formats)
+
+
+def _pattern(formats: dict[int, str]) -> str:
+    """The alternation match_cells searches for."""
+    ids = "|".join(str(i) for i in sorted(formats))
+    cells = [_CELL.format(ids=ids)] if formats else []
+    return "|".join([*cells, _MARKS, _CANDIDATE, _ROW])
+
+
+def _extract(piece: bytes, pattern: str) -> pl.Series | None:
+    """Every match of `pattern` in one piece of the XML; None when it is not UTF-8."""
+    import polars as pl
+
+    try:
+        xml = pl.Series([piece], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:  # not UTF-8
+        return None
+    return xml.str.extract_all(pattern).explode().drop_nulls()
+
+
+def _matches(found: list[pl.Series | None], formats: dict[int, str]) -> Matches | None:
+    """match_cells' Matches of the pieces' matches, in document order."""
+    import polars as pl
+
     if any(series is None for series in found):
         return None
     matches = pl.concat([series for series in found if series is not None]).rename("tag")
@@ -143,6 +156,74 @@ def match_cells(data: bytes, formats: dict[int, str], piece: int = 4 << 20) -> M
         exponents=_marked(marks, tags, _EXPONENT),
         candidates=candidates, rows=rows,
     )  # fmt: skip
+
+
+STREAM_PIECE = 4 << 20  # CellStream's piece size, as match_cells' default
+_END_ROW = b"</row>"
+_LOOK = 1 << 16  # how much past a piece's minimum size is searched for its cut at a time
+
+
+class CellStream:
+    """match_cells of a sheet's XML as it is unzipped: each piece, cut as `pieces` cuts it, is
+    searched in a worker thread as soon as it is whole, while the next is unzipped (zlib and
+    polars let the GIL go: on two cores the search hides behind the unzipping instead of
+    following it). The same pieces as match_cells', so the same Matches. At most two pieces
+    (copies of their bytes) wait for the worker at a time."""
+
+    def __init__(self, formats: dict[int, str], size: int = STREAM_PIECE) -> None:
+        self.formats, self.size = formats, size
+        self.pattern = _pattern(formats)
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.found: list[Future[pl.Series | None]] = []
+        self.start, self.at = 0, size  # the next piece's start; where its cut is looked for
+
+    def feed(self, view: memoryview, end: int) -> None:
+        """The XML unzipped so far is view[:end]: every piece now whole is sent."""
+        while (cut := self._cut(view, end, final=False)) is not None:
+            self._send(view, cut)
+
+    def result(self, data: bytes) -> Matches | None:
+        """match_cells(data, formats) once `data`, the whole XML, was fed."""
+        view = memoryview(data)
+        while (cut := self._cut(view, len(data), final=True)) is not None:
+            self._send(view, cut)
+        if len(data) > self.start or self.start == 0:
+            self._send(view, len(data))
+        try:
+            found = [future.result() for future in self.found]
+        finally:
+            self.close()
+        return _matches(found, self.formats)
+
+    def close(self) -> None:
+        """Let the worker go (a piece being searched is finished, the others are dropped)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _cut(self, view: memoryview, end: int, final: bool) -> int | None:
+        """The end of the piece from `start` as `pieces` cuts it (just after the first </row>
+        from `at` that no <v or <f follows), when view[:end] tells; `final`: end is the end."""
+        while end - self.at >= len(_END_ROW):
+            high = min(end, self.at + _LOOK)
+            found = bytes(view[self.at : high]).find(_END_ROW)
+            if found < 0:
+                self.at = high - len(_END_ROW) + 1
+                continue
+            after = self.at + found + len(_END_ROW)
+            if end - after < 2 and not final:
+                self.at += found  # what follows it is not unzipped yet
+                return None
+            if bytes(view[after : after + 2]) in (b"<v", b"<f"):
+                self.at = after
+                continue
+            return after
+        return None
+
+    def _send(self, view: memoryview, cut: int) -> None:
+        piece = bytes(view[self.start : cut])
+        if len(self.found) >= 2:
+            self.found[-2].result()  # the worker is behind: wait rather than queue more copies
+        self.found.append(self.pool.submit(_extract, piece, self.pattern))
+        self.start, self.at = cut, cut + self.size
 
 
 def _marked(marks: pl.Series, tags: pl.Series, mark: str) -> bool:

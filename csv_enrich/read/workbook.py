@@ -74,8 +74,8 @@ def read_workbook(
 
 
 def _search_sheets(archive: zipfile.ZipFile) -> Callable[[bytes], Any]:
-    """sheet_xml.search_sheets, imported once the container passed (a bomb is refused
-    before the modules it needs take memory)."""
+    """sheet_xml.search_sheets, imported once the workbook is a zip of the right kind (it
+    reads styles.xml only within bounds before the members are checked)."""
     from csv_enrich.read.sheet_xml import search_sheets
 
     return search_sheets(archive)
