@@ -4,14 +4,16 @@ an estimate made from it is the estimate made by reading the file then."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from test_read_plaincsv import assert_same_table
 
 from csv_enrich.errors import InputError
+from csv_enrich.mapping.columns import has_identifiers
 from csv_enrich.models import Connection, EnrichOptions
-from csv_enrich.read import read_table
+from csv_enrich.read import Table, read_table
 from csv_enrich.read.ahead import read_ahead
 from csv_enrich.runner_estimate import estimate_file
 
@@ -36,9 +38,60 @@ def test_the_table_read_ahead_is_the_table_read_then(tmp_path: Path, suffix: str
     assert_same_table(read(), read_table(path))
 
 
-def test_a_workbook_is_not_read_ahead(tmp_path: Path) -> None:
-    assert read_ahead(tmp_path / "leads.xlsx") is None
-    assert read_ahead(tmp_path / "leads.ods", sheet="People") is None
+def test_a_file_of_another_kind_is_not_read_ahead(tmp_path: Path) -> None:
+    assert read_ahead(tmp_path / "leads.pdf") is None
+    assert read_ahead(tmp_path / "leads", sheet="People") is None
+
+
+def _workbooks() -> list[Path]:
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    return sorted(p for p in samples.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls",
+                                                                           ".ods"))  # fmt: skip
+
+
+def _table_or_refusal(read: Callable[[], Table]) -> object:
+    try:
+        table = read()
+    except InputError as exc:
+        return str(exc)
+    return table
+
+
+@pytest.mark.parametrize("path", _workbooks(), ids=lambda p: p.name)
+@pytest.mark.parametrize("sheet", [None, "2"])
+def test_a_workbook_read_ahead_is_the_workbook_read_then(path: Path, sheet: str | None) -> None:
+    """Every sample and trap workbook: the same sheet and Table (the first sheet with
+    identifiers, as plan.load picks it), or the same refusal."""
+    read = read_ahead(path, sheet=sheet, accept=has_identifiers)
+    assert read is not None
+    ahead = _table_or_refusal(read)
+    then = _table_or_refusal(lambda: read_table(path, sheet=sheet, accept=has_identifiers))
+    if isinstance(then, str) or isinstance(ahead, str):
+        assert ahead == then
+        return
+    assert isinstance(ahead, Table)
+    assert_same_table(ahead, then)
+    assert (ahead.sheet, ahead.sheets, ahead.format) == (then.sheet, then.sheets, then.format)
+
+
+def test_an_estimate_from_a_workbook_read_ahead_is_the_same(tmp_path: Path) -> None:
+    """A workbook whose first sheet holds no identifiers: the estimate is made of the sheet
+    that does, read ahead or read then."""
+    import xlsxwriter
+
+    path = tmp_path / "leads.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        book.add_worksheet("Notes").write_row(0, 0, ["Quarter", "Owner"])
+        people = book.add_worksheet("People")
+        for i, row in enumerate(LEADS.splitlines()):
+            people.write_row(i, 0, row.split(","))
+    options = EnrichOptions(input=path, connection=Connection(state_dir=tmp_path / "state"))
+    read = read_ahead(path, accept=has_identifiers)
+    ahead, then = estimate_file(options, read=read), estimate_file(options)
+    assert ahead.loaded.table.sheet == "People"
+    assert ahead.plan == then.plan
+    assert ahead.loaded.columns == then.loaded.columns
+    assert_same_table(ahead.loaded.table, then.loaded.table)
 
 
 @pytest.mark.parametrize(("name", "content"), [
