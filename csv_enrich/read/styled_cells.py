@@ -33,6 +33,9 @@ _NOT_NUMBER = rf'{_B}t="[^n"]'
 _VALUE = r"<v>([^<]*)</v>$"
 # The usual cell (Excel's and most writers' attribute order): its parts in one match.
 _USUAL = rf'^<c r="([A-Z]{{1,3}})([0-9]+)" s="([0-9]+)"(?: t="n")?>{_FORMULA}<v>([^<]*)</v>$'
+# _USUAL without the formula: for a tag holding no "<f" the same match and groups, and one
+# pass (each byte tells what comes next: the regex engine needs no backtracking, ~3x faster).
+_PLAIN = r'^<c r="([A-Z]{1,3})([0-9]+)" s="([0-9]+)"(?: t="n")?><v>([^<]*)</v>$'
 
 
 # Markers of the cells sheet_xml finds cell by cell (booleans, errors, long numbers): whether
@@ -270,19 +273,27 @@ def pieces(data: bytes, size: int) -> list[tuple[int, int]]:
 
 def _parts(tags: pl.DataFrame, ids: str) -> pl.DataFrame:
     """Each matched cell's style, column letters, 0-based row and raw value (cells without a
-    reference, or typed as other than numbers, left out), with its position in `at`."""
+    reference, or typed as other than numbers, left out), with its position in `at`. A tag
+    holding no "<f" is taken apart by _PLAIN (_USUAL's match and groups there, in one scan)."""
     import polars as pl
 
-    usual = pl.col("tag").str.extract_groups(_USUAL)
-    tags = tags.with_row_index("at").with_columns(usual.alias("usual"))
-    found = tags.filter(pl.col("usual").struct.field("1").is_not_null()).select(
+    tags = tags.with_row_index("at")
+    formula = pl.col("tag").str.contains("<f", literal=True)
+    tags = pl.concat([
+        tags.filter(~formula).with_columns(pl.col("tag").str.extract_groups(_PLAIN).alias("usual")),
+        tags.filter(formula).with_columns(pl.col("tag").str.extract_groups(_USUAL).alias("usual")),
+    ])  # fmt: skip
+    usual = pl.col("usual").struct.field("1").is_not_null()
+    found = tags.filter(usual).select(
         pl.col("at"),
         pl.col("usual").struct.field("3").cast(pl.Int64).alias("style"),
         pl.col("usual").struct.field("1").alias("letters"),
         (pl.col("usual").struct.field("2").cast(pl.Int64, strict=False) - 1).alias("row"),
         pl.col("usual").struct.field("4").alias("value"),
     )
-    others = tags.filter(pl.col("usual").struct.field("1").is_null())
+    others = tags.filter(~usual)
+    if others.is_empty():
+        return found.sort("at")
     return pl.concat([found, _any_order(others, ids)]).sort("at")
 
 
