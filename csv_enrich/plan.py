@@ -76,16 +76,20 @@ def load(options: EnrichOptions, table: Table | None = None) -> Loaded:
 
 
 def make_plan(
-    loaded: Loaded, options: EnrichOptions, cache: CacheLookup | None = None
+    loaded: Loaded, options: EnrichOptions, cache: CacheLookup | None = None, *,
+    pack: bool = False,
 ) -> Plan:
     """Validate every row, dedupe by identity, take cache hits out, and price the rest. Works on
-    columns (plan_columns): an `Identity` is built only for what is sent, when it is sent."""
+    columns (plan_columns): an `Identity` is built only for what is sent, when it is sent. With
+    `pack`, the table's cells are packed (Table.pack) as soon as the plan has read them."""
     kind, table = loaded.columns.kind, loaded.table
     content = in_thread(lambda: file_digest(table.path))  # hashed while the rest is worked out
     frame, row_notes = field_frame(table, loaded.columns)
-    height, non_data = table.frame.height, table.non_data
+    height, non_data = table.height, table.non_data
     cut = limit_cut(height, non_data, options.limit)
     ragged = {i: why for i, why in ragged_rows(table, loaded.columns).items() if i < cut}
+    if pack:
+        table.pack()
     verdicts = verdict_frame(frame.head(cut), kind)
     row_notes = {i: n for i, n in row_notes.items() if i not in non_data and i < cut}
     valid = valid_rows(verdicts, non_data, ragged)

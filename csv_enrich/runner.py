@@ -126,8 +126,8 @@ async def _enrich(
     async with _http(http, options.concurrency) as session:
         client = _client(session, options.connection)
         with _journal(options.connection, progress) as (journal, cache):
-            plan = make_plan(loaded, options, cache)
-            loaded.table.pack()  # the cells, unread until the output: compressed meanwhile
+            plan = make_plan(loaded, options, cache, pack=True)  # the cells: unread until the
+            # output, compressed meanwhile (read.packed)
             balance = await preflight(plan, client)
             if plan.to_pay and confirm is not None and not confirm(plan, balance):
                 raise Interrupted("Stopped before spending anything.")

@@ -9,9 +9,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csv_enrich.errors import CsvEnrichError
 from csv_enrich.mapping.columns import has_identifiers
-from csv_enrich.models import Outcome
+from csv_enrich.models import Connection, EnrichOptions, Outcome, Plan
 from csv_enrich.output.write import write_output
+from csv_enrich.plan import load, make_plan
+from csv_enrich.plan_columns import IdentityFrame
 from csv_enrich.read import Table, read_table
 from csv_enrich.read.packed import PackedFrame
 from csv_enrich.read.table import blank_cells
@@ -118,3 +121,34 @@ def test_a_copied_csv_output_never_unpacks(tmp_path: Path) -> None:
     assert PACKED not in vars(table)
     assert out.read_bytes().startswith(b'Email,Notes,')
     assert b'c@d.co,z,' in out.read_bytes()  # the cells as read, not the file's new text
+
+
+TRAPS = sorted(p for p in (Path(__file__).parent.parent / "samples" / "traps").iterdir()
+               if p.suffix in (".csv", ".tsv", ".txt", ".xlsx", ".ods", ".xls"))
+
+
+def plan_facts(plan: Plan) -> tuple[object, ...]:
+    frame = IdentityFrame.of(plan.identities, plan.kind).frame
+    return (plan.row_keys, frame.rows(), plan.duplicates, plan.estimated_max, plan.row_notes,
+            plan.run_id, dict(plan.cached))
+
+
+def test_a_plan_that_packs_the_cells_is_the_same_plan(tmp_path: Path) -> None:
+    """make_plan(pack=True) packs the cells once it has read them (ragged rows, --limit, trap
+    files of every kind): the same plan, and the same cells when read again."""
+    planned = 0
+    for path in TRAPS:
+        for limit in (None, 2):
+            options = EnrichOptions(input=path, limit=limit, connection=Connection(
+                api_key="k", base_url="http://127.0.0.1:1/api/v2", state_dir=tmp_path))
+            try:
+                plain, packed = load(options), load(options)
+            except CsvEnrichError:
+                continue
+            expected = make_plan(plain, options)
+            plan = make_plan(packed, options, pack=True)
+            assert (PACKED in vars(packed.table)) == (packed.table.frame.width > 0), path
+            assert plan_facts(plan) == plan_facts(expected), path
+            assert same(packed.table.frame, plain.table.frame), path
+            planned += 1
+    assert planned > 40
