@@ -203,14 +203,14 @@ def _xlsx_grid(
 
     member, xml = member_xml(path, name, unzipped)
     matches = unzipped.matched.pop(member, None) if member is not None and xml else None
-    refs = merge_refs(xml)
     marked = marked_cells(xml, matches) if matches is not None else []
     if matches is not None and member is not None:
         unzipped.pop(member, None)
-        xml = b""  # the sheet's XML is let go before calamine loads it
     with ThreadPoolExecutor(max_workers=1) as pool:
         loading = pool.submit(_load_grid, path, reader, index, limit)
+        refs = merge_refs(xml)  # (one search from the end, while calamine starts)
         if matches is not None:
+            xml = b""  # the sheet's XML is let go while calamine loads it
             cells = joined_cells(marked, matches.finds().cells)
         else:
             cells = format_cells(path, name, xml or None)
