@@ -9,7 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from csv_enrich.cli.memory import ALLOCATOR_SETTINGS, RETURN_AT_ONCE, return_freed_memory
+import pytest
+
+from csv_enrich.cli.memory import (
+    ALLOCATOR_SETTINGS,
+    RETURN_AT_ONCE,
+    fixed_malloc_thresholds,
+    return_freed_memory,
+)
+
+
+def glibc() -> bool:
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError):
+        return False
 
 # Runs `python -m csv_enrich ARGS` (or, with LIBRARY, the library's estimate_file), noting the
 # allocator setting at the moment polars is first imported: what polars' jemalloc reads.
@@ -75,3 +89,39 @@ def test_not_set_once_polars_is_loaded() -> None:
     return_freed_memory(environ)
     assert environ == {}
 
+
+
+# Frees a large block (which raises glibc's mmap threshold unless it is fixed), then makes 40
+# blocks of 1 MiB and frees all but the last: the RSS they leave behind, in MiB.
+LEFT_BEHIND = """
+import os, sys
+from csv_enrich.cli.memory import fixed_malloc_thresholds
+if sys.argv[1] == "fixed":
+    assert fixed_malloc_thresholds({})
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+big = bytearray(16 << 20)
+del big
+before = rss()
+blocks = [bytearray(1 << 20) for _ in range(40)]
+del blocks[:-1]
+print(rss() - before)
+"""
+
+
+def left_behind(how: str) -> float:
+    out = subprocess.run([sys.executable, "-c", LEFT_BEHIND, how], capture_output=True,
+                         text=True, check=True).stdout
+    return float(out.strip())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not glibc(), reason="glibc only")
+def test_freed_large_blocks_go_back_with_the_thresholds_fixed() -> None:
+    assert left_behind("default") > 30  # the heap keeps them: what the setting is for
+    assert left_behind("fixed") < 5
+
+
+def test_the_users_malloc_settings_win() -> None:
+    assert not fixed_malloc_thresholds({"MALLOC_MMAP_THRESHOLD_": "65536"})
+    assert not fixed_malloc_thresholds({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1"})
