@@ -21,27 +21,24 @@ import polars as pl
 
 from csv_enrich import errors
 from csv_enrich.api.client import Submitted, WorkflowStatus
-from csv_enrich.api.wire import PERSON_RESULT_KEYS
 from csv_enrich.engine.bulk_csv import COLUMNS, MAX_BYTES, chunk_bounds, chunk_text
 from csv_enrich.engine.context import (
     BALANCE_NOTE,
     RunContext,
     StrategyUnavailable,
-    found_prices,
     paid_elsewhere,
     workflow_record,
 )
 from csv_enrich.engine.join_columns import IDENTITY_COLUMNS, join_frame
-from csv_enrich.engine.leads import LeadData, LeadFrame, LeadTable
+from csv_enrich.engine.readback import found_column, joined_outcomes, read_back
 from csv_enrich.engine.rows import ensure_list, lost_workflow, read_list
 from csv_enrich.journal import BulkSent
-from csv_enrich.models import EnrichmentType, Identity, Outcome, price
+from csv_enrich.models import Identity, Outcome, price
 from csv_enrich.plan_columns import IdentityFrame
 
 __all__ = ["MAX_BYTES", "BulkRunner", "BulkStrategy", "CsvImportDisabled"]
 
 LOST_RUN = "the bulk run's answer was lost; results read from the list"
-NOT_BACK = "no lead came back for this row"
 RESEND_TRIES = 6
 MISMATCH = ("the bulk run settled {settled:,} credits but the rows add up to {rows:,} "
             "(per-row credits are worked out from what was found: email 1, phone 10)")
@@ -246,13 +243,18 @@ class BulkRunner:
             ctx.finish_many(Outcome(k, "failed", note=note) for k in bulk.key_column())
             return
         ctx.say("reading the enriched leads back")
-        leads = await read_list(ctx, self.list_id)
-        chosen = join_frame(bulk.frame.select(IDENTITY_COLUMNS), leads)
-        credits = found_column(ctx.etype, leads.frame)
-        wf_id = status.workflow_id if status else None
-        outcomes = joined_outcomes(bulk.key_column().to_list(), chosen, leads, credits,
-                                   LOST_RUN if status is None else None, wf_id)
-        del leads, chosen  # the outcomes hold what they need: the leads go before they are kept
+        keys, wf_id = bulk.key_column().to_list(), status.workflow_id if status else None
+        lost_note = LOST_RUN if status is None else None
+        joined = await read_back(ctx, self.list_id, bulk.frame.select(IDENTITY_COLUMNS))
+        if joined is not None:
+            outcomes, credits = joined.outcomes(keys, lost_note, wf_id), joined.credits
+            del joined  # the outcomes hold what they need (before they are kept: less memory)
+        else:  # a lead id twice (never seen): the list again, whole, for join_in_order
+            leads = await read_list(ctx, self.list_id)
+            credits = found_column(ctx.etype, leads.frame)
+            outcomes = joined_outcomes(keys, join_frame(bulk.frame.select(IDENTITY_COLUMNS),
+                                                        leads), leads, credits, lost_note, wf_id)
+            del leads
         if status is None:  # the workflow's id was lost with the answer: record what it did
             intent = ctx.journal.bulk_state(ctx.run_id).intent
             cost = intent.cost if intent is not None else 0
@@ -269,42 +271,6 @@ class BulkRunner:
         if settled is not None and settled != sum(o.credits for o in outcomes):
             ctx.warnings.append(MISMATCH.format(settled=settled,
                                                 rows=sum(o.credits for o in outcomes)))
-
-
-def found_column(etype: EnrichmentType, leads: pl.DataFrame) -> pl.Series:
-    """context.found_credits of every lead (a lead's empty values are null), on the column."""
-    email, phone = found_prices(etype)
-    return leads.select(
-        pl.col("email").is_not_null().cast(pl.Int64) * email
-        + pl.col("phone").is_not_null().cast(pl.Int64) * phone
-    ).to_series().rename("found")
-
-
-def joined_outcomes(keys: Sequence[str], chosen: pl.Series, leads: LeadFrame,
-                    credits: pl.Series, note: str | None, workflow_id: str | None,
-                    ) -> list[Outcome]:
-    """Each identity's Outcome from the lead chosen for it (`chosen`: its row, null for none):
-    enriched when the lead found something it is charged for (the lead's data, shared, not
-    copied), else not_found; a lead two identities got is charged to the first (the other is
-    the same person). `note`: every row's (else "" or NOT_BACK)."""
-    per = pl.DataFrame({"lead": chosen}).with_row_index("ident").with_columns(
-        credits.gather(chosen).fill_null(0).alias("found"),
-        pl.col("ident").min().over("lead").alias("first"))
-    rows = per.filter(pl.col("found") > 0).get_column("lead").unique().sort()
-    table = LeadTable(leads.frame.select(*PERSON_RESULT_KEYS, "named").gather(rows))
-    views: list[LeadData | None] = [None] * len(leads)
-    for n, row in enumerate(rows.to_list()):
-        views[row] = LeadData(table, n)
-    outcomes = []
-    for key, lead, found, first in zip(keys, *per.select("lead", "found", "first"), strict=True):
-        same = key if lead is None else keys[first]
-        view = views[lead] if found else None
-        outcomes.append(Outcome(
-            key, "enriched" if found else "not_found",
-            note=note if note is not None else ("" if lead is not None else NOT_BACK),
-            data={} if view is None else view, workflow_id=workflow_id,
-            credits=found if same == key else 0, same_as=None if same == key else same))
-    return outcomes
 
 
 def _next_delay(st: WorkflowStatus, elapsed: float, low: float, high: float) -> float:

@@ -68,10 +68,15 @@ def join_frame(idents: pl.DataFrame, leads: LeadFrame, chunk: int = CHUNK) -> pl
     (`chunk`: how many identities or leads have their keys worked out at once)."""
     if leads.frame.get_column("lead_id").is_duplicated().any():
         return _reference(idents, leads)
-    edges = candidate_pairs(idents, leads, chunk)
-    found = _one_to_one(edges, idents.height)
-    found = _by_position(found, len(leads))
-    first = _first_options(edges, idents.height)
+    return choose(candidate_pairs(idents, leads, chunk), idents.height, len(leads))
+
+
+def choose(edges: pl.DataFrame, height: int, leads: int) -> pl.Series:
+    """The row of each of `height` identities' lead among `leads` (null: none), as
+    `join_in_order` chooses from the candidate pairs `edges` (`candidate_pairs`' form)."""
+    found = _one_to_one(edges, height)
+    found = _by_position(found, leads)
+    first = _first_options(edges, height)
     return found.fill_null(first).rename("lead")
 
 
@@ -102,13 +107,13 @@ def _domain(email: pl.Expr) -> pl.Expr:
 
 
 def lead_keys(leads: LeadFrame, chunk: int = CHUNK) -> pl.DataFrame:
-    """Per lead (`lead`: its row), the parts of `join.lead_keys` (`_lead_keys`), a slice of
+    """Per lead (`lead`: its row), the parts of `join.lead_keys` (`lead_keys_from`), a slice of
     `chunk` leads at a time (what is worked out on the way is a slice's, not the list's)."""
-    return pl.concat([_lead_keys(leads.frame.slice(at, chunk), at)
+    return pl.concat([lead_keys_from(leads.frame.slice(at, chunk), at)
                       for at in range(0, max(1, len(leads)), chunk)])
 
 
-def _lead_keys(frame: pl.DataFrame, at: int) -> pl.DataFrame:
+def lead_keys_from(frame: pl.DataFrame, at: int) -> pl.DataFrame:
     """Per lead (`lead`: its row, from `at`), the parts of `join.lead_keys`: slug, email,
     first and last name (from the full name when one is missing), company, and the domains
     (`edom` of the email, `root` of the employer's)."""
@@ -147,20 +152,38 @@ def candidate_pairs(idents: pl.DataFrame, leads: LeadFrame, chunk: int = CHUNK,
     identity's first key the lead shares (`rank`, see the module's docstring). `chunk`
     identities at a time: what each join works out on the way is theirs, not the whole run's."""
     lk = lead_keys(leads, chunk)
-    edges = []
-    for at in range(0, max(1, idents.height), chunk):
-        ik = identity_keys(idents.slice(at, chunk), at)
-        parts = [_pairs(ik, lk, ["slug"], 0), _pairs(ik, lk, ["email"], 1),
-                 _named_pairs(ik, lk)]
-        edges.append(pl.concat(parts).group_by("ident", "lead").agg(pl.col("rank").min())
-                     .sort("ident", "rank", "lead"))
-    return pl.concat(edges)
+    return pl.concat([key_pairs(identity_keys(idents.slice(at, chunk), at), lk)
+                      for at in range(0, max(1, idents.height), chunk)])
 
 
-def _named_pairs(ik: pl.DataFrame, lk: pl.DataFrame) -> pl.DataFrame:
+def key_pairs(ik: pl.DataFrame, lk: pl.DataFrame) -> pl.DataFrame:
+    """`candidate_pairs` of the identities of `ik` (`identity_keys`) and the leads of `lk`
+    (`lead_keys`), sorted by identity, rank and lead."""
+    return side_pairs(identity_sides(ik), lk)
+
+
+Sides = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def identity_sides(ik: pl.DataFrame) -> Sides:
+    """What of `ik` each join of `side_pairs` reads: the identities with a slug, with an email,
+    and with both names (with their domains and company)."""
+    return (ik.select("ident", "slug").drop_nulls(), ik.select("ident", "email").drop_nulls(),
+            ik.select("ident", *_NAMES, "root", "edom", "company").drop_nulls(_NAMES))
+
+
+def side_pairs(sides: Sides, lk: pl.DataFrame) -> pl.DataFrame:
+    """`key_pairs` of the identities of `sides` (`identity_sides`) and the leads of `lk`."""
+    slug, email, named = sides
+    parts = [_pairs(slug, lk, "slug", 0), _pairs(email, lk, "email", 1),
+             _named_pairs(named, lk)]
+    return (pl.concat(parts).group_by("ident", "lead").agg(pl.col("rank").min())
+            .sort("ident", "rank", "lead"))
+
+
+def _named_pairs(left: pl.DataFrame, lk: pl.DataFrame) -> pl.DataFrame:
     """The pairs sharing first and last name, ranked by what else they share: a domain (the
     identity's, else its email's, among the lead's two), the company, else the name alone."""
-    left = ik.lazy().select("ident", *_NAMES, "root", "edom", "company").drop_nulls(_NAMES)
     right = lk.lazy().select("lead", *_NAMES, lroot="root", ledom="edom",
                              lcompany="company").drop_nulls(_NAMES)
 
@@ -171,17 +194,14 @@ def _named_pairs(ik: pl.DataFrame, lk: pl.DataFrame) -> pl.DataFrame:
     rank = (pl.when(held("root")).then(2).when(held("edom")).then(3)
             .when((pl.col("company") == pl.col("lcompany")).fill_null(False)).then(4)
             .otherwise(5))
-    return (left.join(right, on=_NAMES).select("ident", "lead", rank.cast(pl.UInt8).alias("rank"))
-            .collect())
+    return (left.lazy().join(right, on=_NAMES)
+            .select("ident", "lead", rank.cast(pl.UInt8).alias("rank")).collect())
 
 
-def _pairs(ik: pl.DataFrame, lk: pl.DataFrame, on: list[str], rank: int,
-           source: Mapping[str, str] | None = None) -> pl.DataFrame:
-    """(ident, lead, rank) of the rows of `ik` and `lk` equal on `on` (ik's `source[c]` for c)."""
-    named = source or {}
-    left = ik.select("ident", *(pl.col(named.get(c, c)).alias(c) for c in on))
-    right = lk.select("lead", *on)
-    return (left.drop_nulls().join(right.drop_nulls(), on=on)
+def _pairs(left: pl.DataFrame, lk: pl.DataFrame, on: str, rank: int) -> pl.DataFrame:
+    """(ident, lead, rank) of the rows of `left` (ident, `on`) and `lk` equal on `on`."""
+    right = lk.select("lead", on).drop_nulls()
+    return (left.join(right, on=on)
             .select("ident", "lead", pl.lit(rank, dtype=pl.UInt8).alias("rank")))
 
 
