@@ -4,7 +4,8 @@
 `bulk` (its CSV chunks: `bulk_csv`), `legacy` and `company` are the strategies; `route` drives
 the route `plan.choose_route` chose through them (STRATEGIES by mode); `prior` collects what
 earlier unfinished runs submitted; `join` matches leads back to identities (`join_columns` the
-same over columns, the leads of a list read back as columns in `leads`); `run` is the entry
+same over columns, the leads of a list read back as columns in `leads`, a bulk run's list
+read back and joined a slice of pages at a time in `readback`); `run` is the entry
 point (`preflight`, `run_plan`); `forecast` models the requests each path sends (for the
 estimate).
 
