@@ -219,12 +219,17 @@ class IdentityFrame(LazyIdentities):
 
     def aliases_of(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """`registered` for those of `keys` that are these identities' (the last identity of a
-        key, if several), on the columns."""
-        rows, found = self._rows_of(keys)
-        if not len(rows):
+        key, if several), on the columns: their rows found by the keys in a set of them (no sorted
+        copy of every key is made, as `aliases` makes and keeps: ~13 MiB for 100k)."""
+        wanted = pl.Series("key", list(keys), dtype=pl.String)
+        rows = (self.frame.select("key").with_row_index("row")
+                .filter(pl.col("key").is_in(wanted.implode()))
+                .group_by("key").agg(pl.col("row").max()))
+        if not rows.height:
             return {}
-        names = _registered(self.frame[rows], self.kind).to_list()
-        return {k: tuple(n) for k, n in zip(found.to_list(), names, strict=True)}
+        names = _registered(self.frame[rows.get_column("row")], self.kind).to_list()
+        return {k: tuple(n) for k, n in zip(rows.get_column("key").to_list(), names,
+                                            strict=True)}
 
     def aliases_in_order(self, keys: Sequence[str],
                          at_once: int = SLICE) -> Mapping[str, tuple[str, ...]]:
