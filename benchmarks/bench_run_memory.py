@@ -7,7 +7,8 @@ Prints, never asserts. One fresh process runs the job (csv_enrich.runner.enrich_
 CLI does, with the allocator setting the CLI gives the process: cli.memory) and samples its own
 RSS every few milliseconds; each sample is put in the phase the run was in (read, map, plan,
 then the engine's progress messages, then the output). A phase's figures are the highest RSS
-seen in it, the RSS when it ended, and what its highest added over the phase before. The
+seen in it, the RSS when it ended, and what its highest added over the phase before (and the
+RSS the run holds when it starts reading the enriched leads back). The
 sandbox is another process: its memory is not the run's (bench_estimate.py prints its peak
 apart).
 """
@@ -126,6 +127,12 @@ def main() -> None:
         print(f"| {name} | {value:.0f} MiB | {ends.get(name, value):.0f} MiB "
               f"| {value - before:+.0f} MiB |")
         before = max(before, value)
+    names = list(peaks)
+    back = next((i for i, n in enumerate(names) if n.endswith("reading the enriched leads back")),
+                None)
+    if back:  # what the run holds when the engine starts reading the leads back
+        print(f"\nBefore the read-back: {ends.get(names[back - 1], 0.0):.0f} MiB at rest "
+              f"(the end of '{names[back - 1]}')")
     print(f"\nWhole run: max RSS {top:.0f} MiB (getrusage)")
     print(f"Join, report and output: highest RSS {out_top:.0f} MiB, "
           f"{out_top - out_start:+.1f} MiB over the RSS when the engine had finished")

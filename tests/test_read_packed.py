@@ -152,3 +152,31 @@ def test_a_plan_that_packs_the_cells_is_the_same_plan(tmp_path: Path) -> None:
             assert same(packed.table.frame, plain.table.frame), path
             planned += 1
     assert planned > 40
+
+
+def frame_of(table: Table) -> pl.DataFrame:
+    return table.frame
+
+
+def test_threads_reading_a_packed_table_at_once_get_one_frame(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    frame = pl.DataFrame({"Email": [f"p{i}@x.io" for i in range(5000)]})
+    for _ in range(20):
+        table = table_of(frame, tmp_path / "in.csv")
+        table.pack()
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(frame_of, [table] * 8))
+        assert same(table.frame, frame)
+        assert all(g is table.frame for g in got)
+
+
+def test_a_table_without_cells_says_so() -> None:
+    table = table_of(pl.DataFrame({"Email": ["a@b.co"]}), Path("in.csv"))
+    del vars(table)["frame"]
+    try:
+        _ = table.frame
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("no frame, no packed cells: AttributeError")

@@ -110,13 +110,18 @@ class Table:
     if not TYPE_CHECKING:  # mypy sees `frame` as the field it is
 
         def __getattr__(self, name: str) -> object:
-            """`frame` of a packed table: unpacked when first read, then held again."""
-            packed = self.__dict__.get(_PACKED) if name == "frame" else None
-            if packed is None:
+            """`frame` of a packed table: unpacked when first read, then held again (by
+            whichever thread reads it first: the others get that frame)."""
+            if name != "frame":
                 raise AttributeError(name)
-            self.__dict__["frame"] = packed.unpack()
-            del self.__dict__[_PACKED]
-            return self.__dict__["frame"]
+            packed = self.__dict__.get(_PACKED)
+            if packed is not None:
+                self.__dict__.setdefault("frame", packed.unpack())
+                self.__dict__.pop(_PACKED, None)
+            try:
+                return self.__dict__["frame"]
+            except KeyError:
+                raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)
