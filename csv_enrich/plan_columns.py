@@ -22,6 +22,7 @@ from csv_enrich.rules.normalise import fold
 ROW = "row"  # a verdict's row index in the table
 STRONG = ("li:", "email:", "pid:")
 SLICE = 10_000  # identities worked out at once where each gives a Python value
+_NAME_FIELDS = ("first_name", "last_name", "domain", "company_name")  # what name keys read
 
 
 def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
@@ -227,7 +228,8 @@ class IdentityFrame(LazyIdentities):
                 .group_by("key").agg(pl.col("row").max()))
         if not rows.height:
             return {}
-        names = _registered(self.frame[rows.get_column("row")], self.kind).to_list()
+        read = self.frame.select("key", "aliases", *_NAME_FIELDS)  # not every column gathered
+        names = _registered(read[rows.get_column("row")], self.kind).to_list()
         return {k: tuple(n) for k, n in zip(rows.get_column("key").to_list(), names,
                                             strict=True)}
 
@@ -319,6 +321,7 @@ class _InOrder(Mapping[str, tuple[str, ...]]):
     def __getitem__(self, key: str) -> tuple[str, ...]:
         found = self._known.get(key)
         if found is None and self._next < len(self._keys):  # (keys skipped ahead: the next)
+            self._known = {}  # (the slice before goes first)
             self._known = self._idents.aliases_of(
                 self._keys[self._next:self._next + self._at_once])
             self._next += self._at_once

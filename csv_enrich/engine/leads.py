@@ -88,7 +88,8 @@ class LeadTable:
             values = frame.get_column(key).fill_null("")
             ends = values.str.len_chars().cast(pl.UInt64).cum_sum()
             text = values.str.join("").item() if values.len() else ""
-            self._columns[key] = (text, array("Q", [0, *ends.to_list()]))
+            wide = "I" if len(text) < 2**32 else "Q"  # offsets of 4 bytes while they fit
+            self._columns[key] = (text, array(wide, [0, *ends.to_list()]))
         self._named = bytes(frame.get_column("named").fill_null(False).cast(pl.UInt8).to_list())
 
     def value(self, key: str, row: int) -> str | None:

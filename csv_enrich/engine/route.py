@@ -54,10 +54,17 @@ async def run_route(ctx: RunContext, route: Route, idents: Sequence[Identity], *
             raise
         ctx.journal.note_unavailable(ctx.scope, route.mode)
         return await _fall_back(ctx, route.fallback, _not_sent(ctx, frame), ANSWERED)
-    rest = frame.without(ctx.outcomes)
+    rest = unfinished(frame, ctx.outcomes)
     if len(rest) and route.rest is not None:
         await STRATEGIES[route.rest].run(ctx, rest)
     return route.mode
+
+
+def unfinished(frame: IdentityFrame, done: Mapping[str, object]) -> IdentityFrame:
+    """`frame.without(done)`, found by the frame's keys (the plan's own strings: no column of
+    every finished key is made, ~7 MiB for 100k, when, as usual, each has finished)."""
+    left = [key for key in frame.keys if key not in done]
+    return frame.only(left) if left else frame.head(0)
 
 
 async def _fall_back(ctx: RunContext, mode: Mode, idents: IdentityFrame, why: str) -> Mode:
