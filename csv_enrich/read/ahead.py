@@ -40,9 +40,9 @@ def read_ahead(
     table = in_thread(lambda: read_table(path, sheet=sheet, accept=accept))
 
     def result() -> Table:
-        try:
-            return table()
-        finally:
-            sys.setswitchinterval(interval)
+        # Asked for: the imports are done and this thread waits without the GIL; the read's
+        # own threads (a workbook's: unzip, search, calamine) take turns as usual meanwhile.
+        sys.setswitchinterval(interval)
+        return table()
 
     return result
