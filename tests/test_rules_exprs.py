@@ -104,3 +104,30 @@ def test_platform_sites_are_platform_of(values: list[str | None]) -> None:
     sites = [platform_of(v) for v in values if v is not None]
     expected = ({s for s in sites if s}, bool(sites) and all(sites))
     assert platform_sites(pl.Series("c", values, dtype=pl.String)) == expected
+
+
+def _phone_digits_before(v: pl.Expr) -> pl.Expr:
+    """The phone's digits as exprs._phone took them before one regex pass replaced a literal
+    replace_all per mark (kept as the reference)."""
+    digits = v
+    for mark in "+ ().-/":
+        digits = digits.str.replace_all(mark, "", literal=True)
+    return digits
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.none() | _text | st.text(alphabet=st.sampled_from("+ ().-/\\0123x"),
+                                                   max_size=20), min_size=1, max_size=20))
+def test_the_phone_pattern_takes_the_marks_out_as_before(values: list[str | None]) -> None:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    v = pl.col("v")
+    before = _phone_digits_before(v)
+    trimmed = v.str.strip_chars(" ")
+    plus = trimmed.str.starts_with("+") | trimmed.str.starts_with("00")
+    reference = pl.when(before.str.len_bytes().is_between(7, 15)).then(
+        pl.when(plus).then("+" + before).otherwise(before))
+    ok, value = exprs._phone(v)
+    got = frame.select(ok=ok, value=value, reference=reference,
+                       contains=v.str.contains(exprs._PHONE))
+    assert got["value"].to_list() == got["reference"].to_list()
+    assert got["ok"].to_list() == got["contains"].to_list()
