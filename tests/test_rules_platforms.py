@@ -8,8 +8,10 @@ import pytest
 
 from csv_enrich import rules
 from csv_enrich.mapping.columns import map_columns, row_values
+from csv_enrich.mapping.context import only_platform_pages, platform_notes
 from csv_enrich.models import Identity, Invalid
 from csv_enrich.read import read_table
+from csv_enrich.rules.columns import platform_sites
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,27 @@ def test_companies_file_sends_no_platform_domains(tmp_path: Path) -> None:
     keys = [getattr(rules.validate(v, "company"), "key", None) for v in row_values(table, cmap)]
     assert keys == ["name:facebook page", "name:linkedin page", "domain:hooli.com"]
     assert any("holds Facebook and LinkedIn pages" in n for n in cmap.notes)
+
+
+@pytest.mark.parametrize("cells", [
+    ["https://www.facebook.com/acme", "https://www.linkedin.com/company/hooli", "hooli.com"],
+    ["https://www.facebook.com/acme", "https://www.linkedin.com/company/hooli"],
+    ["hooli.com", "acme.io"], ["", ""],
+])  # fmt: skip
+def test_a_columns_platform_sites_are_worked_out_once_and_stay(
+    tmp_path: Path, cells: list[str]
+) -> None:
+    """The mapping asks twice for the website column's platform pages (only_platform_pages,
+    platform_notes): the second answer is the first, and both are platform_sites' own."""
+    path = tmp_path / "c.csv"
+    path.write_text("Account Name,Website\n" + "".join(f"Acme {i},{c}\n"
+                                                       for i, c in enumerate(cells)))
+    table = read_table(path)
+    expected = platform_sites(table.blanked.get_column("Website"))
+    assert only_platform_pages(table, "Website") == expected[1]
+    notes = platform_notes(table, {"website": "Website"})
+    assert platform_notes(table, {"website": "Website"}) == notes
+    assert bool(notes) == bool(expected[0])
+    assert only_platform_pages(read_table(path), "Website") == expected[1]
+    cmap = map_columns(table, kind="company")
+    assert cmap == map_columns(read_table(path), kind="company")

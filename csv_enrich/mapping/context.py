@@ -18,13 +18,11 @@ from csv_enrich.read.table import Table
 def platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
     """Say when a website or domain column holds platform pages (LinkedIn, Facebook), which
     give no company domain."""
-    from csv_enrich.rules.columns import platform_sites
-
     notes: list[str] = []
     for field in ("domain", "website"):
         if field not in fields:
             continue
-        sites, _ = platform_sites(table.blanked.get_column(fields[field]))
+        sites, _ = _platform_sites(table, fields[field])
         if sites:
             notes.append(
                 f"'{fields[field]}' holds {' and '.join(sorted(sites))} pages, not company "
@@ -35,9 +33,22 @@ def platform_notes(table: Table, fields: Mapping[str, str]) -> list[str]:
 
 def only_platform_pages(table: Table, header: str) -> bool:
     """Every value of the column is a platform's page (LinkedIn, Facebook): no domain in it."""
+    return _platform_sites(table, header)[1]
+
+
+def _platform_sites(table: Table, header: str) -> tuple[set[str], bool]:
+    """rules.columns.platform_sites of a column of the table, worked out once per column (the
+    mapping asks for the website column's twice: only_platform_pages, platform_notes)."""
     from csv_enrich.rules.columns import platform_sites
 
-    return platform_sites(table.blanked.get_column(header))[1]
+    known: dict[str, tuple[set[str], bool]] = table.__dict__.setdefault(_SITES, {})
+    if header not in known:
+        known[header] = platform_sites(table.blanked.get_column(header))
+    sites, every = known[header]
+    return set(sites), every
+
+
+_SITES = "_platform_sites"  # a Table's own cache (its __dict__, as its cached blanked frame)
 
 
 _NAME = re.compile(r"(?:full |display )?name(?: \d)?")
