@@ -35,9 +35,13 @@ def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
     height, past = rows
     own = identities.keys
     at = _positions(key_of, identities.frame["key"])
-    every = pl.repeat(None, height, dtype=pl.UInt32, eager=True)
-    keys: list[str | Invalid | None] = [
-        None if j is None else own[j] for j in every.scatter(valid[ROW], at).to_list()]
+    every = pl.repeat(None, height, dtype=pl.UInt32, eager=True).scatter(valid[ROW], at)
+    keys: list[str | Invalid | None]
+    if every.null_count() == 0 and every.equals(pl.int_range(height, dtype=pl.UInt32,
+                                                             eager=True), check_names=False):
+        keys = list(own)  # row i is identity i (every row valid, nobody twice): no lookups
+    else:
+        keys = [None if j is None else own[j] for j in every.to_list()]
     bad = verdicts.with_row_index(ROW).filter(pl.col("key").is_null())
     for row, reason in zip(bad[ROW].to_list(), bad["reason"].to_list(), strict=True):
         keys[row] = Invalid(reason)
@@ -47,7 +51,7 @@ def row_keys(verdicts: pl.DataFrame, valid: pl.DataFrame, key_of: pl.Series,
         keys[row] = Invalid(reason)
     for row, reason in not_data.items():
         keys[row] = NotData(reason)
-    assert all(k is not None for k in keys)
+    assert None not in keys
     return tuple(keys)  # type: ignore[arg-type]
 
 
