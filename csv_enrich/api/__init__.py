@@ -2,10 +2,10 @@
 pacer (`pacer`), which calls are retried and when (`retry`), and the calls with the error contract
 (`client`, with the legacy API's calls in `legacy_calls`). The only package that speaks HTTP.
 
-Importing the package is light (no httpx): `estimate` needs the API's limits, not its client.
+Importing the package is light (no httpx): `estimate` needs the API's limits (`limits`), not
+its client nor the wire format.
 Import the client from `csv_enrich.api.client`."""
 
-from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
-from csv_enrich.api.wire import MAX_ROWS
+from csv_enrich.api.limits import MAX_CONTACTS, MAX_ROWS, can_take
 
 __all__ = ["MAX_CONTACTS", "MAX_ROWS", "can_take"]

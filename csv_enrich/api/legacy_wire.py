@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from csv_enrich.api.limits import MAX_CONTACTS as MAX_CONTACTS
+from csv_enrich.api.limits import can_take as can_take
 from csv_enrich.models import Identity
 
-MAX_CONTACTS = 250
 V2_SUFFIX = "/api/v2"
 V1_SUFFIX = "/api/v1/public"
 LEGACY_LIST_NAMES = ("extension leads", "default")  # the protected per-user list (§9)
@@ -66,13 +67,6 @@ def legacy_base(base_url: str) -> str:
     elif not path.endswith(V1_SUFFIX):
         path += V1_SUFFIX
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-def can_take(ident: Identity) -> bool:
-    """The legacy rule: a LinkedIn URL, or first + last name + company name or domain (an email
-    or a person id alone is not enough)."""
-    named = ident.first_name and ident.last_name and (ident.company_name or ident.domain)
-    return ident.kind == "person" and bool(ident.linkedin_url or named)
 
 
 def contact(ident: Identity) -> dict[str, str]:

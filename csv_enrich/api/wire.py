@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csv_enrich import errors
+from csv_enrich.api.limits import MAX_ROWS as MAX_ROWS
 
 # -- the wire format: answers and errors -------------------------------------------------------
 
-# Rows per CSV import call (the API refuses ~600 rows or 150 KB; CONTRACT open question 8).
-MAX_ROWS = 500
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 PERSON_RESULT_KEYS = ("email", "email_status", "phone", "linkedin_url", "full_name", "title",
                       "company")

@@ -17,8 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from csv_enrich.api.legacy_wire import MAX_CONTACTS, can_take
-from csv_enrich.api.wire import MAX_ROWS
+from csv_enrich.api.limits import MAX_CONTACTS, MAX_ROWS, can_take
 from csv_enrich.models import Identity, Mode
 from csv_enrich.plan import importable_count
 from csv_enrich.plan_columns import IdentityFrame
