@@ -3,13 +3,18 @@ an estimate made from it is the estimate made by reading the file then."""
 
 from __future__ import annotations
 
+import gc
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from test_read_plaincsv import assert_same_table
 
+from csv_enrich.cli.commands import main
+from csv_enrich.cli.render import estimate_dict, estimate_lines
 from csv_enrich.errors import InputError
 from csv_enrich.mapping.columns import has_identifiers
 from csv_enrich.models import Connection, EnrichOptions
@@ -139,3 +144,25 @@ def test_the_switch_interval_is_given_back(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         missing()
     assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_estimate_prints_what_it_did_and_leaves_the_collector_as_it_was(
+    tmp_path: Path, as_json: bool
+) -> None:
+    """cli.estimating: the lines printed are render's own (made from an estimate read the
+    usual way), and the garbage collector it turns off meanwhile is on again after."""
+    path = tmp_path / "leads.csv"
+    path.write_text(LEADS, encoding="utf-8")
+    state = tmp_path / "state"
+    args = ["estimate", str(path), "--state-dir", str(state), *(["--json"] if as_json else [])]
+    result = CliRunner().invoke(main, args, env={"CLEANLIST_API_KEY": ""})
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    options = EnrichOptions(input=path, connection=Connection(state_dir=state))
+    est = estimate_file(options)
+    if as_json:
+        expected = json.dumps(estimate_dict(est, rate=30), indent=2, ensure_ascii=False) + "\n"
+    else:
+        expected = "".join(f"{line}\n" for line in estimate_lines(est, rate=30))
+    assert result.output == expected

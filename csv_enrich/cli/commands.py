@@ -48,7 +48,6 @@ from csv_enrich.models import (
 
 if TYPE_CHECKING:
     from csv_enrich.models import Plan
-    from csv_enrich.read.table import Table
     from csv_enrich.report import Report
 
 
@@ -414,28 +413,10 @@ def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
 
 
 def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
-    from csv_enrich.read.ahead import read_ahead
+    from csv_enrich.cli.estimating import estimate_output
 
-    # while the rest is imported (a workbook's sheet: the first with identifiers, as plan.load)
-    read = read_ahead(options.input, sheet=options.sheet, accept=_has_identifiers)
-    from csv_enrich.cli.render import estimate_dict, estimate_lines
-    from csv_enrich.runner_estimate import estimate_file
-
-    est = estimate_file(options, read=read)
-    rate = options.connection.rate_limit_per_min
-    if as_json:
-        click.echo(_json(estimate_dict(est, rate=rate)))
-    else:
-        for line in estimate_lines(est, rate=rate):
-            click.echo(line)
-
-
-def _has_identifiers(table: Table) -> bool:
-    """mapping's has_identifiers, imported once a sheet read ahead asks (the imports are done
-    by then, or the import waits for them)."""
-    from csv_enrich.mapping.columns import has_identifiers
-
-    return has_identifiers(table)
+    for line in estimate_output(options, as_json=as_json):
+        click.echo(line)
 
 
 def _json(data: Any) -> str:
