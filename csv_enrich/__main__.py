@@ -1,5 +1,5 @@
 """python -m csv_enrich"""
 
-from csv_enrich.cli import main
+from csv_enrich.cli import run
 
-main()
+run()

@@ -35,7 +35,8 @@ class Spy:
     def find_spec(self, name, path=None, target=None):
         if name == "polars" and not seen:
             seen.append(os.environ.get("_RJEM_MALLOC_CONF", "<unset>"))
-        return None
+            print("polars saw: [" + seen[0] + "]", flush=True)  # (a finished estimate's
+        return None                                               # process ends at once)
 
 sys.meta_path.insert(0, Spy())
 if sys.argv[1] == "LIBRARY":
@@ -49,7 +50,8 @@ else:
         runpy.run_module("csv_enrich", run_name="__main__")
     except SystemExit as stop:
         assert not stop.code, stop.code
-print("polars saw: [" + (seen[0] if seen else "<not imported>") + "]")
+if not seen:
+    print("polars saw: [<not imported>]")
 """
 
 
@@ -62,7 +64,8 @@ def polars_saw(tmp_path: Path, *args: str, user: str | None = None) -> str:
     argv = [a.format(src=src, state=tmp_path / "state") for a in args]
     out = subprocess.run([sys.executable, "-c", SPY, *argv], capture_output=True, text=True,
                          env=env, check=True).stdout
-    return out.strip().splitlines()[-1].removeprefix("polars saw: [").removesuffix("]")
+    saw = next(line for line in out.splitlines() if line.startswith("polars saw: ["))
+    return saw.removeprefix("polars saw: [").removesuffix("]")
 
 
 def test_the_command_sets_it_before_polars_is_loaded(tmp_path: Path) -> None:

@@ -3,8 +3,11 @@ an estimate made from it is the estimate made by reading the file then."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from test_read_plaincsv import assert_same_table
 
+from csv_enrich.cli import commands, process
 from csv_enrich.cli.commands import main
 from csv_enrich.cli.render import estimate_dict, estimate_lines
 from csv_enrich.errors import InputError
@@ -166,3 +170,40 @@ def test_estimate_prints_what_it_did_and_leaves_the_collector_as_it_was(
     else:
         expected = "".join(f"{line}\n" for line in estimate_lines(est, rate=30))
     assert result.output == expected
+
+
+def test_the_estimate_process_ends_at_once_with_the_same_output(tmp_path: Path) -> None:
+    """commands.run ends a finished estimate's process without tearing it down: the same
+    bytes on stdout, exit status 0; an estimate that fails exits as before (2, its message)."""
+    path = tmp_path / "leads.csv"
+    path.write_text(LEADS, encoding="utf-8")
+    state = tmp_path / "state"
+    env = {**os.environ, "CLEANLIST_API_KEY": ""}
+    for extra in (["--json"], []):
+        args = ["estimate", str(path), "--state-dir", str(state), *extra]
+        done = subprocess.run([sys.executable, "-m", "csv_enrich", *args], capture_output=True,
+                              text=True, env=env, check=False)
+        in_process = CliRunner().invoke(main, args, env={"CLEANLIST_API_KEY": ""})
+        assert (done.returncode, done.stdout, done.stderr) == (0, in_process.output, "")
+    failed = subprocess.run([sys.executable, "-m", "csv_enrich", "estimate",
+                             str(tmp_path / "missing.csv")], capture_output=True, text=True,
+                            env=env, check=False)
+    assert failed.returncode == 2
+    assert "no such file" in failed.stderr
+
+
+def test_run_ends_at_once_only_after_a_clean_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked to end at once, run still raises what main raised unless it was a clean exit."""
+    ended: list[int] = []
+    monkeypatch.setattr(os, "_exit", ended.append)
+    for code, at_once in ((0, True), (2, True), (0, False)):
+        def fake_main(code: int = code, at_once: bool = at_once) -> None:
+            if at_once:
+                process.end_at_once()
+            raise SystemExit(code)
+
+        monkeypatch.setattr(commands, "main", fake_main)
+        with contextlib.suppress(SystemExit):
+            commands.run()
+        assert ended == ([0] if (code, at_once) == (0, True) else []), (code, at_once)
+        ended.clear()

@@ -412,11 +412,20 @@ def _finish(report: Report, *, as_json: bool, quiet: bool) -> NoReturn:
     sys.exit(ExitStatus.ROWS_FAILED if failed else ExitStatus.OK)
 
 
+def run() -> None:
+    """The `csv-enrich` entry point: `main` as a process (cli.process)."""
+    from csv_enrich.cli.process import run_process
+
+    run_process(main)
+
+
 def _print_estimate(options: EnrichOptions, *, as_json: bool) -> None:
     from csv_enrich.cli.estimating import estimate_output
+    from csv_enrich.cli.process import end_at_once
 
     for line in estimate_output(options, as_json=as_json):
         click.echo(line)
+    end_at_once()  # nothing left to close or flush: a `run` process need not tear down
 
 
 def _json(data: Any) -> str:
