@@ -389,6 +389,18 @@ class RunResult:
     lost_undecided: int = 0
 
 
+JOURNAL_FILE = "journal.sqlite3"  # the journal's one file in the state directory (journal.store)
+
+
+def default_state_dir() -> Path:
+    """The user's state directory for csv-enrich (``CSV_ENRICH_STATE_DIR`` is the CLI's job).
+    Here, not in journal.store (which re-exports it): an estimate without a state directory
+    asks where it would be and imports none of the journal."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("csv-enrich"))
+
+
 def scope_of(base_url: str, api_key: str) -> str:
     """The API endpoint and account a result or submission belongs to, as a one-way hash."""
     import hashlib  # here, not at the top: `csv-enrich --help` imports this module

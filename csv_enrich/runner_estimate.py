@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from csv_enrich.engine.forecast import COMPANY_QUOTES
-from csv_enrich.journal import FILENAME as JOURNAL_FILE
-from csv_enrich.journal import Journal, ResultCache, default_state_dir
-from csv_enrich.models import EnrichOptions, Plan
+from csv_enrich.models import JOURNAL_FILE, EnrichOptions, Plan, default_state_dir
 from csv_enrich.plan import Loaded, load, make_plan
 from csv_enrich.read import Table
+
+if TYPE_CHECKING:
+    from csv_enrich.journal import ResultCache
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def _refused_since(options: EnrichOptions, mode: str) -> float | None:
     state_dir = options.connection.state_dir or default_state_dir()
     if not (state_dir / JOURNAL_FILE).exists():
         return None
+    from csv_enrich.journal import Journal  # (an estimate without a journal imports none of it)
+
     with Journal(state_dir) as journal:
         return journal.unavailable_since(options.connection.scope, mode)
 
@@ -58,5 +62,7 @@ def _cache(options: EnrichOptions) -> Iterator[ResultCache | None]:
     if not state_dir.exists():
         yield None
         return
+    from csv_enrich.journal import ResultCache
+
     with ResultCache(state_dir) as cache:
         yield cache

@@ -207,3 +207,18 @@ def test_run_ends_at_once_only_after_a_clean_exit(monkeypatch: pytest.MonkeyPatc
             commands.run()
         assert ended == ([0] if (code, at_once) == (0, True) else []), (code, at_once)
         ended.clear()
+
+
+def test_an_estimate_without_a_state_directory_imports_no_journal(tmp_path: Path) -> None:
+    """Where the state directory does not exist yet there is no cache and no journal to read:
+    the estimate imports none of csv_enrich.journal (default_state_dir lives in models)."""
+    src = tmp_path / "leads.csv"
+    src.write_text(LEADS, encoding="utf-8")
+    code = ("import sys; from csv_enrich.cli.commands import main\n"
+            f"main(['estimate', {str(src)!r}, '--json', '--state-dir', "
+            f"{str(tmp_path / 'none')!r}], standalone_mode=False)\n"
+            "print('journal:', [m for m in sys.modules if m.startswith('csv_enrich.journal')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "CLEANLIST_API_KEY": ""})
+    assert out.stdout.strip().splitlines()[-1] == "journal: []"
+    assert not (tmp_path / "none").exists()

@@ -27,10 +27,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from csv_enrich.models import EnrichmentType, Kind, Outcome
+from csv_enrich.models import JOURNAL_FILE, EnrichmentType, Kind, Outcome
+from csv_enrich.models import default_state_dir as default_state_dir  # (as scope_of)
 from csv_enrich.models import scope_of as scope_of  # its home was here; callers still find it
 
-FILENAME = "journal.sqlite3"
+FILENAME = JOURNAL_FILE
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs_meta (
     run_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
@@ -58,13 +59,6 @@ CREATE TABLE IF NOT EXISTS submissions (
     scope TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL, enrichment_type TEXT NOT NULL,
     run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (scope, kind, alias, run_id));
 """
-
-
-def default_state_dir() -> Path:
-    """The user's state directory for csv-enrich (``CSV_ENRICH_STATE_DIR`` is the CLI's job)."""
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("csv-enrich"))
 
 
 # An enrichment type whose results also satisfy the key's (full covers both others).
