@@ -131,3 +131,21 @@ def test_the_phone_pattern_takes_the_marks_out_as_before(values: list[str | None
                        contains=v.str.contains(exprs._PHONE))
     assert got["value"].to_list() == got["reference"].to_list()
     assert got["ok"].to_list() == got["contains"].to_list()
+
+
+def _host_before(v: pl.Expr) -> pl.Expr:
+    """exprs._host as it was before the path was cut off by one regex replace: a head of the
+    text up to a find of the path (kept as the reference)."""
+    low = v.str.to_lowercase()
+    rest = low.str.strip_prefix("https://").str.strip_prefix("http://")
+    end = rest.str.find(r"[/?#]").fill_null(rest.str.len_bytes())
+    return rest.str.head(end).str.strip_chars_end(".").str.strip_prefix("www.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.none() | _text | st.text(alphabet=st.sampled_from("hHtTpPsS:/?#.wWé\n"),
+                                                   max_size=24), min_size=1, max_size=20))
+def test_a_websites_host_is_what_it_was(values: list[str | None]) -> None:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    got = frame.select(new=exprs._host(pl.col("v")), old=_host_before(pl.col("v")))
+    assert got["new"].to_list() == got["old"].to_list()

@@ -43,6 +43,7 @@ _EMAIL = rf"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:{_ANY_LABEL}\.)+[A-Za-z]{{
 _LINKEDIN = (r"^(?i-u:https?://)?(?i-u:[a-z]{2,3}\.|www\.|m\.)?(?i-u:linkedin\.com/in/)"
              r"[A-Za-z0-9_-]{3,100}/?$")
 _WEBSITE = r"^(?i-u:https?://)?[A-Za-z0-9.-]+(?:[/?#][\x21-\x7e]*)?$"
+_PATH = r"[/?#](?s:.)*$"  # from the first / ? or # on: what follows a website's host
 _PLATFORM = "(?:^|\\.)(?:" + "|".join(re.escape(p) for p in PLATFORMS) + ")$"
 _GOO = r"(?i-u)goo(?:gle)?\."
 _ASCII = r"^[\x21-\x7e]+$"
@@ -75,8 +76,8 @@ def _host(v: pl.Expr) -> pl.Expr:
     or www."""
     low = v.str.to_lowercase()
     rest = low.str.strip_prefix("https://").str.strip_prefix("http://")
-    end = rest.str.find(r"[/?#]").fill_null(rest.str.len_bytes())
-    return rest.str.head(end).str.strip_chars_end(".").str.strip_prefix("www.")
+    host = rest.str.replace(_PATH, "")  # (a third cheaper than a head up to a find of it)
+    return host.str.strip_chars_end(".").str.strip_prefix("www.")
 
 
 def _is_host(host: pl.Expr) -> pl.Expr:
